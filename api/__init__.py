@@ -1,0 +1,1 @@
+"""Pantau's HTTP API and web pages (FastAPI)."""

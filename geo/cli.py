@@ -1,0 +1,188 @@
+"""`pantau`: the one command operators use (database, boundaries, server, ...)."""
+
+from __future__ import annotations
+
+import sys
+
+import psycopg2
+import typer
+
+from geo import db as dbmod
+from geo.boundaries import BoundaryLoadError, Manifest, SourceError, fetch_set, load_set
+from geo.boundaries.status import boundary_counts
+from geo.cluster import ClusterError, LocalCluster
+from geo.migrate import MigrationError, migrate
+from geo.settings import Settings, get_settings
+
+app = typer.Typer(help="Pantau: peta pemantauan TKA Kalimantan Tengah (operator commands).", no_args_is_help=True)
+db_app = typer.Typer(help="The PostGIS database (embedded cluster unless DATABASE_URL is set).", no_args_is_help=True)
+boundaries_app = typer.Typer(help="Administrative boundaries.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(boundaries_app, name="boundaries")
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.secho(f"error: {message}", fg="red", err=True)
+    raise typer.Exit(code)
+
+
+def _cluster(settings: Settings) -> LocalCluster | None:
+    return None if settings.database.url else LocalCluster(settings.database.home)
+
+
+def _url(settings: Settings, start: bool = True) -> str:
+    try:
+        return dbmod.ensure_server(settings.database) if start else dbmod.resolve_url(settings.database)
+    except ClusterError as exc:
+        fail(str(exc))
+        raise
+
+
+# --- db ---------------------------------------------------------------------------------------
+@db_app.command("start")
+def db_start() -> None:
+    """Start the embedded cluster (creating it on first use)."""
+    settings = get_settings()
+    cluster = _cluster(settings)
+    if cluster is None:
+        typer.echo("DATABASE_URL is set: using that server, nothing to start.")
+        return
+    _url(settings)
+    typer.echo(f"database running: {cluster.url}")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded cluster; its data stays in PANTAU_HOME."""
+    cluster = _cluster(get_settings())
+    if cluster is None:
+        typer.echo("DATABASE_URL is set: Pantau does not manage that server.")
+        return
+    try:
+        cluster.stop()
+    except ClusterError as exc:
+        fail(str(exc))
+    typer.echo("database stopped")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Say whether the database is reachable, and what it holds."""
+    settings = get_settings()
+    cluster = _cluster(settings)
+    if cluster is not None and not cluster.is_running():
+        typer.echo(f"embedded cluster in {cluster.data_dir}: {'stopped' if cluster.initialized else 'not created'}")
+        raise typer.Exit(3)
+    url = dbmod.resolve_url(settings.database)
+    try:
+        with dbmod.connection(url) as conn:
+            counts = boundary_counts(conn) if _has_schema(conn) else {}
+    except Exception as exc:  # noqa: BLE001 - report any connection failure plainly
+        fail(f"database not reachable: {exc}", code=3)
+    typer.echo(f"database reachable ({'external' if cluster is None else 'embedded'})")
+    for level, n in counts.items():
+        typer.echo(f"  {level:9s} {n}")
+
+
+def _has_schema(conn) -> bool:
+    with dbmod.transaction(conn) as cur:
+        cur.execute("SELECT to_regclass('public.boundaries') IS NOT NULL")
+        return cur.fetchone()[0]
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the libpq URL of the database (for psql, QGIS, pg_dump)."""
+    typer.echo(dbmod.resolve_url(get_settings().database))
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Apply pending schema migrations (idempotent)."""
+    url = _url(get_settings())
+    try:
+        with dbmod.connection(url) as conn:
+            applied = migrate(conn)
+    except MigrationError as exc:
+        fail(str(exc))
+    for m in applied:
+        typer.echo(f"applied {m.version:04d}_{m.name}")
+    typer.echo("schema up to date" if not applied else f"{len(applied)} migration(s) applied")
+
+
+# --- boundaries -------------------------------------------------------------------------------
+def load_boundaries(settings: Settings, set_name: str, source: str | None) -> None:
+    manifest = Manifest.read(settings.boundaries.manifest)
+    try:
+        layer_set = manifest.layer_set(set_name)
+        used, files = fetch_set(manifest, layer_set, settings.database.home / "boundaries", source or settings.boundaries.source)
+    except (SourceError, ValueError) as exc:
+        fail(str(exc))
+        raise
+    url = _url(settings)
+    try:
+        with dbmod.connection(url) as conn:
+            migrate(conn)
+            report = load_set(conn, layer_set, files, used)
+    except (BoundaryLoadError, psycopg2.Error) as exc:
+        fail(f"{str(exc).strip()} (nothing changed: the previous boundaries are intact)")
+        raise
+    typer.echo(f"boundaries '{set_name}' loaded from {used} in {report.seconds:.1f} s:")
+    for level, n in report.counts.items():
+        typer.echo(f"  {level:9s} {n}")
+    for issue in report.issues:
+        if issue.kind != "label_moved":
+            typer.echo(f"  {issue.kind:14s} {issue.code:16s} {issue.detail}")
+    moved = report.of_kind("label_moved")
+    if moved:
+        typer.echo(f"  label_moved    {len(moved)} feature(s) whose label point lay outside (see boundary_issues)")
+
+
+@boundaries_app.command("load")
+def boundaries_load(
+    set_name: str = typer.Option("kalteng", "--set", help="boundary set from the manifest: kalteng or indonesia"),
+    source: str = typer.Option(None, "--source", help="folder or URL (default: PANTAU_BOUNDARIES_SOURCE, the mirror, the manifest)"),
+) -> None:
+    """Load (or replace) a boundary set in one transaction, repairing and reporting defects."""
+    load_boundaries(get_settings(), set_name, source)
+
+
+# --- server -----------------------------------------------------------------------------------
+@app.command("up")
+def up() -> None:
+    """Everything `make run` needs before serving: database, schema, boundaries (if absent)."""
+    settings = get_settings()
+    url = _url(settings)
+    with dbmod.connection(url) as conn:
+        migrate(conn)
+        counts = boundary_counts(conn)
+    if counts["regency"] == 0:
+        load_boundaries(settings, "kalteng", None)
+    else:
+        typer.echo("boundaries present: " + ", ".join(f"{n} {lv}" for lv, n in counts.items()))
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option(None, help="default: HOST or 127.0.0.1"),
+    port: int = typer.Option(None, help="default: PORT or 8000"),
+    workers: int = typer.Option(None, help="uvicorn worker processes (default: PANTAU_WORKERS or 1)"),
+) -> None:
+    """Serve the web pages and API."""
+    import uvicorn
+
+    settings = get_settings()
+    _url(settings)  # start the embedded cluster if needed
+    host = host or settings.server.host
+    port = port or settings.server.port
+    typer.echo(f"Pantau berjalan di http://{host}:{port}/  (API: http://{host}:{port}/api/docs)")
+    sys.stdout.flush()
+    uvicorn.run(
+        "api.main:app_from_env", factory=True, host=host, port=port,
+        workers=workers or settings.server.workers, timeout_graceful_shutdown=20,
+        log_level="info",
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,2 @@
+-- PostGIS for geometry types, spatial indexes and functions.
+CREATE EXTENSION IF NOT EXISTS postgis;

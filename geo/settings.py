@@ -1,0 +1,67 @@
+"""Configuration from the environment (and an optional .env file).
+
+Small prefixed settings classes, one per concern, so each part of Pantau reads only what it needs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class DatabaseSettings(BaseSettings):
+    """Where the database is. Without DATABASE_URL Pantau runs its own cluster under PANTAU_HOME."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="PANTAU_")
+
+    url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "PANTAU_DATABASE_URL"),
+        description="libpq URL of an existing PostGIS database; unset = embedded cluster",
+    )
+    home: Path = Field(
+        default=PROJECT_ROOT / ".pantau",
+        description="folder for the embedded cluster, caches and generated secrets",
+    )
+    pool_min: int = Field(default=1, ge=0)
+    pool_max: int = Field(default=10, ge=1)
+    statement_timeout_ms: int = Field(default=30_000, ge=100)
+
+
+class BoundarySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="PANTAU_BOUNDARIES_")
+
+    source: str | None = Field(
+        default=None,
+        description="directory or http(s) base URL holding the boundary files; "
+        "default: the workspace mirror ../shared/boundaries when present, else the manifest's URL",
+    )
+    manifest: Path = PROJECT_ROOT / "data" / "boundaries" / "manifest.json"
+
+
+class ServerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("HOST", "PANTAU_HOST"))
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "PANTAU_PORT"))
+    workers: int = Field(default=1, ge=1, validation_alias=AliasChoices("PANTAU_WORKERS"))
+
+
+class Settings(BaseSettings):
+    """Everything together; what create_app(settings) receives."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    boundaries: BoundarySettings = Field(default_factory=BoundarySettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,137 @@
+"""Fixtures: a real PostGIS (the embedded cluster or DATABASE_URL), throwaway databases with the
+schema and the real Kalimantan Tengah boundaries, and a real HTTP server on a free port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psycopg2
+import pytest
+
+from geo.boundaries import Manifest, fetch_set, load_set
+from geo.db import ensure_server
+from geo.migrate import migrate
+from geo.settings import PROJECT_ROOT, Settings
+from tests.dbutil import create_database, dbname_of, drop_database
+
+SETTINGS = Settings()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    """URL of the PostgreSQL server (any database on it) the suite uses."""
+    return ensure_server(SETTINGS.database)
+
+
+@pytest.fixture(scope="session")
+def manifest() -> Manifest:
+    return Manifest.read(SETTINGS.boundaries.manifest)
+
+
+@pytest.fixture(scope="session")
+def kalteng_files(manifest) -> dict[str, Path]:
+    _, files = fetch_set(manifest, manifest.layer_set("kalteng"), SETTINGS.database.home / "boundaries", SETTINGS.boundaries.source)
+    return files
+
+
+@pytest.fixture(scope="session")
+def template_db(server_url, manifest, kalteng_files):
+    """A database with the schema and the Kalimantan Tengah boundaries; cloned, never used directly."""
+    url = create_database(server_url, prefix="pantau_tpl")
+    conn = psycopg2.connect(url)
+    try:
+        migrate(conn)
+        load_set(conn, manifest.layer_set("kalteng"), kalteng_files, "test mirror")
+    finally:
+        conn.close()
+    yield dbname_of(url)
+    drop_database(server_url, dbname_of(url))
+
+
+@pytest.fixture(scope="session")
+def db_url(server_url, template_db):
+    """A database shared by the read-only tests of the session."""
+    url = create_database(server_url, template=template_db)
+    yield url
+    drop_database(server_url, dbname_of(url))
+
+
+@pytest.fixture
+def fresh_db_url(server_url, template_db):
+    """A database of its own for a test that writes."""
+    url = create_database(server_url, template=template_db)
+    yield url
+    drop_database(server_url, dbname_of(url))
+
+
+@pytest.fixture
+def empty_db_url(server_url):
+    """A database with nothing in it (no schema)."""
+    url = create_database(server_url)
+    yield url
+    drop_database(server_url, dbname_of(url))
+
+
+@pytest.fixture
+def conn(db_url):
+    connection = psycopg2.connect(db_url)
+    yield connection
+    connection.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """`pantau serve` in a subprocess against a given database."""
+
+    def __init__(self, database_url: str, extra_env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(self.port), **(extra_env or {})}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "api.main:app_from_env", "--factory",
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+            cwd=PROJECT_ROOT, env=env,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}")
+            try:
+                if httpx.get(f"{self.base}/api/health", timeout=2).status_code in (200, 503):
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("server did not start within 60 s")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(db_url):
+    server = LiveServer(db_url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def http(live_server):
+    with httpx.Client(base_url=live_server.base, timeout=60) as client:
+        yield client
