@@ -1,17 +1,35 @@
-"""The application factory: `create_app(settings)` builds the same app for `make run` and tests."""
+"""The application factory: `create_app(settings)` builds the same app for `make run` and tests.
+
+Routers are found, not listed: every module in `api/routes/` with a `router` is mounted under
+/api, every module in `api/web/` with a `router` at the site root (HTML pages). A module is one
+resource or page family; adding one needs no edit here.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import ModuleType
 
 from fastapi import APIRouter, FastAPI
 
+import api.routes
+import api.web
 from api.errors import install_handlers
-from api.routes import health
 from geo import __version__
 from geo.db import Pool, resolve_url
 from geo.settings import Settings, get_settings
+
+
+def _routers(package: ModuleType) -> list[APIRouter]:
+    found = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        if isinstance(getattr(module, "router", None), APIRouter):
+            found.append(module.router)
+    return found
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -35,9 +53,12 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     install_handlers(app)
-    api = APIRouter(prefix="/api")
-    api.include_router(health.router)
-    app.include_router(api)
+    root = APIRouter(prefix="/api")
+    for router in _routers(api.routes):
+        root.include_router(router)
+    app.include_router(root)
+    for router in _routers(api.web):
+        app.include_router(router)
     return app
 
 

@@ -184,5 +184,21 @@ def serve(
     )
 
 
+def _register_commands() -> None:
+    """Command families in geo/commands/ add themselves (import, export, demo, users, report ...)."""
+    import importlib
+    import pkgutil
+
+    import geo.commands
+
+    for info in sorted(pkgutil.iter_modules(geo.commands.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"geo.commands.{info.name}")
+        register = getattr(module, "register", None)
+        if register:
+            register(app)
+
+
+_register_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     app()

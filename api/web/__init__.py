@@ -1,0 +1,1 @@
+"""HTML pages (Bahasa Indonesia), one module per page family, each exposing `router`."""

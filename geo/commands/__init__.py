@@ -1,0 +1,1 @@
+"""`pantau` sub-commands, one module per command family; each defines `register(app: typer.Typer)`."""
