@@ -160,6 +160,21 @@ def up() -> None:
         load_boundaries(settings, "kalteng", None)
     else:
         typer.echo("boundaries present: " + ", ".join(f"{n} {lv}" for lv, n in counts.items()))
+    _ensure_admin(settings, url)
+
+
+def _ensure_admin(settings: Settings, url: str) -> None:
+    from geo.auth.bootstrap import ensure_admin
+
+    password_file = settings.database.home / "admin-password.txt"
+    with dbmod.connection(url) as conn:
+        password = ensure_admin(conn, password_file)
+    if password:
+        typer.secho(
+            f"\nAdministrator created: user 'admin', password: {password}\n"
+            f"(shown once; also in {password_file}, readable only by you)\n",
+            fg="yellow",
+        )
 
 
 @app.command("serve")

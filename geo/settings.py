@@ -52,6 +52,25 @@ class ServerSettings(BaseSettings):
     workers: int = Field(default=1, ge=1, validation_alias=AliasChoices("PANTAU_WORKERS"))
 
 
+class AuthSettings(BaseSettings):
+    """Token signing and sessions. Secrets come only from the environment (or, in development,
+    a random key generated once into PANTAU_HOME/secret_key, readable by its owner only)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="PANTAU_")
+
+    env: str = Field(default="development", pattern="^(development|production)$")
+    secret_key: str | None = Field(default=None, min_length=32, repr=False)
+    previous_secret_key: str | None = Field(
+        default=None, min_length=32, repr=False,
+        description="the key before a rotation: tokens it signed stay valid until they expire",
+    )
+    token_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_ttl_minutes: int = Field(default=8 * 60, ge=5, le=7 * 24 * 60)
+    cookie_secure: bool = Field(default=False, description="set true behind HTTPS")
+    login_attempts_per_minute: int = Field(default=5, ge=1)
+    max_upload_mb: int = Field(default=50, ge=1)
+
+
 class Settings(BaseSettings):
     """Everything together; what create_app(settings) receives."""
 
@@ -60,6 +79,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     boundaries: BoundarySettings = Field(default_factory=BoundarySettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
 
 
 @lru_cache

@@ -135,3 +135,43 @@ def live_server(db_url):
 def http(live_server):
     with httpx.Client(base_url=live_server.base, timeout=60) as client:
         yield client
+
+
+# --- users and tokens ---------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def make_user(db_url):
+    """Create a user in the session database; returns (username, password)."""
+    import uuid
+
+    from geo.auth.users import create_user
+
+    def make(role: str = "admin", regencies: list[str] | None = None, agency: str = "kesbangpol"):
+        username = f"{role}-{uuid.uuid4().hex[:8]}"
+        password = f"pw-{uuid.uuid4().hex}"
+        conn = psycopg2.connect(db_url)
+        try:
+            create_user(conn, username, password, role, agency, regencies)
+        finally:
+            conn.close()
+        return username, password
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def auth_headers(live_server, make_user):
+    """Bearer headers for a user of the given role and scope, logged in through /api/auth/token."""
+    cache: dict = {}
+
+    def headers(role: str = "admin", regencies: list[str] | None = None, agency: str = "kesbangpol") -> dict:
+        key = (role, tuple(regencies or ()), agency)
+        if key not in cache:
+            username, password = make_user(role, regencies, agency)
+            response = httpx.post(
+                f"{live_server.base}/api/auth/token", data={"username": username, "password": password}, timeout=30
+            )
+            response.raise_for_status()
+            cache[key] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return dict(cache[key])
+
+    return headers

@@ -1,0 +1,104 @@
+"""Who is asking: credentials → Principal, and what the Principal may see and do.
+
+Credentials, in order: `Authorization: Bearer <access token or API token>`, then the web session
+cookie. Every non-public route depends on `CurrentUser` (401 without credentials).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+
+from api.deps import Conn
+from geo.auth.secrets import signing_keys
+from geo.auth.tokens import API_TOKEN_PREFIX, InvalidToken, read_access_token, resolve_api_token
+from geo.auth.users import get_user
+
+SESSION_COOKIE = "pantau_session"
+
+
+@dataclass(frozen=True)
+class Principal:
+    username: str
+    role: str  # admin | editor | analyst | viewer
+    agency: str
+    regencies: tuple[str, ...] | None  # None = the whole province
+    client_ip: str | None = None
+
+    @property
+    def can_see_personal(self) -> bool:
+        """Worker names, passport and ITAS numbers (UU 27/2022): never for viewers."""
+        return self.role in ("admin", "editor", "analyst")
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in ("admin", "editor")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def allows_regency(self, code: str | None) -> bool:
+        if self.regencies is None:
+            return True
+        return code is not None and code[:5] in self.regencies
+
+    def audit_fields(self) -> dict:
+        return {"username": self.username, "role": self.role, "agency": self.agency, "client_ip": self.client_ip}
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _username_from(request: Request, conn) -> str:
+    keys = signing_keys(request.app.state.settings)
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    try:
+        if scheme.lower() == "bearer" and token:
+            if token.startswith(API_TOKEN_PREFIX):
+                return resolve_api_token(conn, token)
+            return read_access_token(token, keys)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            return read_access_token(cookie, keys, kind="session")
+    except InvalidToken as exc:
+        raise _unauthorized(f"kredensial tidak sah (invalid credentials: {exc})") from exc
+    raise _unauthorized("perlu masuk (authentication required)")
+
+
+def current_user(request: Request, conn: Conn) -> Principal:
+    username = _username_from(request, conn)
+    user = get_user(conn, username)
+    if user is None or user.disabled:
+        raise _unauthorized("akun tidak aktif (account disabled or unknown)")
+    principal = Principal(user.username, user.role, user.agency, user.regencies, client_ip(request))
+    request.state.principal = principal
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def require_writer(principal: CurrentUser) -> Principal:
+    if not principal.can_write:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "peran Anda tidak boleh mengubah data (role may not write)")
+    return principal
+
+
+def require_admin(principal: CurrentUser) -> Principal:
+    if not principal.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "hanya admin (admins only)")
+    return principal
+
+
+Writer = Annotated[Principal, Depends(require_writer)]
+Admin = Annotated[Principal, Depends(require_admin)]
