@@ -175,3 +175,15 @@ def auth_headers(live_server, make_user):
         return dict(cache[key])
 
     return headers
+
+
+# --- known monitoring data (access, edit and hostile-input tests) ---------------------------------
+@pytest.fixture(scope="session")
+def seeded(server_url, template_db):
+    """Its own database with known companies, workers (recognisable personal data) and inspections
+    in 62.02 and 62.71, a server on it, and `.headers(role, regencies)` for users of every role."""
+    from tests.seed import seed
+
+    data = seed(server_url, template_db)
+    yield data
+    data.close()
