@@ -7,6 +7,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from geo.db import UNAVAILABLE_ERRORS, DatabaseUnavailable
+
 log = logging.getLogger("pantau.api")
 
 
@@ -34,3 +36,19 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(PantauError)
     async def _domain_error(request: Request, exc: PantauError) -> JSONResponse:
         return JSONResponse({"code": type(exc).__name__, "description": exc.message}, status_code=exc.status_code)
+
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        # The pool reconnects by itself on a later request; tell clients to retry shortly.
+        log.warning("database unavailable (%s) on %s", type(exc).__name__, request.url.path)
+        return JSONResponse(
+            {
+                "code": "DatabaseUnavailable",
+                "description": "Basis data sedang tidak dapat dihubungi; coba lagi sebentar lagi "
+                "(the database is unavailable; retry shortly)",
+            },
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    for exc_type in (DatabaseUnavailable, *UNAVAILABLE_ERRORS):
+        app.add_exception_handler(exc_type, _database_down)

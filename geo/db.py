@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
-import psycopg2.pool
 
 from geo.cluster import LocalCluster
 from geo.settings import DatabaseSettings
 
 Connection = psycopg2.extensions.connection
+
+# Errors meaning "the server is gone or restarting", as opposed to a bad query.
+UNAVAILABLE_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached right now; the API answers 503 and retries on later requests."""
 
 
 def resolve_url(settings: DatabaseSettings) -> str:
@@ -44,7 +52,8 @@ def transaction(conn: Connection) -> Iterator[psycopg2.extensions.cursor]:
             yield cur
         conn.commit()
     except BaseException:
-        conn.rollback()
+        if not conn.closed:
+            conn.rollback()
         raise
 
 
@@ -58,27 +67,76 @@ def connection(url: str) -> Iterator[Connection]:
 
 
 class Pool:
-    """A thread-safe psycopg2 pool; hands out connections for one request at a time."""
+    """A small thread-safe connection pool that survives database restarts.
 
-    def __init__(self, url: str, minconn: int, maxconn: int, statement_timeout_ms: int) -> None:
-        self._pool = psycopg2.pool.ThreadedConnectionPool(
-            minconn, maxconn, url, application_name="pantau-api",
-            options=f"-c statement_timeout={statement_timeout_ms}",
-        )
+    Connections open lazily, so the API starts even while the database is down. When a connection
+    turns out to be broken, every idle connection is dropped too: after a restart they are all dead,
+    and the next request should get a fresh one instead of failing once per stale connection.
+    """
+
+    def __init__(self, url: str, minconn: int, maxconn: int, statement_timeout_ms: int, wait_seconds: float = 30) -> None:
+        self._url = url
+        self._kwargs = {
+            "application_name": "pantau-api",
+            "options": f"-c statement_timeout={statement_timeout_ms}",
+            "connect_timeout": 5,
+        }
+        self._idle: deque[Connection] = deque()
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(maxconn)
+        self._wait = wait_seconds
+        self._minconn = minconn  # kept for the settings' sake; connections open on demand
+
+    def _acquire(self) -> Connection:
+        if not self._slots.acquire(timeout=self._wait):
+            raise DatabaseUnavailable("all database connections are busy")
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is not None:
+            return conn
+        try:
+            return psycopg2.connect(self._url, **self._kwargs)
+        except UNAVAILABLE_ERRORS as exc:
+            self._slots.release()
+            raise DatabaseUnavailable(str(exc).strip()) from exc
+
+    def _release(self, conn: Connection, broken: bool) -> None:
+        try:
+            if broken or conn.closed:
+                conn.close()
+                self._drain()
+            else:
+                with self._lock:
+                    self._idle.append(conn)
+        finally:
+            self._slots.release()
+
+    def _drain(self) -> None:
+        with self._lock:
+            stale, self._idle = list(self._idle), deque()
+        for conn in stale:
+            conn.close()
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
-        conn = self._pool.getconn()
+        conn = self._acquire()
         broken = False
         try:
             yield conn
-            if not conn.autocommit:
+            if not conn.closed and not conn.autocommit:
                 conn.rollback()  # reads leave no open transaction behind
-        except psycopg2.OperationalError:
+        except UNAVAILABLE_ERRORS as exc:
             broken = True
+            raise DatabaseUnavailable(str(exc).strip()) from exc
+        except BaseException:
+            if not conn.closed:
+                try:
+                    conn.rollback()
+                except UNAVAILABLE_ERRORS:
+                    broken = True
             raise
         finally:
-            self._pool.putconn(conn, close=broken or conn.closed != 0)
+            self._release(conn, broken)
 
     def close(self) -> None:
-        self._pool.closeall()
+        self._drain()
