@@ -1,0 +1,87 @@
+"""SQL building blocks shared by the statistics: filtered companies placed in regions, their
+active workers, and the date arithmetic every count uses."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from geo.db import Connection, transaction
+from geo.filters import FilterError, MonitoringFilter
+
+LEVELS = ("province", "regency", "district", "village")
+
+# How a company (alias c) is placed in a region of each level. Constants, never request values.
+# Villages: the village polygon of the company's own district that covers the point (first code
+# on a shared edge); a point in a gap between village polygons belongs to no village.
+REGION_OF_COMPANY = {
+    "province": "left(c.regency_code, 2)",
+    "regency": "c.regency_code",
+    "district": "c.district_code",
+    "village": (
+        "(SELECT v.code FROM boundaries v WHERE v.level = 'village' "
+        "AND v.parent_code = c.district_code AND ST_Covers(v.geom, c.geom) ORDER BY v.code LIMIT 1)"
+    ),
+}
+
+
+def check_level(level: str) -> str:
+    if level not in LEVELS:
+        raise FilterError(f"level: {level!r} is not one of {', '.join(LEVELS)}")
+    return level
+
+
+def effective(flt: MonitoringFilter, today: date | None) -> tuple[MonitoringFilter, date]:
+    """The day the counts are taken on, also used by the filter's permit_status condition."""
+    day = today or flt.today or date.today()
+    return replace(flt, today=day), day
+
+
+def region_level(conn: Connection, code: str, param: str) -> str:
+    with transaction(conn) as cur:
+        cur.execute("SELECT level FROM boundaries WHERE code = %s", (code,))
+        row = cur.fetchone()
+    if row is None:
+        raise FilterError(f"{param}: unknown region {code!r}")
+    return row[0]
+
+
+def regions_sql(level: str, flt: MonitoringFilter, parent: str | None) -> tuple[str, list]:
+    """The regions of a level (under `parent` when given), minus those outside the user's scope:
+    a scoped user does not see other regencies at all, not even as zeros."""
+    conds = ["b.level = %s"]
+    params: list = [level]
+    if parent is not None:
+        conds.append("b.code LIKE %s")
+        params.append(parent + ".%")
+    if flt.scope is not None and level != "province":
+        conds.append("left(b.code, 5) = ANY(%s)")
+        params.append(list(flt.scope))
+    return " AND ".join(conds), params
+
+
+def companies_sql(level: str, flt: MonitoringFilter, parent: str | None) -> tuple[str, list]:
+    """SELECT of the filtered companies with their region code at `level` (column `region`)."""
+    where, params = flt.company_where("c", "w")
+    if parent is not None:
+        # Cheap pre-filter on the stored codes so village placement runs only where needed.
+        where += " AND (c.district_code = %s OR c.district_code LIKE %s)"
+        params += [parent, parent + ".%"]
+    sql = (
+        f"SELECT c.id, {REGION_OF_COMPANY[level]} AS region, c.sector, c.rptka_valid_until "  # noqa: S608
+        f"FROM companies c WHERE {where}"
+    )
+    return sql, params
+
+
+def workers_sql(flt: MonitoringFilter) -> tuple[str, list]:
+    """Active workers (of the chosen nationalities) of the companies in CTE `fc`, with the date
+    their right to work ends: the earlier of permit_valid_until and itas_valid_until (NULLs
+    ignored; NULL when neither is known)."""
+    where, params = flt.worker_where("w")
+    sql = (
+        "SELECT fc.region, w.nationality, coalesce(w.sex, 'unknown') AS sex, w.position_level, "  # noqa: S608
+        "LEAST(w.permit_valid_until, w.itas_valid_until) AS permit_until "
+        f"FROM fc JOIN foreign_workers w ON w.company_id = fc.id WHERE {where}"
+    )
+    return sql, params
