@@ -1,0 +1,1 @@
+"""Interactive monitoring maps (Folium): assets served locally, choropleths, classification, legends."""
