@@ -1,0 +1,7 @@
+"""Imports of agencies' CSV/XLSX files: read, validate row by row, write in one transaction.
+
+Modules, one job each: `reading` (bytes → table of strings with file lines), `templates` (column
+names per kind), `parsing` (vectorised value parsers), `countries`, `positions`, `places`, `codes`
+(controlled lists), `validate` (rows → normalised frame + rejections), `store` (staging COPY and
+set-based upserts), `report`, `service` (the whole import).
+"""

@@ -1,0 +1,132 @@
+"""Bytes of a CSV or XLSX file → a table of strings, each row with its file line.
+
+Offices save CSV from Excel in many ways: UTF-8 with or without BOM (or Windows-1252), `,` or `;`
+as delimiter (`;` where the locale's decimal separator is the comma). XLSX cells arrive typed:
+dates become ISO text, whole numbers lose Excel's float form (NIB 2090697104809.0 → the digits).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from geo.imports.templates import normalise_header
+
+XLSX_MAGIC = b"PK\x03\x04"
+DELIMITERS = (",", ";", "\t")
+
+
+class ReadError(ValueError):
+    """The file as a whole cannot be read (not CSV/XLSX, empty, no header)."""
+
+
+@dataclass
+class Table:
+    frame: pd.DataFrame  # columns = normalised header names, values = stripped strings ("" when empty)
+    lines: np.ndarray  # file line of each row (header = 1)
+    malformed: list[tuple[int, int]]  # (line, number of fields) of rows with more fields than the header
+
+
+def read_table(data: bytes, file_name: str = "") -> Table:
+    if data[:4] == XLSX_MAGIC or file_name.lower().endswith(".xlsx"):
+        return _read_xlsx(data)
+    return _read_csv(data)
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")  # Excel's "CSV (Comma delimited)" on Windows
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter is whichever separates the header best (headers contain no commas)."""
+    counts = {d: header_line.count(d) for d in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
+
+
+def _read_csv(data: bytes) -> Table:
+    text = _decode(data)
+    if not text.strip():
+        raise ReadError("berkas kosong (empty file)")
+    delimiter = sniff_delimiter(text.split("\n", 1)[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader)
+    width = len(header)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    malformed: list[tuple[int, int]] = []
+    start = 2
+    for row in reader:
+        line, start = start, reader.line_num + 1  # a quoted field may span lines
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > width and any(c.strip() for c in row[width:]):
+            malformed.append((line, len(row)))
+        rows.append((row + [""] * width)[:width])
+        lines.append(line)
+    return _table(header, rows, lines, malformed)
+
+
+def _read_xlsx(data: bytes) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same user error
+        raise ReadError(f"berkas XLSX tidak dapat dibaca (unreadable XLSX: {type(exc).__name__})") from exc
+    try:
+        ws = wb.worksheets[0]
+        it = ws.iter_rows(values_only=True)
+        try:
+            header = [_cell_text(v) for v in next(it)]
+        except StopIteration:
+            raise ReadError("berkas kosong (empty file)") from None
+        width = len(header)
+        rows, lines = [], []
+        for number, values in enumerate(it, start=2):
+            cells = [_cell_text(v) for v in values]
+            if not any(cells):
+                continue
+            rows.append((cells + [""] * width)[:width])
+            lines.append(number)
+    finally:
+        wb.close()
+    return _table(header, rows, lines, [])
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(value)
+    return str(value).strip()
+
+
+def _table(header: list[str], rows: list[list[str]], lines: list[int], malformed) -> Table:
+    names = [normalise_header(h) for h in header]
+    if not any(names):
+        raise ReadError("baris judul kolom kosong (no header row)")
+    seen = [n for n in names if n]
+    doubled = sorted({n for n in seen if seen.count(n) > 1})
+    if doubled:
+        raise ReadError(f"judul kolom ganda: {', '.join(doubled)} (duplicate column headers)")
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    frame = pd.DataFrame({
+        name: pd.Series(values, dtype=object).str.strip()
+        for name, values in zip(names, columns, strict=True) if name
+    })
+    return Table(frame=frame, lines=np.asarray(lines, dtype=np.int64), malformed=malformed)

@@ -1,0 +1,123 @@
+"""One import from start to end: read, validate, stage, decide, write, report — one transaction.
+
+Modes: `check` (validate only, nothing written), `all_or_nothing` (any rejected row → nothing
+written), `skip_invalid` (valid rows written, rejected ones reported). Until the final COMMIT
+nothing is visible; a crash or a killed process leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+from geo.db import Connection
+from geo.imports import store
+from geo.imports.codes import agency_lookup, finding_lookup, sector_lookup
+from geo.imports.places import Places
+from geo.imports.reading import ReadError, read_table
+from geo.imports.report import ImportReport, Rejection
+from geo.imports.templates import KINDS, REQUIRED
+from geo.imports.validate import Context, validate
+
+MODES = ("check", "all_or_nothing", "skip_invalid")
+
+
+class ImportFileError(ValueError):
+    """Bad arguments (unknown kind, mode or source agency), before any file is read."""
+
+
+def run_import(
+    conn: Connection,
+    kind: str,
+    data: bytes,
+    file_name: str,
+    *,
+    mode: str = "all_or_nothing",
+    source: str = "kesbangpol",
+    user: str = "unknown",
+    regencies: tuple[str, ...] | None = None,
+) -> ImportReport:
+    if kind not in KINDS:
+        raise ImportFileError(f"jenis impor tidak dikenal: {kind} (unknown kind; one of {', '.join(KINDS)})")
+    if mode not in MODES:
+        raise ImportFileError(f"mode tidak dikenal: {mode} (unknown mode; one of {', '.join(MODES)})")
+    started = datetime.now(UTC)
+    report = ImportReport(kind=kind, file=file_name, sha256=hashlib.sha256(data).hexdigest(), mode=mode, source=source)
+    try:
+        _check_source(conn, source)
+        _run(conn, report, data, regencies, user, started)
+    except BaseException:
+        conn.rollback()
+        raise
+    return report
+
+
+def _check_source(conn: Connection, source: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM agencies WHERE code = %s", (source,))
+        if cur.fetchone() is None:
+            raise ImportFileError(f"instansi sumber tidak dikenal: {source} (unknown source agency)")
+
+
+def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started) -> None:
+    kind = report.kind
+    try:
+        table = read_table(data, report.file)
+    except ReadError as exc:
+        report.rejected = [Rejection(1, "", None, str(exc))]
+        conn.rollback()
+        return
+    missing = [c for c in REQUIRED[kind] if c not in table.frame.columns]
+    if missing:
+        report.rejected = [Rejection(1, c, None, f"kolom wajib {c} tidak ada di baris judul (required column missing)")
+                           for c in missing]
+        conn.rollback()
+        return
+    report.rows_total = len(table.frame)
+
+    validated = validate(kind, table, _context(conn, kind))
+    problems = validated.problems
+    good = ~problems.rejected_mask(len(table.frame))
+    store.stage(conn, kind, validated.frame[good])
+    outside = store.outside(conn)
+    problems.add_lines([r[0] for r in outside], "latitude,longitude", [r[1] for r in outside],
+                       [store.OUTSIDE] * len(outside))
+    scope_column = "latitude,longitude" if kind == "companies" else "nib"
+    foreign = store.out_of_scope(conn, regencies)
+    problems.add_lines([r[0] for r in foreign], scope_column, [r[1] for r in foreign],
+                       [store.OUT_OF_SCOPE] * len(foreign))
+
+    report.rejected = problems.rejections()
+    rejected_lines = report.rejected_lines
+    report.valid = report.rows_total - len(rejected_lines)
+    if report.mode == "check" or (report.mode == "all_or_nothing" and rejected_lines):
+        conn.rollback()
+        return
+
+    store.drop_lines(conn, rejected_lines)
+    batch_id = store.new_batch(conn, kind, report.source, report.file, report.sha256, user, report.mode, started)
+    inserted, updated = store.upsert(conn, kind, report.source, batch_id)
+    report.batch_id = batch_id
+    report.imported, report.updated = inserted, updated
+    report.unchanged = report.valid - inserted - updated
+    report.committed = True
+    counts = {"rows_total": report.rows_total, "imported": inserted, "updated": updated,
+              "unchanged": report.unchanged, "rejected": len(rejected_lines)}
+    store.finish_batch(conn, batch_id, json.dumps(report.as_dict(), default=str), counts)
+    conn.commit()
+
+
+def _context(conn: Connection, kind: str) -> Context:
+    company_ids: dict[str, int] = {}
+    if kind != "companies":
+        with conn.cursor() as cur:
+            cur.execute("SELECT nib, id FROM companies")
+            company_ids = dict(cur.fetchall())
+    return Context(
+        places=Places.load(conn) if kind == "companies" else None,
+        sectors=sector_lookup(conn) if kind == "companies" else {},
+        agencies=agency_lookup(conn),
+        findings=finding_lookup(),
+        company_ids=company_ids,
+    )

@@ -1,0 +1,209 @@
+"""Writing validated rows: COPY into a temporary staging table, then set-based SQL.
+
+Everything runs on the caller's connection inside the caller's transaction; nothing here commits.
+Upserts only touch rows whose values really differ, so a re-import leaves `version` unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+
+from geo.db import Connection
+
+OUTSIDE = ("lokasi di luar Kalimantan Tengah: tidak berada di kecamatan mana pun, bahkan dalam 2 km "
+           "(location outside Kalimantan Tengah)")
+OUT_OF_SCOPE = "di luar wilayah kewenangan Anda (outside your regional scope)"
+
+
+@dataclass(frozen=True)
+class Spec:
+    staging: str  # column definitions of the staging table (fixed text, never user input)
+    columns: tuple[str, ...]  # frame columns copied, in staging order
+
+
+SPECS = {
+    "companies": Spec(
+        "line int PRIMARY KEY, nib text, name text, sector text, kbli text, address text, "
+        "declared_regency text, declared_district text, lat float8, lon float8, rptka_valid_until date",
+        ("line", "nib", "name", "sector", "kbli", "address", "declared_regency", "declared_district",
+         "lat", "lon", "rptka_valid_until"),
+    ),
+    "workers": Spec(
+        "line int PRIMARY KEY, company_id bigint, nib text, full_name text, passport_number text, "
+        "nationality text, sex text, position text, position_level text, rptka_number text, "
+        "permit_valid_until date, itas_number text, itas_valid_until date, lat float8, lon float8",
+        ("line", "company_id", "nib", "full_name", "passport_number", "nationality", "sex", "position",
+         "position_level", "rptka_number", "permit_valid_until", "itas_number", "itas_valid_until", "lat", "lon"),
+    ),
+    "inspections": Spec(
+        "line int PRIMARY KEY, company_id bigint, nib text, inspected_on date, team text[], finding text, "
+        "notes text, follow_up text",
+        ("line", "company_id", "nib", "inspected_on", "team", "finding", "notes", "follow_up"),
+    ),
+}
+
+# Each staged row with its point, the point's district (NULL = not in the province) and the
+# regency that decides whether the user may write it: the point's own, or the employer's.
+_ROWS = """
+CREATE TEMP TABLE import_rows ON COMMIT DROP AS
+SELECT s.*, g.geom, d.district_code, {scope} AS scope_regency
+  FROM import_stage s
+ CROSS JOIN LATERAL (SELECT {point} AS geom) g
+  LEFT JOIN LATERAL (SELECT * FROM locate_district(g.geom) WHERE g.geom IS NOT NULL) d ON true
+"""
+_POINT = "CASE WHEN s.lat IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END"
+_EMPLOYER_REGENCY = "(SELECT c.regency_code FROM companies c WHERE c.id = s.company_id)"
+ROWS_SQL = {
+    "companies": _ROWS.format(scope="d.regency_code", point=_POINT),
+    "workers": _ROWS.format(scope=_EMPLOYER_REGENCY, point=_POINT),
+    "inspections": _ROWS.format(scope=_EMPLOYER_REGENCY, point="NULL::geometry"),
+}
+
+
+def stage(conn: Connection, kind: str, frame: pd.DataFrame) -> None:
+    """COPY the rows into `import_stage`, then `import_rows` with each point's district."""
+    spec = SPECS[kind]
+    buf = io.StringIO()
+    frame.loc[:, list(spec.columns)].to_csv(buf, index=False, header=False)
+    buf.seek(0)
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE TEMP TABLE import_stage ({spec.staging}) ON COMMIT DROP")
+        cur.copy_expert(f"COPY import_stage ({', '.join(spec.columns)}) FROM STDIN WITH (FORMAT csv)", buf)
+        cur.execute(ROWS_SQL[kind])
+        cur.execute("ANALYZE import_rows")
+
+
+def outside(conn: Connection) -> list[tuple[int, str]]:
+    """(line, 'lat, lon') of points in no district of the province, not even within 2 km."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT line, concat_ws(', ', lat, lon) FROM import_rows "
+                    "WHERE geom IS NOT NULL AND district_code IS NULL ORDER BY line")
+        return cur.fetchall()
+
+
+def out_of_scope(conn: Connection, regencies: tuple[str, ...] | None) -> list[tuple[int, str]]:
+    """(line, regency) of rows whose (computed) regency the user may not write."""
+    if regencies is None:
+        return []
+    with conn.cursor() as cur:
+        cur.execute("SELECT line, scope_regency FROM import_rows WHERE scope_regency IS NOT NULL "
+                    "AND NOT (left(scope_regency, 5) = ANY(%s)) ORDER BY line", (list(regencies),))
+        return cur.fetchall()
+
+
+def drop_lines(conn: Connection, lines: list[int]) -> None:
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM import_rows WHERE line = ANY(%s)", (lines,))
+
+
+def new_batch(conn: Connection, kind, agency, file_name, sha256, user, mode, started_at) -> int:
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO import_batches (kind, agency, file_name, sha256, imported_by, mode, started_at, "
+            "rows_total, imported, updated, unchanged, rejected, report) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, 0, 0, 0, 0, 0, '{}') RETURNING id",
+            (kind, agency, file_name, sha256, user, mode, started_at),
+        )
+        return cur.fetchone()[0]
+
+
+def finish_batch(conn: Connection, batch_id: int, report_json: str, counts: dict) -> None:
+    with conn.cursor() as cur:
+        cur.execute(
+            "UPDATE import_batches SET rows_total = %(rows_total)s, imported = %(imported)s, updated = %(updated)s, "
+            "unchanged = %(unchanged)s, rejected = %(rejected)s, report = %(report)s::jsonb, finished_at = now() "
+            "WHERE id = %(id)s",
+            {**counts, "report": report_json, "id": batch_id},
+        )
+
+
+def upsert(conn: Connection, kind: str, agency: str, batch_id: int) -> tuple[int, int]:
+    """Insert new rows, update changed ones, record the agency's report; → (inserted, updated)."""
+    with conn.cursor() as cur:
+        cur.execute(UPSERT[kind])
+        inserted, updated = cur.fetchone()
+        if kind in REPORTS:
+            cur.execute(REPORTS[kind], {"agency": agency, "batch": batch_id})
+    return inserted or 0, updated or 0
+
+
+UPSERT = {
+    "companies": """
+WITH up AS (
+    INSERT INTO companies AS c (nib, name, sector, kbli, address, geom, declared_regency, declared_district,
+                                rptka_valid_until)
+    SELECT nib, name, sector, kbli, address, geom, declared_regency, declared_district, rptka_valid_until
+      FROM import_rows ORDER BY line
+    ON CONFLICT (nib) DO UPDATE SET
+        name = EXCLUDED.name, sector = EXCLUDED.sector, kbli = EXCLUDED.kbli, address = EXCLUDED.address,
+        geom = EXCLUDED.geom, declared_regency = EXCLUDED.declared_regency,
+        declared_district = EXCLUDED.declared_district, rptka_valid_until = EXCLUDED.rptka_valid_until
+    WHERE (c.name, c.sector, c.kbli, c.address, c.geom, c.declared_regency, c.declared_district, c.rptka_valid_until)
+          IS DISTINCT FROM
+          (EXCLUDED.name, EXCLUDED.sector, EXCLUDED.kbli, EXCLUDED.address, EXCLUDED.geom,
+           EXCLUDED.declared_regency, EXCLUDED.declared_district, EXCLUDED.rptka_valid_until)
+    RETURNING (xmax = 0) AS inserted
+) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
+""",
+    "workers": """
+WITH up AS (
+    INSERT INTO foreign_workers AS w (company_id, full_name, passport_number, nationality, sex, position,
+        position_level, rptka_number, permit_valid_until, itas_number, itas_valid_until, work_site)
+    SELECT company_id, full_name, passport_number, nationality, sex, position, position_level, rptka_number,
+           permit_valid_until, itas_number, itas_valid_until, geom
+      FROM import_rows ORDER BY line
+    ON CONFLICT (passport_number, nationality) DO UPDATE SET
+        company_id = EXCLUDED.company_id, full_name = EXCLUDED.full_name, sex = EXCLUDED.sex,
+        position = EXCLUDED.position, position_level = EXCLUDED.position_level,
+        rptka_number = EXCLUDED.rptka_number, permit_valid_until = EXCLUDED.permit_valid_until,
+        itas_number = EXCLUDED.itas_number, itas_valid_until = EXCLUDED.itas_valid_until,
+        work_site = EXCLUDED.work_site
+    WHERE (w.company_id, w.full_name, w.sex, w.position, w.position_level, w.rptka_number, w.permit_valid_until,
+           w.itas_number, w.itas_valid_until, w.work_site)
+          IS DISTINCT FROM
+          (EXCLUDED.company_id, EXCLUDED.full_name, EXCLUDED.sex, EXCLUDED.position, EXCLUDED.position_level,
+           EXCLUDED.rptka_number, EXCLUDED.permit_valid_until, EXCLUDED.itas_number, EXCLUDED.itas_valid_until,
+           EXCLUDED.work_site)
+    RETURNING (xmax = 0) AS inserted
+) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
+""",
+    "inspections": """
+WITH up AS (
+    INSERT INTO inspections AS i (company_id, inspected_on, team, finding, notes, follow_up)
+    SELECT company_id, inspected_on, team, finding, notes, follow_up FROM import_rows ORDER BY line
+    ON CONFLICT (company_id, inspected_on, team) DO UPDATE SET
+        finding = EXCLUDED.finding, notes = EXCLUDED.notes, follow_up = EXCLUDED.follow_up
+    WHERE (i.finding, i.notes, i.follow_up) IS DISTINCT FROM (EXCLUDED.finding, EXCLUDED.notes, EXCLUDED.follow_up)
+    RETURNING (xmax = 0) AS inserted
+) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
+""",
+}
+
+# What each agency reported, in the template's own field names (so differences read naturally).
+REPORTS = {
+    "companies": """
+INSERT INTO company_reports AS cr (company_id, agency, batch_id, reported_values)
+SELECT c.id, %(agency)s, %(batch)s, jsonb_build_object(
+           'nama_perusahaan', r.name, 'sektor', r.sector, 'kbli', r.kbli, 'alamat', r.address,
+           'kabupaten_kota', r.declared_regency, 'kecamatan', r.declared_district,
+           'latitude', r.lat, 'longitude', r.lon, 'rptka_berlaku_hingga', r.rptka_valid_until)
+  FROM import_rows r JOIN companies c ON c.nib = r.nib
+ON CONFLICT (company_id, agency) DO UPDATE SET
+    batch_id = EXCLUDED.batch_id, reported_values = EXCLUDED.reported_values, reported_at = now()
+""",
+    "workers": """
+INSERT INTO worker_reports AS wr (worker_id, agency, batch_id, company_nib, reported_values)
+SELECT w.id, %(agency)s, %(batch)s, r.nib, jsonb_build_object(
+           'nama_lengkap', r.full_name, 'nomor_paspor', r.passport_number, 'kewarganegaraan', r.nationality,
+           'jenis_kelamin', r.sex, 'jabatan', r.position, 'nomor_rptka', r.rptka_number,
+           'izin_berlaku_hingga', r.permit_valid_until, 'nomor_itas', r.itas_number,
+           'itas_berlaku_hingga', r.itas_valid_until, 'lokasi_kerja_lat', r.lat, 'lokasi_kerja_lon', r.lon)
+  FROM import_rows r JOIN foreign_workers w ON w.passport_number = r.passport_number AND w.nationality = r.nationality
+ON CONFLICT (worker_id, agency) DO UPDATE SET
+    batch_id = EXCLUDED.batch_id, company_nib = EXCLUDED.company_nib,
+    reported_values = EXCLUDED.reported_values, reported_at = now()
+""",
+}

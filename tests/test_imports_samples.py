@@ -1,0 +1,141 @@
+"""The shared sample files through `pantau import`, exactly as an operator runs it."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg2
+import pytest
+
+from tests.importutil import BAD_COMPANY_LINES, BAD_WORKER_LINES, COMPANIES_CSV, WORKERS_CSV, pantau
+
+
+def counts(url: str) -> dict[str, int]:
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        out = {}
+        for table in ("companies", "foreign_workers", "inspections", "import_batches", "company_reports", "worker_reports"):
+            cur.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed table names
+            out[table] = cur.fetchone()[0]
+    conn.close()
+    return out
+
+
+def import_file(url, kind, path, tmp_path, *flags):
+    out = tmp_path / f"{kind}-report.json"
+    result = pantau("import", kind, path, "--report", out, *flags, database_url=url)
+    return result, json.loads(out.read_text())
+
+
+@pytest.fixture
+def imported(fresh_db_url, tmp_path):
+    """Both sample files imported with --skip-invalid (companies first: workers need employers)."""
+    companies = import_file(fresh_db_url, "companies", COMPANIES_CSV, tmp_path, "--skip-invalid", "--source", "disnakertrans")
+    workers = import_file(fresh_db_url, "workers", WORKERS_CSV, tmp_path, "--skip-invalid", "--source", "imigrasi")
+    return fresh_db_url, companies, workers
+
+
+def test_skip_invalid_imports_exactly_the_valid_rows(imported):
+    url, (c_result, c_report), (w_result, w_report) = imported
+    assert c_result.returncode == 0, c_result.stderr
+    assert w_result.returncode == 0, w_result.stderr
+    assert (c_report["imported"], c_report["updated"], c_report["unchanged"]) == (120, 0, 0)
+    assert (w_report["imported"], w_report["updated"], w_report["unchanged"]) == (480, 0, 0)
+    assert sorted({r["line"] for r in c_report["rejected"]}) == BAD_COMPANY_LINES
+    assert sorted({r["line"] for r in w_report["rejected"]}) == BAD_WORKER_LINES
+    n = counts(url)
+    assert (n["companies"], n["foreign_workers"], n["import_batches"]) == (120, 480, 2)
+    assert (n["company_reports"], n["worker_reports"]) == (120, 480)
+
+
+def _by_line(report):
+    out = {}
+    for r in report["rejected"]:
+        out.setdefault(r["line"], []).append(r)
+    return out
+
+
+def test_each_bad_line_names_its_column_and_reason(imported):
+    _, (_, c_report), (_, w_report) = imported
+    c = _by_line(c_report)
+    expect = {
+        9: ("latitude", "latitude kosong"),
+        16: ("nib", "13 digit"),
+        18: ("nib", "NIB kosong"),
+        23: ("latitude", "bukan angka"),
+        28: ("nib", "ganda: sudah ada di baris 8"),
+        48: ("rptka_berlaku_hingga", "tidak ada di kalender"),
+        85: ("latitude", "tertukar"),
+        124: ("latitude,longitude", "di luar Kalimantan Tengah"),
+    }
+    for line, (column, words) in expect.items():
+        assert any(r["column"] == column and words in r["reason"] for r in c[line]), (line, c[line])
+    assert c[23][0]["value"] == "abc"
+    assert c[9][0] == {"line": 9, "column": "latitude", "value": "",
+                       "reason": "latitude kosong: perusahaan hanya dipetakan pada lokasi yang diketahui (latitude missing)"}
+    w = _by_line(w_report)
+    assert [(r["column"], r["value"]) for r in w[111]] == [("kewarganegaraan", "Narnia")]
+    assert "tidak dikenal" in w[111][0]["reason"]
+    assert w[352][0]["column"] == "nomor_paspor" and w[352][0]["value"] is None
+    assert "nomor paspor kosong" in w[352][0]["reason"]
+    assert any(r["column"] == "izin_berlaku_hingga" and r["value"] == "kemarin" for r in w[375])
+    assert any(r["column"] == "nib" and r["value"] == "9999999999999" and "tidak terdaftar" in r["reason"]
+               for r in w[379])
+
+
+def test_personal_data_never_in_report_or_output(imported, tmp_path):
+    _, (c_result, _), (w_result, w_report) = imported
+    text = json.dumps(w_report) + w_result.stdout + w_result.stderr
+    for secret in ("Pekerja", "Contoh Worker", "H95117226", "H12807628", "2C8558506694"):
+        assert secret not in text
+
+
+def test_all_or_nothing_writes_nothing_and_exits_1(fresh_db_url, tmp_path):
+    result, report = import_file(fresh_db_url, "companies", COMPANIES_CSV, tmp_path, "--source", "imigrasi")
+    assert result.returncode == 1
+    assert sorted({r["line"] for r in report["rejected"]}) == BAD_COMPANY_LINES
+    assert report["committed"] is False and report["batch_id"] is None
+    assert counts(fresh_db_url)["companies"] == 0
+    assert counts(fresh_db_url)["import_batches"] == 0
+    assert "baris 124" in result.stdout
+
+
+def test_check_validates_without_writing(fresh_db_url, tmp_path):
+    result, report = import_file(fresh_db_url, "companies", COMPANIES_CSV, tmp_path, "--check")
+    assert result.returncode == 1
+    assert report["valid"] == 120
+    assert counts(fresh_db_url)["companies"] == 0
+
+
+def test_reimport_changes_nothing(imported, tmp_path):
+    url = imported[0]
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT sum(version), max(updated_at) FROM companies")
+        before_c = cur.fetchone()
+        cur.execute("SELECT sum(version), max(updated_at) FROM foreign_workers")
+        before_w = cur.fetchone()
+    conn.close()
+    _, c_again = import_file(url, "companies", COMPANIES_CSV, tmp_path, "--skip-invalid", "--source", "disnakertrans")
+    _, w_again = import_file(url, "workers", WORKERS_CSV, tmp_path, "--skip-invalid", "--source", "imigrasi")
+    assert (c_again["imported"], c_again["updated"], c_again["unchanged"]) == (0, 0, 120)
+    assert (w_again["imported"], w_again["updated"], w_again["unchanged"]) == (0, 0, 480)
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT sum(version), max(updated_at) FROM companies")
+        assert cur.fetchone() == before_c
+        cur.execute("SELECT sum(version), max(updated_at) FROM foreign_workers")
+        assert cur.fetchone() == before_w
+        cur.execute("SELECT count(*) FROM companies WHERE version <> 1")
+        assert cur.fetchone()[0] == 0
+    conn.close()
+
+
+def test_workers_file_needs_employers_first(fresh_db_url, tmp_path):
+    result, report = import_file(fresh_db_url, "workers", WORKERS_CSV, tmp_path, "--skip-invalid")
+    assert result.returncode == 0
+    assert report["imported"] == 0
+    assert len(report["rejected_lines"] if "rejected_lines" in report else {r["line"] for r in report["rejected"]}) == 484
+
+
+def test_unknown_source_agency_is_refused(fresh_db_url, tmp_path):
+    result = pantau("import", "companies", COMPANIES_CSV, "--source", "cia", database_url=fresh_db_url)
+    assert result.returncode == 1
+    assert "instansi sumber tidak dikenal" in result.stderr
