@@ -1,0 +1,114 @@
+"""Imports against independent truth: district counts by geopandas, and a killed import."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import geopandas as gpd
+import pandas as pd
+import psycopg2
+
+from geo.imports.service import run_import
+from geo.settings import PROJECT_ROOT, Settings
+from tests.importutil import (
+    BAD_COMPANY_LINES,
+    BAD_WORKER_LINES,
+    COMPANIES_CSV,
+    WORKERS_CSV,
+    synthetic_companies,
+)
+
+DISTRICTS = Settings().database.home / "boundaries" / "kalteng" / "districts.geojson"
+
+
+def _valid_rows(path, bad_lines) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["line"] = range(2, len(frame) + 2)
+    return frame[~frame["line"].isin(bad_lines)]
+
+
+def test_district_counts_equal_geopandas_sjoin(fresh_db_url):
+    conn = psycopg2.connect(fresh_db_url)
+    try:
+        run_import(conn, "companies", COMPANIES_CSV.read_bytes(), "companies.csv", mode="skip_invalid")
+        run_import(conn, "workers", WORKERS_CSV.read_bytes(), "workers.csv", mode="skip_invalid")
+        with conn.cursor() as cur:
+            cur.execute("SELECT district_code, count(*) FROM companies GROUP BY 1")
+            db_companies = dict(cur.fetchall())
+            cur.execute("SELECT c.district_code, count(*) FROM foreign_workers w JOIN companies c ON c.id = w.company_id "
+                        "GROUP BY 1")
+            db_workers = dict(cur.fetchall())
+    finally:
+        conn.close()
+
+    districts = gpd.read_file(DISTRICTS)[["code", "geometry"]]
+    companies = _valid_rows(COMPANIES_CSV, BAD_COMPANY_LINES)
+    points = gpd.GeoDataFrame(
+        companies[["nib"]], geometry=gpd.points_from_xy(companies["longitude"].astype(float),
+                                                        companies["latitude"].astype(float)), crs="EPSG:4326")
+    joined = gpd.sjoin(points, districts, predicate="within", how="left")
+    assert joined["code"].notna().all() and len(joined) == len(points) == 120
+    assert joined.groupby("code").size().to_dict() == db_companies
+
+    workers = _valid_rows(WORKERS_CSV, BAD_WORKER_LINES).merge(joined[["nib", "code"]], on="nib")
+    assert len(workers) == 480
+    assert workers.groupby("code").size().to_dict() == db_workers
+
+
+def _state(url):
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*), coalesce(sum(version), 0), max(updated_at) FROM companies")
+        companies = cur.fetchone()
+        cur.execute("SELECT count(*) FROM import_batches")
+        batches = cur.fetchone()
+        cur.execute("SELECT count(*) FROM company_reports")
+        reports = cur.fetchone()
+    conn.close()
+    return companies, batches, reports
+
+
+def test_kill_9_mid_import_leaves_database_unchanged(fresh_db_url, tmp_path):
+    conn = psycopg2.connect(fresh_db_url)
+    run_import(conn, "companies", COMPANIES_CSV.read_bytes(), "companies.csv", mode="skip_invalid")
+    conn.close()
+    before = _state(fresh_db_url)
+    big = tmp_path / "big.csv"
+    synthetic_companies(fresh_db_url, 40_000, big)
+
+    env = {**os.environ, "DATABASE_URL": fresh_db_url}
+    proc = subprocess.Popen([sys.executable, "-m", "geo.cli", "import", "companies", str(big), "--skip-invalid"],
+                            cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    watch = psycopg2.connect(fresh_db_url)
+    watch.autocommit = True
+    seen = None
+    deadline = time.monotonic() + 120
+    try:
+        with watch.cursor() as cur:
+            while time.monotonic() < deadline and proc.poll() is None:
+                # Wait until the import is writing companies inside its transaction, then kill it.
+                cur.execute("SELECT query FROM pg_stat_activity WHERE application_name = 'pantau-import' "
+                            "AND state = 'active' AND query LIKE '%%INSERT INTO companies%%'")
+                row = cur.fetchone()
+                if row:
+                    seen = row[0]
+                    os.kill(proc.pid, signal.SIGKILL)
+                    break
+                time.sleep(0.05)
+            proc.wait(timeout=30)
+            assert seen is not None, "the import finished before it could be killed"
+            assert proc.returncode == -signal.SIGKILL
+            # The server notices the lost client and rolls back; wait until its backend is gone.
+            for _ in range(600):
+                cur.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pantau-import'")
+                if cur.fetchone()[0] == 0:
+                    break
+                time.sleep(0.1)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        watch.close()
+    assert _state(fresh_db_url) == before
