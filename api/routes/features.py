@@ -1,0 +1,253 @@
+"""OGC API – Features (Part 1 Core, GeoJSON, OpenAPI 3.0; Part 3 CQL2 text filters) under /api.
+
+Handlers only parse, check access and assemble links: the features are built by PostgreSQL
+(geo.features.sql) and passed through as text.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from api.deps import Conn
+from api.errors import BadRequest, NotFound
+from api.filters import Filters
+from api.security import CurrentUser
+from geo.features import cql2
+from geo.features.catalog import CATALOG, Collection, get_collection
+from geo.features.errors import FeatureNotFound, FeatureQueryError
+from geo.features.output import as_csv, as_html, feature_collection
+from geo.features.params import CRS84, parse_bbox, parse_page, parse_properties, parse_sortby
+from geo.features.sql import base_where, extents, fetch_one, fetch_page, order_sql
+
+router = APIRouter(tags=["OGC API – Features"])
+
+GEOJSON = "application/geo+json"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+]
+MONITORING_PARAMS = ("sector", "nationality", "permit_status", "datetime")
+ITEM_PARAMS = {
+    "bbox", "bbox-crs", "limit", "offset", "datetime", "sector", "nationality", "permit_status",
+    "regency_code", "district_code", "sortby", "properties", "filter", "filter-lang", "filter-crs", "f",
+}
+
+
+def api_url(request: Request, path: str = "", query: dict | list | None = None) -> str:
+    url = str(request.base_url).rstrip("/") + "/api" + path
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _collection(collection_id: str) -> Collection:
+    try:
+        return get_collection(collection_id)
+    except FeatureNotFound as exc:
+        raise NotFound(str(exc)) from exc
+
+
+def output_format(request: Request, f: str | None, allowed: tuple[str, ...] = ("json",)) -> str:
+    if f is not None:
+        if f not in allowed:
+            raise BadRequest(f"f: {f!r} is not supported here (use {' | '.join(allowed)})")
+        return f
+    accept = request.headers.get("accept", "")
+    for fmt, media in (("json", "json"), ("csv", "text/csv"), ("html", "text/html")):
+        if fmt in allowed and media in accept:
+            return fmt
+    return "json"
+
+
+# --- landing page and conformance (public: they describe the service, no data) -----------------
+# "/api" itself redirects here (the auto-mount cannot hold an empty path).
+@router.get("/", summary="Landing page (OGC API)")
+def landing(request: Request) -> JSONResponse:
+    return JSONResponse({
+        "title": "Pantau API",
+        "description": "Pemantauan tenaga kerja asing (TKA) Kalimantan Tengah — OGC API – Features.",
+        "links": [
+            {"rel": "self", "type": "application/json", "href": api_url(request, "/"), "title": "Halaman ini"},
+            {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0",
+             "href": api_url(request, "/openapi.json"), "title": "OpenAPI"},
+            {"rel": "service-doc", "type": "text/html", "href": api_url(request, "/docs"), "title": "Dokumentasi API"},
+            {"rel": "conformance", "type": "application/json", "href": api_url(request, "/conformance"),
+             "title": "Kelas kesesuaian"},
+            {"rel": "data", "type": "application/json", "href": api_url(request, "/collections"), "title": "Koleksi"},
+        ],
+    })
+
+
+@router.get("/conformance", summary="Conformance classes implemented")
+def conformance() -> JSONResponse:
+    return JSONResponse({"conformsTo": CONFORMANCE})
+
+
+# --- collections --------------------------------------------------------------------------------
+def _collection_doc(request: Request, collection: Collection, ext: dict) -> dict:
+    base = f"/collections/{collection.id}"
+    doc = {
+        "id": collection.id,
+        "title": collection.title,
+        "description": collection.description,
+        "itemType": "feature",
+        "crs": [CRS84[0]],
+        "extent": {"spatial": {"bbox": [ext["bbox"]], "crs": CRS84[0]}},
+        "links": [
+            {"rel": "self", "type": "application/json", "href": api_url(request, base)},
+            {"rel": "items", "type": GEOJSON, "href": api_url(request, base + "/items")},
+            {"rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables", "type": "application/schema+json",
+             "href": api_url(request, base + "/queryables")},
+        ],
+    }
+    if collection.id in ext:
+        doc["extent"]["temporal"] = {"interval": [ext[collection.id]],
+                                     "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+    return doc
+
+
+@router.get("/collections", summary="The collections")
+def collections(request: Request, principal: CurrentUser, conn: Conn) -> JSONResponse:
+    ext = extents(conn)
+    return JSONResponse({
+        "links": [{"rel": "self", "type": "application/json", "href": api_url(request, "/collections")}],
+        "collections": [_collection_doc(request, c, ext) for c in CATALOG.values()],
+    })
+
+
+@router.get("/collections/{collection_id}", summary="One collection")
+def collection(collection_id: str, request: Request, principal: CurrentUser, conn: Conn) -> JSONResponse:
+    return JSONResponse(_collection_doc(request, _collection(collection_id), extents(conn)))
+
+
+@router.get("/collections/{collection_id}/queryables", summary="Queryable properties (JSON Schema)")
+def queryables(collection_id: str, request: Request, principal: CurrentUser) -> JSONResponse:
+    coll = _collection(collection_id)
+    props: dict = {"geometry": {"$ref": f"https://geojson.org/schema/{coll.geometry_type}.json",
+                                "x-ogc-role": "primary-geometry"}}
+    for col in coll.queryables:
+        schema = {"title": col.title, "type": col.type}
+        if col.format:
+            schema["format"] = col.format
+        if col.enum:
+            schema["enum"] = list(col.enum)
+        props[col.name] = schema
+    return JSONResponse(
+        {"$schema": "https://json-schema.org/draft/2019-09/schema",
+         "$id": api_url(request, f"/collections/{coll.id}/queryables"),
+         "type": "object", "title": coll.title, "properties": props, "additionalProperties": False},
+        media_type="application/schema+json",
+    )
+
+
+# --- items --------------------------------------------------------------------------------------
+def _check_params(request: Request, coll: Collection) -> None:
+    for name in request.query_params:
+        if name not in ITEM_PARAMS:
+            raise BadRequest(f"{name}: unknown query parameter (known: {', '.join(sorted(ITEM_PARAMS))})")
+        if not coll.monitoring and name in MONITORING_PARAMS:
+            raise BadRequest(f"{name}: does not apply to collection {coll.id!r}")
+
+
+def _paging_links(request: Request, path: str, offset: int, limit: int, returned: int, matched: int, fmt_type: str) -> list[dict]:
+    query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit")]
+    links = [{"rel": "self", "type": fmt_type, "href": str(request.url)}]
+    for f, media in (("json", GEOJSON), ("csv", "text/csv"), ("html", "text/html")):
+        if media != fmt_type:
+            alt = [(k, v) for k, v in query if k != "f"] + [("f", f), ("limit", limit), ("offset", offset)]
+            links.append({"rel": "alternate", "type": media, "href": api_url(request, path, alt)})
+    if returned == limit and (matched < 0 or offset + limit < matched):
+        links.append({"rel": "next", "type": fmt_type,
+                      "href": api_url(request, path, [*query, ("limit", limit), ("offset", offset + limit)])})
+    if offset > 0:
+        links.append({"rel": "prev", "type": fmt_type,
+                      "href": api_url(request, path, [*query, ("limit", limit), ("offset", max(0, offset - limit))])})
+    return links
+
+
+@router.get("/collections/{collection_id}/items", summary="Features of a collection (GeoJSON, CSV, HTML)",
+            response_class=Response, responses={200: {"content": {GEOJSON: {}, "text/csv": {}, "text/html": {}}}})
+def items(
+    collection_id: str,
+    request: Request,
+    principal: CurrentUser,
+    conn: Conn,
+    flt: Filters,
+    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy (WGS 84 lon/lat)")] = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs")] = None,
+    limit: Annotated[str | None, Query(description="1..10000, default 100")] = None,
+    offset: Annotated[str | None, Query(description="features to skip, default 0")] = None,
+    sortby: Annotated[str | None, Query(description="+prop,-prop (queryables)")] = None,
+    properties: Annotated[str | None, Query(description="comma-separated properties to return")] = None,
+    filter_: Annotated[str | None, Query(alias="filter", description="CQL2 text")] = None,
+    filter_lang: Annotated[str | None, Query(alias="filter-lang", description="cql2-text")] = None,
+    filter_crs: Annotated[str | None, Query(alias="filter-crs")] = None,
+    f: Annotated[str | None, Query(description="json | csv | html")] = None,
+) -> Response:
+    coll = _collection(collection_id)
+    _check_params(request, coll)
+    fmt = output_format(request, f, ("json", "csv", "html"))
+    try:
+        page = parse_page(limit, offset)
+        box = parse_bbox(bbox, bbox_crs)
+        sort = parse_sortby(sortby, coll)
+        columns = parse_properties(properties, coll)
+        where = base_where(coll, flt, principal.regencies)
+        if box:
+            where.add(f"ST_Intersects({coll.geom_sql}, ST_MakeEnvelope(%s, %s, %s, %s, 4326))", box)
+        if filter_:
+            if filter_lang not in (None, "cql2-text"):
+                raise FeatureQueryError(f"filter-lang: {filter_lang!r} is not supported (use cql2-text)")
+            if filter_crs and filter_crs not in CRS84:
+                raise FeatureQueryError(f"filter-crs: {filter_crs!r} is not supported (only CRS84)")
+            where.add(*cql2.to_sql(filter_, coll))
+    except FeatureQueryError as exc:
+        raise BadRequest(str(exc)) from exc
+    result = fetch_page(conn, coll, where, (order_sql(coll, sort), []), columns, page, wkt=fmt != "json")
+    path = f"/collections/{coll.id}/items"
+    media = {"json": GEOJSON, "csv": "text/csv", "html": "text/html"}[fmt]
+    links = _paging_links(request, path, page.offset, page.limit, result.returned, result.matched, media)
+    if fmt == "csv":
+        return Response(as_csv(result, columns), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{coll.id}.csv"'})
+    if fmt == "html":
+        return Response(as_html(coll, result, columns, links), media_type="text/html; charset=utf-8")
+    links.append({"rel": "collection", "type": "application/json", "href": api_url(request, f"/collections/{coll.id}")})
+    return Response(feature_collection(result, links), media_type=GEOJSON)
+
+
+@router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature", response_class=Response,
+            responses={200: {"content": {GEOJSON: {}}}})
+def item(collection_id: str, feature_id: str, request: Request, principal: CurrentUser, conn: Conn,
+         f: Annotated[str | None, Query(description="json")] = None) -> Response:
+    coll = _collection(collection_id)
+    output_format(request, f, ("json",))
+    key: int | str = feature_id
+    if coll.key_type == "integer":
+        if not feature_id.isdigit() or len(feature_id) > 18:
+            raise NotFound(f"feature {feature_id!r} not found in {coll.id!r}")
+        key = int(feature_id)
+    text = fetch_one(conn, coll, base_where(coll, None, principal.regencies), key)
+    if text is None:  # outside the user's scope looks the same as absent
+        raise NotFound(f"feature {feature_id!r} not found in {coll.id!r}")
+    links = json.dumps([
+        {"rel": "self", "type": GEOJSON, "href": str(request.url)},
+        {"rel": "collection", "type": "application/json", "href": api_url(request, f"/collections/{coll.id}")},
+    ])
+    links = ', "links": ' + links
+    return Response(text[:-1] + links + "}", media_type=GEOJSON)
+

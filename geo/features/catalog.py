@@ -1,0 +1,142 @@
+"""The collections Pantau serves and, per collection, the allow-list of columns.
+
+Every SQL expression here is fixed text over fixed aliases (c = companies, i = inspections,
+b = boundaries); request values never reach this text, they only pick entries by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from geo.features.errors import FeatureNotFound
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql: str
+    type: str  # JSON Schema type: string | integer | number | boolean | object | array
+    title: str
+    format: str | None = None  # e.g. "date"
+    queryable: bool = True  # usable in filter= and sortby=
+    enum: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    title: str
+    description: str
+    from_sql: str  # FROM clause of the filtered query
+    key_sql: str  # the feature id
+    key_type: str  # "integer" | "string"
+    join_back: str  # how a page of keys (alias page, column k) is joined back to the rows
+    geom_sql: str
+    geometry_type: str
+    columns: tuple[Column, ...]
+    datetime_sql: str | None = None  # what `datetime` filters on
+    level: str | None = None  # boundary collections: the boundaries.level
+    monitoring: bool = False  # takes the monitoring filters (sector, nationality, ...)
+    default_order: str = field(default="")
+
+    def column(self, name: str) -> Column | None:
+        return next((col for col in self.columns if col.name == name), None)
+
+    @property
+    def queryables(self) -> tuple[Column, ...]:
+        return tuple(col for col in self.columns if col.queryable)
+
+
+_ACTIVE_WORKERS = "(SELECT count(*) FROM foreign_workers w WHERE w.company_id = c.id AND w.status = 'active')"
+_BY_NATIONALITY = (
+    "(SELECT coalesce(json_object_agg(x.nationality, x.n ORDER BY x.nationality), '{}'::json) FROM "
+    "(SELECT w.nationality, count(*) AS n FROM foreign_workers w "
+    "WHERE w.company_id = c.id AND w.status = 'active' GROUP BY w.nationality) x)"
+)
+_PERMIT = ("valid", "expiring", "expired", "unknown")
+
+COMPANY_COLUMNS = (
+    Column("nib", "c.nib", "string", "NIB (Nomor Induk Berusaha)"),
+    Column("name", "c.name", "string", "Nama perusahaan"),
+    Column("sector", "c.sector", "string", "Kode sektor"),
+    Column("sector_label", "(SELECT s.label FROM sectors s WHERE s.code = c.sector)", "string", "Sektor"),
+    Column("kbli", "c.kbli", "string", "KBLI"),
+    Column("address", "c.address", "string", "Alamat"),
+    Column("regency_code", "c.regency_code", "string", "Kode kabupaten/kota"),
+    Column("district_code", "c.district_code", "string", "Kode kecamatan"),
+    Column("location_method", "c.location_method", "string", "Metode penentuan wilayah", enum=("contains", "nearest")),
+    Column("location_mismatch", "c.location_mismatch", "boolean", "Wilayah berbeda dengan yang dilaporkan"),
+    Column("rptka_valid_until", "c.rptka_valid_until", "string", "RPTKA berlaku sampai", format="date"),
+    Column("permit_status", "permit_status(c.rptka_valid_until)", "string", "Status RPTKA", enum=_PERMIT),
+    Column("status", "c.status", "string", "Status perusahaan", enum=("active", "inactive", "closed")),
+    Column("workers", _ACTIVE_WORKERS, "integer", "Jumlah TKA aktif"),
+    Column("workers_by_nationality", _BY_NATIONALITY, "object", "TKA aktif per kewarganegaraan", queryable=False),
+    Column("last_inspection", "(SELECT max(i2.inspected_on) FROM inspections i2 WHERE i2.company_id = c.id)",
+           "string", "Pemeriksaan terakhir", format="date"),
+    Column("version", "c.version", "integer", "Versi"),
+)
+
+# Free-text fields (notes, follow_up) are left out on purpose: they may name persons (UU 27/2022).
+INSPECTION_COLUMNS = (
+    Column("company_id", "i.company_id", "integer", "ID perusahaan"),
+    Column("company_nib", "c.nib", "string", "NIB perusahaan"),
+    Column("company_name", "c.name", "string", "Nama perusahaan"),
+    Column("sector", "c.sector", "string", "Kode sektor"),
+    Column("regency_code", "c.regency_code", "string", "Kode kabupaten/kota"),
+    Column("district_code", "c.district_code", "string", "Kode kecamatan"),
+    Column("inspected_on", "i.inspected_on", "string", "Tanggal pemeriksaan", format="date"),
+    Column("team", "to_json(i.team)", "array", "Tim (instansi)", queryable=False),
+    Column("finding", "i.finding", "string", "Temuan", enum=(
+        "none", "expired_permit", "position_mismatch", "location_mismatch", "no_permit", "other")),
+    Column("status", "i.status", "string", "Status tindak lanjut", enum=("open", "in_progress", "closed")),
+    Column("version", "i.version", "integer", "Versi"),
+)
+
+BOUNDARY_COLUMNS = (
+    Column("code", "b.code", "string", "Kode wilayah (Kepmendagri)"),
+    Column("name", "b.name", "string", "Nama wilayah"),
+    Column("level", "b.level", "string", "Tingkat"),
+    Column("parent_code", "b.parent_code", "string", "Kode wilayah induk"),
+    Column("area_km2", "b.area_km2", "number", "Luas (km²)"),
+)
+
+
+def _boundary(id_: str, level: str, title: str) -> Collection:
+    return Collection(
+        id=id_, title=title, description=f"Batas wilayah administrasi: {title.lower()} (Kepmendagri).",
+        from_sql="boundaries b", key_sql="b.code", key_type="string",
+        join_back="JOIN boundaries b ON b.code = page.k", geom_sql="b.geom", geometry_type="MultiPolygon",
+        columns=BOUNDARY_COLUMNS, level=level, default_order="b.code",
+    )
+
+
+CATALOG: dict[str, Collection] = {
+    "companies": Collection(
+        id="companies", title="Perusahaan pengguna TKA",
+        description="Perusahaan yang mempekerjakan tenaga kerja asing, di lokasi perusahaan.",
+        from_sql="companies c", key_sql="c.id", key_type="integer",
+        join_back="JOIN companies c ON c.id = page.k", geom_sql="c.geom", geometry_type="Point",
+        columns=COMPANY_COLUMNS, datetime_sql="c.rptka_valid_until", monitoring=True, default_order="c.id",
+    ),
+    "inspections": Collection(
+        id="inspections", title="Pemeriksaan lapangan",
+        description="Pemeriksaan lapangan (Tim PORA/POA), di lokasi perusahaan yang diperiksa.",
+        from_sql="inspections i JOIN companies c ON c.id = i.company_id", key_sql="i.id", key_type="integer",
+        join_back="JOIN inspections i ON i.id = page.k JOIN companies c ON c.id = i.company_id",
+        geom_sql="c.geom", geometry_type="Point",
+        columns=INSPECTION_COLUMNS, datetime_sql="i.inspected_on", monitoring=True, default_order="i.id",
+    ),
+    "provinces": _boundary("provinces", "province", "Provinsi"),
+    "regencies": _boundary("regencies", "regency", "Kabupaten/kota"),
+    "districts": _boundary("districts", "district", "Kecamatan"),
+    "villages": _boundary("villages", "village", "Desa/kelurahan"),
+}
+
+
+def get_collection(collection_id: str) -> Collection:
+    try:
+        return CATALOG[collection_id]
+    except KeyError:
+        raise FeatureNotFound(
+            f"collection {collection_id!r} not found (known: {', '.join(CATALOG)})"
+        ) from None

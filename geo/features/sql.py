@@ -1,0 +1,175 @@
+"""SQL for feature collections: the whole GeoJSON array is built by PostgreSQL and returned as text.
+
+One statement per page: the filtered, ordered keys of the page (cheap columns only), the count
+(exact when the page itself proves it, else counted up to a cap, else the planner's estimate),
+and the features with their costly properties computed for the page rows only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from geo.db import Connection, transaction
+from geo.features.catalog import Collection, Column
+from geo.features.params import Page
+from geo.filters import MonitoringFilter
+
+# Rows counted exactly beyond the end of the page before numberMatched becomes an estimate.
+COUNT_EXTRA = 2_000
+
+
+@dataclass
+class Where:
+    """AND-ed SQL conditions with their bound parameters, in order."""
+
+    conds: list[str] = field(default_factory=list)
+    params: list = field(default_factory=list)
+
+    def add(self, sql: str, params: list | tuple = ()) -> Where:
+        self.conds.append(sql)
+        self.params.extend(params)
+        return self
+
+    @property
+    def sql(self) -> str:
+        return " AND ".join(f"({c})" for c in self.conds) or "TRUE"
+
+
+@dataclass(frozen=True)
+class Extra:
+    """An extra output property computed per row of the page (e.g. distance_km)."""
+
+    name: str
+    sql: str
+    params: tuple = ()
+
+
+@dataclass(frozen=True)
+class Result:
+    features: str  # a JSON array, as PostgreSQL wrote it
+    returned: int
+    matched: int
+    exact: bool
+
+
+def base_where(collection: Collection, flt: MonitoringFilter | None, scope: tuple[str, ...] | None) -> Where:
+    """The collection's own rows, the user's filters and the user's regional scope."""
+    where = Where()
+    if collection.monitoring:
+        flt = flt or MonitoringFilter()
+        start, end = flt.period_start, flt.period_end
+        if collection.datetime_sql != "c.rptka_valid_until":
+            # The shared filter puts `datetime` on the RPTKA date; here it means the collection's date.
+            flt = replace(flt, period_start=None, period_end=None)
+        sql, params = flt.scoped(scope).company_where("c", "w")
+        where.add(sql, params)
+        if collection.datetime_sql != "c.rptka_valid_until":
+            if start:
+                where.add(f"{collection.datetime_sql} >= %s", [start])
+            if end:
+                where.add(f"{collection.datetime_sql} <= %s", [end])
+        return where
+    where.add("b.level = %s", [collection.level])
+    if scope is not None:
+        if collection.level == "province":
+            where.add("FALSE")  # a province outline would show regions outside the user's scope
+        else:
+            where.add("left(b.code, 5) = ANY(%s)", [list(scope)])
+    if flt is not None:
+        for code in (flt.regency_code, flt.district_code):
+            if code:  # the region itself, its ancestors and its descendants
+                where.add("left(b.code, length(%s)) = %s OR left(%s, length(b.code)) = b.code", [code, code, code])
+    return where
+
+
+def order_sql(collection: Collection, sortby: tuple[tuple[Column, bool], ...]) -> str:
+    parts = [f"{col.sql} {'DESC NULLS LAST' if desc else 'ASC NULLS LAST'}" for col, desc in sortby]
+    parts.append(collection.default_order)  # a unique tie-breaker keeps paging stable
+    return ", ".join(parts)
+
+
+def _feature_sql(collection: Collection, columns: tuple[Column, ...], extras: tuple[Extra, ...], wkt: bool) -> str:
+    # Names come from the catalog allow-list ([a-z_]), never from the request.
+    pairs = [f"'{col.name}', {col.sql}" for col in columns]
+    pairs += [f"'{extra.name}', page.x{i}" for i, extra in enumerate(extras)]
+    props = f"json_build_object({', '.join(pairs)})" if pairs else "'{}'::json"
+    if wkt:
+        return f"json_build_object('id', {collection.key_sql}, 'wkt', ST_AsText({collection.geom_sql}, 6), 'properties', {props})"
+    return (f"json_build_object('type', 'Feature', 'id', {collection.key_sql}, "
+            f"'geometry', ST_AsGeoJSON({collection.geom_sql}, 6)::json, 'properties', {props})")
+
+
+def fetch_page(
+    conn: Connection,
+    collection: Collection,
+    where: Where,
+    order: tuple[str, list],
+    columns: tuple[Column, ...],
+    page: Page,
+    extras: tuple[Extra, ...] = (),
+    wkt: bool = False,
+    count: bool = True,
+) -> Result:
+    extra_cols = "".join(f", {extra.sql} AS x{i}" for i, extra in enumerate(extras))
+    extra_out = "".join(f", s.x{i}" for i in range(len(extras)))
+    extra_params = [p for extra in extras for p in extra.params]
+    order_text, order_params = order
+    feature = _feature_sql(collection, columns, extras, wkt)
+    # Every interpolated piece below is fixed catalog text or an allow-listed name; values are bound.
+    if count:
+        # Exact without counting when the page proves it (a partial page); else count up to a cap.
+        matched = (f"CASE WHEN n.n < %s AND (n.n > 0 OR %s = 0) THEN %s + n.n ELSE "  # noqa: S608
+                   f"(SELECT count(*) FROM (SELECT 1 FROM {collection.from_sql} WHERE {where.sql} LIMIT %s) m) END")
+        cap = page.offset + page.limit + COUNT_EXTRA
+        matched_params = [page.limit, page.offset, page.offset, *where.params, cap]
+    else:
+        matched, matched_params, cap = "NULL::bigint", [], 0
+    sql = (
+        f"WITH page AS (SELECT s.k{extra_out}, row_number() OVER () AS ord FROM ("  # noqa: S608
+        f"SELECT {collection.key_sql} AS k{extra_cols} FROM {collection.from_sql} WHERE {where.sql} "
+        f"ORDER BY {order_text} LIMIT %s OFFSET %s) s), "
+        f"n AS (SELECT count(*) AS n FROM page) "
+        f"SELECT n.n, {matched}, "
+        f"(SELECT coalesce(json_agg({feature} ORDER BY page.ord), '[]'::json)::text FROM page {collection.join_back}) "
+        f"FROM n"
+    )
+    params = [*extra_params, *where.params, *order_params, page.limit, page.offset, *matched_params]
+    with transaction(conn) as cur:
+        cur.execute(sql, params)
+        returned, matched_n, features = cur.fetchone()
+        exact = True
+        if count and matched_n is not None and matched_n >= cap and returned == page.limit:
+            exact = False
+            cur.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {collection.from_sql} WHERE {where.sql}",  # noqa: S608
+                        where.params)
+            estimate = int(cur.fetchone()[0][0]["Plan"]["Plan Rows"])
+            matched_n = max(matched_n, estimate)
+    return Result(features, returned, matched_n if count else -1, exact)
+
+
+def fetch_one(conn: Connection, collection: Collection, where: Where, key) -> str | None:
+    feature = _feature_sql(collection, collection.columns, (), False)
+    sql = (f"SELECT {feature}::text FROM {collection.from_sql} "  # noqa: S608 - catalog text only
+           f"WHERE {collection.key_sql} = %s AND {where.sql}")
+    with transaction(conn) as cur:
+        cur.execute(sql, [key, *where.params])
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
+def extents(conn: Connection) -> dict:
+    """Spatial extent (the province) and temporal extents, for the collection documents."""
+    with transaction(conn) as cur:
+        cur.execute(
+            """SELECT (SELECT ARRAY[ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)]
+                         FROM (SELECT ST_Extent(geom) AS e FROM boundaries WHERE level = 'province') p),
+                      (SELECT min(rptka_valid_until) FROM companies), (SELECT max(rptka_valid_until) FROM companies),
+                      (SELECT min(inspected_on) FROM inspections), (SELECT max(inspected_on) FROM inspections)""")
+        bbox, c_min, c_max, i_min, i_max = cur.fetchone()
+
+    def iso(d: date | None) -> str | None:
+        return d.isoformat() if d else None
+
+    return {"bbox": [round(v, 6) for v in bbox] if bbox else [-180, -90, 180, 90],
+            "companies": [iso(c_min), iso(c_max)], "inspections": [iso(i_min), iso(i_max)]}
