@@ -1,0 +1,55 @@
+"""Charts (PNG) from published counts; hidden cells are pooled into 'Lainnya', never drawn alone."""
+
+from __future__ import annotations
+
+from geo.reports import cartography as carto
+from geo.reports.suppress import is_hidden
+
+BAR = "#2166ac"
+
+
+def pooled(counts: dict[str, object], label_of, top: int = 8) -> list[tuple[str, int]]:
+    """Largest shown categories, then 'Lainnya' for the rest: its bar adds only the shown counts
+    beyond the top; hidden (<3) categories are counted by name only, so none can be recovered."""
+    shown = sorted(((v, k) for k, v in counts.items() if isinstance(v, int) and v > 0), key=lambda t: (-t[0], t[1]))
+    head = [(label_of(k), v) for v, k in shown[:top]]
+    rest_keys = [k for _, k in shown[top:]] + [k for k, v in counts.items() if is_hidden(v)]
+    if rest_keys:
+        head.append((f"Lainnya ({len(rest_keys)} kategori)", sum(v for v, _ in shown[top:])))
+    return head
+
+
+def bar_chart(items: list[tuple[str, int]], title: str, width_mm: float = 85, height_mm: float = 70) -> bytes:
+    fig = carto.figure(width_mm, height_mm)
+    ax = fig.add_axes((0.42, 0.1, 0.52, 0.78))
+    names = [n for n, _ in items][::-1]
+    values = [v for _, v in items][::-1]
+    ax.barh(range(len(values)), values, color=BAR)
+    ax.set_yticks(range(len(values)), names, fontsize=7)
+    ax.tick_params(axis="x", labelsize=7)
+    for i, v in enumerate(values):
+        ax.text(v, i, f" {v}" if v else " <3 per kategori", va="center", fontsize=6.5)
+    ax.set_xlim(0, max(values + [1]) * 1.2)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.text(0.02, 0.96, title, fontsize=9, fontweight="bold", va="top")
+    return carto.png(fig)
+
+
+def trend_chart(quarterly: list[dict], width_mm: float = 175, height_mm: float = 62) -> bytes:
+    fig = carto.figure(width_mm, height_mm)
+    ax = fig.add_axes((0.07, 0.17, 0.6, 0.7))
+    labels = [q["quarter"] for q in quarterly]
+    x = range(len(labels))
+    for key, name, colour in (("foreign_workers", "TKA terdaftar", "#b30000"),
+                              ("companies", "Perusahaan", BAR),
+                              ("inspections", "Pemeriksaan dalam triwulan", "#4d9221")):
+        ys = [q[key] if isinstance(q[key], int) else None for q in quarterly]
+        ax.plot(x, [y if y is not None else float("nan") for y in ys], marker="o", ms=3, lw=1.4,
+                color=colour, label=name)
+    ax.set_xticks(list(x), labels, fontsize=6.5, rotation=0)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.grid(axis="y", color="#dddddd", lw=0.5)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    fig.text(0.02, 0.97, "Tren per triwulan", fontsize=9, fontweight="bold", va="top")
+    return carto.png(fig)

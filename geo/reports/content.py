@@ -1,0 +1,107 @@
+"""Assemble a report's content: gather the data, apply suppression, add the meta and the hash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from geo.db import Connection
+from geo.reports import data as gather
+from geo.reports.hashing import content_hash
+from geo.reports.period import Quarter
+from geo.reports.suppress import protect_group, protect_mapping, protect_one
+
+# Columns that count persons: suppressed. Company counts are not personal data.
+PERSON_COLUMNS = ("foreign_workers", "permits_expired", "permits_expiring_30d", "permits_expiring_90d")
+
+
+@dataclass(frozen=True)
+class Options:
+    period: Quarter
+    flt: object  # MonitoringFilter, already scoped to the asking user
+    threshold: int | None = 3  # None = no suppression
+    agency: str = "kesbangpol"
+    personal: bool = False  # include named worker rows (caller checked the role)
+    issued: object = None  # date on the cover; default the data day (keeps reports reproducible)
+
+
+def _protect_columns(rows: list[dict], key_of_group, threshold: int | None) -> None:
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(key_of_group(row), []).append(row)
+    for members in groups.values():
+        for col in PERSON_COLUMNS:
+            if col in members[0]:
+                published = protect_group([m[col] for m in members], threshold)
+                for m, value in zip(members, published, strict=True):
+                    m[col] = value
+
+
+def _protect_regions(rows: list[dict], threshold: int | None, by_parent: bool) -> list[dict]:
+    for row in rows:
+        for key in gather.BREAKDOWNS:
+            row[key] = protect_mapping(row[key], threshold)
+    _protect_columns(rows, (lambda r: r["parent_code"]) if by_parent else (lambda r: ""), threshold)
+    return rows
+
+
+def _totals(raw_regencies: list[dict]) -> dict:
+    out = {col: sum(r[col] for r in raw_regencies) for col in gather.REGION_COUNTS}
+    for key in gather.BREAKDOWNS:
+        merged: dict[str, int] = {}
+        for r in raw_regencies:
+            for k, v in r[key].items():
+                merged[k] = merged.get(k, 0) + v
+        out[key] = dict(sorted(merged.items()))
+    out["regencies_with_workers"] = sum(1 for r in raw_regencies if r["foreign_workers"] > 0)
+    return out
+
+
+def assemble(conn: Connection, opts: Options) -> dict:
+    as_of = gather.data_timestamp(conn)
+    today = gather.reference_day(opts.period, as_of)
+    flt = replace(opts.flt, today=today)
+    scope = gather.Scope(flt, opts.period, today, as_of)
+    t = opts.threshold
+
+    regencies = gather.regions(conn, scope, "regency")
+    districts = gather.regions(conn, scope, "district")
+    totals = _totals(regencies)
+    companies = gather.companies(conn, scope)
+    quarterly = gather.quarterly(conn, scope)
+    inspections = gather.inspections(conn, scope)
+
+    summary = {k: (protect_one(v, t) if k in PERSON_COLUMNS else v) for k, v in totals.items()
+               if k not in gather.BREAKDOWNS}
+    summary["inspections_period"] = len(inspections)
+    summary["findings_period"] = sum(1 for i in inspections if i["finding"] != "none")
+    for key in gather.BREAKDOWNS:
+        summary[key] = protect_mapping(totals[key], t)
+    summary["nationalities"] = sum(1 for v in totals["by_nationality"].values() if v > 0)
+
+    _protect_columns(companies, lambda c: c["district_code"], t)
+    for q in quarterly:
+        for col in ("foreign_workers", "permits_expired"):
+            q[col] = protect_one(q[col], t)
+
+    content = {
+        "meta": {
+            "period": str(opts.period), "period_label": opts.period.label,
+            "period_start": opts.period.start, "period_end": opts.period.end,
+            "reference_day": today, "data_as_of": as_of,
+            "issued": opts.issued or as_of.date(),
+            "agency": opts.agency, "agency_name": gather.agency_name(conn, opts.agency),
+            "filter": flt.as_query(), "scope": list(flt.scope) if flt.scope is not None else None,
+            "regency": flt.regency_code, "threshold": t, "personal": opts.personal,
+            "boundaries": gather.boundary_version(conn),
+        },
+        "summary": summary,
+        "regencies": _protect_regions(regencies, t, by_parent=False),
+        "districts": _protect_regions(districts, t, by_parent=True),
+        "companies": companies,
+        "quarterly": quarterly,
+        "inspections": inspections,
+    }
+    if opts.personal:
+        content["workers"] = gather.workers(conn, scope)
+    content["meta"]["hash"] = content_hash(content)
+    return content

@@ -1,0 +1,181 @@
+"""Everything a report shows, read once from PostGIS into plain sorted JSON-safe structures.
+
+Region figures come from geo.stats (the same functions behind /api/stats), so the PDF shows the
+figures the API gives. Lists (companies, permits, inspections) are read here with the shared
+filter. Counts of persons are then passed through suppression (geo.reports.suppress).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from geo.db import Connection, transaction
+from geo.filters import MonitoringFilter
+from geo.reports import labels
+from geo.reports.period import Quarter
+
+try:  # the shared statistics; the stand-in only until geo/stats.py is in the repository
+    from geo.stats import region_stats
+except ImportError:  # pragma: no cover - removed once geo.stats lands
+    from geo.reports.stats_fallback import region_stats
+
+TREND_QUARTERS = 8
+REGION_COUNTS = ("companies", "foreign_workers", "permits_expired", "permits_expiring_30d",
+                 "permits_expiring_90d", "rptka_expired", "rptka_expiring_90d", "not_inspected_12m",
+                 "inspections_12m")
+BREAKDOWNS = ("by_nationality", "by_sector", "by_position_level", "by_sex")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers: the filter (already scoped to the user), the period, the reference day."""
+
+    flt: MonitoringFilter
+    period: Quarter
+    today: date  # permit states are computed on this day
+    data_as_of: datetime
+
+
+def data_timestamp(conn: Connection) -> datetime:
+    """The latest change to monitoring data (else the boundary load): the report's 'data as of'."""
+    with transaction(conn) as cur:
+        cur.execute("""SELECT coalesce(greatest((SELECT max(updated_at) FROM companies),
+                                                (SELECT max(updated_at) FROM foreign_workers),
+                                                (SELECT max(updated_at) FROM inspections)),
+                                       (SELECT max(finished_at) FROM boundary_loads))""")
+        ts = cur.fetchone()[0]
+    return (ts or datetime(2000, 1, 1)).replace(microsecond=0)
+
+
+def reference_day(period: Quarter, as_of: datetime) -> date:
+    """End of the quarter, or the data day when the quarter is not over yet."""
+    return min(period.end, as_of.date())
+
+
+def _plain(row) -> dict:
+    row = dict(row) if not hasattr(row, "__dataclass_fields__") else row.__dict__.copy()
+    out = {k: row[k] for k in ("code", "name", "parent_code", *REGION_COUNTS)}
+    for key in BREAKDOWNS:
+        out[key] = {str(k): int(v) for k, v in sorted((row.get(key) or {}).items())}
+    return out
+
+
+def regions(conn: Connection, scope: Scope, level: str) -> list[dict]:
+    rows = region_stats(conn, level, scope.flt, today=scope.today)
+    return sorted((_plain(r) for r in rows), key=lambda r: r["code"])
+
+
+def companies(conn: Connection, scope: Scope) -> list[dict]:
+    where, params = scope.flt.company_where("c", "wx")
+    wwhere, wparams = scope.flt.worker_where("w")
+    sql = f"""
+    SELECT c.id, c.nib, c.name, c.sector, s.label, c.regency_code, c.district_code,
+           round(ST_X(c.geom)::numeric, 6)::float8, round(ST_Y(c.geom)::numeric, 6)::float8,
+           c.status, c.rptka_valid_until, permit_status(c.rptka_valid_until, %s),
+           coalesce(w.n, 0), coalesce(w.expired, 0), coalesce(w.expiring, 0),
+           (SELECT max(i.inspected_on) FROM inspections i WHERE i.company_id = c.id AND i.inspected_on <= %s)
+      FROM companies c JOIN sectors s ON s.code = c.sector
+      LEFT JOIN LATERAL (
+          SELECT count(*) AS n,
+                 count(*) FILTER (WHERE w.permit_valid_until < %s) AS expired,
+                 count(*) FILTER (WHERE w.permit_valid_until BETWEEN %s AND %s) AS expiring
+            FROM foreign_workers w WHERE w.company_id = c.id AND {wwhere}) w ON true
+     WHERE {where}
+     ORDER BY c.regency_code, c.district_code, c.name, c.id"""  # noqa: S608 - fixed fragments
+    t = scope.today
+    with transaction(conn) as cur:
+        cur.execute(sql, [t, t, t, t, t + timedelta(days=90), *wparams, *params])
+        rows = cur.fetchall()
+    keys = ("id", "nib", "name", "sector", "sector_label", "regency_code", "district_code", "lon", "lat",
+            "status", "rptka_valid_until", "rptka_status", "foreign_workers", "permits_expired",
+            "permits_expiring_90d", "last_inspected")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def inspections(conn: Connection, scope: Scope) -> list[dict]:
+    """Inspections in the reporting quarter of the filtered companies (no free-text notes: they may
+    name persons)."""
+    where, params = scope.flt.company_where("c", "wx")
+    sql = f"""
+    SELECT i.id, i.inspected_on, c.id, c.name, c.regency_code, c.district_code,
+           array_to_string(i.team, ', '), i.finding, coalesce(i.follow_up, ''), i.status
+      FROM inspections i JOIN companies c ON c.id = i.company_id
+     WHERE i.inspected_on BETWEEN %s AND %s AND {where}
+     ORDER BY i.inspected_on, c.name, i.id"""  # noqa: S608 - fixed fragments
+    with transaction(conn) as cur:
+        cur.execute(sql, [scope.period.start, scope.today, *params])
+        rows = cur.fetchall()
+    keys = ("id", "inspected_on", "company_id", "company", "regency_code", "district_code", "team",
+            "finding", "follow_up", "status")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def quarterly(conn: Connection, scope: Scope) -> list[dict]:
+    """Per quarter up to the report's: companies and workers registered by its end, inspections and
+    findings in it, worker permits expired at its end. No history table exists, so departed workers
+    count until now-departed; stated in the report."""
+    where, params = scope.flt.company_where("c", "wx")
+    wwhere, wparams = scope.flt.worker_where("w")
+    quarters = scope.period.back(TREND_QUARTERS)
+    sql = f"""
+    WITH q AS (SELECT * FROM unnest(%s::text[], %s::date[], %s::date[]) AS q(label, start, stop)),
+    c AS (SELECT c.id, c.created_at FROM companies c WHERE {where})
+    SELECT q.label,
+           (SELECT count(*) FROM c WHERE c.created_at::date <= q.stop),
+           (SELECT count(*) FROM c JOIN foreign_workers w ON w.company_id = c.id
+             WHERE {wwhere} AND w.created_at::date <= q.stop),
+           (SELECT count(*) FROM c JOIN foreign_workers w ON w.company_id = c.id
+             WHERE {wwhere} AND w.created_at::date <= q.stop AND w.permit_valid_until < q.stop),
+           (SELECT count(*) FROM c JOIN inspections i ON i.company_id = c.id
+             WHERE i.inspected_on BETWEEN q.start AND q.stop),
+           (SELECT count(*) FROM c JOIN inspections i ON i.company_id = c.id
+             WHERE i.inspected_on BETWEEN q.start AND q.stop AND i.finding <> 'none')
+      FROM q ORDER BY q.start"""  # noqa: S608 - fixed fragments
+    stops = [min(q.end, scope.today) for q in quarters]
+    with transaction(conn) as cur:
+        cur.execute(sql, [[str(q) for q in quarters], [q.start for q in quarters], stops,
+                          *params, *wparams, *wparams, *wparams])
+        rows = cur.fetchall()
+    keys = ("quarter", "companies", "foreign_workers", "permits_expired", "inspections", "findings")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def workers(conn: Connection, scope: Scope) -> list[dict]:
+    """Named worker rows: only ever called for principals allowed to see personal data."""
+    where, params = scope.flt.company_where("c", "wx")
+    wwhere, wparams = scope.flt.worker_where("w")
+    sql = f"""
+    SELECT w.id, w.full_name, w.passport_number, w.nationality, coalesce(w.sex, ''), w.position,
+           w.position_level, c.name, c.regency_code, c.district_code, w.permit_valid_until,
+           coalesce(w.itas_number, ''), w.itas_valid_until
+      FROM companies c JOIN foreign_workers w ON w.company_id = c.id
+     WHERE {where} AND {wwhere}
+     ORDER BY c.regency_code, c.name, w.full_name, w.id"""  # noqa: S608 - fixed fragments
+    with transaction(conn) as cur:
+        cur.execute(sql, [*params, *wparams])
+        rows = cur.fetchall()
+    keys = ("id", "full_name", "passport_number", "nationality", "sex", "position", "position_level",
+            "company", "regency_code", "district_code", "permit_valid_until", "itas_number",
+            "itas_valid_until")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def boundary_version(conn: Connection) -> dict:
+    """Which boundary files the maps were drawn from (their checksums), for the hash and source note."""
+    with transaction(conn) as cur:
+        cur.execute("SELECT id, layer_set, layers FROM boundary_loads ORDER BY id DESC LIMIT 1")
+        row = cur.fetchone()
+    if row is None:
+        return {}
+    layers = sorted((layer.get("level", ""), layer.get("sha256", "")) for layer in row[2])
+    return {"layer_set": row[1], "layers": [{"level": lv, "sha256": sha} for lv, sha in layers]}
+
+
+def agency_name(conn: Connection, code: str) -> str | None:
+    if code in labels.ISSUERS:
+        return labels.ISSUERS[code]
+    with transaction(conn) as cur:
+        cur.execute("SELECT name FROM agencies WHERE code = %s", (code,))
+        row = cur.fetchone()
+    return row[0] if row else None

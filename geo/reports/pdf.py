@@ -1,0 +1,305 @@
+"""The PDF atlas (A4, reportlab): fixed front pages, one atlas page per regency (or per district
+of one regency), annex tables. Every page footer carries the filter, data time and content hash."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from reportlab import rl_config
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    Image,
+    KeepInFrame,
+    LongTable,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from geo.reports import charts, labels, staticmaps, tables, texts
+from geo.reports.geometry import Geometries, project_points
+from geo.reports.suppress import is_hidden, show
+
+rl_config.invariant = 1  # no random document id, no wall-clock date: same content, same bytes
+TITLE = "Laporan Pemantauan Tenaga Kerja Asing — Provinsi Kalimantan Tengah"
+MARGIN = 15 * mm
+FRAME_W, FRAME_H = A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN - 14 * mm
+FRONT_PAGES = 6  # cover, summary, province map, charts, permits, inspections
+ATLAS_TOP = 10  # companies listed on an atlas page; the XLSX has all
+
+_base = getSampleStyleSheet()
+H1 = ParagraphStyle("h1", parent=_base["Heading1"], fontSize=15, spaceAfter=4)
+H2 = ParagraphStyle("h2", parent=_base["Heading2"], fontSize=11.5, spaceBefore=4, spaceAfter=3)
+BODY = ParagraphStyle("body", parent=_base["BodyText"], fontSize=8.5, leading=11)
+SMALL = ParagraphStyle("small", parent=BODY, fontSize=7, leading=8.8, textColor=colors.HexColor("#333333"))
+CELL = ParagraphStyle("cell", parent=BODY, fontSize=7, leading=8.4)
+COVER_T = ParagraphStyle("cover", parent=H1, fontSize=22, leading=28, spaceAfter=10)
+
+
+def _esc(text) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cell(value):
+    if isinstance(value, datetime):
+        return value.strftime("%d-%m-%Y %H:%M")
+    if hasattr(value, "strftime"):
+        return value.strftime("%d-%m-%Y")
+    if isinstance(value, float):
+        return f"{value:.5f}"
+    return show(value)
+
+
+def grid(headers, rows, widths=None, total=None, repeat=True, wrap_cols=()) -> LongTable:
+    """A table with a bold repeated header row, numbers right-aligned, zebra rows."""
+    def fmt(row):
+        return [Paragraph(_esc(_cell(v)), CELL) if i in wrap_cols else _cell(v) for i, v in enumerate(row)]
+
+    data = [[Paragraph(f"<b>{_esc(h)}</b>", CELL) for h in headers]] + [fmt(r) for r in rows]
+    if total:
+        data.append(fmt(total))
+    t = LongTable(data, colWidths=widths, repeatRows=1 if repeat else 0)
+    style = [("FONT", (0, 1), (-1, -1), "Helvetica", 7), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6f0")),
+             ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.HexColor("#2f4b6e")),
+             ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b8b8b8")),
+             ("TOPPADDING", (0, 0), (-1, -1), 1.6), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.6)]
+    for i, row in enumerate(rows, start=1):
+        if i % 2 == 0:
+            style.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#f5f7fa")))
+        for j, v in enumerate(row):
+            if isinstance(v, int | float) and not isinstance(v, bool) or is_hidden(v):
+                style.append(("ALIGN", (j, i), (j, i), "RIGHT"))
+    if total:
+        n = len(data) - 1
+        style += [("FONT", (0, n), (-1, n), "Helvetica-Bold", 7), ("LINEABOVE", (0, n), (-1, n), 0.6, colors.black),
+                  ("ALIGN", (2, n), (-1, n), "RIGHT")]
+    t.setStyle(TableStyle(style))
+    return t
+
+
+def _image(png: bytes, width_mm: float, height_mm: float) -> Image:
+    return Image(io.BytesIO(png), width=width_mm * mm, height=height_mm * mm)
+
+
+def _page(*flowables) -> list:
+    """A fixed page: shrunk to fit if needed so the page count never depends on data size."""
+    return [KeepInFrame(FRAME_W, FRAME_H, list(flowables), mode="shrink"), PageBreak()]
+
+
+class _Decor:
+    def __init__(self, meta: dict) -> None:
+        self.trace = texts.trace_line(meta)
+        self.head = f"Pemantauan TKA Kalimantan Tengah — {meta['period_label']}"
+
+    def __call__(self, canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7)
+        canvas.setFillColor(colors.HexColor("#444444"))
+        if doc.page > 1:
+            canvas.drawString(MARGIN, A4[1] - MARGIN + 3 * mm, self.head)
+            canvas.line(MARGIN, A4[1] - MARGIN + 2 * mm, A4[0] - MARGIN, A4[1] - MARGIN + 2 * mm)
+        canvas.line(MARGIN, MARGIN - 2 * mm, A4[0] - MARGIN, MARGIN - 2 * mm)
+        canvas.setFont("Helvetica", 6)
+        width = A4[0] - 2 * MARGIN - 18 * mm
+        lines = _wrap(self.trace, canvas, width)
+        for k, line in enumerate(lines[:2]):
+            canvas.drawString(MARGIN, MARGIN - 5 * mm - k * 2.6 * mm, line)
+        canvas.setFont("Helvetica", 7)
+        canvas.drawRightString(A4[0] - MARGIN, MARGIN - 5 * mm, f"Hal. {doc.page}")
+        canvas.restoreState()
+
+
+def _wrap(text: str, canvas, width: float) -> list[str]:
+    words, lines, line = text.split(" "), [], ""
+    for w in words:
+        trial = f"{line} {w}".strip()
+        if canvas.stringWidth(trial, "Helvetica", 6) > width and line:
+            lines.append(line)
+            line = w
+        else:
+            line = trial
+    return lines + [line]
+
+
+# --- pages --------------------------------------------------------------------------------------
+def cover(c: dict) -> list:
+    m = c["meta"]
+    facts = [("Periode", f"{m['period_label']} ({labels.long_date(m['period_start'])} – {labels.long_date(m['period_end'])})"),
+             ("Instansi penerbit", m["agency_name"]),
+             ("Tanggal", labels.long_date(m["issued"])),
+             ("Data per", texts.as_of(m)),
+             ("Status izin dihitung per", labels.long_date(m["reference_day"])),
+             ("Cakupan dan filter", texts.describe_filter(m)),
+             ("Hash isi", m["hash"])]
+    if m["regency"]:
+        facts.insert(1, ("Wilayah", next((r["name"] for r in c["regencies"] if r["code"] == m["regency"]), m["regency"])))
+    rows = [[Paragraph(f"<b>{_esc(k)}</b>", BODY), Paragraph(_esc(v), BODY)] for k, v in facts]
+    t = Table(rows, colWidths=[45 * mm, FRAME_W - 45 * mm])
+    t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.grey)]))
+    return _page(Spacer(1, 40 * mm), Paragraph(_esc(TITLE), COVER_T), Spacer(1, 8 * mm), t, Spacer(1, 12 * mm),
+                 Paragraph(_esc(texts.suppression_note(m)), SMALL), Spacer(1, 4 * mm),
+                 Paragraph("Dokumen ini memuat data pemantauan untuk rapat koordinasi. Setiap halaman mencantumkan "
+                           "filter, waktu data dan hash isi sehingga halaman cetak dapat ditelusuri ke datanya.", SMALL))
+
+
+def summary(c: dict) -> list:
+    s, q = c["summary"], c["quarterly"]
+    cur, prev = q[-1], q[-2]
+
+    def delta(a, b):
+        return f"{a - b:+d}".replace("+0", "0") if isinstance(a, int) and isinstance(b, int) else "–"
+
+    rows = [(name, show(cur[k]), show(prev[k]), delta(cur[k], prev[k]))
+            for k, name in (("companies", "Perusahaan terdaftar"), ("foreign_workers", "TKA terdaftar"),
+                            ("permits_expired", "Izin kerja kedaluwarsa (akhir triwulan)"),
+                            ("inspections", "Pemeriksaan dalam triwulan"), ("findings", "Pemeriksaan dengan temuan"))]
+    change = grid(("Angka", cur["quarter"], prev["quarter"], "Perubahan"), rows, widths=[70 * mm, 30 * mm, 30 * mm, 30 * mm])
+    key = [("Perusahaan pemberi kerja TKA", s["companies"]), ("TKA aktif", s["foreign_workers"]),
+           ("Kewarganegaraan", s["nationalities"]), ("Kabupaten/kota dengan TKA", s["regencies_with_workers"]),
+           ("Izin kerja kedaluwarsa", s["permits_expired"]), ("Izin kerja berakhir <=90 hari", s["permits_expiring_90d"]),
+           ("RPTKA kedaluwarsa", s["rptka_expired"]), ("RPTKA berakhir <=90 hari", s["rptka_expiring_90d"]),
+           ("Pemeriksaan dalam periode", s["inspections_period"]), ("Perusahaan belum diperiksa 12 bulan", s["not_inspected_12m"])]
+    keys = grid(("Angka utama", "Jumlah"), key, widths=[90 * mm, 30 * mm])
+    reg = tables.regencies(c)
+    regt = grid(reg.headers[1:], [r[1:] for r in reg.rows], total=reg.total[1:],
+                widths=[44 * mm] + [13.6 * mm] * 10, wrap_cols=(0,))
+    return _page(Paragraph("Ringkasan", H1), Paragraph(f"Keadaan {_esc(c['meta']['period_label'])}; status izin per "
+                 f"{labels.long_date(c['meta']['reference_day'])}.", BODY), Spacer(1, 3 * mm), keys,
+                 Paragraph("Perubahan dibanding triwulan sebelumnya", H2), change,
+                 Paragraph(_esc(texts.history_note()), SMALL),
+                 Paragraph("Per kabupaten/kota", H2), regt, Spacer(1, 2 * mm),
+                 Paragraph(_esc(texts.suppression_note(c["meta"])), SMALL))
+
+
+def province_page(c: dict, geo: Geometries) -> list:
+    values = {r["code"]: r["foreign_workers"] for r in c["regencies"]}
+    png = staticmaps.province_map(geo, values, c["meta"]["threshold"], texts.source_note(c["meta"]),
+                                  f"Sebaran TKA per kabupaten/kota — {c['meta']['period_label']}")
+    return _page(Paragraph("Peta sebaran TKA", H1), _image(png, 180, 150), Spacer(1, 3 * mm),
+                 Paragraph("Warna menunjukkan jumlah TKA aktif per kabupaten/kota; angka di peta sama dengan tabel "
+                           "ringkasan. Kelas dibagi menurut sebaran nilai (jumlah sama per kelas).", SMALL))
+
+
+def charts_page(c: dict) -> list:
+    s = c["summary"]
+    nat = charts.bar_chart(charts.pooled(s["by_nationality"], labels.nationality), "TKA per kewarganegaraan")
+    sector_labels = {x["sector"]: x["sector_label"] for x in c["companies"]}
+    sec = charts.bar_chart(charts.pooled(s["by_sector"], lambda k: sector_labels.get(k, k)), "TKA per sektor")
+    lvl = charts.bar_chart(charts.pooled(s["by_position_level"], lambda k: labels.POSITION_LEVELS.get(k, k)),
+                           "TKA per tingkat jabatan", height_mm=55)
+    sex = charts.bar_chart(charts.pooled(s["by_sex"], lambda k: labels.SEX.get(k, k)), "TKA per jenis kelamin",
+                           height_mm=55)
+    pair = Table([[_image(nat, 87, 71), _image(sec, 87, 71)], [_image(lvl, 87, 55), _image(sex, 87, 55)]])
+    return _page(Paragraph("Grafik", H1), pair, _image(charts.trend_chart(c["quarterly"]), 178, 63),
+                 Paragraph(_esc(texts.history_note() + " Kategori dengan kurang dari "
+                                f"{c['meta']['threshold'] or 1} TKA digabung dalam 'Lainnya'."), SMALL))
+
+
+def permits_page(c: dict) -> list:
+    reg = tables.regencies(c)
+    cols = (1, 3, 4, 5, 6, 7, 8)
+    regt = grid([reg.headers[i] for i in cols], [[r[i] for i in cols] for r in reg.rows],
+                total=[reg.total[i] for i in cols], widths=[50 * mm] + [21 * mm] * 6, wrap_cols=(0,))
+    exp = tables.expiring(c)
+    top = exp.rows[:30]
+    more = len(exp.rows) - len(top)
+    t = grid(exp.headers, top, widths=[24 * mm, 26 * mm, 62 * mm, 38 * mm, 12 * mm, 18 * mm], wrap_cols=(2, 3))
+    out = [Paragraph("Izin kedaluwarsa dan segera berakhir", H1),
+           Paragraph("Izin kerja TKA dan RPTKA perusahaan per kabupaten/kota", H2), regt,
+           Paragraph(f"RPTKA kedaluwarsa atau berakhir dalam 90 hari ({len(exp.rows)} perusahaan)", H2), t]
+    if more:
+        out.append(Paragraph(f"… dan {more} perusahaan lain: lihat lampiran XLSX (lembar izin_berakhir).", SMALL))
+    return _page(*out)
+
+
+def inspections_page(c: dict) -> list:
+    f = tables.findings(c)
+    ft = grid(f.headers, f.rows, total=f.total, widths=[60 * mm] + [22 * mm] * 4)
+    ins = tables.inspections(c)
+    latest = [r for r in ins.rows if r[4] != labels.FINDINGS["none"]][-25:]
+    lt = grid(ins.headers, latest, widths=[17 * mm, 44 * mm, 30 * mm, 25 * mm, 24 * mm, 27 * mm, 13 * mm],
+              wrap_cols=(1, 2, 3, 4, 5))
+    out = [Paragraph("Hasil pemeriksaan dan tindak lanjut", H1),
+           Paragraph(f"{len(ins.rows)} pemeriksaan lapangan antara {labels.long_date(c['meta']['period_start'])} "
+                     f"dan {labels.long_date(c['meta']['reference_day'])}.", BODY), Spacer(1, 2 * mm), ft,
+           Paragraph(f"Pemeriksaan dengan temuan (terbaru, {len(latest)} dari "
+                     f"{sum(1 for r in ins.rows if r[4] != labels.FINDINGS['none'])})", H2), lt]
+    return _page(*out)
+
+
+def atlas_units(c: dict) -> list[dict]:
+    """One atlas page per regency, or per district when the report is for one regency."""
+    if c["meta"]["regency"]:
+        return [d for d in c["districts"] if d["parent_code"] == c["meta"]["regency"]]
+    return c["regencies"]
+
+
+def atlas_page(c: dict, geo: Geometries, unit: dict) -> list:
+    meta, level = c["meta"], "district" if len(unit["code"]) == 8 else "regency"
+    key = "district_code" if level == "district" else "regency_code"
+    mine = [x for x in c["companies"] if x[key] == unit["code"]]
+    xs, ys = project_points([x["lon"] for x in mine], [x["lat"] for x in mine])
+    points = (xs, ys, staticmaps.point_sizes([x["foreign_workers"] for x in mine]))
+    if level == "regency":
+        children = [d for d in c["districts"] if d["parent_code"] == unit["code"]]
+        values = {d["code"]: d["foreign_workers"] for d in children}
+        png = staticmaps.regency_map(geo, unit["code"], values, points, meta["threshold"],
+                                     texts.source_note(meta), f"{unit['name']} ({unit['code']})")
+        rows = [tables._region_row(d) for d in children]
+        table = grid(("Kecamatan", *tables.REGION_HEADERS[2:]), [r[1:] for r in rows],
+                     total=("Jumlah", *(unit[k] for k in tables.REGION_KEYS)),
+                     widths=[36 * mm] + [16 * mm] * 9, wrap_cols=(0,))
+    else:
+        png = staticmaps.district_map(geo, unit["code"], unit["foreign_workers"], points, meta["threshold"],
+                                      texts.source_note(meta), f"Kecamatan {unit['name']} ({unit['code']})")
+        table = grid(("Kecamatan", *tables.REGION_HEADERS[2:]), [tables._region_row(unit)[1:]],
+                     widths=[36 * mm] + [16 * mm] * 9, wrap_cols=(0,))
+    ranked = sorted(mine, key=lambda x: (-(x["foreign_workers"] if isinstance(x["foreign_workers"], int) else 0),
+                                         x["name"], x["id"]))[:ATLAS_TOP]
+    comp = tables.companies(c, ranked)
+    cols = (1, 2, 4, 5, 6, 8, 10)
+    ct = grid([comp.headers[i] for i in cols], [[r[i] for i in cols] for r in comp.rows],
+              widths=[52 * mm, 34 * mm, 26 * mm, 12 * mm, 18 * mm, 19 * mm, 19 * mm], wrap_cols=(0, 1, 2))
+    out = [Paragraph(f"Atlas: {_esc(unit['name'])}", H1), _image(png, 180, 118), table,
+           Paragraph(f"Perusahaan dengan TKA terbanyak ({len(ranked)} dari {len(mine)})", H2)]
+    out.append(ct if ranked else Paragraph("Tidak ada perusahaan tercatat dengan filter ini.", BODY))
+    return _page(*out)
+
+
+def annex(c: dict) -> list:
+    d = tables.districts(c)
+    out = [Paragraph("Lampiran A. Rekapitulasi per kecamatan", H1),
+           grid(d.headers[1:], [r[1:] for r in d.rows], widths=[30 * mm, 30 * mm] + [13.3 * mm] * 9, wrap_cols=(0, 1)),
+           PageBreak()]
+    n = tables.nationality_by_regency(c)
+    ncols = len(n.headers) - 2
+    width = min(18 * mm, (FRAME_W - 50 * mm) / max(ncols, 1))
+    out += [Paragraph("Lampiran B. TKA per kewarganegaraan dan kabupaten/kota", H1),
+            grid(n.headers[1:], [r[1:] for r in n.rows], total=n.total[1:], widths=[50 * mm] + [width] * ncols,
+                 wrap_cols=tuple(range(ncols + 1))),
+            Spacer(1, 3 * mm), Paragraph(_esc(texts.suppression_note(c["meta"])), SMALL)]
+    return out
+
+
+def render(c: dict, geo: Geometries) -> bytes:
+    buf = io.BytesIO()
+    m = c["meta"]
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 6 * mm,
+                            bottomMargin=MARGIN + 8 * mm, title=TITLE, author=m["agency_name"],
+                            subject=f"{m['period_label']}; hash {m['hash']}", creator="Pantau", producer="Pantau",
+                            invariant=1)
+    story = cover(c) + summary(c) + province_page(c, geo) + charts_page(c) + permits_page(c) + inspections_page(c)
+    for unit in atlas_units(c):
+        story += atlas_page(c, geo, unit)
+    story += annex(c)
+    decor = _Decor(m)
+    doc.build(story, onFirstPage=decor, onLaterPages=decor)
+    return buf.getvalue()

@@ -1,0 +1,174 @@
+"""The static maps of the PDF: province choropleth by regency, one district map per regency."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from geo.reports import cartography as carto
+from geo.reports.geometry import Geometries
+from geo.reports.suppress import is_hidden, show
+
+PALETTE = ("#fdd49e", "#fc8d59", "#e34a33", "#b30000")  # ColorBrewer OrRd, print-safe
+ZERO, HIDDEN, OUTSIDE = "#f4f4f4", "#fef0d9", "#dddddd"
+
+
+def classes(values: list, threshold: int | None) -> list[tuple[int, int]]:
+    """Up to four classes over the shown counts (>= threshold): equal-count breaks, rounded."""
+    low = threshold or 1
+    shown = sorted(v for v in values if isinstance(v, int) and v >= low)
+    if not shown:
+        return []
+    k = min(len(PALETTE), len(set(shown)))
+    edges = sorted({int(np.quantile(shown, i / k, method="higher")) for i in range(1, k + 1)})
+    out, start = [], low
+    for edge in edges:
+        if edge >= start:
+            out.append((start, edge))
+            start = edge + 1
+    return out
+
+
+def _colour(value, bins) -> str:
+    if is_hidden(value):
+        return HIDDEN
+    if not value:
+        return ZERO
+    for i, (lo, hi) in enumerate(bins):
+        if lo <= value <= hi:
+            return PALETTE[i]
+    return PALETTE[len(bins) - 1]
+
+
+def _legend_items(bins, threshold, title_zero="0") -> list:
+    items = [Patch(facecolor=ZERO, edgecolor="#888888", label=title_zero)]
+    if threshold:
+        items.append(Patch(facecolor=HIDDEN, edgecolor="#888888", label=f"1–{threshold - 1} (ditampilkan <{threshold})"))
+    items += [Patch(facecolor=PALETTE[i], edgecolor="#888888", label=f"{lo}–{hi}" if lo != hi else f"{lo}")
+              for i, (lo, hi) in enumerate(bins)]
+    return items
+
+
+def short_name(name: str) -> str:
+    return name.removeprefix("Kabupaten ")
+
+
+def province_map(geo: Geometries, values: dict[str, object], threshold: int | None, source: str,
+                 title: str) -> bytes:
+    """Choropleth of foreign workers per regency; regencies outside the report's scope in grey."""
+    fig = carto.figure(180, 150)
+    ax = fig.add_axes((0.01, 0.07, 0.98, 0.86))
+    bins = classes(list(values.values()), threshold)
+    regencies = geo.regencies
+    colours = [_colour(values[c], bins) if c in values else OUTSIDE for c in regencies.index]
+    regencies.plot(ax=ax, color=colours, edgecolor="#444444", linewidth=0.7)
+    geo.province.boundary.plot(ax=ax, color="black", linewidth=1.0)
+    carto.frame_axes(ax, geo.province.total_bounds, pad=0.03)
+    for code, row in regencies.iterrows():
+        if code not in values:
+            continue
+        ax.text(row["label_x"], row["label_y"], f"{short_name(row['name'])}\n{show(values[code])}",
+                ha="center", va="center", fontsize=6.5, linespacing=1.1, path_effects=carto.HALO)
+    legend = _legend_items(bins, threshold)
+    if len(values) < len(regencies):
+        legend.append(Patch(facecolor=OUTSIDE, edgecolor="#888888", label="di luar cakupan laporan"))
+    ax.legend(handles=legend, title="Jumlah TKA", loc="lower right", fontsize=7, title_fontsize=7.5,
+              frameon=True, framealpha=0.95)
+    carto.north_arrow(ax)
+    carto.scale_bar(ax)
+    fig.text(0.01, 0.965, title, fontsize=10, fontweight="bold", va="top")
+    fig.text(0.01, 0.01, source, fontsize=6, color="#333333", va="bottom", wrap=True)
+    return carto.png(fig)
+
+
+def regency_map(geo: Geometries, regency: str, district_values: dict[str, object], points,
+                threshold: int | None, source: str, title: str) -> bytes:
+    """One regency: its districts shaded by workers and named, neighbours for context, company
+    points sized by workers, a locator inset of the province."""
+    fig = carto.figure(180, 118)
+    ax = fig.add_axes((0.01, 0.07, 0.98, 0.85))
+    own = geo.regencies.loc[[regency]]
+    districts = geo.districts[geo.districts["parent_code"] == regency]
+    bounds = own.total_bounds
+    geo.regencies.plot(ax=ax, color="#eeeeee", edgecolor="#999999", linewidth=0.5)
+    bins = classes(list(district_values.values()), threshold)
+    districts.plot(ax=ax, color=[_colour(district_values.get(c, 0), bins) for c in districts.index],
+                   edgecolor="#666666", linewidth=0.5)
+    own.boundary.plot(ax=ax, color="black", linewidth=1.2)
+    carto.frame_axes(ax, bounds, pad=0.06)
+    _neighbour_names(ax, geo, regency)
+    for _, row in districts.iterrows():
+        ax.text(row["label_x"], row["label_y"], row["name"], ha="center", va="center", fontsize=5.5,
+                color="#222222", path_effects=carto.HALO, clip_on=True)
+    xs, ys, sizes = points
+    if len(xs):
+        ax.scatter(xs, ys, s=sizes, c="#2166ac", edgecolors="white", linewidths=0.4, alpha=0.85,
+                   zorder=5, rasterized=len(xs) > 2000)
+    legend = _legend_items(bins, threshold)
+    legend.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#2166ac",
+                         markeredgecolor="white", markersize=5, label="Perusahaan (ukuran = jumlah TKA)"))
+    ax.legend(handles=legend, title="TKA per kecamatan", loc="lower right", fontsize=6.5,
+              title_fontsize=7, framealpha=0.95)
+    carto.north_arrow(ax)
+    carto.scale_bar(ax)
+    _locator(fig, geo, regency)
+    fig.text(0.01, 0.965, title, fontsize=10, fontweight="bold", va="top")
+    fig.text(0.01, 0.01, source, fontsize=6, color="#333333", va="bottom")
+    return carto.png(fig)
+
+
+def _neighbour_names(ax, geo: Geometries, regency: str) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    for code, row in geo.regencies.iterrows():
+        if code != regency and x0 < row["label_x"] < x1 and y0 < row["label_y"] < y1:
+            ax.text(row["label_x"], row["label_y"], short_name(row["name"]).upper(), ha="center",
+                    va="center", fontsize=6, color="#8a8a8a", style="italic", clip_on=True)
+
+
+def _locator(fig, geo: Geometries, regency: str) -> None:
+    inset = fig.add_axes((0.015, 0.70, 0.16, 0.2))
+    geo.regencies.plot(ax=inset, color="#e6e6e6", edgecolor="#aaaaaa", linewidth=0.3)
+    geo.regencies.loc[[regency]].plot(ax=inset, color="#e34a33", edgecolor="black", linewidth=0.4)
+    carto.frame_axes(inset, geo.province.total_bounds, pad=0.02)
+    inset.set_facecolor("white")
+
+
+def point_sizes(workers: list) -> list[float]:
+    """Marker area grows with the square root of workers; hidden counts get the small size."""
+    return [8 + 10 * math.sqrt(w if isinstance(w, int) else 1) for w in workers]
+
+
+def district_map(geo: Geometries, district: str, workers, points, threshold: int | None, source: str,
+                 title: str) -> bytes:
+    """One district of a regency report: the district shaded, its neighbours named, company points."""
+    fig = carto.figure(180, 118)
+    ax = fig.add_axes((0.01, 0.07, 0.98, 0.85))
+    own = geo.districts.loc[[district]]
+    geo.districts.plot(ax=ax, color="#eeeeee", edgecolor="#aaaaaa", linewidth=0.4)
+    bins = classes([workers], threshold)
+    own.plot(ax=ax, color=_colour(workers, bins), edgecolor="black", linewidth=1.2)
+    carto.frame_axes(ax, own.total_bounds, pad=0.15)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    for code, row in geo.districts.iterrows():
+        if x0 < row["label_x"] < x1 and y0 < row["label_y"] < y1:
+            ax.text(row["label_x"], row["label_y"], row["name"], ha="center", va="center",
+                    fontsize=7 if code == district else 5.5, color="#222222" if code == district else "#8a8a8a",
+                    fontweight="bold" if code == district else "normal", path_effects=carto.HALO, clip_on=True)
+    xs, ys, sizes = points
+    if len(xs):
+        ax.scatter(xs, ys, s=sizes, c="#2166ac", edgecolors="white", linewidths=0.4, alpha=0.85, zorder=5,
+                   rasterized=len(xs) > 2000)
+    ax.legend(handles=[Line2D([], [], marker="o", linestyle="", markerfacecolor="#2166ac", markeredgecolor="white",
+                              markersize=5, label="Perusahaan (ukuran = jumlah TKA)")],
+              loc="lower right", fontsize=6.5, framealpha=0.95)
+    carto.north_arrow(ax)
+    carto.scale_bar(ax)
+    _locator(fig, geo, district[:5])
+    fig.text(0.01, 0.965, title, fontsize=10, fontweight="bold", va="top")
+    fig.text(0.01, 0.01, source, fontsize=6, color="#333333", va="bottom")
+    return carto.png(fig)
