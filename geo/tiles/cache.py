@@ -1,0 +1,48 @@
+"""A small thread-safe LRU of rendered tiles, bounded in bytes."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TileSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="PANTAU_TILES_")
+
+    cache_mb: int = Field(default=64, ge=0, description="in-process tile cache per worker; 0 = off")
+    # 0 = browsers revalidate every tile (a cheap 304 when unchanged), so edits show at once.
+    max_age: int = Field(default=0, ge=0, description="Cache-Control max-age of tiles, seconds")
+
+
+class TileCache:
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> bytes | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: bytes) -> None:
+        # Count an empty tile as a few bytes so it still occupies a slot.
+        cost = len(value) + 64
+        if cost > self.max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._size -= len(old) + 64
+            self._items[key] = value
+            self._size += cost
+            while self._size > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._size -= len(dropped) + 64

@@ -1,0 +1,16 @@
+"""The data version a cached result depends on: the versions of the tables it reads (migration
+0040 bumps a table's version on every statement that writes it)."""
+
+from __future__ import annotations
+
+from geo.db import Connection, transaction
+
+
+def data_version(conn: Connection, tables: tuple[str, ...]) -> str:
+    """E.g. 'companies:12.foreign_workers:40' — one tiny indexed read per request."""
+    with transaction(conn) as cur:
+        cur.execute(
+            "SELECT string_agg(name || ':' || version, '.' ORDER BY name) FROM data_versions WHERE name = ANY(%s)",
+            (list(tables),),
+        )
+        return cur.fetchone()[0] or ""
