@@ -80,7 +80,7 @@ def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started)
     problems = validated.problems
     good = ~problems.rejected_mask(len(table.frame))
     store.stage(conn, kind, validated.frame[good])
-    outside = store.outside(conn)
+    outside = store.outside(conn) if kind != "inspections" else []
     problems.add_lines([r[0] for r in outside], "latitude,longitude", [r[1] for r in outside],
                        [store.OUTSIDE] * len(outside))
     scope_column = "latitude,longitude" if kind == "companies" else "nib"
