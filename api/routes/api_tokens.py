@@ -1,0 +1,85 @@
+"""API tokens over HTTP, for other agencies' systems: create (the clear token is shown once), list
+your own (never a hash), revoke. Admins may act for any user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from api.deps import Conn
+from api.errors import BadRequest, NotFound
+from api.security import CurrentUser, Principal
+from geo.auth import api_tokens, audit
+from geo.auth.tokens import InvalidToken, create_api_token, revoke_api_token
+from geo.auth.users import get_user
+
+router = APIRouter(prefix="/auth/api-tokens", tags=["auth"])
+
+Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,62}$")]
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+        description="what the token is for, e.g. 'sinkronisasi SIMKIM'")
+    days: int | None = Field(default=None, ge=1, le=3650, description="valid for this many days; null = until revoked")
+    username: Username | None = Field(default=None, description="admins only: create the token for this user")
+
+
+class TokenInfo(BaseModel):
+    id: int
+    username: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    active: bool
+
+
+class NewToken(TokenInfo):
+    token: str = Field(description="the clear token: shown this once, store it safely")
+
+
+def _owner(principal: Principal, username: str | None) -> str:
+    if username is None or username == principal.username:
+        return principal.username
+    if not principal.is_admin:
+        raise NotFound(f"username: {username!r} not found")  # no hint that other users exist
+    return username
+
+
+@router.post("", status_code=201, response_model=NewToken, summary="Create an API token (shown once)")
+def create(body: TokenRequest, conn: Conn, principal: CurrentUser) -> NewToken:
+    owner = _owner(principal, body.username)
+    user = get_user(conn, owner)
+    if user is None or user.disabled:
+        raise BadRequest(f"username: no active user {owner!r}")
+    try:
+        token = create_api_token(conn, owner, body.name, body.days)
+    except InvalidToken as exc:
+        raise BadRequest(f"username: {exc}") from exc
+    row = api_tokens.token_by_secret(conn, token)
+    audit.record(conn, "api_token.create", **principal.audit_fields(), target=f"api_token:{row['id']}",
+                 detail={"owner": owner, "name": body.name, "days": body.days})
+    return NewToken(**row, token=token)
+
+
+@router.get("", response_model=list[TokenInfo], summary="Your API tokens (admins: any user's)")
+def list_tokens(conn: Conn, principal: CurrentUser,
+                username: Annotated[Username | None, Query(description="admins only: another user's tokens")] = None):
+    return api_tokens.list_tokens(conn, _owner(principal, username))
+
+
+@router.delete("/{token_id}", status_code=204, summary="Revoke an API token (at once)")
+def revoke(token_id: Annotated[int, Path(ge=1, le=2**63 - 1)], conn: Conn, principal: CurrentUser) -> Response:
+    row = api_tokens.token_by_id(conn, token_id)
+    if row is None or (row["username"] != principal.username and not principal.is_admin):
+        raise NotFound(f"token_id: API token {token_id} not found")
+    revoke_api_token(conn, token_id)
+    audit.record(conn, "api_token.revoke", **principal.audit_fields(), target=f"api_token:{token_id}",
+                 detail={"owner": row["username"], "was_active": row["active"]})
+    return Response(status_code=204)

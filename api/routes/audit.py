@@ -1,0 +1,49 @@
+"""GET /api/audit: the audit trail for administrators, newest first, with filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from api.deps import Conn
+from api.errors import BadRequest
+from api.security import Admin
+from geo.db import transaction
+
+router = APIRouter(tags=["audit"])
+
+
+@router.get("/audit", summary="The audit trail (admins only)")
+def audit_log(
+    conn: Conn,
+    principal: Admin,
+    user: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._@-]{1,63}$", description="user name")] = None,
+    action: Annotated[str | None, Query(pattern=r"^[a-z_.]{1,60}$",
+                                        description="action, e.g. company.update; a trailing '.' matches a family (company.)")] = None,
+    outcome: Annotated[Literal["ok", "denied", "failed"] | None, Query()] = None,
+    since: Annotated[datetime | None, Query(description="from this time (ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(description="before this time (ISO 8601)")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict:
+    if since and until and since > until:
+        raise BadRequest(f"since: {since.isoformat()} is after until {until.isoformat()}")
+    family = action is not None and action.endswith(".")
+    with transaction(conn) as cur:
+        cur.execute(
+            """SELECT id, at, username, role, agency, host(client_ip) AS client_ip, action, target, outcome, detail
+                 FROM audit_log
+                WHERE (%(user)s::text IS NULL OR username = %(user)s)
+                  AND (%(action)s::text IS NULL OR action = %(action)s OR (%(family)s AND starts_with(action, %(action)s)))
+                  AND (%(outcome)s::text IS NULL OR outcome = %(outcome)s)
+                  AND (%(since)s::timestamptz IS NULL OR at >= %(since)s)
+                  AND (%(until)s::timestamptz IS NULL OR at < %(until)s)
+                ORDER BY at DESC, id DESC LIMIT %(limit)s OFFSET %(offset)s""",
+            {"user": user, "action": action, "family": family, "outcome": outcome, "since": since, "until": until,
+             "limit": limit, "offset": offset},
+        )
+        names = [d.name for d in cur.description]
+        items = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    return {"items": items, "limit": limit, "offset": offset, "numberReturned": len(items)}
