@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib
 
@@ -24,6 +25,12 @@ def png(fig: Figure, dpi: int = 150) -> bytes:
     # No Software/date metadata: the bytes depend only on what is drawn.
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
+
+
+def source(fig, text: str, width_chars: int = 160) -> None:
+    """The source note under the map, wrapped so it is never cut at the page edge."""
+    fig.text(0.01, 0.008, textwrap.fill(text, width_chars), fontsize=5.8, color="#333333", va="bottom",
+             linespacing=1.2)
 
 
 def north_arrow(ax, x: float = 0.95, y: float = 0.93) -> None:
@@ -69,6 +76,8 @@ def frame_axes(ax, bounds, pad: float = 0.05) -> None:
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
+    ax.set_xlabel("")  # geopandas labels projected axes "Easting/Northing": noise on a report map
+    ax.set_ylabel("")
     for spine in ax.spines.values():
         spine.set_linewidth(0.6)
         spine.set_color("#555555")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from geo.reports import cartography as carto
 from geo.reports.suppress import is_hidden
 
@@ -21,8 +23,8 @@ def pooled(counts: dict[str, object], label_of, top: int = 8) -> list[tuple[str,
 
 def bar_chart(items: list[tuple[str, int]], title: str, width_mm: float = 85, height_mm: float = 70) -> bytes:
     fig = carto.figure(width_mm, height_mm)
-    ax = fig.add_axes((0.42, 0.1, 0.52, 0.78))
-    names = [n for n, _ in items][::-1]
+    ax = fig.add_axes((0.36, 0.1, 0.56, 0.78))
+    names = [textwrap.fill(n, 20) for n, _ in items][::-1]
     values = [v for _, v in items][::-1]
     ax.barh(range(len(values)), values, color=BAR)
     ax.set_yticks(range(len(values)), names, fontsize=7)

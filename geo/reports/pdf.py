@@ -277,7 +277,7 @@ def atlas_page(c: dict, geo: Geometries, unit: dict) -> list:
 def annex(c: dict) -> list:
     d = tables.districts(c)
     out = [Paragraph("Lampiran A. Rekapitulasi per kecamatan", H1),
-           grid(d.headers[1:], [r[1:] for r in d.rows], widths=[30 * mm, 30 * mm] + [13.3 * mm] * 9, wrap_cols=(0, 1)),
+           grid(d.headers[1:], [r[1:] for r in d.rows], widths=[34 * mm, 34 * mm] + [12.4 * mm] * 9, wrap_cols=(0, 1)),
            PageBreak()]
     n = tables.nationality_by_regency(c)
     ncols = len(n.headers) - 2

@@ -14,6 +14,7 @@ from geo.reports.suppress import is_hidden, show
 
 PALETTE = ("#fdd49e", "#fc8d59", "#e34a33", "#b30000")  # ColorBrewer OrRd, print-safe
 ZERO, HIDDEN, OUTSIDE = "#f4f4f4", "#fef0d9", "#dddddd"
+ATLAS_MAP = (0.01, 0.075, 0.71, 0.845)  # left part of an atlas map; the right column holds locator and legend
 
 
 def classes(values: list, threshold: int | None) -> list[tuple[int, int]]:
@@ -46,7 +47,7 @@ def _colour(value, bins) -> str:
 def _legend_items(bins, threshold, title_zero="0") -> list:
     items = [Patch(facecolor=ZERO, edgecolor="#888888", label=title_zero)]
     if threshold:
-        items.append(Patch(facecolor=HIDDEN, edgecolor="#888888", label=f"1–{threshold - 1} (ditampilkan <{threshold})"))
+        items.append(Patch(facecolor=HIDDEN, edgecolor="#888888", label=f"1–{threshold - 1} (tampil <{threshold})"))
     items += [Patch(facecolor=PALETTE[i], edgecolor="#888888", label=f"{lo}–{hi}" if lo != hi else f"{lo}")
               for i, (lo, hi) in enumerate(bins)]
     return items
@@ -80,7 +81,7 @@ def province_map(geo: Geometries, values: dict[str, object], threshold: int | No
     carto.north_arrow(ax)
     carto.scale_bar(ax)
     fig.text(0.01, 0.965, title, fontsize=10, fontweight="bold", va="top")
-    fig.text(0.01, 0.01, source, fontsize=6, color="#333333", va="bottom", wrap=True)
+    carto.source(fig, source)
     return carto.png(fig)
 
 
@@ -89,7 +90,7 @@ def regency_map(geo: Geometries, regency: str, district_values: dict[str, object
     """One regency: its districts shaded by workers and named, neighbours for context, company
     points sized by workers, a locator inset of the province."""
     fig = carto.figure(180, 118)
-    ax = fig.add_axes((0.01, 0.07, 0.98, 0.85))
+    ax = fig.add_axes(ATLAS_MAP)
     own = geo.regencies.loc[[regency]]
     districts = geo.districts[geo.districts["parent_code"] == regency]
     bounds = own.total_bounds
@@ -109,14 +110,14 @@ def regency_map(geo: Geometries, regency: str, district_values: dict[str, object
                    zorder=5, rasterized=len(xs) > 2000)
     legend = _legend_items(bins, threshold)
     legend.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#2166ac",
-                         markeredgecolor="white", markersize=5, label="Perusahaan (ukuran = jumlah TKA)"))
-    ax.legend(handles=legend, title="TKA per kecamatan", loc="lower right", fontsize=6.5,
-              title_fontsize=7, framealpha=0.95)
+                         markeredgecolor="white", markersize=5, label="Perusahaan\n(ukuran = jumlah TKA)"))
+    fig.legend(handles=legend, title="TKA per kecamatan", loc="lower left", bbox_to_anchor=(0.735, 0.08),
+               fontsize=6.5, title_fontsize=7, frameon=False)
     carto.north_arrow(ax)
     carto.scale_bar(ax)
     _locator(fig, geo, regency)
     fig.text(0.01, 0.965, title, fontsize=10, fontweight="bold", va="top")
-    fig.text(0.01, 0.01, source, fontsize=6, color="#333333", va="bottom")
+    carto.source(fig, source)
     return carto.png(fig)
 
 
@@ -130,7 +131,7 @@ def _neighbour_names(ax, geo: Geometries, regency: str) -> None:
 
 
 def _locator(fig, geo: Geometries, regency: str) -> None:
-    inset = fig.add_axes((0.015, 0.70, 0.16, 0.2))
+    inset = fig.add_axes((0.74, 0.50, 0.25, 0.40))
     geo.regencies.plot(ax=inset, color="#e6e6e6", edgecolor="#aaaaaa", linewidth=0.3)
     geo.regencies.loc[[regency]].plot(ax=inset, color="#e34a33", edgecolor="black", linewidth=0.4)
     carto.frame_axes(inset, geo.province.total_bounds, pad=0.02)
@@ -146,7 +147,7 @@ def district_map(geo: Geometries, district: str, workers, points, threshold: int
                  title: str) -> bytes:
     """One district of a regency report: the district shaded, its neighbours named, company points."""
     fig = carto.figure(180, 118)
-    ax = fig.add_axes((0.01, 0.07, 0.98, 0.85))
+    ax = fig.add_axes(ATLAS_MAP)
     own = geo.districts.loc[[district]]
     geo.districts.plot(ax=ax, color="#eeeeee", edgecolor="#aaaaaa", linewidth=0.4)
     bins = classes([workers], threshold)
@@ -163,12 +164,12 @@ def district_map(geo: Geometries, district: str, workers, points, threshold: int
     if len(xs):
         ax.scatter(xs, ys, s=sizes, c="#2166ac", edgecolors="white", linewidths=0.4, alpha=0.85, zorder=5,
                    rasterized=len(xs) > 2000)
-    ax.legend(handles=[Line2D([], [], marker="o", linestyle="", markerfacecolor="#2166ac", markeredgecolor="white",
-                              markersize=5, label="Perusahaan (ukuran = jumlah TKA)")],
-              loc="lower right", fontsize=6.5, framealpha=0.95)
+    fig.legend(handles=[Line2D([], [], marker="o", linestyle="", markerfacecolor="#2166ac",
+                               markeredgecolor="white", markersize=5, label="Perusahaan\n(ukuran = jumlah TKA)")],
+               loc="lower left", bbox_to_anchor=(0.735, 0.08), fontsize=6.5, frameon=False)
     carto.north_arrow(ax)
     carto.scale_bar(ax)
     _locator(fig, geo, district[:5])
     fig.text(0.01, 0.965, title, fontsize=10, fontweight="bold", va="top")
-    fig.text(0.01, 0.01, source, fontsize=6, color="#333333", va="bottom")
+    carto.source(fig, source)
     return carto.png(fig)

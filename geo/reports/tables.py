@@ -37,7 +37,7 @@ def regencies(content: dict) -> Table:
 
 
 def districts(content: dict) -> Table:
-    names = {r["code"]: r["name"] for r in content["regencies"]}
+    names = {r["code"]: r["name"].removeprefix("Kabupaten ") for r in content["regencies"]}
     headers = ("Kode", "Kecamatan", "Kabupaten/kota", *REGION_HEADERS[2:])
     rows = [(r["code"], r["name"], names.get(r["parent_code"], r["parent_code"]), *(r[k] for k in REGION_KEYS))
             for r in content["districts"]]
