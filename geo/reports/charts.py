@@ -42,9 +42,9 @@ def trend_chart(quarterly: list[dict], width_mm: float = 175, height_mm: float =
     ax = fig.add_axes((0.07, 0.17, 0.6, 0.7))
     labels = [q["quarter"] for q in quarterly]
     x = range(len(labels))
-    for key, name, colour in (("foreign_workers", "TKA terdaftar", "#b30000"),
-                              ("companies", "Perusahaan", BAR),
-                              ("inspections", "Pemeriksaan dalam triwulan", "#4d9221")):
+    for key, name, colour in (("active_workers", "TKA dengan izin berlaku", "#b30000"),
+                              ("inspections", "Pemeriksaan", BAR),
+                              ("findings", "Pemeriksaan dengan temuan", "#4d9221")):
         ys = [q[key] if isinstance(q[key], int) else None for q in quarterly]
         ax.plot(x, [y if y is not None else float("nan") for y in ys], marker="o", ms=3, lw=1.4,
                 color=colour, label=name)

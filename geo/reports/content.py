@@ -36,9 +36,12 @@ def _protect_columns(rows: list[dict], key_of_group, threshold: int | None) -> N
                     m[col] = value
 
 
+PERSON_BREAKDOWNS = ("by_nationality", "by_position_level", "by_sex")  # by_sector counts companies
+
+
 def _protect_regions(rows: list[dict], threshold: int | None, by_parent: bool) -> list[dict]:
     for row in rows:
-        for key in gather.BREAKDOWNS:
+        for key in PERSON_BREAKDOWNS:
             row[key] = protect_mapping(row[key], threshold)
     _protect_columns(rows, (lambda r: r["parent_code"]) if by_parent else (lambda r: ""), threshold)
     return rows
@@ -65,23 +68,27 @@ def assemble(conn: Connection, opts: Options) -> dict:
 
     regencies = gather.regions(conn, scope, "regency")
     districts = gather.regions(conn, scope, "district")
-    totals = _totals(regencies)
+    sums = _totals(regencies)
+    api = gather.totals(conn, scope)  # the figures of /api/stats/summary
     companies = gather.companies(conn, scope)
     quarterly = gather.quarterly(conn, scope)
     inspections = gather.inspections(conn, scope)
 
-    summary = {k: (protect_one(v, t) if k in PERSON_COLUMNS else v) for k, v in totals.items()
-               if k not in gather.BREAKDOWNS}
+    summary = {k: (protect_one(api[k], t) if k in PERSON_COLUMNS else api[k])
+               for k in gather.REGION_COUNTS if k in api}
+    summary["inspections_12m"] = sums["inspections_12m"]
+    summary["regencies_with_workers"] = sums["regencies_with_workers"]
     summary["inspections_period"] = len(inspections)
     summary["findings_period"] = sum(1 for i in inspections if i["finding"] != "none")
-    for key in gather.BREAKDOWNS:
-        summary[key] = protect_mapping(totals[key], t)
-    summary["nationalities"] = sum(1 for v in totals["by_nationality"].values() if v > 0)
+    summary["by_nationality"] = protect_mapping({k: int(v) for k, v in api["by_nationality"].items()}, t)
+    summary["by_sector"] = sums["by_sector"]
+    for key in ("by_position_level", "by_sex"):
+        summary[key] = protect_mapping(sums[key], t)
+    summary["nationalities"] = len(api["by_nationality"])
 
     _protect_columns(companies, lambda c: c["district_code"], t)
     for q in quarterly:
-        for col in ("foreign_workers", "permits_expired"):
-            q[col] = protect_one(q[col], t)
+        q["active_workers"] = protect_one(q["active_workers"], t)
 
     content = {
         "meta": {
@@ -97,6 +104,7 @@ def assemble(conn: Connection, opts: Options) -> dict:
         "summary": summary,
         "regencies": _protect_regions(regencies, t, by_parent=False),
         "districts": _protect_regions(districts, t, by_parent=True),
+        "sector_labels": gather.sector_labels(conn),
         "companies": companies,
         "quarterly": quarterly,
         "inspections": inspections,

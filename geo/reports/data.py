@@ -14,11 +14,7 @@ from geo.db import Connection, transaction
 from geo.filters import MonitoringFilter
 from geo.reports import labels
 from geo.reports.period import Quarter
-
-try:  # the shared statistics; the stand-in only until geo/stats.py is in the repository
-    from geo.stats import region_stats
-except ImportError:  # pragma: no cover - removed once geo.stats lands
-    from geo.reports.stats_fallback import region_stats
+from geo.stats import quarterly_series, region_stats, summary
 
 TREND_QUARTERS = 8
 REGION_COUNTS = ("companies", "foreign_workers", "permits_expired", "permits_expiring_30d",
@@ -62,8 +58,23 @@ def _plain(row) -> dict:
 
 
 def regions(conn: Connection, scope: Scope, level: str) -> list[dict]:
-    rows = region_stats(conn, level, scope.flt, today=scope.today)
+    """Rows of /api/stats/{level}; a one-regency report keeps only that regency and its districts."""
+    regency = scope.flt.regency_code
+    rows = region_stats(conn, level, scope.flt, parent=regency if level == "district" else None,
+                        today=scope.today)
+    rows = [r for r in rows if level != "regency" or regency is None or r["code"] == regency]
     return sorted((_plain(r) for r in rows), key=lambda r: r["code"])
+
+
+def totals(conn: Connection, scope: Scope) -> dict:
+    """The figures of /api/stats/summary on the report's reference day."""
+    return summary(conn, scope.flt, today=scope.today)
+
+
+def sector_labels(conn: Connection) -> dict[str, str]:
+    with transaction(conn) as cur:
+        cur.execute("SELECT code, label FROM sectors ORDER BY code")
+        return dict(cur.fetchall())
 
 
 def companies(conn: Connection, scope: Scope) -> list[dict]:
@@ -112,33 +123,11 @@ def inspections(conn: Connection, scope: Scope) -> list[dict]:
 
 
 def quarterly(conn: Connection, scope: Scope) -> list[dict]:
-    """Per quarter up to the report's: companies and workers registered by its end, inspections and
-    findings in it, worker permits expired at its end. No history table exists, so departed workers
-    count until now-departed; stated in the report."""
-    where, params = scope.flt.company_where("c", "wx")
-    wwhere, wparams = scope.flt.worker_where("w")
-    quarters = scope.period.back(TREND_QUARTERS)
-    sql = f"""
-    WITH q AS (SELECT * FROM unnest(%s::text[], %s::date[], %s::date[]) AS q(label, start, stop)),
-    c AS (SELECT c.id, c.created_at FROM companies c WHERE {where})
-    SELECT q.label,
-           (SELECT count(*) FROM c WHERE c.created_at::date <= q.stop),
-           (SELECT count(*) FROM c JOIN foreign_workers w ON w.company_id = c.id
-             WHERE {wwhere} AND w.created_at::date <= q.stop),
-           (SELECT count(*) FROM c JOIN foreign_workers w ON w.company_id = c.id
-             WHERE {wwhere} AND w.created_at::date <= q.stop AND w.permit_valid_until < q.stop),
-           (SELECT count(*) FROM c JOIN inspections i ON i.company_id = c.id
-             WHERE i.inspected_on BETWEEN q.start AND q.stop),
-           (SELECT count(*) FROM c JOIN inspections i ON i.company_id = c.id
-             WHERE i.inspected_on BETWEEN q.start AND q.stop AND i.finding <> 'none')
-      FROM q ORDER BY q.start"""  # noqa: S608 - fixed fragments
-    stops = [min(q.end, scope.today) for q in quarters]
-    with transaction(conn) as cur:
-        cur.execute(sql, [[str(q) for q in quarters], [q.start for q in quarters], stops,
-                          *params, *wparams, *wparams, *wparams])
-        rows = cur.fetchall()
-    keys = ("quarter", "companies", "foreign_workers", "permits_expired", "inspections", "findings")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    """The quarterly series of /api/stats/timeseries up to the report's quarter."""
+    first = scope.period.back(TREND_QUARTERS)[0]
+    rows = quarterly_series(conn, scope.flt, None, str(first), str(scope.period), today=scope.today)
+    keys = ("quarter", "active_workers", "inspections", "findings")
+    return [{k: r[k] for k in keys} for r in rows]
 
 
 def workers(conn: Connection, scope: Scope) -> list[dict]:

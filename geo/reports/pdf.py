@@ -158,8 +158,7 @@ def summary(c: dict) -> list:
         return f"{a - b:+d}".replace("+0", "0") if isinstance(a, int) and isinstance(b, int) else "–"
 
     rows = [(name, show(cur[k]), show(prev[k]), delta(cur[k], prev[k]))
-            for k, name in (("companies", "Perusahaan terdaftar"), ("foreign_workers", "TKA terdaftar"),
-                            ("permits_expired", "Izin kerja kedaluwarsa (akhir triwulan)"),
+            for k, name in (("active_workers", "TKA aktif dengan izin berlaku (akhir triwulan)"),
                             ("inspections", "Pemeriksaan dalam triwulan"), ("findings", "Pemeriksaan dengan temuan"))]
     change = grid(("Angka", cur["quarter"], prev["quarter"], "Perubahan"), rows, widths=[70 * mm, 30 * mm, 30 * mm, 30 * mm])
     key = [("Perusahaan pemberi kerja TKA", s["companies"]), ("TKA aktif", s["foreign_workers"]),
@@ -191,8 +190,8 @@ def province_page(c: dict, geo: Geometries) -> list:
 def charts_page(c: dict) -> list:
     s = c["summary"]
     nat = charts.bar_chart(charts.pooled(s["by_nationality"], labels.nationality), "TKA per kewarganegaraan")
-    sector_labels = {x["sector"]: x["sector_label"] for x in c["companies"]}
-    sec = charts.bar_chart(charts.pooled(s["by_sector"], lambda k: sector_labels.get(k, k)), "TKA per sektor")
+    sec = charts.bar_chart(charts.pooled(s["by_sector"], lambda k: c["sector_labels"].get(k, k)),
+                           "Perusahaan per sektor")
     lvl = charts.bar_chart(charts.pooled(s["by_position_level"], lambda k: labels.POSITION_LEVELS.get(k, k)),
                            "TKA per tingkat jabatan", height_mm=55)
     sex = charts.bar_chart(charts.pooled(s["by_sex"], lambda k: labels.SEX.get(k, k)), "TKA per jenis kelamin",

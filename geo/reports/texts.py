@@ -42,8 +42,8 @@ def suppression_note(meta: dict) -> str:
 
 
 def history_note() -> str:
-    return ("Tren: perusahaan dan TKA yang kini aktif, dihitung menurut tanggal pencatatannya sampai akhir "
-            "tiap triwulan (riwayat status belum tersedia).")
+    return ("Tren: TKA yang tercatat dan izinnya masih berlaku pada akhir tiap triwulan; TKA yang sudah "
+            "keluar dihitung sampai perubahan terakhir datanya (riwayat status belum tersedia).")
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,82 @@
+"""The XLSX annex (openpyxl): one sheet per table with typed cells, frozen header, autofilter and
+column widths, and a 'Keterangan' sheet with filter, timestamp, hash and the suppression rule."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from geo.reports import tables, texts
+
+HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
+FIXED_TIME = datetime(2000, 1, 1)  # workbook properties must not carry the wall clock
+
+
+def _sheet(wb: Workbook, table: tables.Table) -> None:
+    ws = wb.create_sheet(table.key[:31])
+    ws.append(list(table.headers))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    widths = [len(h) for h in table.headers]
+    for row in table.rows + ([table.total] if table.total else []):
+        ws.append(list(row))
+        for i, v in enumerate(row):
+            widths[i] = max(widths[i], len(str(v)) if not isinstance(v, date) else 10)
+    for col, cells in enumerate(ws.iter_cols(min_row=2), start=1):
+        for cell in cells:
+            if isinstance(cell.value, date):
+                cell.number_format = "DD-MM-YYYY"
+            elif isinstance(cell.value, str) and cell.value.startswith("<"):
+                cell.alignment = Alignment(horizontal="right")
+        ws.column_dimensions[get_column_letter(col)].width = min(max(widths[col - 1] + 2, 8), 48)
+    if table.total:
+        for cell in ws[ws.max_row]:
+            cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(table.headers))}{max(ws.max_row, 1)}"
+
+
+def _notes(wb: Workbook, c: dict) -> None:
+    m = c["meta"]
+    ws = wb.active
+    ws.title = "Keterangan"
+    rows = [("Laporan", "Laporan Pemantauan Tenaga Kerja Asing — Provinsi Kalimantan Tengah"),
+            ("Periode", m["period_label"]), ("Instansi penerbit", m["agency_name"]),
+            ("Data per", texts.as_of(m)), ("Status izin dihitung per", m["reference_day"]),
+            ("Filter dan cakupan", texts.describe_filter(m)), ("Hash isi", m["hash"]),
+            ("Penyamaran angka kecil", texts.suppression_note(m)),
+            ("Catatan tren", texts.history_note()),
+            ("Batas wilayah", texts.boundary_attribution())]
+    if m["personal"]:
+        rows.append(("Data pribadi", "Lembar 'tka' memuat data pribadi (UU 27/2022): simpan dan bagikan "
+                                     "hanya kepada yang berwenang."))
+    for key, value in rows:
+        ws.append([key, value])
+        ws.cell(ws.max_row, 1).font = Font(bold=True)
+        ws.cell(ws.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
+    ws["B5"].number_format = "DD-MM-YYYY"
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 110
+
+
+def render(c: dict) -> bytes:
+    wb = Workbook()
+    wb.properties.creator = "Pantau"
+    wb.properties.created = wb.properties.modified = FIXED_TIME
+    _notes(wb, c)
+    for table in (tables.regencies(c), tables.districts(c), tables.nationality_by_regency(c),
+                  tables.companies(c), tables.expiring(c), tables.inspections(c), tables.findings(c)):
+        _sheet(wb, table)
+    if c["meta"]["personal"]:
+        _sheet(wb, tables.workers(c))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
