@@ -75,13 +75,25 @@ def companies_sql(level: str, flt: MonitoringFilter, parent: str | None) -> tupl
 
 
 def workers_sql(flt: MonitoringFilter) -> tuple[str, list]:
-    """Active workers (of the chosen nationalities) of the companies in CTE `fc`, with the date
-    their right to work ends: the earlier of permit_valid_until and itas_valid_until (NULLs
-    ignored; NULL when neither is known)."""
+    """Active workers (of the chosen nationalities) of the companies in CTE `fc` (and CTE `p` with
+    `today`), counted (`n`) per region, nationality, sex, position level and permit bucket —
+    one pass over the workers; later aggregates sum `n` over these few thousand groups.
+
+    A worker's permit ends on the earlier of permit_valid_until and itas_valid_until (NULLs
+    ignored); bucket: expired (before today), d30 (today..today+30), d90 (today+31..today+90),
+    later, or unknown (neither date known)."""
     where, params = flt.worker_where("w")
-    sql = (
-        "SELECT fc.region, w.nationality, coalesce(w.sex, 'unknown') AS sex, w.position_level, "  # noqa: S608
-        "LEAST(w.permit_valid_until, w.itas_valid_until) AS permit_until "
-        f"FROM fc JOIN foreign_workers w ON w.company_id = fc.id WHERE {where}"
-    )
+    sql = f"""
+SELECT region, nationality, sex, position_level,
+       CASE WHEN permit_until IS NULL THEN 'unknown'
+            WHEN permit_until < today THEN 'expired'
+            WHEN permit_until <= today + 30 THEN 'd30'
+            WHEN permit_until <= today + 90 THEN 'd90'
+            ELSE 'later' END AS bucket,
+       count(*)::int8 AS n
+  FROM (SELECT fc.region, w.nationality, coalesce(w.sex, 'unknown') AS sex, w.position_level,
+               LEAST(w.permit_valid_until, w.itas_valid_until) AS permit_until, p.today
+          FROM fc JOIN foreign_workers w ON w.company_id = fc.id, p
+         WHERE {where}) x
+ GROUP BY 1, 2, 3, 4, 5"""  # noqa: S608
     return sql, params

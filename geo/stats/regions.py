@@ -26,11 +26,11 @@ SIMPLIFY = {"province": 0.005, "regency": 0.002, "district": 0.001, "village": 0
 _JSON_MAP = "coalesce(json_object_agg({key}, n ORDER BY n DESC, {key}), '{{}}'::json)"
 
 
-def _by(dimension: str, source: str) -> str:
+def _by(dimension: str, source: str, count: str) -> str:
     """Per region: {value: count} of one dimension of CTE `source`, largest first."""
     agg = _JSON_MAP.format(key=dimension)
     return (
-        f"SELECT region, {agg} AS j FROM (SELECT region, {dimension}, count(*) AS n "  # noqa: S608
+        f"SELECT region, {agg} AS j FROM (SELECT region, {dimension}, {count} AS n "  # noqa: S608
         f"FROM {source} GROUP BY 1, 2) s GROUP BY region"
     )
 
@@ -62,11 +62,11 @@ co AS (
       FROM fc, p GROUP BY region
 ),
 wk AS (
-    SELECT region, count(*) AS foreign_workers,
-           count(*) FILTER (WHERE permit_until < p.today) AS permits_expired,
-           count(*) FILTER (WHERE permit_until BETWEEN p.today AND p.today + 30) AS permits_expiring_30d,
-           count(*) FILTER (WHERE permit_until BETWEEN p.today AND p.today + 90) AS permits_expiring_90d
-      FROM fw, p GROUP BY region
+    SELECT region, sum(n)::int8 AS foreign_workers,
+           sum(n) FILTER (WHERE bucket = 'expired')::int8 AS permits_expired,
+           sum(n) FILTER (WHERE bucket = 'd30')::int8 AS permits_expiring_30d,
+           sum(n) FILTER (WHERE bucket IN ('d30', 'd90'))::int8 AS permits_expiring_90d
+      FROM fw GROUP BY region
 ),
 insp AS (
     SELECT fc.region, count(*) AS inspections_12m, count(DISTINCT i.company_id) AS inspected
@@ -74,10 +74,10 @@ insp AS (
      WHERE i.inspected_on > (p.today - interval '12 months')::date AND i.inspected_on <= p.today
      GROUP BY fc.region
 ),
-nat AS ({_by("nationality", "fw")}),
-sec AS ({_by("sector", "fc")}),
-pos AS ({_by("position_level", "fw")}),
-sx AS ({_by("sex", "fw")})
+nat AS ({_by("nationality", "fw", "sum(n)::int8")}),
+sec AS ({_by("sector", "fc", "count(*)")}),
+pos AS ({_by("position_level", "fw", "sum(n)::int8")}),
+sx AS ({_by("sex", "fw", "sum(n)::int8")})
 SELECT r.code, r.name, r.parent_code,
        coalesce(co.companies, 0) AS companies,
        coalesce(wk.foreign_workers, 0) AS foreign_workers,

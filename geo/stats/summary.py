@@ -25,7 +25,7 @@ def summary(conn: Connection, flt: MonitoringFilter, today: date | None = None) 
 WITH p AS (SELECT %s::date AS today, date_trunc('quarter', %s::date)::date AS q0),
 fc AS MATERIALIZED (SELECT c.id, NULL::text AS region, c.rptka_valid_until FROM companies c WHERE {where}),
 fw AS MATERIALIZED ({fw_sql}),
-nat AS (SELECT nationality, count(*) AS n FROM fw GROUP BY 1),
+nat AS (SELECT nationality, sum(n)::int8 AS n FROM fw GROUP BY 1),
 iq AS (
     SELECT i.finding FROM fc JOIN inspections i ON i.company_id = fc.id, p
      WHERE i.inspected_on >= p.q0 AND i.inspected_on < p.q0 + interval '3 months'
@@ -33,11 +33,11 @@ iq AS (
 SELECT json_build_object(
     'quarter', to_char(p.q0, 'YYYY-"Q"Q'),
     'companies', (SELECT count(*) FROM fc),
-    'foreign_workers', (SELECT count(*) FROM fw),
+    'foreign_workers', (SELECT coalesce(sum(n), 0)::int8 FROM fw),
     'by_nationality', (SELECT coalesce(json_object_agg(nationality, n ORDER BY n DESC, nationality), '{{}}') FROM nat),
-    'permits_expired', (SELECT count(*) FROM fw WHERE permit_until < p.today),
-    'permits_expiring_30d', (SELECT count(*) FROM fw WHERE permit_until BETWEEN p.today AND p.today + 30),
-    'permits_expiring_90d', (SELECT count(*) FROM fw WHERE permit_until BETWEEN p.today AND p.today + 90),
+    'permits_expired', (SELECT coalesce(sum(n), 0)::int8 FROM fw WHERE bucket = 'expired'),
+    'permits_expiring_30d', (SELECT coalesce(sum(n), 0)::int8 FROM fw WHERE bucket = 'd30'),
+    'permits_expiring_90d', (SELECT coalesce(sum(n), 0)::int8 FROM fw WHERE bucket IN ('d30', 'd90')),
     'rptka_expired', (SELECT count(*) FROM fc WHERE permit_status(rptka_valid_until, p.today) = 'expired'),
     'rptka_expiring_90d', (SELECT count(*) FROM fc WHERE permit_status(rptka_valid_until, p.today) = 'expiring'),
     'not_inspected_12m', (SELECT count(*) FROM fc WHERE NOT EXISTS (

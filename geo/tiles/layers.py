@@ -134,9 +134,8 @@ def _boundaries_sql(layer: Layer, z: int) -> tuple[str, list]:
     return sql, [tolerance, layer.level]
 
 
-def render_tile(conn: Connection, layer: Layer, z: int, x: int, y: int,
-                flt: MonitoringFilter, today: date) -> bytes:
-    """The tile as MVT bytes (b'' when no feature touches it), in one SQL statement."""
+def tile_query(layer: Layer, z: int, x: int, y: int, flt: MonitoringFilter, today: date) -> tuple[str, list]:
+    """The one SQL statement of a tile, and its parameters."""
     if layer.name == "companies":
         rows_sql, params = _companies_sql(flt, today)
     elif layer.name == "inspections":
@@ -148,8 +147,15 @@ def render_tile(conn: Connection, layer: Layer, z: int, x: int, y: int,
         f"WITH {_ENVELOPE}, t AS ({rows_sql}) "  # noqa: S608
         f"SELECT ST_AsMVT(t, %s, {EXTENT}, 'geom', {fid}) FROM t WHERE t.geom IS NOT NULL"
     )
+    return sql, [z, x, y, z, x, y, *params, layer.name]
+
+
+def render_tile(conn: Connection, layer: Layer, z: int, x: int, y: int,
+                flt: MonitoringFilter, today: date) -> bytes:
+    """The tile as MVT bytes (b'' when no feature touches it)."""
+    sql, params = tile_query(layer, z, x, y, flt, today)
     with transaction(conn) as cur:
-        cur.execute(sql, [z, x, y, z, x, y, *params, layer.name])
+        cur.execute(sql, params)
         data = cur.fetchone()[0]
     return bytes(data) if data else b""
 

@@ -1,0 +1,180 @@
+"""Benchmark (e) stats by district and (f) one z10 company tile over Palangka Raya.
+
+    .venv/bin/python bench/stats_tiles_bench.py [--companies 100000 --workers 500000] [--duration 10]
+
+Builds (once) a database `pantau_bench_stats_tiles` on the embedded cluster with the Kalimantan
+Tengah boundaries and the demo dataset at the given size, then runs wrk (-t2 -c16) against one
+uvicorn worker and pgbench (-c16 -j2) on the same SQL, and prints a Markdown table.
+Tiles: uncached = a server with PANTAU_TILES_CACHE_MB=0; cached = default server, warmed up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import httpx
+import psycopg2
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from geo.auth.users import create_user  # noqa: E402
+from geo.boundaries import Manifest, fetch_set, load_set  # noqa: E402
+from geo.db import ensure_server  # noqa: E402
+from geo.demo import Size, load_demo  # noqa: E402
+from geo.filters import MonitoringFilter  # noqa: E402
+from geo.migrate import migrate  # noqa: E402
+from geo.settings import Settings  # noqa: E402
+from geo.stats.regions import _stats_query  # noqa: E402
+from geo.tiles import get_layer  # noqa: E402
+from geo.tiles.layers import tile_query  # noqa: E402
+from tests.conftest import LiveServer  # noqa: E402
+from tests.dbutil import with_dbname  # noqa: E402
+
+DB = "pantau_bench_stats_tiles"
+PALANGKA_RAYA = (113.92, -2.21)
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+def prepare(server_url: str, companies: int, workers: int) -> str:
+    url = with_dbname(server_url, DB)
+    admin = psycopg2.connect(with_dbname(server_url, "postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB,))
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{DB}"')
+    admin.close()
+    conn = psycopg2.connect(url)
+    migrate(conn)
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM boundaries")
+        has_boundaries = cur.fetchone()[0] > 0
+        cur.execute("SELECT count(*) FROM companies")
+        has_companies = cur.fetchone()[0]
+    conn.commit()
+    settings = Settings()
+    if not has_boundaries:
+        manifest = Manifest.read(settings.boundaries.manifest)
+        _, files = fetch_set(manifest, manifest.layer_set("kalteng"), settings.database.home / "boundaries",
+                             settings.boundaries.source)
+        load_set(conn, manifest.layer_set("kalteng"), files, "bench")
+    if has_companies != companies:
+        started = time.monotonic()
+        load_demo(conn, Size(companies, workers, companies * 2), replace=True)
+        print(f"demo loaded in {time.monotonic() - started:.0f} s", file=sys.stderr)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("VACUUM ANALYZE")
+    conn.close()
+    return url
+
+
+def token(url: str, server: LiveServer) -> str:
+    username, password = f"bench-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    conn = psycopg2.connect(url)
+    create_user(conn, username, password, "viewer", "kesbangpol", None)
+    conn.close()
+    r = httpx.post(f"{server.base}/api/auth/token", data={"username": username, "password": password})
+    r.raise_for_status()
+    return r.json()["access_token"]
+
+
+def wrk(url: str, bearer: str, duration: int) -> dict:
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{duration}s", "--latency", "-H", f"Authorization: Bearer {bearer}", url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": lat.get("50"), "p99": lat.get("99"), "non2xx": int(errors[1]) if errors else 0}
+
+
+def pgbench(url: str, sql: str, duration: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(" ".join(sql.split()) + ";\n")
+    out = subprocess.run(["pgbench", "-n", "-c16", "-j2", f"-T{duration}", "-f", f.name, url],
+                         capture_output=True, text=True, check=True).stdout
+    os.unlink(f.name)
+    tps = float(re.search(r"tps = ([\d.]+)", out)[1])
+    avg = re.search(r"latency average = ([\d.]+ ms)", out)[1]
+    return {"tps": tps, "avg": avg}
+
+
+def literal(url: str, sql: str, params: list) -> str:
+    conn = psycopg2.connect(url)
+    with conn.cursor() as cur:
+        text = cur.mogrify(sql, params).decode()
+    conn.close()
+    return text
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--companies", type=int, default=100_000)
+    ap.add_argument("--workers", type=int, default=500_000)
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--prepare-only", action="store_true", help="build the database, run nothing")
+    args = ap.parse_args()
+    url = prepare(ensure_server(Settings().database), args.companies, args.workers)
+    if args.prepare_only:
+        return
+    z = 10
+    x, y = tile_of(*PALANGKA_RAYA, z)
+    today = date.today()
+    conn = psycopg2.connect(url)
+    stats_sql, stats_params, _ = _stats_query(conn, "district", MonitoringFilter(), None, today)
+    conn.close()
+    tile_sql, tile_params = tile_query(get_layer("companies"), z, x, y, MonitoringFilter(), today)
+    stats_path = "/api/stats/district"
+    tile_path = f"/api/tiles/companies/{z}/{x}/{y}.mvt"
+
+    rows = []
+    cached = LiveServer(url)
+    uncached = LiveServer(url, {"PANTAU_TILES_CACHE_MB": "0"})
+    try:
+        bearer = token(url, cached)
+        size = len(httpx.get(cached.base + tile_path, headers={"Authorization": f"Bearer {bearer}"}).content)
+        for label, server, path, sql, params in (
+            ("(e) stats by district", cached, stats_path,
+             f"SELECT coalesce(json_agg(s ORDER BY s.code), '[]'::json)::text FROM ({stats_sql}) s", stats_params),  # noqa: S608
+            (f"(f) tile z{z}/{x}/{y} uncached", uncached, tile_path, tile_sql, tile_params),
+            (f"(f) tile z{z}/{x}/{y} cached", cached, tile_path, None, None),
+        ):
+            api = wrk(server.base + path, bearer, args.duration)
+            db = pgbench(url, literal(url, sql, params), args.duration) if sql else None
+            rows.append((label, api, db))
+    finally:
+        cached.stop()
+        uncached.stop()
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    print(f"\n{today.isoformat()}, {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}; "
+          f"{args.companies:,} companies / {args.workers:,} workers; tile size {size:,} bytes\n")
+    print("| query | API req/s | API p50 | API p99 | non-2xx | pgbench tps (same SQL) | pgbench avg latency |")
+    print("|---|---|---|---|---|---|---|")
+    for label, api, db in rows:
+        print(f"| {label} | {api['rps']:.1f} | {api['p50']} | {api['p99']} | {api['non2xx']} | "
+              f"{db['tps']:.1f} | {db['avg']} |" if db else
+              f"| {label} | {api['rps']:.1f} | {api['p50']} | {api['p99']} | {api['non2xx']} | — | — |")
+
+
+if __name__ == "__main__":
+    main()
