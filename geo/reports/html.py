@@ -1,0 +1,169 @@
+"""The offline HTML report: one self-contained file (Leaflet/Folium JS and CSS, data, charts all
+inlined) with an interactive province map and one map per regency; opens from a USB stick."""
+
+from __future__ import annotations
+
+import base64
+import html as htmlmod
+import re
+from datetime import date
+
+import folium
+
+from geo.db import Connection, transaction
+from geo.maps.assets import inline_assets, localize
+from geo.maps.build import render_parts
+from geo.reports import charts, labels, staticmaps, tables, texts
+from geo.reports.pdf import TITLE
+from geo.reports.suppress import show
+
+_ASSET_TAG = re.compile(r"^\s*<(script\b[^>]*\bsrc=|link\b)[^>]*>(\s*</script>)?\s*$", re.I)
+CSS = """
+body{font-family:system-ui,Segoe UI,Roboto,Arial,sans-serif;margin:0 auto;max-width:1100px;padding:1rem 1.5rem;color:#222}
+h1{font-size:1.6rem} h2{margin-top:2rem;border-bottom:2px solid #2f4b6e;padding-bottom:.2rem}
+table.t{border-collapse:collapse;font-size:.8rem;margin:.5rem 0} table.t th{background:#dde6f0;text-align:left}
+table.t td,table.t th{border:1px solid #bbb;padding:2px 6px} table.t td.n{text-align:right}
+.note{font-size:.8rem;color:#444} .trace{font-size:.75rem;color:#555;border-top:1px solid #ccc;margin-top:2rem}
+.charts img{max-width:48%;margin:.3rem} nav a{margin-right:.6rem;font-size:.85rem}
+.folium-map{border:1px solid #999;margin:.5rem 0}
+"""
+
+
+def _geojson(conn: Connection, level: str, regency: str | None = None) -> dict:
+    """Boundaries as GeoJSON (PostGIS builds it), simplified for the browser."""
+    cond, params = ("parent_code = %s", [regency]) if regency else ("left(code, 2) = '62'", [])
+    with transaction(conn) as cur:
+        cur.execute(f"""SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(
+                            json_build_object('type', 'Feature', 'properties', json_build_object('code', code, 'name', name),
+                                              'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, 0.002), 5)::json)
+                            ORDER BY code), '[]'::json))
+                          FROM boundaries WHERE level = %s AND {cond}""", [level, *params])  # noqa: S608 - fixed text
+        return cur.fetchone()[0]
+
+
+def _choropleth(fc: dict, values: dict, threshold: int | None, name: str) -> folium.GeoJson:
+    bins = staticmaps.classes(list(values.values()), threshold)
+    for f in fc["features"]:
+        v = values.get(f["properties"]["code"], 0)
+        f["properties"]["tka"] = show(v)
+        f["properties"]["fill"] = staticmaps._colour(v, bins)
+    return folium.GeoJson(
+        fc, name=name,
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#444", "weight": 1, "fillOpacity": 0.85},
+        tooltip=folium.GeoJsonTooltip(fields=["name", "tka"], aliases=["Wilayah", "TKA"]),
+    )
+
+
+def _map(fc: dict) -> folium.Map:
+    lats = [p[1] for f in fc["features"] for p in _coords(f["geometry"])]
+    lons = [p[0] for f in fc["features"] for p in _coords(f["geometry"])]
+    m = folium.Map(tiles=None, width="100%", height="480px", control_scale=True, prefer_canvas=True)
+    m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
+    return m
+
+
+def _coords(geom: dict):
+    def walk(x):
+        if isinstance(x[0], int | float):
+            yield x
+        else:
+            for y in x:
+                yield from walk(y)
+    yield from walk(geom["coordinates"])
+
+
+def _companies_layer(rows: list[dict]) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name="Perusahaan")
+    for c in rows:
+        workers = c["foreign_workers"]
+        folium.CircleMarker(
+            (c["lat"], c["lon"]), radius=4 + min(int(workers) if isinstance(workers, int) else 1, 30) ** 0.5 * 2,
+            color="white", weight=1, fill=True, fill_color="#2166ac", fill_opacity=0.85,
+            tooltip=f"{htmlmod.escape(c['name'])} — TKA: {show(workers)}",
+        ).add_to(group)
+    return group
+
+
+def _table(t: tables.Table) -> str:
+    head = "".join(f"<th>{htmlmod.escape(h)}</th>" for h in t.headers)
+    body = []
+    for row in t.rows + ([t.total] if t.total else []):
+        cells = []
+        for v in row:
+            text = v.strftime("%d-%m-%Y") if isinstance(v, date) else show(v)
+            cls = ' class="n"' if isinstance(v, int | float) or (isinstance(v, str) and v.startswith("<")) else ""
+            cells.append(f"<td{cls}>{htmlmod.escape(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<h3>{htmlmod.escape(t.title)}</h3><table class="t"><tr>{head}</tr>{"".join(body)}</table>'
+
+
+def _img(png: bytes, alt: str) -> str:
+    return f'<img alt="{htmlmod.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+
+
+def render(c: dict, conn: Connection) -> bytes:
+    m, t = c["meta"], c["meta"]["threshold"]
+    regency = m["regency"]
+    heads: list[str] = []
+    seen: set[str] = set()
+    sections: list[str] = []
+    scripts: list[str] = []
+
+    def add_map(fmap: folium.Map) -> str:
+        parts = render_parts(localize(fmap))
+        for line in parts["head"].splitlines():
+            # Asset tags once for the whole file; each map's own <style>/<meta> lines are kept.
+            if _ASSET_TAG.match(line):
+                if line.strip() in seen:
+                    continue
+                seen.add(line.strip())
+            heads.append(line)
+        scripts.append(parts["script"])
+        return parts["body"]
+
+    level, units = ("district", [d for d in c["districts"]]) if regency else ("regency", c["regencies"])
+    top_fc = _geojson(conn, level, regency)
+    allowed = {u["code"] for u in units}
+    top_fc["features"] = [f for f in top_fc["features"] if f["properties"]["code"] in allowed]
+    top = _map(top_fc)
+    _choropleth(top_fc, {u["code"]: u["foreign_workers"] for u in units}, t, "TKA").add_to(top)
+    _companies_layer(c["companies"]).add_to(top)
+    folium.LayerControl(collapsed=False).add_to(top)
+    s = c["summary"]
+    nav = "".join(f'<a href="#u-{u["code"]}">{htmlmod.escape(staticmaps.short_name(u["name"]))}</a>' for u in units)
+    sections.append(
+        f"<h1>{htmlmod.escape(TITLE)}</h1>"
+        f"<p><b>{htmlmod.escape(m['period_label'])}</b> — {htmlmod.escape(m['agency_name'])}<br>"
+        f"Data per {htmlmod.escape(texts.as_of(m))}; status izin per {labels.long_date(m['reference_day'])}; "
+        f"{htmlmod.escape(texts.describe_filter(m))}; hash {m['hash']}</p>"
+        f'<p class="note">{htmlmod.escape(texts.suppression_note(m))}</p><nav>{nav}</nav>'
+        f"<h2>Ringkasan</h2>{_table(tables.regencies(c))}"
+        f"<h2>Peta sebaran TKA</h2>{add_map(top)}"
+        f'<p class="note">{htmlmod.escape(texts.source_note(m))}</p>'
+        "<h2>Grafik</h2><div class=\"charts\">"
+        + _img(charts.bar_chart(charts.pooled(s["by_nationality"], labels.nationality), "TKA per kewarganegaraan"), "TKA per kewarganegaraan")
+        + _img(charts.bar_chart(charts.pooled(s["by_sector"], lambda k: c["sector_labels"].get(k, k)), "Perusahaan per sektor"), "Perusahaan per sektor")
+        + _img(charts.trend_chart(c["quarterly"]), "Tren per triwulan")
+        + f'</div><p class="note">{htmlmod.escape(texts.history_note())}</p>'
+        f"<h2>Izin</h2>{_table(tables.expiring(c))}"
+        f"<h2>Pemeriksaan</h2>{_table(tables.findings(c))}{_table(tables.inspections(c))}"
+    )
+    if not regency:
+        sections.append("<h2>Atlas per kabupaten/kota</h2>")
+        for u in units:
+            fc = _geojson(conn, "district", u["code"])
+            kids = {d["code"]: d["foreign_workers"] for d in c["districts"] if d["parent_code"] == u["code"]}
+            fmap = _map(fc)
+            _choropleth(fc, kids, t, "TKA per kecamatan").add_to(fmap)
+            _companies_layer([x for x in c["companies"] if x["regency_code"] == u["code"]]).add_to(fmap)
+            sections.append(f'<h3 id="u-{u["code"]}">{htmlmod.escape(u["name"])} ({u["code"]})</h3>{add_map(fmap)}')
+    sections.append(f"<h2>Lampiran</h2>{_table(tables.districts(c))}{_table(tables.nationality_by_regency(c))}")
+    sections.append(f'<p class="trace">{htmlmod.escape(texts.trace_line(m))}</p>')
+    doc = ("<!DOCTYPE html><html lang=\"id\"><head><meta charset=\"utf-8\">"
+           f"<title>{htmlmod.escape(TITLE)} — {htmlmod.escape(m['period_label'])}</title>"
+           f"<meta name=\"pantau-hash\" content=\"{m['hash']}\">"
+           + "\n".join(heads) + f"<style>{CSS}</style></head><body>" + "".join(sections)
+           + "".join(scripts) + "</body></html>")
+    return inline_assets(doc).encode("utf-8")
+
+
