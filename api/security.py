@@ -6,6 +6,7 @@ cookie. Every non-public route depends on `CurrentUser` (401 without credentials
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -17,6 +18,9 @@ from geo.auth.tokens import API_TOKEN_PREFIX, InvalidToken, read_access_token, r
 from geo.auth.users import get_user
 
 SESSION_COOKIE = "pantau_session"
+CSRF_COOKIE = "pantau_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -69,10 +73,24 @@ def _username_from(request: Request, conn) -> str:
             return read_access_token(token, keys)
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
-            return read_access_token(cookie, keys, kind="session")
+            username = read_access_token(cookie, keys, kind="session")
+            check_csrf(request)
+            return username
     except InvalidToken as exc:
         raise _unauthorized(f"kredensial tidak sah (invalid credentials: {exc})") from exc
     raise _unauthorized("perlu masuk (authentication required)")
+
+
+def check_csrf(request: Request, form_token: str | None = None) -> None:
+    """A browser sends the session cookie on any request, even one another site triggers; so an
+    unsafe method authenticated by the cookie must also prove it read our CSRF cookie
+    (double-submit: header, or the form field a page route passes in)."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    expected = request.cookies.get(CSRF_COOKIE)
+    given = request.headers.get(CSRF_HEADER) or form_token
+    if not expected or not given or not secrets.compare_digest(expected.encode(), given.encode()):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "token CSRF tidak ada atau salah (CSRF token missing or wrong)")
 
 
 def current_user(request: Request, conn: Conn) -> Principal:

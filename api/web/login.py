@@ -1,0 +1,59 @@
+"""Web login and logout: a session cookie from a Bahasa Indonesia form, with CSRF protection."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from api.deps import Conn
+from api.routes.auth import authenticate
+from api.security import CSRF_COOKIE, SESSION_COOKIE, check_csrf
+from api.web.common import render, safe_next
+from geo.auth.secrets import signing_keys
+from geo.auth.tokens import issue_access_token
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> HTMLResponse:
+    return render(request, "login.html", {"next": safe_next(next), "error": None, "username": ""})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request, conn: Conn,
+    username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/",
+):
+    target = safe_next(next)
+    # Login CSRF: the form must come from our own page (it carries the cookie's token).
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not cookie or csrf_token != cookie:
+        return render(request, "login.html", {"next": target, "username": username,
+                      "error": "Sesi formulir kedaluwarsa. Silakan coba lagi."}, status_code=403)
+    try:
+        user = authenticate(request, conn, username.strip(), password)
+    except HTTPException as exc:
+        message = ("Terlalu banyak percobaan masuk. Coba lagi beberapa saat lagi."
+                   if exc.status_code == status.HTTP_429_TOO_MANY_REQUESTS
+                   else "Nama pengguna atau kata sandi salah.")
+        return render(request, "login.html", {"next": target, "username": username, "error": message},
+                      status_code=exc.status_code)
+    settings = request.app.state.settings
+    ttl = settings.auth.session_ttl_minutes
+    token = issue_access_token(user.username, signing_keys(settings)[0], ttl, kind="session")
+    response = RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
+    response.set_cookie(SESSION_COOKIE, token, max_age=ttl * 60, httponly=True, samesite="lax",
+                        secure=settings.auth.cookie_secure, path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: Annotated[str, Form()] = ""):
+    check_csrf(request, csrf_token)
+    response = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

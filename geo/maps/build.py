@@ -1,0 +1,177 @@
+"""Build a monitoring map page's Folium map: choropleth of one measure per region, labels,
+legend, controls, and empty layers that static/js/pantau-map.js fills at run time with the
+companies (clustered), inspections and a heat map. No company is embedded in the HTML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+import folium
+import folium.plugins as plugins
+from branca.element import MacroElement
+from folium.elements import JSCSSMixin
+from jinja2 import Template
+
+from geo.maps.assets import STATIC_URL, localize, vendor_url
+from geo.maps.classify import classify
+from geo.maps.jsutil import js_literal
+from geo.maps.legend import Legend, legend_html
+from geo.maps.regions import LEVEL_LABEL
+from geo.maps.settings import MapSettings
+
+# Selectable measures: stats field → label (Indonesian).
+MEASURES = {
+    "foreign_workers": "Pekerja asing (aktif)",
+    "companies": "Perusahaan",
+    "permits_expiring_90d": "Izin pekerja habis ≤ 90 hari",
+    "not_inspected_12m": "Perusahaan belum diperiksa 12 bulan",
+}
+DEFAULT_MEASURE = "foreign_workers"
+
+# Properties kept for tooltips and scripts (the stats rows carry more than the map needs).
+_KEEP = ("code", "name", *MEASURES)
+
+# Vendor files the run-time script needs beyond what the Folium plugins bring.
+_RUNTIME_JS = [
+    ("supercluster", vendor_url("supercluster/supercluster.min.js")),
+    ("leaflet_minimap_js", vendor_url("minimap/Control.MiniMap.min.js")),
+    ("leaflet_heat_js", vendor_url("heat/leaflet-heat.js")),
+    ("leaflet_search_js", vendor_url("search/dist/leaflet-search.min.js")),
+    ("polylinemeasure_js", vendor_url("polylinemeasure/Leaflet.PolylineMeasure.js")),
+    ("pantau_map_js", f"{STATIC_URL}/js/pantau-map.js"),
+]
+_RUNTIME_CSS = [
+    ("markercluster_css", vendor_url("markercluster/MarkerCluster.css")),
+    ("markercluster_default_css", vendor_url("markercluster/MarkerCluster.Default.css")),
+    ("leaflet_minimap_css", vendor_url("minimap/Control.MiniMap.min.css")),
+    ("leaflet_search_css", vendor_url("search/dist/leaflet-search.min.css")),
+    ("polylinemeasure_css", vendor_url("polylinemeasure/Leaflet.PolylineMeasure.css")),
+    ("pantau_map_css", f"{STATIC_URL}/css/pantau-map.css"),
+]
+
+
+@dataclass(frozen=True)
+class MapPage:
+    level: str  # the page's level: province | regency | district
+    region_level: str  # the level of the regions drawn
+    measure: str
+    child_url: str | None  # "/maps/regency/{code}" pattern for drill-down, None at the deepest level
+    query: str  # the page's filter query string ("" or "sector=..."), kept on drill-down links
+    points_url: str  # run-time company points (same filters)
+    filters_text: str | None
+    bbox: tuple[float, float, float, float]
+
+
+class RuntimeLayers(JSCSSMixin, MacroElement):
+    """Hands the run-time script the map and its empty layers, and loads that script's assets."""
+
+    default_js = _RUNTIME_JS
+    default_css = _RUNTIME_CSS
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        window.PANTAU_MAP_READY = PantauMap.start(Object.assign({{ this.config }}, {
+            map: {{ this._parent.get_name() }},
+            regions: {{ this.regions }},
+            companies: {{ this.companies }},
+            inspections: {{ this.inspections }},
+            heat: {{ this.heat }}
+        }));
+        {% endmacro %}"""
+    )
+
+    def __init__(self, config: dict, regions: str, companies: str, inspections: str, heat: str) -> None:
+        super().__init__()
+        self._name = "RuntimeLayers"
+        self.config = js_literal(config)
+        self.regions, self.companies, self.inspections, self.heat = regions, companies, inspections, heat
+
+
+def short_name(name: str) -> str:
+    """Map labels drop the "Kabupaten " prefix (the legend says what the regions are); "Kota" stays."""
+    return name.removeprefix("Kabupaten ")
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def _prepare(fc: dict, page: MapPage, colour) -> dict:
+    """Keep what the map shows; add the fill colour, tooltip text and drill-down link."""
+    features = []
+    for f in fc["features"]:
+        p = f["properties"]
+        props = {k: p.get(k) for k in _KEEP}
+        props["fill"] = colour(p.get(page.measure) or 0)
+        nat = p.get("by_nationality") or {}
+        props["nationalities"] = ", ".join(f"{k} {v}" for k, v in list(nat.items())[:5]) or "–"
+        if page.child_url:
+            props["href"] = page.child_url.format(code=p["code"]) + (f"?{page.query}" if page.query else "")
+        features.append({"type": "Feature", "id": f.get("id"), "geometry": f["geometry"], "properties": props})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def build_map(fc: dict, page: MapPage, settings: MapSettings) -> folium.Map:
+    """`fc`: geo.stats.region_stats_geojson(...) parsed, the regions of `page.region_level`."""
+    west, south, east, north = page.bbox
+    m = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2], zoom_start=7, tiles=None,
+        control_scale=True, prefer_canvas=False, maxZoom=18, minZoom=5, zoomSnap=0.25,
+    )
+    m.fit_bounds([[south, west], [north, east]], padding=(12, 12))
+    if settings.basemap_url:
+        folium.TileLayer(settings.basemap_url, attr=settings.basemap_attribution, name="Peta dasar",
+                         overlay=True, show=False, max_zoom=18).add_to(m)
+    if settings.satellite_url:
+        folium.TileLayer(settings.satellite_url, attr=settings.satellite_attribution or "Citra satelit",
+                         name="Citra satelit", overlay=True, show=False, max_zoom=18).add_to(m)
+
+    values = [f["properties"].get(page.measure) or 0 for f in fc["features"]]
+    classes = classify(values)
+    data = _prepare(fc, page, classes.color)
+    level_label = LEVEL_LABEL[page.region_level]
+    regions = folium.GeoJson(
+        data, name=f"Batas wilayah ({level_label.lower()})",
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#4d4d4d",
+                                  "weight": 1.2, "fillOpacity": 0.75},
+        highlight_function=lambda f: {"weight": 3, "color": "#1f1f1f", "fillOpacity": 0.9},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", *MEASURES, "nationalities"],
+            aliases=[level_label, *MEASURES.values(), "Kewarganegaraan"],
+            localize=True, sticky=True,
+        ),
+        zoom_on_click=False,
+    ).add_to(m)
+
+    labels = folium.FeatureGroup(name="Label wilayah", show=True).add_to(m)
+    for f in fc["features"]:
+        p = f["properties"]
+        lon, lat = p["label_point"]
+        html = (f'<div class="region-label"><span>{escape(short_name(p["name"]))}</span>'
+                f'<b>{_number(p.get(page.measure) or 0)}</b></div>')
+        folium.Marker([lat, lon], icon=folium.DivIcon(html=html, class_name="region-label-icon",
+                                                      icon_size=(0, 0)), interactive=False).add_to(labels)
+
+    companies = folium.FeatureGroup(name="Perusahaan", show=True).add_to(m)
+    inspections = folium.FeatureGroup(name="Pemeriksaan 12 bulan terakhir", show=False).add_to(m)
+    heat = folium.FeatureGroup(name="Peta panas perusahaan", show=False).add_to(m)
+
+    plugins.Fullscreen(position="topleft", title="Layar penuh", title_cancel="Keluar dari layar penuh").add_to(m)
+    folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    Legend(legend_html(MEASURES[page.measure], f"per {level_label.lower()}", classes, page.filters_text)).add_to(m)
+    RuntimeLayers(
+        {"pointsUrl": page.points_url, "level": page.level, "measure": page.measure},
+        regions.get_name(), companies.get_name(), inspections.get_name(), heat.get_name(),
+    ).add_to(m)
+    localize(m)
+    return m
+
+
+def render_parts(m: folium.Map) -> dict[str, str]:
+    """The map as three pieces for a page template: <head> assets, the map <div>, the script."""
+    root = m.get_root()
+    root.render()
+    return {"head": root.header.render(), "body": root.html.render(), "script": root.script.render()}
+
+
+__all__ = ["DEFAULT_MEASURE", "MEASURES", "MapPage", "build_map", "render_parts"]

@@ -1,0 +1,62 @@
+"""The choropleth legend as a Leaflet control: what is shown, how it is classed, the classes,
+and the marker colours of permit status."""
+
+from __future__ import annotations
+
+from html import escape
+
+from branca.element import MacroElement
+from jinja2 import Template
+
+from geo.maps.classify import Classification
+from geo.maps.jsutil import js_literal
+
+PERMIT_LEGEND = (
+    ("valid", "#1a9850", "RPTKA berlaku"),
+    ("expiring", "#fdae61", "RPTKA habis ≤ 90 hari"),
+    ("expired", "#d73027", "RPTKA sudah habis"),
+    ("unknown", "#7f7f7f", "RPTKA tidak diketahui"),
+)
+
+
+def legend_html(title: str, subtitle: str, classes: Classification, filters_text: str | None) -> str:
+    rows = "".join(
+        f'<div class="lg-row"><span class="lg-swatch" style="background:{b.color}"></span>'
+        f"{escape(b.label)} <small>({b.count} wilayah)</small></div>"
+        for b in classes.bins
+    )
+    permits = "".join(
+        f'<div class="lg-row"><span class="lg-dot" style="background:{color}"></span>{escape(label)}</div>'
+        for _, color, label in PERMIT_LEGEND
+    )
+    flt = f'<div class="lg-filter">Filter: {escape(filters_text)}</div>' if filters_text else ""
+    return (
+        f'<div class="lg-title">{escape(title)}</div><div class="lg-sub">{escape(subtitle)}</div>'
+        f'<div class="lg-method">Kelas: {escape(classes.method)}</div>{rows}'
+        f'<div class="lg-title lg-gap">Perusahaan (penanda)</div>{permits}{flt}'
+    )
+
+
+class Legend(MacroElement):
+    """A bottom-right Leaflet control holding pre-escaped legend HTML."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function () {
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "pantau-legend leaflet-bar");
+                div.innerHTML = {{ this.html_json }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.html_json = js_literal(html)

@@ -1,0 +1,40 @@
+"""Company points for the run-time marker layer, as compact arrays built by PostgreSQL.
+
+100,000 companies as GeoJSON with properties is ~30 MB; as [id, lon, lat, status, inspected]
+arrays it is ~3 MB, which a browser parses and clusters in well under a second. Popups fetch a
+company's details from the record API when clicked.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from geo.db import Connection, transaction
+from geo.filters import MonitoringFilter
+
+# Index in the array → permit status of the company's RPTKA (the JS legend uses the same order).
+STATUS_CODES = ("valid", "expiring", "expired", "unknown")
+
+
+def company_points_json(conn: Connection, flt: MonitoringFilter, today: date | None = None) -> str:
+    """{"count": n, "status": [...], "points": [[id, lon, lat, status index, inspected in 12 months 0/1]]}
+    of the companies the (scoped) filter selects, as JSON text."""
+    day = today or flt.today or date.today()
+    where, params = flt.company_where("c", "w")
+    sql = f"""
+SELECT json_build_object(
+    'count', count(*),
+    'status', %s::text[],
+    'points', coalesce(json_agg(json_build_array(
+        c.id, round(ST_X(c.geom)::numeric, 5), round(ST_Y(c.geom)::numeric, 5),
+        array_position(%s::text[], permit_status(c.rptka_valid_until, %s)) - 1,
+        (EXISTS (SELECT 1 FROM inspections i WHERE i.company_id = c.id
+                  AND i.inspected_on > (%s::date - interval '12 months')::date AND i.inspected_on <= %s))::int
+    ) ORDER BY c.id), '[]'::json))::text
+  FROM companies c
+ WHERE {where}
+"""  # noqa: S608 - the WHERE comes from the shared filter (bound parameters only)
+    statuses = list(STATUS_CODES)
+    with transaction(conn) as cur:
+        cur.execute(sql, [statuses, statuses, day, day, day, *params])
+        return cur.fetchone()[0]

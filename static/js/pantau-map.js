@@ -1,0 +1,234 @@
+/* Pantau monitoring map, run-time part: companies loaded from the server as compact points and
+   clustered in the browser (supercluster), inspections and heat layers, drill-down on click,
+   minimap and search. The Folium page builds the map, choropleth and empty layers; this fills them. */
+(function () {
+  "use strict";
+
+  var STATUS = {
+    valid: { color: "#1a9850", label: "Berlaku" },
+    expiring: { color: "#fdae61", label: "Habis ≤ 90 hari" },
+    expired: { color: "#d73027", label: "Sudah habis" },
+    unknown: { color: "#7f7f7f", label: "Tidak diketahui" }
+  };
+
+  function esc(value) {
+    return String(value === null || value === undefined ? "" : value)
+      .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  }
+
+  function number(n) {
+    return Number(n || 0).toLocaleString("id-ID");
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (!r.ok) { throw new Error(url.split("?")[0] + ": HTTP " + r.status); }
+        return r.json();
+      });
+  }
+
+  function setStatus(text) {
+    var el = document.getElementById("map-status");
+    if (el) { el.textContent = text; }
+  }
+
+  // --- companies: clustering -------------------------------------------------------------------
+  function clusterIcon(count) {
+    var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+    return L.divIcon({
+      html: "<div><span>" + number(count) + "</span></div>",
+      className: "marker-cluster marker-cluster-" + size,
+      iconSize: L.point(40, 40)
+    });
+  }
+
+  function popupHtml(c, inspections) {
+    var nat = Object.keys(c.workers_by_nationality || {}).map(function (k) {
+      return esc(k) + " " + number(c.workers_by_nationality[k]);
+    }).join(", ") || "–";
+    var st = STATUS[c.permit_status] || STATUS.unknown;
+    var last = inspections && inspections.length ? inspections[0] : null;
+    return '<div class="company-popup"><h6>' + esc(c.name) + "</h6>" +
+      "<table><tr><th>Sektor</th><td>" + esc(c.sector_label || c.sector) + "</td></tr>" +
+      "<tr><th>Pekerja asing</th><td>" + number(c.workers_active) + " (" + nat + ")</td></tr>" +
+      "<tr><th>RPTKA</th><td>" + esc(st.label) + (c.rptka_valid_until ? " (s.d. " + esc(c.rptka_valid_until) + ")" : "") + "</td></tr>" +
+      "<tr><th>Pemeriksaan terakhir</th><td>" + (last ? esc(last.inspected_on) : "belum pernah") + "</td></tr>" +
+      "<tr><th>Wilayah</th><td>" + esc(c.district_name) + ", " + esc(c.regency_name) + "</td></tr></table>" +
+      '<a href="/companies/' + encodeURIComponent(c.id) + '">Lihat detail perusahaan</a></div>';
+  }
+
+  function openPopup(map, latlng, id) {
+    var popup = L.popup({ maxWidth: 320 }).setLatLng(latlng).setContent("Memuat…").openOn(map);
+    Promise.all([getJSON("/api/companies/" + id), getJSON("/api/companies/" + id + "/inspections")
+      .catch(function () { return []; })])
+      .then(function (res) {
+        var insp = Array.isArray(res[1]) ? res[1] : (res[1].items || res[1].inspections || []);
+        popup.setContent(popupHtml(res[0], insp));
+      })
+      .catch(function () { popup.setContent("Data perusahaan tidak dapat dimuat."); });
+  }
+
+  function CompanyLayer(cfg, data) {
+    this.cfg = cfg;
+    this.map = cfg.map;
+    this.status = data.status;
+    this.features = data.points.map(function (p) {
+      return { type: "Feature", geometry: { type: "Point", coordinates: [p[1], p[2]] },
+               properties: { id: p[0], s: p[3], i: p[4] } };
+    });
+    this.index = new Supercluster({ radius: 60, maxZoom: 16 }).load(this.features);
+    this.drawn = 0;
+    // Own pane above the region polygons (overlayPane), below popups: points stay visible.
+    if (!this.map.getPane("companies")) { this.map.createPane("companies").style.zIndex = 620; }
+    this.canvas = L.canvas({ padding: 0.3, pane: "companies" });
+  }
+
+  CompanyLayer.prototype.draw = function () {
+    var map = this.map, group = this.cfg.companies, self = this;
+    var b = map.getBounds();
+    var clusters = this.index.getClusters([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
+                                          Math.round(map.getZoom()));
+    group.clearLayers();
+    var markers = 0, shown = 0;
+    clusters.forEach(function (f) {
+      var c = f.geometry.coordinates, latlng = L.latLng(c[1], c[0]), layer;
+      if (f.properties.cluster) {
+        layer = L.marker(latlng, { icon: clusterIcon(f.properties.point_count) });
+        layer.on("click", function () {
+          map.flyTo(latlng, Math.min(self.index.getClusterExpansionZoom(f.properties.cluster_id), 18));
+        });
+        shown += f.properties.point_count;
+      } else {
+        var st = STATUS[self.status[f.properties.s]] || STATUS.unknown;
+        layer = L.circleMarker(latlng, { radius: 7, color: "#222", weight: 1, fillColor: st.color,
+                                         fillOpacity: 0.95, renderer: self.canvas });
+        layer.on("click", function () { openPopup(map, latlng, f.properties.id); });
+        shown += 1;
+      }
+      layer.addTo(group);
+      markers += 1;
+    });
+    this.drawn = markers;
+    document.body.dataset.markers = String(markers);
+    document.body.dataset.companiesInView = String(shown);
+    document.body.dataset.markersDrawn = "1";
+  };
+
+  CompanyLayer.prototype.fillInspections = function () {
+    var group = this.cfg.inspections, canvas = this.canvas;
+    this.features.forEach(function (f) {
+      if (!f.properties.i) { return; }
+      var c = f.geometry.coordinates;
+      L.circleMarker([c[1], c[0]], { radius: 11, color: "#2b5cab", weight: 2.5, fill: false,
+                                     renderer: canvas, interactive: false }).addTo(group);
+    });
+  };
+
+  CompanyLayer.prototype.fillHeat = function () {
+    if (typeof L.heatLayer !== "function") { return; }
+    var pts = this.features.map(function (f) {
+      return [f.geometry.coordinates[1], f.geometry.coordinates[0], 1];
+    });
+    this.cfg.heat.addLayer(L.heatLayer(pts, { radius: 18, blur: 20, maxZoom: 11, minOpacity: 0.3 }));
+  };
+
+  // --- regions: drill-down, minimap, search ----------------------------------------------------
+  function bindRegions(cfg) {
+    cfg.regions.eachLayer(function (layer) {
+      var href = layer.feature && layer.feature.properties.href;
+      if (href) {
+        layer.on("click", function () { window.location.href = href; });
+        layer.getElement && layer.getElement() && layer.getElement().classList.add("region-link");
+      }
+    });
+  }
+
+  function addMinimap(cfg) {
+    if (!L.Control.MiniMap) { return; }
+    var outline = L.geoJSON(cfg.regions.toGeoJSON(), {
+      style: { color: "#555", weight: 0.8, fillColor: "#cfd8dc", fillOpacity: 1 }, interactive: false
+    });
+    new L.Control.MiniMap(outline, {
+      position: "bottomleft", toggleDisplay: true, zoomLevelOffset: -3, width: 130, height: 110,
+      minZoom: 3, maxZoom: 12, aimingRectOptions: { color: "#c0392b", weight: 1.5, fillOpacity: 0.05 }, shadowRectOptions: { color: "#000", weight: 1, opacity: 0, fillOpacity: 0 },
+      strings: { hideText: "Sembunyikan peta kecil", showText: "Tampilkan peta kecil" }
+    }).addTo(cfg.map);
+  }
+
+  function addSearch(cfg) {
+    if (!L.Control.Search) { return; }
+    var regions = [];
+    cfg.regions.eachLayer(function (layer) {
+      regions.push({ name: layer.feature.properties.name, layer: layer });
+    });
+    function source(text, callResponse) {
+      var q = text.toLowerCase(), out = {};
+      regions.forEach(function (r) {
+        if (r.name.toLowerCase().indexOf(q) >= 0) {
+          var loc = r.layer.getBounds().getCenter();
+          loc.layer = r.layer;
+          out["Wilayah: " + r.name] = loc;
+        }
+      });
+      getJSON("/api/companies/search?q=" + encodeURIComponent(text))
+        .then(function (res) {
+          var items = res.features || res.items || res.results || (Array.isArray(res) ? res : []);
+          items.slice(0, 15).forEach(function (it) {
+            var p = it.properties || it, g = it.geometry;
+            var lon = g ? g.coordinates[0] : (p.lon || (p.location && p.location.lon));
+            var lat = g ? g.coordinates[1] : (p.lat || (p.location && p.location.lat));
+            if (p.name && lat !== undefined && lon !== undefined) { out[p.name] = L.latLng(lat, lon); }
+          });
+        })
+        .catch(function () { /* company search unavailable: regions only */ })
+        .then(function () { callResponse(out); });
+      return { abort: function () {} };
+    }
+    cfg.map.addControl(new L.Control.Search({
+      sourceData: source, formatData: function (records) { return records; },
+      position: "topleft", marker: false, zoom: 13, minLength: 2, initial: false,
+      textPlaceholder: "Cari perusahaan atau wilayah…", textErr: "Tidak ditemukan", textCancel: "Batal"
+    }));
+  }
+
+  function addMeasure(cfg) {
+    if (!L.control.polylineMeasure) { return; }
+    L.control.polylineMeasure({
+      position: "topleft", unit: "kilometres", showBearings: false, showClearControl: true,
+      measureControlTitleOn: "Ukur jarak", measureControlTitleOff: "Berhenti mengukur",
+      clearControlTitle: "Hapus pengukuran",
+      tooltipTextFinish: "Klik untuk <b>mengakhiri garis</b><br>",
+      tooltipTextDelete: "Tekan SHIFT dan klik untuk <b>menghapus titik</b>",
+      tooltipTextMove: "Klik dan seret untuk <b>memindahkan titik</b><br>",
+      tooltipTextResume: "<br>Tekan CTRL dan klik untuk <b>melanjutkan garis</b>",
+      tooltipTextAdd: "Tekan CTRL dan klik untuk <b>menambah titik</b>"
+    }).addTo(cfg.map);
+  }
+
+  function start(cfg) {
+    var map = cfg.map;
+    bindRegions(cfg);
+    addMeasure(cfg);
+    addMinimap(cfg);
+    addSearch(cfg);
+    setStatus("Memuat perusahaan…");
+    return getJSON(cfg.pointsUrl).then(function (data) {
+      var layer = new CompanyLayer(cfg, data);
+      window.PANTAU_STATE = { total: data.count, layer: layer };
+      document.body.dataset.companiesTotal = String(data.count);
+      layer.draw();
+      map.on("moveend", function () { layer.draw(); });
+      layer.fillInspections();
+      layer.fillHeat();
+      setStatus(number(data.count) + " perusahaan sesuai filter");
+      return layer;
+    }).catch(function (err) {
+      document.body.dataset.markersDrawn = "error";
+      setStatus("Perusahaan tidak dapat dimuat (" + err.message + ")");
+    });
+  }
+
+  window.PantauMap = { start: start };
+})();
