@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI
 import api.routes
 import api.web
 from api.errors import install_handlers
+from api.middleware import install as install_middleware
 from geo import __version__
 from geo.db import Pool, resolve_url
 from geo.settings import Settings, get_settings
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     install_handlers(app)
+    install_middleware(app, settings)  # refuses to start in production without PANTAU_SECRET_KEY
     root = APIRouter(prefix="/api")
     for router in _routers(api.routes):
         root.include_router(router)
