@@ -160,7 +160,21 @@ def up() -> None:
         load_boundaries(settings, "kalteng", None)
     else:
         typer.echo("boundaries present: " + ", ".join(f"{n} {lv}" for lv, n in counts.items()))
+    _ensure_demo(url)
     _ensure_admin(settings, url)
+
+
+def _ensure_demo(url: str) -> None:
+    """First start: load the demo dataset into a database without companies (never mixes)."""
+    from geo.commands.demo import echo_report
+    from geo.demo import ensure_demo
+
+    with dbmod.connection(url) as conn:
+        report = ensure_demo(conn)
+    if report:
+        echo_report(report)
+    else:
+        typer.echo("monitoring data present: demo not loaded")
 
 
 def _ensure_admin(settings: Settings, url: str) -> None:

@@ -56,8 +56,8 @@ def load_demo(conn: Connection, size: Size | None = None, seed: int = profile.DE
         if existing and only_if_empty:
             return None
         if existing and not replace:
-            raise DemoRefused(f"the database already holds {existing} companies; "
-                              "use --replace to delete all monitoring data and load the demo")
+            raise DemoRefused(f"basis data sudah berisi {existing} perusahaan; "
+                              "gunakan --replace untuk menghapus semua data pemantauan lalu memuat demo")
         if replace:
             for table in _MONITORING_TABLES:  # fixed allow-list, not input
                 cur.execute(f"DELETE FROM {table}")  # noqa: S608

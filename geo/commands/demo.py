@@ -1,0 +1,57 @@
+"""`pantau demo`: load the synthetic demonstration dataset (or a benchmark-sized one)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import typer
+
+from geo import db as dbmod
+from geo.demo import DemoRefused, Size, load_demo
+from geo.demo import profile as P
+from geo.settings import get_settings
+
+
+def _parse_day(value: str | None) -> date:
+    if not value:
+        return date.today()
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"tanggal tidak valid (YYYY-MM-DD): {value}") from None
+
+
+def demo(
+    companies: int = typer.Option(P.DEFAULT_COMPANIES, "--companies", min=1, help="number of companies"),
+    workers: int = typer.Option(P.DEFAULT_WORKERS, "--workers", min=0, help="number of foreign workers"),
+    inspections: int = typer.Option(None, "--inspections", min=0,
+                                    help="number of inspections (default: 400 per 150 companies)"),
+    seed: int = typer.Option(P.DEFAULT_SEED, "--seed", help="random seed: same seed and date, same data"),
+    today: str = typer.Option(None, "--today", help="reference date YYYY-MM-DD (default: today)"),
+    replace: bool = typer.Option(False, "--replace", help="delete ALL existing monitoring data first"),
+) -> None:
+    """Load a deterministic synthetic dataset (fictitious companies and workers) in one transaction."""
+    day = _parse_day(today)
+    if inspections is None:  # keep the default ratio of inspections to companies
+        inspections = round(companies * P.DEFAULT_INSPECTIONS / P.DEFAULT_COMPANIES)
+    url = dbmod.ensure_server(get_settings().database)
+    try:
+        with dbmod.connection(url) as conn:
+            report = load_demo(conn, Size(companies, workers, inspections), seed, day, replace)
+    except DemoRefused as exc:
+        typer.secho(f"ditolak: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    echo_report(report)
+
+
+def echo_report(report) -> None:
+    c = report.counts
+    if report.replaced:
+        typer.echo(f"{report.replaced} perusahaan lama dihapus (--replace)")
+    typer.echo(f"data demo dimuat dalam {report.seconds:.1f} s (seed {report.seed}, tanggal {report.today}): "
+               f"{c['companies']} perusahaan, {c['workers']} TKA, {c['inspections']} pemeriksaan, "
+               f"{c['import_batches']} batch impor (Imigrasi, Disnakertrans)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
