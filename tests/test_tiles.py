@@ -4,6 +4,7 @@ scope, no personal data, cache invalidation by edits, ETag/304, bad addresses.""
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 import httpx
 import mapbox_vector_tile
@@ -99,6 +100,21 @@ def test_company_tile_honours_filters_and_scope(client, login, raw, city_tile):
         assert n == sum(1 for w in raw.workers if w["company"] == cid and w["status"] == "active" and w["nat"] == "CN")
     r = client.get(url, headers=login("viewer", ["62.02"]))
     assert r.status_code == 204 and r.content == b""
+
+
+def test_inspection_tile_with_period(client, login, raw, city_tile):
+    box = _tile_box(*city_tile, buffer=64 / 4096)
+    inside = {c["id"] for c in raw.companies if _in_box(c, box)}
+    start = data.TODAY - timedelta(days=400)
+    r = client.get("/api/tiles/inspections/{}/{}/{}.mvt".format(*city_tile),
+                   params={"datetime": f"{start.isoformat()}/.."}, headers=login("viewer"))
+    want = {(i["company"], i["on"].isoformat(), i["finding"]) for i in raw.inspections
+            if i["company"] in inside and i["on"] >= start}
+    features = _decode(r).get("inspections", {}).get("features", [])
+    got = {(f["properties"]["company_id"], f["properties"]["inspected_on"], f["properties"]["finding"])
+           for f in features}
+    assert want and got == want and r.status_code == 200
+    assert all(set(f["properties"]) == {"id", "company_id", "inspected_on", "finding", "status"} for f in features)
 
 
 def test_district_tile_has_the_districts_it_touches(client, login, stats_db, city_tile):
