@@ -138,9 +138,11 @@
   function bindRegions(cfg) {
     cfg.regions.eachLayer(function (layer) {
       var href = layer.feature && layer.feature.properties.href;
+      var el = layer.getElement && layer.getElement();
+      if (el) { el.setAttribute("data-code", layer.feature.properties.code); }
       if (href) {
         layer.on("click", function () { window.location.href = href; });
-        layer.getElement && layer.getElement() && layer.getElement().classList.add("region-link");
+        if (el) { el.classList.add("region-link"); }
       }
     });
   }
