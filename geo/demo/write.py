@@ -206,6 +206,7 @@ def write(cur, data: Dataset, seed: int, today: date) -> dict[str, int]:
     cur.execute("ANALYZE _demo_companies; ANALYZE _demo_sites")
     cur.execute(_POINTS, params)
     cur.execute(_COMPANIES, params)
+    cur.execute("ANALYZE companies")  # fresh rows: give the joins below real statistics
     cur.execute(_MISPLACED)
     misplaced = cur.fetchone()[0]
     if misplaced:
@@ -215,6 +216,7 @@ def write(cur, data: Dataset, seed: int, today: date) -> dict[str, int]:
     _copy(cur, "_demo_inspections", inspections)
     cur.execute("ANALYZE _demo_workers; ANALYZE _demo_inspections")
     cur.execute(_WORKERS, params)
+    cur.execute("ANALYZE foreign_workers")
     cur.execute(_INSPECTIONS, params)
 
     batches = _batches(cur, companies, workers, seed, today)
