@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import psycopg2
 import pytest
 
-PERIOD = "2026-Q3"
-REF_DAY = date(2026, 9, 30)
+REF_DAY = date.today()
+PERIOD = f"{REF_DAY.year}-Q{(REF_DAY.month - 1) // 3 + 1}"
 NATIONALITIES = ("CN", "MY", "KR", "JP", "IN")
 SECTORS = ("perkebunan_sawit", "pertambangan_batubara", "energi", "jasa", "konstruksi")
 WORKERS_PER_COMPANY = (4, 1, 7, 2, 5, 0, 3)
@@ -40,10 +40,10 @@ def fill_known(url: str) -> dict:
                     nib = f"{9100000000000 + k}"
                     sector = SECTORS[k % len(SECTORS)]
                     rptka = REF_DAY + timedelta(days=RPTKA_OFFSETS[k % len(RPTKA_OFFSETS)])
-                    created = date(2025, 1, 15) + timedelta(days=(k * 23) % 600)
+                    created = REF_DAY - timedelta(days=30 + (k * 23) % 600)
                     cur.execute(
-                        """INSERT INTO companies (nib, name, sector, geom, rptka_valid_until, created_at, updated_at)
-                           VALUES (%s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, '2026-09-25 10:00+00')
+                        """INSERT INTO companies (nib, name, sector, geom, rptka_valid_until, created_at)
+                           VALUES (%s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s)
                            RETURNING id, regency_code, district_code""",
                         (nib, f"PT Uji {k:03d} {n}", sector, lon, lat, rptka, created))
                     cid, rc, dc = cur.fetchone()
@@ -55,18 +55,18 @@ def fill_known(url: str) -> dict:
                         cur.execute(
                             """INSERT INTO foreign_workers (company_id, full_name, passport_number, nationality, sex,
                                    position, position_level, permit_valid_until, itas_number, itas_valid_until,
-                                   created_at, updated_at)
-                               VALUES (%s, %s, %s, %s, %s, 'Insinyur', 'profesional', %s, %s, %s, %s, '2026-09-25 10:00+00')""",
+                                   created_at)
+                               VALUES (%s, %s, %s, %s, %s, 'Insinyur', 'profesional', %s, %s, %s, %s)""",
                             (cid, f"Pekerja Rahasia {k}-{m}", f"X{k:04d}{m:03d}", nat, "L" if m % 3 else "P",
                              permit, f"ITAS{k:04d}{m:02d}", permit, created))
                         made["workers"].append({"company": cid, "regency": rc, "district": dc,
                                                 "nationality": nat, "permit": permit, "created": created})
                     if k % 2 == 0:
                         finding = FINDINGS[(k // 2) % len(FINDINGS)]
-                        day = date(2026, 7, 1) + timedelta(days=k % 80)
+                        day = REF_DAY - timedelta(days=k % 50)
                         cur.execute(
-                            """INSERT INTO inspections (company_id, inspected_on, team, finding, follow_up, updated_at)
-                               VALUES (%s, %s, %s, %s, %s, '2026-09-25 10:00+00')""",
+                            """INSERT INTO inspections (company_id, inspected_on, team, finding, follow_up)
+                               VALUES (%s, %s, %s, %s, %s)""",
                             (cid, day, ["imigrasi", "kesbangpol"], finding,
                              "" if finding == "none" else "Pembinaan dan surat peringatan"))
                         made["inspections"].append({"company": cid, "regency": rc, "on": day, "finding": finding})

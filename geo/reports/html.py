@@ -57,7 +57,7 @@ def _choropleth(fc: dict, values: dict, threshold: int | None, name: str) -> fol
 def _map(fc: dict) -> folium.Map:
     lats = [p[1] for f in fc["features"] for p in _coords(f["geometry"])]
     lons = [p[0] for f in fc["features"] for p in _coords(f["geometry"])]
-    m = folium.Map(tiles=None, width="100%", height="480px", control_scale=True, prefer_canvas=True)
+    m = folium.Map(tiles=None, width="100%", height="480px", control_scale=True)
     m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
     return m
 
@@ -118,7 +118,7 @@ def render(c: dict, conn: Connection) -> bytes:
                     continue
                 seen.add(line.strip())
             heads.append(line)
-        scripts.append(parts["script"])
+        scripts.append("<script>" + parts["script"].replace("</script", "<\\/script") + "</script>")
         return parts["body"]
 
     level, units = ("district", [d for d in c["districts"]]) if regency else ("regency", c["regencies"])

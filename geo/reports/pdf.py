@@ -12,6 +12,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import (
+    Flowable,
     Image,
     KeepInFrame,
     LongTable,
@@ -89,9 +90,34 @@ def _image(png: bytes, width_mm: float, height_mm: float) -> Image:
     return Image(io.BytesIO(png), width=width_mm * mm, height=height_mm * mm)
 
 
-def _page(*flowables) -> list:
+class Section(Flowable):
+    """An invisible marker: names the section in the running header of the pages it starts."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.width = self.height = 0
+
+    def draw(self) -> None:
+        pass
+
+
+def _page(section: str, *flowables) -> list:
     """A fixed page: shrunk to fit if needed so the page count never depends on data size."""
-    return [KeepInFrame(FRAME_W, FRAME_H, list(flowables), mode="shrink"), PageBreak()]
+    return [Section(section), KeepInFrame(FRAME_W, FRAME_H, list(flowables), mode="shrink"), PageBreak()]
+
+
+class _Doc(SimpleDocTemplate):
+    section = ""
+    decor = None
+
+    def afterPage(self) -> None:  # noqa: N802 - reportlab hook: the page is complete, draw its frame
+        if self.decor:
+            self.decor(self.canv, self)
+
+    def afterFlowable(self, flowable) -> None:  # noqa: N802 - reportlab hook name
+        if isinstance(flowable, Section):
+            self.section = flowable.name
 
 
 class _Decor:
@@ -105,6 +131,7 @@ class _Decor:
         canvas.setFillColor(colors.HexColor("#444444"))
         if doc.page > 1:
             canvas.drawString(MARGIN, A4[1] - MARGIN + 3 * mm, self.head)
+            canvas.drawRightString(A4[0] - MARGIN, A4[1] - MARGIN + 3 * mm, doc.section)
             canvas.line(MARGIN, A4[1] - MARGIN + 2 * mm, A4[0] - MARGIN, A4[1] - MARGIN + 2 * mm)
         canvas.line(MARGIN, MARGIN - 2 * mm, A4[0] - MARGIN, MARGIN - 2 * mm)
         canvas.setFont("Helvetica", 6)
@@ -144,7 +171,7 @@ def cover(c: dict) -> list:
     rows = [[Paragraph(f"<b>{_esc(k)}</b>", BODY), Paragraph(_esc(v), BODY)] for k, v in facts]
     t = Table(rows, colWidths=[45 * mm, FRAME_W - 45 * mm])
     t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.grey)]))
-    return _page(Spacer(1, 40 * mm), Paragraph(_esc(TITLE), COVER_T), Spacer(1, 8 * mm), t, Spacer(1, 12 * mm),
+    return _page("", Spacer(1, 40 * mm), Paragraph(_esc(TITLE), COVER_T), Spacer(1, 8 * mm), t, Spacer(1, 12 * mm),
                  Paragraph(_esc(texts.suppression_note(m)), SMALL), Spacer(1, 4 * mm),
                  Paragraph("Dokumen ini memuat data pemantauan untuk rapat koordinasi. Setiap halaman mencantumkan "
                            "filter, waktu data dan hash isi sehingga halaman cetak dapat ditelusuri ke datanya.", SMALL))
@@ -170,7 +197,7 @@ def summary(c: dict) -> list:
     reg = tables.regencies(c)
     regt = grid(reg.headers[1:], [r[1:] for r in reg.rows], total=reg.total[1:],
                 widths=[44 * mm] + [13.6 * mm] * 10, wrap_cols=(0,))
-    return _page(Paragraph("Ringkasan", H1), Paragraph(f"Keadaan {_esc(c['meta']['period_label'])}; status izin per "
+    return _page("Ringkasan", Paragraph("Ringkasan", H1), Paragraph(f"Keadaan {_esc(c['meta']['period_label'])}; status izin per "
                  f"{labels.long_date(c['meta']['reference_day'])}.", BODY), Spacer(1, 3 * mm), keys,
                  Paragraph("Perubahan dibanding triwulan sebelumnya", H2), change,
                  Paragraph(_esc(texts.history_note()), SMALL),
@@ -182,7 +209,7 @@ def province_page(c: dict, geo: Geometries) -> list:
     values = {r["code"]: r["foreign_workers"] for r in c["regencies"]}
     png = staticmaps.province_map(geo, values, c["meta"]["threshold"], texts.source_note(c["meta"]),
                                   f"Sebaran TKA per kabupaten/kota — {c['meta']['period_label']}")
-    return _page(Paragraph("Peta sebaran TKA", H1), _image(png, 180, 150), Spacer(1, 3 * mm),
+    return _page("Peta provinsi", Paragraph("Peta sebaran TKA", H1), _image(png, 180, 150), Spacer(1, 3 * mm),
                  Paragraph("Warna menunjukkan jumlah TKA aktif per kabupaten/kota; angka di peta sama dengan tabel "
                            "ringkasan. Kelas dibagi menurut sebaran nilai (jumlah sama per kelas).", SMALL))
 
@@ -197,7 +224,7 @@ def charts_page(c: dict) -> list:
     sex = charts.bar_chart(charts.pooled(s["by_sex"], lambda k: labels.SEX.get(k, k)), "TKA per jenis kelamin",
                            height_mm=55)
     pair = Table([[_image(nat, 87, 71), _image(sec, 87, 71)], [_image(lvl, 87, 55), _image(sex, 87, 55)]])
-    return _page(Paragraph("Grafik", H1), pair, _image(charts.trend_chart(c["quarterly"]), 178, 63),
+    return _page("Grafik", Paragraph("Grafik", H1), pair, _image(charts.trend_chart(c["quarterly"]), 178, 63),
                  Paragraph(_esc(texts.history_note() + " Kategori dengan kurang dari "
                                 f"{c['meta']['threshold'] or 1} TKA digabung dalam 'Lainnya'."), SMALL))
 
@@ -216,7 +243,7 @@ def permits_page(c: dict) -> list:
            Paragraph(f"RPTKA kedaluwarsa atau berakhir dalam 90 hari ({len(exp.rows)} perusahaan)", H2), t]
     if more:
         out.append(Paragraph(f"… dan {more} perusahaan lain: lihat lampiran XLSX (lembar izin_berakhir).", SMALL))
-    return _page(*out)
+    return _page("Izin", *out)
 
 
 def inspections_page(c: dict) -> list:
@@ -231,7 +258,7 @@ def inspections_page(c: dict) -> list:
                      f"dan {labels.long_date(c['meta']['reference_day'])}.", BODY), Spacer(1, 2 * mm), ft,
            Paragraph(f"Pemeriksaan dengan temuan (terbaru, {len(latest)} dari "
                      f"{sum(1 for r in ins.rows if r[4] != labels.FINDINGS['none'])})", H2), lt]
-    return _page(*out)
+    return _page("Pemeriksaan", *out)
 
 
 def atlas_units(c: dict) -> list[dict]:
@@ -270,18 +297,18 @@ def atlas_page(c: dict, geo: Geometries, unit: dict) -> list:
     out = [Paragraph(f"Atlas: {_esc(unit['name'])}", H1), _image(png, 180, 118), table,
            Paragraph(f"Perusahaan dengan TKA terbanyak ({len(ranked)} dari {len(mine)})", H2)]
     out.append(ct if ranked else Paragraph("Tidak ada perusahaan tercatat dengan filter ini.", BODY))
-    return _page(*out)
+    return _page(f"Atlas — {unit['name']}", *out)
 
 
 def annex(c: dict) -> list:
     d = tables.districts(c)
-    out = [Paragraph("Lampiran A. Rekapitulasi per kecamatan", H1),
+    out = [Section("Lampiran A"), Paragraph("Lampiran A. Rekapitulasi per kecamatan", H1),
            grid(d.headers[1:], [r[1:] for r in d.rows], widths=[34 * mm, 34 * mm] + [12.4 * mm] * 9, wrap_cols=(0, 1)),
            PageBreak()]
     n = tables.nationality_by_regency(c)
     ncols = len(n.headers) - 2
     width = min(18 * mm, (FRAME_W - 50 * mm) / max(ncols, 1))
-    out += [Paragraph("Lampiran B. TKA per kewarganegaraan dan kabupaten/kota", H1),
+    out += [Section("Lampiran B"), Paragraph("Lampiran B. TKA per kewarganegaraan dan kabupaten/kota", H1),
             grid(n.headers[1:], [r[1:] for r in n.rows], total=n.total[1:], widths=[50 * mm] + [width] * ncols,
                  wrap_cols=tuple(range(ncols + 1))),
             Spacer(1, 3 * mm), Paragraph(_esc(texts.suppression_note(c["meta"])), SMALL)]
@@ -291,7 +318,7 @@ def annex(c: dict) -> list:
 def render(c: dict, geo: Geometries) -> bytes:
     buf = io.BytesIO()
     m = c["meta"]
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 6 * mm,
+    doc = _Doc(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 6 * mm,
                             bottomMargin=MARGIN + 8 * mm, title=TITLE, author=m["agency_name"],
                             subject=f"{m['period_label']}; hash {m['hash']}", creator="Pantau", producer="Pantau",
                             invariant=1)
@@ -299,6 +326,7 @@ def render(c: dict, geo: Geometries) -> bytes:
     for unit in atlas_units(c):
         story += atlas_page(c, geo, unit)
     story += annex(c)
-    decor = _Decor(m)
-    doc.build(story, onFirstPage=decor, onLaterPages=decor)
+    # The running header is drawn when a page ends, so it names the section that page belongs to.
+    doc.decor = _Decor(m)
+    doc.build(story)
     return buf.getvalue()
