@@ -40,6 +40,7 @@ install_system_packages() {
     fi
     want_deb postgresql-client
     want_deb gdal-bin        # ogrinfo/ogr2ogr: a real OGC API client in the tests
+    want_deb wrk             # HTTP load generator for bench/
     want_deb poppler-utils   # pdftotext/pdftoppm: reading reports back
     want_deb chromium        # browser tests and offline-HTML checks
     want_deb chromium-driver

@@ -16,7 +16,7 @@ from geo.features.params import Page
 from geo.filters import MonitoringFilter
 
 # Rows counted exactly beyond the end of the page before numberMatched becomes an estimate.
-COUNT_EXTRA = 2_000
+COUNT_EXTRA = 1_000
 
 
 @dataclass
@@ -100,8 +100,7 @@ def _feature_sql(collection: Collection, columns: tuple[Column, ...], extras: tu
             f"'geometry', ST_AsGeoJSON({collection.geom_sql}, 6)::json, 'properties', {props})")
 
 
-def fetch_page(
-    conn: Connection,
+def page_sql(
     collection: Collection,
     where: Where,
     order: tuple[str, list],
@@ -110,7 +109,8 @@ def fetch_page(
     extras: tuple[Extra, ...] = (),
     wkt: bool = False,
     count: bool = True,
-) -> Result:
+) -> tuple[str, list, int]:
+    """The page statement, its parameters and the count cap (0 = not counted)."""
     extra_cols = "".join(f", {extra.sql} AS x{i}" for i, extra in enumerate(extras))
     extra_out = "".join(f", s.x{i}" for i in range(len(extras)))
     extra_params = [p for extra in extras for p in extra.params]
@@ -135,8 +135,24 @@ def fetch_page(
         f"FROM n"
     )
     params = [*extra_params, *where.params, *order_params, page.limit, page.offset, *matched_params]
+    return sql, params, cap
+
+
+def fetch_page(
+    conn: Connection,
+    collection: Collection,
+    where: Where,
+    order: tuple[str, list],
+    columns: tuple[Column, ...],
+    page: Page,
+    extras: tuple[Extra, ...] = (),
+    wkt: bool = False,
+    count: bool = True,
+) -> Result:
+    sql, params, cap = page_sql(collection, where, order, columns, page, extras, wkt, count)
     with transaction(conn) as cur:
-        cur.execute(sql, params)
+        # Parallel workers cost more to start than these short, index-driven queries take.
+        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0; " + sql, params)
         returned, matched_n, features = cur.fetchone()
         exact = True
         if count and matched_n is not None and matched_n >= cap and returned == page.limit:
