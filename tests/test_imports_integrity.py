@@ -112,3 +112,33 @@ def test_kill_9_mid_import_leaves_database_unchanged(fresh_db_url, tmp_path):
             proc.kill()
         watch.close()
     assert _state(fresh_db_url) == before
+
+
+def test_importer_locates_points_as_locate_district_does(fresh_db_url):
+    """The importer locates points itself (migration 0010 lets the trigger keep that); it must agree
+    with locate_district() everywhere, including a coastal point just outside every polygon."""
+    conn = psycopg2.connect(fresh_db_url)
+    try:
+        with conn.cursor() as cur:
+            # 500 m south of the province's southernmost vertex: in no polygon, within 2 km of one.
+            cur.execute("""SELECT ST_Y(p), ST_X(p) FROM (
+                             SELECT ST_Translate(v.geom, 0, -0.0045) FROM (
+                               SELECT (ST_DumpPoints(geom)).geom FROM boundaries WHERE level = 'province') v
+                             ORDER BY ST_Y(v.geom) LIMIT 1) x(p)""")
+            lat, lon = cur.fetchone()
+        header = COMPANIES_CSV.read_text().splitlines()[0]
+        row = f"6200000000001,PT Pesisir,Jasa,,,,,{lat:.6f},{lon:.6f},"
+        text = (COMPANIES_CSV.read_text() + row + "\n").encode()
+        assert header.startswith("nib,")
+        report = run_import(conn, "companies", text, "c.csv", mode="skip_invalid")
+        assert report.imported == 121
+        with conn.cursor() as cur:
+            cur.execute("SELECT location_method, location_distance_m > 0 FROM companies WHERE nib = '6200000000001'")
+            assert cur.fetchone() == ("nearest", True)
+            cur.execute("""SELECT count(*) FROM companies c CROSS JOIN LATERAL locate_district(c.geom) d
+                            WHERE (d.district_code, d.regency_code, d.method) IS DISTINCT FROM
+                                  (c.district_code, c.regency_code, c.location_method)
+                               OR abs(d.distance_m - c.location_distance_m) > 1e-6""")
+            assert cur.fetchone()[0] == 0
+    finally:
+        conn.close()

@@ -25,10 +25,34 @@ class Parsed:
     impossible: np.ndarray | None = None  # dates: the right shape, not on the calendar
 
 
+def on_distinct(parser):
+    """Run a parser once per distinct value: dates, NIBs and codes repeat a lot in a file."""
+
+    def run(s: pd.Series, *args) -> Parsed:
+        codes, uniques = pd.factorize(s, sort=False)
+        if len(uniques) > 0.7 * len(s):
+            return parser(s, *args)
+        parsed = parser(pd.Series(uniques, dtype=object), *args)
+        values = pd.Series(parsed.values.to_numpy()[codes], index=s.index, dtype=parsed.values.dtype)
+        impossible = None if parsed.impossible is None else parsed.impossible[codes]
+        return Parsed(values, parsed.empty[codes], parsed.invalid[codes], impossible)
+
+    run.__doc__ = parser.__doc__
+    return run
+
+
+def map_distinct(s: pd.Series, fn) -> pd.Series:
+    """fn(value) once per distinct value, mapped back onto the column."""
+    codes, uniques = pd.factorize(s, sort=False)
+    mapped = np.array([fn(v) for v in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=s.index, dtype=object)
+
+
 def empty_mask(s: pd.Series) -> np.ndarray:
     return (s == "").to_numpy()
 
 
+@on_distinct
 def parse_number(s: pd.Series) -> Parsed:
     """'-1.822396', '-1,822396' (decimal comma) → float."""
     empty = empty_mask(s)
@@ -40,6 +64,7 @@ def parse_number(s: pd.Series) -> Parsed:
     return Parsed(values.astype(float), empty, invalid)
 
 
+@on_distinct
 def parse_date(s: pd.Series) -> Parsed:
     """YYYY-MM-DD, DD/MM/YYYY (also DD-MM-YYYY, DD.MM.YYYY); XLSX date cells arrive as ISO text."""
     empty = empty_mask(s)
@@ -57,6 +82,7 @@ def parse_date(s: pd.Series) -> Parsed:
     return Parsed(values, empty, (~empty) & ~shaped, shaped & ~ok)
 
 
+@on_distinct
 def parse_nib(s: pd.Series) -> Parsed:
     """13 digits. Excel turns the NIB into a number: '2090697104809.0' or '2.09069710480e12'."""
     text = s.str.replace(r"[\s.\-]", "", regex=True).where(~s.str.contains(r"[eE,]|\.\d*$", regex=True), s)
@@ -79,6 +105,7 @@ def _restore_integer(text: str) -> str:
     return str(int(number)) if number == number.to_integral_value() else text
 
 
+@on_distinct
 def digits_code(s: pd.Series, width: int) -> Parsed:
     """Codes of `width` digits whose leading zeros Excel drops (KBLI '02420' → 2420)."""
     empty = empty_mask(s)

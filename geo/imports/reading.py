@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -57,6 +58,41 @@ def _read_csv(data: bytes) -> Table:
     if not text.strip():
         raise ReadError("berkas kosong (empty file)")
     delimiter = sniff_delimiter(text.split("\n", 1)[0])
+    return _read_csv_fast(text, delimiter) or _read_csv_exact(text, delimiter)
+
+
+def _padded(text: str, delimiter: str) -> bool:
+    """Whitespace next to a delimiter, quote or line end: only then is stripping every cell worth
+    its cost (substring tests run at C speed; a regex over the whole file does not)."""
+    marks = (f" {delimiter}", f"{delimiter} ", f"\t{delimiter}", f"{delimiter}\t", " \n", " \r", "\n ", ' "', '" ')
+    return any(m in text for m in marks) or text[:1].isspace() or text.rstrip("\r\n")[-1:].isspace()
+
+
+def _read_csv_fast(text: str, delimiter: str) -> Table | None:
+    """pandas' C parser; line numbers are row + 2 when no quoted cell spans lines. None = use the
+    exact reader (a cell spanning lines, or a row with more fields than the header)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # rows longer than the header
+            frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, na_filter=False,
+                                keep_default_na=False, skip_blank_lines=False, index_col=False, engine="c")
+    except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError):
+        return None
+    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if len(frame) + 1 != physical:
+        return None
+    header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")], delimiter=delimiter))
+    if len(header) != frame.shape[1]:
+        return None
+    frame.columns = range(frame.shape[1])
+    if _padded(text, delimiter):
+        frame = frame.apply(lambda col: col.str.strip())
+    lines = np.arange(2, len(frame) + 2, dtype=np.int64)
+    filled = (frame != "").any(axis=1).to_numpy()
+    return _frame_table(header, frame[filled].reset_index(drop=True), lines[filled], [])
+
+
+def _read_csv_exact(text: str, delimiter: str) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(reader)
     width = len(header)
@@ -116,7 +152,7 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _table(header: list[str], rows: list[list[str]], lines: list[int], malformed) -> Table:
+def _header_names(header: list[str]) -> list[str]:
     names = [normalise_header(h) for h in header]
     if not any(names):
         raise ReadError("baris judul kolom kosong (no header row)")
@@ -124,9 +160,19 @@ def _table(header: list[str], rows: list[list[str]], lines: list[int], malformed
     doubled = sorted({n for n in seen if seen.count(n) > 1})
     if doubled:
         raise ReadError(f"judul kolom ganda: {', '.join(doubled)} (duplicate column headers)")
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    frame = pd.DataFrame({
-        name: pd.Series(values, dtype=object).str.strip()
-        for name, values in zip(names, columns, strict=True) if name
-    })
+    return names
+
+
+def _frame_table(header: list[str], frame: pd.DataFrame, lines: np.ndarray, malformed) -> Table:
+    names = _header_names(header)
+    keep = [i for i, n in enumerate(names) if n]
+    frame = frame.iloc[:, keep].astype(object)
+    frame.columns = [names[i] for i in keep]
     return Table(frame=frame, lines=np.asarray(lines, dtype=np.int64), malformed=malformed)
+
+
+def _table(header: list[str], rows: list[list[str]], lines: list[int], malformed) -> Table:
+    width = len(header)
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
+    frame = pd.DataFrame({i: pd.Series(values, dtype=object).str.strip() for i, values in enumerate(columns)})
+    return _frame_table(header, frame, np.asarray(lines, dtype=np.int64), malformed)

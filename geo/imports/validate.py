@@ -136,11 +136,15 @@ def _duplicates(keys: pd.DataFrame, usable: pd.Series, lines, problems, column, 
 
 def _lookup(frame, problems, column, table, what, required=True) -> pd.Series:
     s = frame[column]
-    mapped = s.map(lambda v: table.get(key(v)) if v else None)
+    mapped = parsing.map_distinct(s, lambda v: table.get(key(v)) if v else None)
     if required:
         problems.add(s == "", column, s, f"{what} kosong ({column} missing)")
     problems.add((s != "") & mapped.isna(), column, s, f"{what} tidak dikenal (unknown {column})")
     return mapped
+
+
+def _district(places: Places, name: str, regency: str) -> str | None:
+    return places.district(name, regency or None) if name else None
 
 
 # --- per template -------------------------------------------------------------------------------
@@ -149,12 +153,12 @@ def _companies(frame, problems: Problems, ctx: Context) -> pd.DataFrame:
     _duplicates(pd.DataFrame({"nib": nib}), nib.notna(), problems.lines, problems, "nib", frame["nib"], "NIB")
     kbli = parsing.digits_code(frame["kbli"], 5)
     problems.add(kbli.invalid, "kbli", frame["kbli"], "KBLI harus 5 digit angka (KBLI must be 5 digits)")
-    regency = frame["kabupaten_kota"].map(lambda v: ctx.places.regency(v) if v else None)
+    regency = parsing.map_distinct(frame["kabupaten_kota"], lambda v: ctx.places.regency(v) if v else None)
     problems.add((frame["kabupaten_kota"] != "") & regency.isna(), "kabupaten_kota", frame["kabupaten_kota"],
                  "kabupaten/kota tidak dikenal di Kalimantan Tengah (unknown regency)")
-    district = pd.Series([ctx.places.district(d, r) if d else None
-                          for d, r in zip(frame["kecamatan"], regency.where(regency.notna(), None), strict=True)],
-                         dtype=object, index=frame.index)
+    # A district name means something only within its regency: look up each distinct pair once.
+    pairs = frame["kecamatan"] + "|" + regency.fillna("")
+    district = parsing.map_distinct(pairs, lambda p: _district(ctx.places, *p.rsplit("|", 1)))
     problems.add((frame["kecamatan"] != "") & district.isna(), "kecamatan", frame["kecamatan"],
                  "kecamatan tidak dikenal di kabupaten/kota tersebut (unknown district in that regency)")
     lat, lon = _coordinates(frame, problems, "latitude", "longitude", True,
@@ -182,7 +186,7 @@ def _workers(frame, problems: Problems, ctx: Context) -> pd.DataFrame:
     problems.add(bad_passport, "nomor_paspor", None,
                  "nomor paspor tidak sah: 5–20 huruf/angka (invalid passport number)")
     nat_s = frame["kewarganegaraan"]
-    nationality = nat_s.map(lambda v: to_iso2(v) if v else None)
+    nationality = parsing.map_distinct(nat_s, lambda v: to_iso2(v) if v else None)
     problems.add(nat_s == "", "kewarganegaraan", nat_s, "kewarganegaraan kosong (nationality missing)")
     problems.add((nat_s != "") & nationality.isna(), "kewarganegaraan", nat_s,
                  "kewarganegaraan tidak dikenal (unknown nationality)")
@@ -228,7 +232,7 @@ def _inspections(frame, problems: Problems, ctx: Context) -> pd.DataFrame:
     early = day.map(lambda d: d is not None and d.year < 2000)
     problems.add(early, "tanggal", frame["tanggal"], "tanggal sebelum tahun 2000 (date before 2000)")
     tim = frame["tim"]
-    team = tim.map(lambda v: _team(v, ctx.agencies) if v else None)
+    team = parsing.map_distinct(tim, lambda v: _team(v, ctx.agencies) if v else None)
     problems.add(tim == "", "tim", tim, "tim kosong (team missing)")
     problems.add((tim != "") & team.isna(), "tim", tim, "instansi dalam tim tidak dikenal (unknown agency in team)")
     keys = pd.DataFrame({"n": nib, "d": day, "t": team})
