@@ -1,0 +1,40 @@
+"""GET /api/exports/{kind}: filtered downloads (CSV, XLSX, GeoJSON, GPKG, KML), scoped to the user."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import Conn
+from api.filters import Filters
+from api.security import CurrentUser
+from geo.auth import audit
+from geo.exports import FORMATS, export_bytes
+
+router = APIRouter(prefix="/exports", tags=["exports"])
+
+
+@router.get("/{kind}", summary="Download companies, workers or inspections with the monitoring filters")
+async def export(
+    principal: CurrentUser,
+    conn: Conn,
+    flt: Filters,
+    kind: Literal["companies", "workers", "inspections"],
+    format: Annotated[Literal["csv", "xlsx", "geojson", "gpkg", "kml"], Query()] = "csv",  # noqa: A002
+    personal: Annotated[bool | None, Query(description="workers: names, passport and ITAS numbers "
+                                                         "(default: when your role may see them)")] = None,
+) -> Response:
+    if personal and not principal.can_see_personal:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "peran Anda tidak boleh melihat data pribadi "
+                                                        "(role may not see personal data)")
+    with_personal = kind == "workers" and principal.can_see_personal and personal is not False
+    body, count = await run_in_threadpool(export_bytes, conn, kind, flt, format, personal=with_personal)
+    # Every export is recorded; one carrying names/passport/ITAS numbers as personal.export.
+    audit.record(conn, "personal.export" if with_personal else f"export.{kind}", **principal.audit_fields(),
+                 target=f"export:{kind}", detail={"rows": count, "format": format, "filters": flt.as_query()})
+    ext, media = FORMATS[format]
+    return Response(body, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="pantau-{kind}.{ext}"', "X-Row-Count": str(count)})
