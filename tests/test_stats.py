@@ -198,3 +198,33 @@ def test_http_bad_input_names_the_value(client, login, path, params, status, nam
     r = client.get(path, params=params, headers=login("viewer"))
     assert r.status_code == status, r.text
     assert named in r.json()["description"]
+
+
+def test_http_cache_follows_edits_and_etag(client, login, stats_db, raw):
+    """Runs last: it adds a worker, then removes it again."""
+    headers = login("viewer")
+    district = next(c for c in raw.companies if c["regency"] == "62.10")
+    first = client.get("/api/stats/district", headers=headers)
+    again = client.get("/api/stats/district", headers=headers)
+    assert again.headers["x-stats-cache"] == "hit" and again.content == first.content
+    assert client.get("/api/stats/district", headers={**headers, "If-None-Match": first.headers["etag"]}).status_code == 304
+
+    def workers_in(response) -> int:
+        return next(r["foreign_workers"] for r in response.json()["regions"] if r["code"] == district["district"])
+
+    conn = psycopg2.connect(stats_db)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("INSERT INTO foreign_workers (company_id, full_name, passport_number, nationality, position, "
+                        "position_level) VALUES (%s, 'Baru', 'XNEW00001', 'JP', 'Staf', 'manajer') RETURNING id",
+                        (district["id"],))
+            worker_id = cur.fetchone()[0]
+        after = client.get("/api/stats/district", headers={**headers, "If-None-Match": first.headers["etag"]})
+        assert after.status_code == 200 and after.headers["x-stats-cache"] == "miss"
+        assert workers_in(after) == workers_in(first) + 1
+    finally:
+        with conn, conn.cursor() as cur:
+            cur.execute("DELETE FROM foreign_workers WHERE passport_number = 'XNEW00001'")
+        conn.close()
+    assert workers_in(client.get("/api/stats/district", headers=headers)) == workers_in(first)
+    assert worker_id

@@ -1,13 +1,20 @@
 """Monitoring statistics: by region (JSON or a choropleth FeatureCollection), summary, quarterly
 series. Aggregates only (no personal data), so every role may read them; rows stay within the
-user's regencies. One SQL statement per request; the JSON is built by PostgreSQL."""
+user's regencies. One SQL statement per computed response; the JSON is built by PostgreSQL.
+
+Responses are cached in process and carry an ETag, both keyed by the request (level, parent,
+filter, scope, day) and the data versions that every write bumps, so an edit or import shows on
+the next request; If-None-Match → 304. PANTAU_STATS_CACHE_MB=0 turns the cache off."""
 
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.deps import Conn
@@ -16,17 +23,51 @@ from api.filters import Filters
 from api.security import CurrentUser
 from geo.filters import FilterError
 from geo.stats import LEVELS, quarterly_series, region_stats_geojson, region_stats_json, summary
+from geo.stats.cache import STATS_TABLES, StatsSettings
+from geo.tiles import ResultCache, data_version, etag_matches, etag_of
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
+_init_lock = threading.Lock()
+JSON = "application/json"
+
+
+def _cache(request: Request) -> ResultCache:
+    state = request.app.state
+    if not hasattr(state, "stats_cache"):
+        with _init_lock:
+            if not hasattr(state, "stats_cache"):
+                state.stats_cache = ResultCache(StatsSettings().cache_mb * 1024 * 1024)
+    return state.stats_cache
+
+
+def _respond(request: Request, conn, key: tuple, media_type: str, produce: Callable[[date], str]) -> Response:
+    today = date.today()
+    key = (*key, today, data_version(conn, STATS_TABLES))
+    etag = etag_of(key)
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie"}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    cache = _cache(request)
+    body = cache.get(key)
+    headers["X-Stats-Cache"] = "hit" if body is not None else "miss"
+    if body is None:
+        try:
+            body = produce(today).encode()
+        except FilterError as exc:
+            raise BadRequest(str(exc)) from exc
+        cache.put(key, body)
+    return Response(body, media_type=media_type, headers=headers)
 
 
 @router.get("/summary", summary="Totals for the home page (within the filters and your regencies)")
-def stats_summary(principal: CurrentUser, flt: Filters, conn: Conn) -> dict:
-    return {"filter": flt.as_query(), **summary(conn, flt)}
+def stats_summary(request: Request, principal: CurrentUser, flt: Filters, conn: Conn) -> Response:
+    return _respond(request, conn, ("summary", flt), JSON,
+                    lambda today: json.dumps({"filter": flt.as_query(), **summary(conn, flt, today)}))
 
 
 @router.get("/timeseries", summary="Active workers, inspections and findings per quarter")
 def stats_timeseries(
+    request: Request,
     principal: CurrentUser,
     flt: Filters,
     conn: Conn,
@@ -34,12 +75,12 @@ def stats_timeseries(
     code: Annotated[str | None, Query(description="one region's series, e.g. 62.71")] = None,
     start: Annotated[str | None, Query(description="first quarter, e.g. 2025-Q1 (default: 7 before end)")] = None,
     end: Annotated[str | None, Query(description="last quarter, e.g. 2026-Q4 (default: this quarter)")] = None,
-) -> dict:
-    try:
-        rows = quarterly_series(conn, flt, level, start, end, code=code)
-    except FilterError as exc:
-        raise BadRequest(str(exc)) from exc
-    return {"filter": flt.as_query(), "level": level, "code": code, "quarters": rows}
+) -> Response:
+    def produce(today: date) -> str:
+        rows = quarterly_series(conn, flt, level, start, end, code=code, today=today)
+        return json.dumps({"filter": flt.as_query(), "level": level, "code": code, "quarters": rows})
+
+    return _respond(request, conn, ("timeseries", flt, level, code, start, end), JSON, produce)
 
 
 @router.get(
@@ -49,6 +90,7 @@ def stats_timeseries(
 )
 def stats_by_region(
     level: str,
+    request: Request,
     principal: CurrentUser,
     flt: Filters,
     conn: Conn,
@@ -59,12 +101,14 @@ def stats_by_region(
         raise NotFound(f"level: {level!r} is not one of {', '.join(LEVELS)}")
     if f not in ("json", "geojson"):
         raise BadRequest(f"f: {f!r} is not one of json, geojson")
-    try:
+
+    def produce(today: date) -> str:
         if f == "geojson":
-            return Response(region_stats_geojson(conn, level, flt, parent), media_type="application/geo+json")
-        rows, day = region_stats_json(conn, level, flt, parent)
-    except FilterError as exc:
-        raise BadRequest(str(exc)) from exc
-    head = json.dumps({"level": level, "parent": parent, "filter": flt.as_query(), "today": day.isoformat()})
-    # The rows arrive as JSON text from PostgreSQL: splice them in rather than parse and re-encode.
-    return Response(f'{head[:-1]}, "regions": {rows}}}', media_type="application/json")
+            return region_stats_geojson(conn, level, flt, parent, today)
+        rows, day = region_stats_json(conn, level, flt, parent, today)
+        head = json.dumps({"level": level, "parent": parent, "filter": flt.as_query(), "today": day.isoformat()})
+        # The rows arrive as JSON text from PostgreSQL: splice them in rather than parse and re-encode.
+        return f'{head[:-1]}, "regions": {rows}}}'
+
+    media_type = "application/geo+json" if f == "geojson" else JSON
+    return _respond(request, conn, ("regions", flt, level, parent, f), media_type, produce)

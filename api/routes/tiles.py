@@ -9,7 +9,6 @@ import changes the ETag and the in-process cache key at once; If-None-Match → 
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from datetime import date
 from urllib.parse import urlencode
@@ -27,6 +26,8 @@ from geo.tiles import (
     TileSettings,
     check_tile,
     data_version,
+    etag_matches,
+    etag_of,
     get_layer,
     render_tile,
     tile_bounds,
@@ -57,13 +58,6 @@ def _layer(collection: str):
         raise NotFound(str(exc)) from exc
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-    return etag in tags or "*" in tags
-
-
 @router.get(
     "/{collection}/{z}/{x}/{y}.mvt",
     summary="One vector tile (204 when empty)",
@@ -81,10 +75,10 @@ def get_tile(collection: str, z: str, x: str, y: str, request: Request,
     today = date.today()
     key = (layer.name, zi, xi, yi, flt if layer.filtered else None, today if layer.filtered else None,
            data_version(conn, layer.tables))
-    etag = '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+    etag = etag_of(key)
     headers = {"ETag": etag, "Cache-Control": f"private, max-age={settings.max_age}",
                "Vary": "Authorization, Cookie"}
-    if _matches(request.headers.get("if-none-match"), etag):
+    if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     data = cache.get(key)
     headers["X-Tile-Cache"] = "hit" if data is not None else "miss"

@@ -9,6 +9,7 @@ from geo.db import Connection, transaction
 from geo.filters import FilterError, MonitoringFilter
 from geo.stats.common import (
     LEVELS,
+    TUNING,
     check_level,
     companies_sql,
     effective,
@@ -106,7 +107,7 @@ SELECT r.code, r.name, r.parent_code,
 
 def _fetch_text(conn: Connection, sql: str, params: list) -> str:
     with transaction(conn) as cur:
-        cur.execute(sql, params)
+        cur.execute(TUNING + sql, params)
         return cur.fetchone()[0]
 
 

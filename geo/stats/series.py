@@ -7,7 +7,14 @@ from datetime import date
 
 from geo.db import Connection, transaction
 from geo.filters import FilterError, MonitoringFilter
-from geo.stats.common import check_level, companies_sql, effective, region_level, regions_sql
+from geo.stats.common import (
+    TUNING,
+    check_level,
+    companies_sql,
+    effective,
+    region_level,
+    regions_sql,
+)
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 MAX_QUARTERS = 80
@@ -111,5 +118,5 @@ SELECT coalesce(json_agg(json_build_object(
   LEFT JOIN ins ON ins.region = r.code AND ins.q0 = q.q0
 """  # noqa: S608
     with transaction(conn) as cur:
-        cur.execute(sql, [q_start, q_end, *reg_params, *fc_params, *nat_params])
+        cur.execute(TUNING + sql, [q_start, q_end, *reg_params, *fc_params, *nat_params])
         return cur.fetchone()[0]

@@ -6,7 +6,7 @@ from datetime import date
 
 from geo.db import Connection, transaction
 from geo.filters import MonitoringFilter
-from geo.stats.common import effective, workers_sql
+from geo.stats.common import TUNING, effective, workers_sql
 
 # The finding categories of inspections (the CHECK list in 0003_monitoring.sql), zero-filled.
 FINDINGS = ("none", "expired_permit", "position_mismatch", "location_mismatch", "no_permit", "other")
@@ -49,7 +49,7 @@ SELECT json_build_object(
 ) FROM p
 """  # noqa: S608
     with transaction(conn) as cur:
-        cur.execute(sql, [day, day, *c_params, *w_params])
+        cur.execute(TUNING + sql, [day, day, *c_params, *w_params])
         out = cur.fetchone()[0]
     out["today"] = day.isoformat()
     out["findings_quarter"] = {k: out["findings_quarter"].get(k, 0) for k in FINDINGS}

@@ -1,7 +1,7 @@
 """Mapbox vector tiles (WebMercatorQuad) built by PostGIS, a TileJSON document per layer, and an
 in-process cache that data edits invalidate through the versions in `data_versions`."""
 
-from geo.tiles.cache import TileCache, TileSettings
+from geo.tiles.cache import ResultCache, TileCache, TileSettings, etag_matches, etag_of
 from geo.tiles.layers import (
     LAYERS,
     TileError,
@@ -15,11 +15,14 @@ from geo.tiles.versions import data_version
 
 __all__ = [
     "LAYERS",
+    "ResultCache",
     "TileCache",
     "TileError",
     "TileSettings",
     "check_tile",
     "data_version",
+    "etag_matches",
+    "etag_of",
     "get_layer",
     "render_tile",
     "tile_bounds",

@@ -1,7 +1,8 @@
-"""A small thread-safe LRU of rendered tiles, bounded in bytes."""
+"""A small thread-safe LRU of rendered results (tiles, statistics), bounded in bytes."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -18,7 +19,7 @@ class TileSettings(BaseSettings):
     max_age: int = Field(default=0, ge=0, description="Cache-Control max-age of tiles, seconds")
 
 
-class TileCache:
+class ResultCache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self._items: OrderedDict[Hashable, bytes] = OrderedDict()
@@ -46,3 +47,18 @@ class TileCache:
             while self._size > self.max_bytes:
                 _, dropped = self._items.popitem(last=False)
                 self._size -= len(dropped) + 64
+
+
+TileCache = ResultCache
+
+
+def etag_of(key: tuple) -> str:
+    """A strong ETag for a cache key (which holds the data versions it depends on)."""
+    return '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return etag in tags or "*" in tags
