@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import psycopg2.errors
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -52,3 +53,17 @@ def install_handlers(app: FastAPI) -> None:
 
     for exc_type in (DatabaseUnavailable, *UNAVAILABLE_ERRORS):
         app.add_exception_handler(exc_type, _database_down)
+
+    @app.exception_handler(psycopg2.errors.QueryCanceled)
+    async def _too_slow(request: Request, exc: Exception) -> JSONResponse:
+        # statement_timeout fired: the request asked for more than the server will compute at once.
+        log.warning("query cancelled by statement_timeout on %s", request.url.path)
+        return JSONResponse(
+            {
+                "code": "QueryTimeout",
+                "description": "Permintaan terlalu berat; persempit wilayah, filter atau limit "
+                "(query took too long: narrow the area, filters or limit)",
+            },
+            status_code=503,
+            headers={"Retry-After": "10"},
+        )

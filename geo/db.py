@@ -126,6 +126,11 @@ class Pool:
             if not conn.closed and not conn.autocommit:
                 conn.rollback()  # reads leave no open transaction behind
         except UNAVAILABLE_ERRORS as exc:
+            # OperationalError also covers a cancelled query or a lock timeout on a healthy
+            # connection: only a closed connection means the server is gone.
+            if not conn.closed:
+                conn.rollback()
+                raise
             broken = True
             raise DatabaseUnavailable(str(exc).strip()) from exc
         except BaseException:

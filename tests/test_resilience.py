@@ -85,3 +85,20 @@ def test_outage_gives_503_and_recovers_without_restart(own_cluster):
         assert 503 in statuses and statuses[-1] == 200
     finally:
         server.stop()
+
+
+def test_a_cancelled_query_is_not_mistaken_for_an_outage(db_url):
+    """statement_timeout raises an OperationalError subclass on a healthy connection: the pool
+    must hand back a clean connection, not report the database down."""
+    import psycopg2.errors
+
+    from geo.db import Pool
+
+    pool = Pool(db_url, 0, 1, statement_timeout_ms=100)
+    with pytest.raises(psycopg2.errors.QueryCanceled):
+        with pool.connection() as conn, conn.cursor() as cur:
+            cur.execute("SELECT pg_sleep(2)")
+    with pool.connection() as conn, conn.cursor() as cur:  # the same (only) connection, usable
+        cur.execute("SELECT 1")
+        assert cur.fetchone() == (1,)
+    pool.close()
