@@ -72,10 +72,10 @@ def measure(base: str, runs: int) -> dict:
             times.append(time.perf_counter() - started)
             sizes.append(len(response.body()))
             points.append(int(page.evaluate("document.body.dataset.companiesTotal")))
-        data = page.request.get(f"{base}/maps/data/companies.json")
+        points_bytes = len(page.request.get(f"{base}/maps/data/companies.json").body())
         browser.close()
     return {"seconds": statistics.median(times), "all": times, "html_bytes": sizes[0], "companies": points[0],
-            "points_bytes": len(data.body())}
+            "points_bytes": points_bytes}
 
 
 def main() -> None:
@@ -84,6 +84,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=500_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--database-url", help="reuse a filled database (needs user bench-admin)")
+    parser.add_argument("--keep", action="store_true", help="keep the database made (its URL goes to stderr)")
     args = parser.parse_args()
     url = args.database_url or make_db(args.companies, args.workers)
     server = LiveServer(url)
@@ -91,7 +92,9 @@ def main() -> None:
         r = measure(server.base, args.runs)
     finally:
         server.stop()
-        if not args.database_url:
+        if args.keep and not args.database_url:
+            print(f"kept database: {url}", file=sys.stderr)
+        elif not args.database_url:
             drop_database(ensure_server(SETTINGS.database), dbname_of(url))
     print(f"| {time.strftime('%Y-%m-%d')} | {platform.node()} ({os.cpu_count()} cores) | {r['companies']:,} | "
           f"{r['html_bytes'] / 1024:.0f} KB | {r['points_bytes'] / 1e6:.1f} MB | {r['seconds']:.2f} s "
