@@ -66,7 +66,8 @@ def parse_number(s: pd.Series) -> Parsed:
 
 @on_distinct
 def parse_date(s: pd.Series) -> Parsed:
-    """YYYY-MM-DD, DD/MM/YYYY (also DD-MM-YYYY, DD.MM.YYYY); XLSX date cells arrive as ISO text."""
+    """YYYY-MM-DD, DD/MM/YYYY (also DD-MM-YYYY, DD.MM.YYYY); XLSX date cells arrive as ISO text.
+    Values are normalised ISO dates ('2027-05-31')."""
     empty = empty_mask(s)
     parts = s.str.extract(_ISO_DATE)
     dmy = s.str.extract(_DMY_DATE)
@@ -78,7 +79,7 @@ def parse_date(s: pd.Series) -> Parsed:
     )
     ok = stamps.notna().to_numpy()
     values = pd.Series([None] * len(s), dtype=object)
-    values[ok] = stamps[ok].dt.date
+    values[ok] = stamps[ok].dt.strftime("%Y-%m-%d")  # ISO text: what COPY reads, sorted like dates
     return Parsed(values, empty, (~empty) & ~shaped, shaped & ~ok)
 
 

@@ -229,7 +229,7 @@ def _inspections(frame, problems: Problems, ctx: Context) -> pd.DataFrame:
     nib = _nib(frame, problems)
     company_id = _known_employer(nib, frame, problems, ctx)
     day = _date(frame, problems, "tanggal", required=True)
-    early = day.map(lambda d: d is not None and d.year < 2000)
+    early = (day.notna() & (day.fillna("9999") < "2000-01-01")).to_numpy()
     problems.add(early, "tanggal", frame["tanggal"], "tanggal sebelum tahun 2000 (date before 2000)")
     tim = frame["tim"]
     team = parsing.map_distinct(tim, lambda v: _team(v, ctx.agencies) if v else None)
