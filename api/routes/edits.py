@@ -135,33 +135,33 @@ _DOC = {428: {"description": "If-Match (or body version) missing"},
         409: {"description": "body version stale or differing from If-Match; or a duplicate"}}
 
 
-@router.patch("/companies/{company_id}", summary="Change some fields of a company", responses=_DOC)
+@router.patch("/companies/{company_id:int}", summary="Change some fields of a company", responses=_DOC)
 def patch_company(company_id: RecordId, body: CompanyPatch, request: Request, response: Response, conn: Conn, principal: Writer):
     return _company(request, response, conn, principal, company_id, body, True)
 
 
-@router.put("/companies/{company_id}", summary="Replace a company's editable fields", responses=_DOC)
+@router.put("/companies/{company_id:int}", summary="Replace a company's editable fields", responses=_DOC)
 def put_company(company_id: RecordId, body: CompanyPut, request: Request, response: Response, conn: Conn, principal: Writer):
     return _company(request, response, conn, principal, company_id, body, False)
 
 
-@router.patch("/workers/{worker_id}", summary="Change some fields of a worker", responses=_DOC)
+@router.patch("/workers/{worker_id:int}", summary="Change some fields of a worker", responses=_DOC)
 def patch_worker(worker_id: RecordId, body: WorkerPatch, request: Request, response: Response, conn: Conn, principal: Writer):
     return _worker(request, response, conn, principal, worker_id, body, True)
 
 
-@router.put("/workers/{worker_id}", summary="Replace a worker's editable fields", responses=_DOC)
+@router.put("/workers/{worker_id:int}", summary="Replace a worker's editable fields", responses=_DOC)
 def put_worker(worker_id: RecordId, body: WorkerPut, request: Request, response: Response, conn: Conn, principal: Writer):
     return _worker(request, response, conn, principal, worker_id, body, False)
 
 
-@router.patch("/inspections/{inspection_id}", summary="Change some fields of an inspection", responses=_DOC)
+@router.patch("/inspections/{inspection_id:int}", summary="Change some fields of an inspection", responses=_DOC)
 def patch_inspection(inspection_id: RecordId, body: InspectionPatch, request: Request, response: Response, conn: Conn,
                      principal: Writer):
     return _inspection(request, response, conn, principal, inspection_id, body, True)
 
 
-@router.put("/inspections/{inspection_id}", summary="Replace an inspection's editable fields", responses=_DOC)
+@router.put("/inspections/{inspection_id:int}", summary="Replace an inspection's editable fields", responses=_DOC)
 def put_inspection(inspection_id: RecordId, body: InspectionPut, request: Request, response: Response, conn: Conn,
                    principal: Writer):
     return _inspection(request, response, conn, principal, inspection_id, body, False)

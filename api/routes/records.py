@@ -40,7 +40,7 @@ def audit_personal_read(conn, principal: Principal, target: str, count: int) -> 
     audit.record(conn, "personal.read", **principal.audit_fields(), target=target, detail={"workers": count})
 
 
-@router.get("/companies/{company_id}", summary="One company with location, permit status and worker counts")
+@router.get("/companies/{company_id:int}", summary="One company with location, permit status and worker counts")
 def get_company(company_id: RecordId, request: Request, response: Response, conn: Conn, principal: CurrentUser):
     company = _company_or_404(conn, company_id, principal)
     if _not_modified(request, company["version"]):
@@ -49,7 +49,7 @@ def get_company(company_id: RecordId, request: Request, response: Response, conn
     return company
 
 
-@router.get("/companies/{company_id}/workers", summary="The company's foreign workers (personal data only for roles allowed to see it)")
+@router.get("/companies/{company_id:int}/workers", summary="The company's foreign workers (personal data only for roles allowed to see it)")
 def get_company_workers(company_id: RecordId, conn: Conn, principal: CurrentUser) -> list[dict[str, Any]]:
     _company_or_404(conn, company_id, principal)
     workers = records.company_workers(conn, company_id, principal.can_see_personal)
@@ -58,13 +58,13 @@ def get_company_workers(company_id: RecordId, conn: Conn, principal: CurrentUser
     return workers
 
 
-@router.get("/companies/{company_id}/inspections", summary="The company's field inspections, newest first")
+@router.get("/companies/{company_id:int}/inspections", summary="The company's field inspections, newest first")
 def get_company_inspections(company_id: RecordId, conn: Conn, principal: CurrentUser) -> list[dict[str, Any]]:
     _company_or_404(conn, company_id, principal)
     return records.company_inspections(conn, company_id)
 
 
-@router.get("/workers/{worker_id}", summary="One foreign worker (personal data only for roles allowed to see it)")
+@router.get("/workers/{worker_id:int}", summary="One foreign worker (personal data only for roles allowed to see it)")
 def get_worker(worker_id: RecordId, response: Response, conn: Conn, principal: CurrentUser) -> dict[str, Any]:
     worker = records.worker_detail(conn, worker_id, principal.regencies, principal.can_see_personal)
     if worker is None:
@@ -75,7 +75,7 @@ def get_worker(worker_id: RecordId, response: Response, conn: Conn, principal: C
     return worker
 
 
-@router.get("/inspections/{inspection_id}", summary="One field inspection")
+@router.get("/inspections/{inspection_id:int}", summary="One field inspection")
 def get_inspection(inspection_id: RecordId, response: Response, conn: Conn, principal: CurrentUser) -> dict[str, Any]:
     inspection = records.inspection_detail(conn, inspection_id, principal.regencies)
     if inspection is None:
