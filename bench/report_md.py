@@ -1,0 +1,133 @@
+"""bench/RESULTS.md (and the raw numbers in bench/results.json) from one harness run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def _f(v, fmt="{:.1f}", none="—"):
+    return none if v is None else fmt.format(v)
+
+
+def _met(ok: bool | None) -> str:
+    return "—" if ok is None else ("met" if ok else "**not met**")
+
+
+def _query_rows(sc: dict) -> list[str]:
+    rows = ["| query | workers | req/s | p50 ms | p99 ms | non-2xx | SQL floor tps (pgbench) | API / floor | target | |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+    floor = sc.get("floor", {})
+    for srv in sc.get("servers", []):
+        for key, meta in sc["queries"].items():
+            r = srv["queries"].get(key, {})
+            fl = floor.get(key, {}).get("tps")
+            tgt = meta["target_rps"]
+            if key == "f":  # the target is for uncached tiles; these runs hit the tile cache
+                tgt_text, ok = "cached: —", None
+            else:
+                tgt_text = f"≥ {tgt:.0f} req/s ({meta['target_note']})" if tgt else meta["target_note"]
+                ok = (r.get("rps", 0) >= tgt and not r.get("non2xx")) if tgt and "rps" in r else None
+            if "skipped" in r or "error" in r:
+                rows.append(f"| {meta['label']} | {srv['workers']} | {r.get('skipped') or r.get('error')} "
+                            f"| | | | {_f(fl)} | | {tgt_text} | |")
+                continue
+            ratio = f"{r['rps'] / fl:.2f}" if fl else "—"
+            rows.append(f"| {meta['label']} | {srv['workers']} | {r['rps']:.1f} | {r['p50_ms']:.0f} | {r['p99_ms']:.0f} "
+                        f"| {r['non2xx'] + r['socket_errors']} | {_f(fl)} | {ratio} | {tgt_text} | {_met(ok)} |")
+    tu = sc.get("tile_uncached")
+    if tu and "rps" in tu:
+        meta = sc["queries"]["f"]
+        fl = floor.get("f", {}).get("tps")
+        ok = tu["rps"] >= meta["target_rps"] and not tu["non2xx"]
+        ratio = f"{tu['rps'] / fl:.2f}" if fl else "—"
+        rows.append(f"| {meta['label']}, tile cache off | 1 | {tu['rps']:.1f} | {tu['p50_ms']:.0f} | {tu['p99_ms']:.0f} "
+                    f"| {tu['non2xx'] + tu['socket_errors']} | {_f(fl)} | {ratio} "
+                    f"| ≥ {meta['target_rps']:.0f} req/s ({meta['target_note']}) | {_met(ok)} |")
+    return rows
+
+
+def _scenario(sc: dict) -> list[str]:
+    title = f"## {sc['companies_requested']:,} companies, boundaries: {sc['boundaries']}"
+    if "error" in sc:
+        return [title, "", f"Failed: `{sc['error']}`", ""]
+    fill = sc["fill"]
+    out = [title, "",
+           f"- data: {fill['companies']:,} companies, {fill['workers']:,} workers, {fill['inspections']:,} inspections "
+           f"made by {fill['how']} in **{fill['seconds']:.1f} s** (one process, incl. its start-up); "
+           f"boundaries loaded in {sc['boundary_load_s']:.1f} s; whole scenario {sc['total_s'] / 60:.1f} min",
+           "", "### Requests (wrk -t2 -c16, API token in the Authorization header)", "", *_query_rows(sc), ""]
+    out += ["### Peak memory of the server (VmHWM, summed over the uvicorn process tree)", "",
+            "| workers | after the wrk runs | after map page + report too |", "|---:|---:|---:|"]
+    for srv in sc.get("servers", []):
+        out.append(f"| {srv['workers']} | {srv.get('peak_mb_total', 0):.0f} MB | "
+                   f"{_f(srv.get('peak_mb_with_report'), '{:.0f} MB')} |")
+    first = (sc.get("servers") or [{}])[0]
+    m = first.get("map")
+    out += ["", "### Map page and report", "", "| what | measured | target | |", "|---|---|---|---|"]
+    if m and "seconds" in m:
+        out.append(f"| province map page in headless Chromium, until markers drawn (median of {len(m['all'])}) | "
+                   f"{m['seconds']:.2f} s ({', '.join(f'{t:.2f}' for t in m['all'])}) | < 3 s | {_met(m['seconds'] < 3)} |")
+        out.append(f"| province map page HTML | {m['html_bytes'] / 1024:.0f} KB | < 1 MB | {_met(m['html_bytes'] < 2**20)} |")
+    else:
+        out.append(f"| province map page | {(m or {}).get('error', 'not measured')} | < 3 s, < 1 MB | |")
+    rep = first.get("report", {})
+    api, cli = rep.get("api", {}), rep.get("cli", {})
+    if "seconds" in api:
+        ok = api["status"] == 200 and api["seconds"] < 30
+        out.append(f"| PDF report {rep['period']} via GET /api/reports | {api['seconds']:.1f} s, HTTP {api['status']}, "
+                   f"{api['bytes'] / 1e6:.1f} MB | < 30 s | {_met(ok)} |")
+    else:
+        out.append(f"| PDF report via API | {api.get('error', 'not measured')} | < 30 s | |")
+    if "seconds" in cli:
+        out.append(f"| PDF report {rep['period']} via `pantau report` | {cli['seconds']:.1f} s, peak {cli['peak_mb']:.0f} MB"
+                   f"{'' if cli['ok'] else ', FAILED: ' + cli['tail'].splitlines()[-1][:120]} | < 30 s, < 500 MB | "
+                   f"{_met(cli['ok'] and cli['seconds'] < 30 and cli['peak_mb'] < 500)} |")
+    else:
+        out.append(f"| PDF report via CLI | {cli.get('error', 'not measured')} | < 30 s, < 500 MB | |")
+    imp = sc.get("import")
+    if imp:
+        out += ["", "### Import of the same data as CSV files (`pantau import ... --skip-invalid`, a fresh database)", ""]
+        if "error" in imp:
+            out.append(f"Not measured: {imp['error']}")
+        else:
+            c, w = imp["companies"], imp["workers"]
+            total = c["seconds"] + w["seconds"]
+            scaled = sc["companies_requested"] == 100_000
+            ok = (c["ok"] and w["ok"] and total < 60 and max(c["peak_mb"], w["peak_mb"]) < 2048) if scaled else None
+            out += ["| file | wall time | peak RSS | result |", "|---|---:|---:|---|",
+                    f"| companies.csv | {c['seconds']:.1f} s | {c['peak_mb']:.0f} MB | {c['summary']} |",
+                    f"| workers.csv | {w['seconds']:.1f} s | {w['peak_mb']:.0f} MB | {w['summary']} |",
+                    "", f"Together {total:.1f} s for {imp['files_mb']:.0f} MB of CSV; target (issue 3, at 100,000 + "
+                    f"500,000): < 60 s and < 2 GB: {_met(ok)}."]
+    out.append("")
+    return out
+
+
+def write_results(run: dict, folder: Path) -> None:
+    (folder / "results.json").write_text(json.dumps(run, indent=1, default=str), encoding="utf-8")
+    mc, v = run["machine"], run["versions"]
+    la, busy = run["load_before"], run.get("busy_before") or []
+    lines = [
+        "# Benchmark results", "",
+        "Written by `make bench` (bench/harness.py); every number below is measured by that run. Raw numbers: "
+        "bench/results.json.", "",
+        f"- date: {run['started']}" + (f", run took {run['total_s'] / 60:.1f} min" if "total_s" in run else
+                                        " (run in progress or interrupted)"),
+        f"- machine: {mc['nproc']} CPU ({mc['cpu']}), {mc['ram_gb']:.1f} GB RAM, {mc['kernel']}",
+        f"- load average before the run: {la[0]:.2f} / {la[1]:.2f} / {la[2]:.2f} (1/5/15 min)"
+        + (f", after: {run['load_after'][0]:.2f}" if "load_after" in run else "")
+        + ("; **shared machine: other processes were busy** (" + ", ".join(busy) + ")" if busy or la[0] > 1 else ""),
+        "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
+        f"- each wrk and pgbench run lasts {run['duration_s']} s; wrk `-t2 -c16`, pgbench `-n -c16 -j2`",
+        "",
+        "The SQL floor replays, with pgbench, the exact statements the API sent to PostgreSQL for that request "
+        "(recorded from the app's own connections in bench/capture.py, parameters bound; authentication and "
+        "audit statements left out). API / floor = API requests per second divided by pgbench transactions per "
+        "second: 1.0 means the API adds nothing over PostgreSQL. The targets are those of issues 3-6; the tipg "
+        "figures they are based on were measured on this machine type by the issue's author, not in this run.",
+        "",
+    ]
+    for sc in run["scenarios"]:
+        lines += _scenario(sc)
+    (folder / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
