@@ -5,7 +5,8 @@
 Builds (once) a database `pantau_bench_stats_tiles` on the embedded cluster with the Kalimantan
 Tengah boundaries and the demo dataset at the given size, then runs wrk (-t2 -c16) against one
 uvicorn worker and pgbench (-c16 -j2) on the same SQL, and prints a Markdown table.
-Tiles: uncached = a server with PANTAU_TILES_CACHE_MB=0; cached = default server, warmed up.
+Uncached = a server with PANTAU_TILES_CACHE_MB=0 and PANTAU_STATS_CACHE_MB=0 (every request runs
+the SQL); cached = a default server (the first request of the run fills the cache).
 """
 
 from __future__ import annotations
@@ -97,17 +98,22 @@ def token(url: str, server: LiveServer) -> str:
 
 def wrk(url: str, bearer: str, duration: int) -> dict:
     out = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{duration}s", "--latency", "-H", f"Authorization: Bearer {bearer}", url],
+        ["wrk", "-t2", "-c16", f"-d{duration}s", "--timeout", "60s", "--latency", "-H", f"Authorization: Bearer {bearer}", url],
         capture_output=True, text=True, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
     lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": lat.get("50"), "p99": lat.get("99"), "non2xx": int(errors[1]) if errors else 0}
+    timeouts = re.search(r"timeout (\d+)", out)
+    done = re.search(r"(\d+) requests in", out)
+    return {"rps": rps, "p50": lat.get("50"), "p99": lat.get("99"), "requests": int(done[1]),
+            "errors": (int(errors[1]) if errors else 0) + (int(timeouts[1]) if timeouts else 0)}
 
 
 def pgbench(url: str, sql: str, duration: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        # The same session settings the API sets per transaction (SET LOCAL) before the statement.
+        f.write("SET jit = off;\nSET work_mem = '64MB';\nSET max_parallel_workers_per_gather = 0;\n")
         f.write(" ".join(sql.split()) + ";\n")
     out = subprocess.run(["pgbench", "-n", "-c16", "-j2", f"-T{duration}", "-f", f.name, url],
                          capture_output=True, text=True, check=True).stdout
@@ -147,16 +153,19 @@ def main() -> None:
 
     rows = []
     cached = LiveServer(url)
-    uncached = LiveServer(url, {"PANTAU_TILES_CACHE_MB": "0"})
+    uncached = LiveServer(url, {"PANTAU_TILES_CACHE_MB": "0", "PANTAU_STATS_CACHE_MB": "0"})
     try:
         bearer = token(url, cached)
         size = len(httpx.get(cached.base + tile_path, headers={"Authorization": f"Bearer {bearer}"}).content)
-        for label, server, path, sql, params in (
-            ("(e) stats by district", cached, stats_path,
+        for label, server, path, sql, params in (  # cached runs: warmed up by one request first
+            ("(e) stats by district uncached", uncached, stats_path,
              f"SELECT coalesce(json_agg(s ORDER BY s.code), '[]'::json)::text FROM ({stats_sql}) s", stats_params),  # noqa: S608
+            ("(e) stats by district cached", cached, stats_path, None, None),
             (f"(f) tile z{z}/{x}/{y} uncached", uncached, tile_path, tile_sql, tile_params),
             (f"(f) tile z{z}/{x}/{y} cached", cached, tile_path, None, None),
         ):
+            if sql is None:
+                httpx.get(server.base + path, headers={"Authorization": f"Bearer {bearer}"}, timeout=120)
             api = wrk(server.base + path, bearer, args.duration)
             db = pgbench(url, literal(url, sql, params), args.duration) if sql else None
             rows.append((label, api, db))
@@ -168,12 +177,11 @@ def main() -> None:
                 if line.startswith("model name")), platform.processor())
     print(f"\n{today.isoformat()}, {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}; "
           f"{args.companies:,} companies / {args.workers:,} workers; tile size {size:,} bytes\n")
-    print("| query | API req/s | API p50 | API p99 | non-2xx | pgbench tps (same SQL) | pgbench avg latency |")
-    print("|---|---|---|---|---|---|---|")
+    print("| query | API req/s | API p50 | API p99 | requests | errors/timeouts | pgbench tps (same SQL) | pgbench avg latency |")
+    print("|---|---|---|---|---|---|---|---|")
     for label, api, db in rows:
-        print(f"| {label} | {api['rps']:.1f} | {api['p50']} | {api['p99']} | {api['non2xx']} | "
-              f"{db['tps']:.1f} | {db['avg']} |" if db else
-              f"| {label} | {api['rps']:.1f} | {api['p50']} | {api['p99']} | {api['non2xx']} | — | — |")
+        db_cells = f"{db['tps']:.1f} | {db['avg']}" if db else "— | —"
+        print(f"| {label} | {api['rps']:.1f} | {api['p50']} | {api['p99']} | {api['requests']} | {api['errors']} | {db_cells} |")
 
 
 if __name__ == "__main__":

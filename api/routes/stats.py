@@ -47,15 +47,11 @@ def _respond(request: Request, conn, key: tuple, media_type: str, produce: Calla
     headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie"}
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    cache = _cache(request)
-    body = cache.get(key)
-    headers["X-Stats-Cache"] = "hit" if body is not None else "miss"
-    if body is None:
-        try:
-            body = produce(today).encode()
-        except FilterError as exc:
-            raise BadRequest(str(exc)) from exc
-        cache.put(key, body)
+    try:
+        body, hit = _cache(request).get_or_compute(key, lambda: produce(today).encode())
+    except FilterError as exc:
+        raise BadRequest(str(exc)) from exc
+    headers["X-Stats-Cache"] = "hit" if hit else "miss"
     return Response(body, media_type=media_type, headers=headers)
 
 

@@ -80,11 +80,8 @@ def get_tile(collection: str, z: str, x: str, y: str, request: Request,
                "Vary": "Authorization, Cookie"}
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    data = cache.get(key)
-    headers["X-Tile-Cache"] = "hit" if data is not None else "miss"
-    if data is None:
-        data = render_tile(conn, layer, zi, xi, yi, flt, today)
-        cache.put(key, data)
+    data, hit = cache.get_or_compute(key, lambda: render_tile(conn, layer, zi, xi, yi, flt, today))
+    headers["X-Tile-Cache"] = "hit" if hit else "miss"
     if not data:
         return Response(status_code=204, headers=headers)
     return Response(data, media_type=MVT, headers=headers)

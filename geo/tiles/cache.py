@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +25,27 @@ class ResultCache:
         self._items: OrderedDict[Hashable, bytes] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        self._computing: dict[Hashable, threading.Lock] = {}
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], bytes]) -> tuple[bytes, bool]:
+        """(value, was_cached). Concurrent misses of one key compute it once (the others wait),
+        so a burst after an edit costs one query, not one per request."""
+        value = self.get(key)
+        if value is not None or self.max_bytes == 0:
+            return (value, True) if value is not None else (compute(), False)
+        with self._lock:
+            key_lock = self._computing.setdefault(key, threading.Lock())
+        with key_lock:
+            value = self.get(key)
+            if value is not None:
+                return value, True
+            try:
+                value = compute()
+                self.put(key, value)
+            finally:
+                with self._lock:
+                    self._computing.pop(key, None)
+        return value, False
 
     def get(self, key: Hashable) -> bytes | None:
         with self._lock:
