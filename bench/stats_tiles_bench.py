@@ -96,9 +96,9 @@ def token(url: str, server: LiveServer) -> str:
     return r.json()["access_token"]
 
 
-def wrk(url: str, bearer: str, duration: int) -> dict:
+def wrk(url: str, bearer: str, duration: int, connections: int = 16) -> dict:
     out = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{duration}s", "--timeout", "60s", "--latency", "-H", f"Authorization: Bearer {bearer}", url],
+        ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--timeout", "60s", "--latency", "-H", f"Authorization: Bearer {bearer}", url],
         capture_output=True, text=True, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
@@ -157,6 +157,9 @@ def main() -> None:
     try:
         bearer = token(url, cached)
         size = len(httpx.get(cached.base + tile_path, headers={"Authorization": f"Bearer {bearer}"}).content)
+        # A single client first: the latency of one uncached statistics request on its own.
+        rows.append(("(e) stats by district uncached, 1 connection", wrk(uncached.base + stats_path, bearer,
+                                                                          2 * args.duration, connections=1), None))
         for label, server, path, sql, params in (  # cached runs: warmed up by one request first
             ("(e) stats by district uncached", uncached, stats_path,
              f"SELECT coalesce(json_agg(s ORDER BY s.code), '[]'::json)::text FROM ({stats_sql}) s", stats_params),  # noqa: S608
@@ -175,7 +178,9 @@ def main() -> None:
 
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
-    print(f"\n{today.isoformat()}, {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}; "
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    print(f"\n{today.isoformat()}, {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
+          f"load average at the end {' '.join(load)}; "
           f"{args.companies:,} companies / {args.workers:,} workers; tile size {size:,} bytes\n")
     print("| query | API req/s | API p50 | API p99 | requests | errors/timeouts | pgbench tps (same SQL) | pgbench avg latency |")
     print("|---|---|---|---|---|---|---|---|")
