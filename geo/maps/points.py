@@ -22,19 +22,22 @@ def company_points_json(conn: Connection, flt: MonitoringFilter, today: date | N
     day = today or flt.today or date.today()
     where, params = flt.company_where("c", "w")
     sql = f"""
+WITH recent AS (  -- companies inspected in the last 12 months: one hash join, not 100k sub-queries
+    SELECT DISTINCT company_id FROM inspections
+     WHERE inspected_on > (%s::date - interval '12 months')::date AND inspected_on <= %s
+)
 SELECT json_build_object(
     'count', count(*),
     'status', %s::text[],
     'points', coalesce(json_agg(json_build_array(
         c.id, round(ST_X(c.geom)::numeric, 5), round(ST_Y(c.geom)::numeric, 5),
         array_position(%s::text[], permit_status(c.rptka_valid_until, %s)) - 1,
-        (EXISTS (SELECT 1 FROM inspections i WHERE i.company_id = c.id
-                  AND i.inspected_on > (%s::date - interval '12 months')::date AND i.inspected_on <= %s))::int
+        (r.company_id IS NOT NULL)::int
     ) ORDER BY c.id), '[]'::json))::text
-  FROM companies c
+  FROM companies c LEFT JOIN recent r ON r.company_id = c.id
  WHERE {where}
 """  # noqa: S608 - the WHERE comes from the shared filter (bound parameters only)
     statuses = list(STATUS_CODES)
     with transaction(conn) as cur:
-        cur.execute(sql, [statuses, statuses, day, day, day, *params])
+        cur.execute(sql, [day, day, statuses, statuses, day, *params])
         return cur.fetchone()[0]
