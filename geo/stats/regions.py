@@ -127,7 +127,8 @@ def region_stats(
 
     - `parent`: only regions under this code (districts of 62.02; villages of 62.02.01 or of a
       whole regency). Required for villages. Must be a region of a higher level.
-    - One row per region, zeros included; regions outside a scoped filter (`flt.scope`) are absent.
+    - One row per region, zeros included; regions outside a scoped filter (`flt.scope`) are absent
+      (the province row of a scoped filter counts only the regencies in scope).
     - The user-chosen `regency_code` / `district_code` filters restrict the companies counted, not
       the rows (other regions show zeros); use `parent` to restrict the rows.
     - Companies are those `flt.company_where()` selects (the shared filter, whatever their status).
