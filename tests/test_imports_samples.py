@@ -139,3 +139,37 @@ def test_unknown_source_agency_is_refused(fresh_db_url, tmp_path):
     result = pantau("import", "companies", COMPANIES_CSV, "--source", "cia", database_url=fresh_db_url)
     assert result.returncode == 1
     assert "instansi sumber tidak dikenal" in result.stderr
+
+
+def test_inspections_import_with_bad_rows(imported, tmp_path):
+    url = imported[0]
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT nib FROM companies ORDER BY nib LIMIT 2")
+        a, b = (r[0] for r in cur.fetchall())
+    conn.close()
+    path = tmp_path / "inspections.csv"
+    path.write_text(
+        "tanggal;nib;tim;temuan;keterangan;tindak_lanjut\n"
+        f'2025-03-01;{a};Imigrasi, Polda;Izin kedaluwarsa;2 TKA;pembinaan\n'          # 2 ok
+        f'01/03/2025;{a};polda / IMIGRASI;Tidak ada;;\n'                               # 3 same team, same day
+        f'30/02/2025;{b};Imigrasi;Tidak ada;;\n'                                       # 4 impossible date
+        f'2025-04-01;{b};Imigrasi, CIA;Tidak ada;;\n'                                  # 5 unknown agency
+        f'2025-04-02;{b};Tim PORA;Entah;;\n'                                           # 6 unknown finding
+        f'2025-04-03;9999999999999;Disnakertrans;Tanpa izin;;\n'                       # 7 unknown employer
+        f'2025-04-04;{b};Tim PORA dan Disnakertrans;Jabatan tidak sesuai;;panggilan\n'  # 8 ok
+    )
+    result, report = import_file(url, "inspections", path, tmp_path, "--skip-invalid", "--source", "polda")
+    assert result.returncode == 0, result.stderr
+    by_line = _by_line(report)
+    assert sorted(by_line) == [3, 4, 5, 6, 7]
+    assert by_line[3][0]["column"] == "tanggal" and "baris 2" in by_line[3][0]["reason"]
+    assert by_line[4][0]["reason"].startswith("tanggal tidak ada di kalender")
+    assert (by_line[5][0]["column"], by_line[6][0]["column"], by_line[7][0]["column"]) == ("tim", "temuan", "nib")
+    assert report["imported"] == 2
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT team, finding FROM inspections ORDER BY inspected_on")
+        assert cur.fetchall() == [(["imigrasi", "polda"], "expired_permit"),
+                                  (["disnakertrans", "imigrasi"], "position_mismatch")]
+    conn.close()
+    _, again = import_file(url, "inspections", path, tmp_path, "--skip-invalid", "--source", "polda")
+    assert (again["imported"], again["updated"], again["unchanged"]) == (0, 0, 2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+import psycopg2
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -61,5 +62,9 @@ async def import_file(
                                          mode, source or principal.agency)
     except ImportFileError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    except psycopg2.Error as exc:
+        # Only the primary message, never the DETAIL (it may quote row values); nothing was written.
+        raise HTTPException(status.HTTP_409_CONFLICT, "kesalahan basis data, tidak ada yang disimpan "
+                            f"(database error, nothing written): {exc.diag.message_primary}") from None
     rejected_all = report.rejected and (mode == "all_or_nothing" or report.rows_total == 0)
     return JSONResponse(report.as_dict(), status_code=422 if rejected_all else 200)

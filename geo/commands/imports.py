@@ -6,6 +6,7 @@ import getpass
 import json
 from pathlib import Path
 
+import psycopg2
 import typer
 
 from geo import db as dbmod
@@ -54,6 +55,10 @@ def _import(kind: str, file: Path, check: bool, skip_invalid: bool, report_path:
         report = run_import(conn, kind, data, file.name, mode=mode, source=source, user=user or getpass.getuser())
     except ImportFileError as exc:
         _fail(str(exc))
+    except psycopg2.Error as exc:
+        # Only the primary message: the DETAIL of a constraint error may quote row values.
+        _fail(f"kesalahan basis data, tidak ada yang disimpan (database error, nothing written): "
+              f"{exc.diag.message_primary or type(exc).__name__}")
     finally:
         conn.close()
     _print_report(report, report_path)

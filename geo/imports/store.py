@@ -150,11 +150,49 @@ def upsert(conn: Connection, kind: str, agency: str, batch_id: int) -> tuple[int
     with conn.cursor() as cur:
         # The points were located above by the trigger's own rule; tell it (see migration 0010).
         cur.execute("SET LOCAL pantau.located_by_import = 'on'")
+        # Existing rows first, by a join that touches only real changes; then the new rows (the
+        # ON CONFLICT there only covers a concurrent import inserting the same key meanwhile).
+        cur.execute(UPDATE[kind])
+        changed = cur.rowcount
         cur.execute(UPSERT[kind])
         inserted, updated = cur.fetchone()
-        if kind in REPORTS:
-            cur.execute(REPORTS[kind], {"agency": agency, "batch": batch_id})
-    return inserted or 0, updated or 0
+        for sql in REPORTS.get(kind, ()):
+            cur.execute(sql, {"agency": agency, "batch": batch_id})
+    return inserted or 0, (updated or 0) + changed
+
+
+UPDATE = {
+    "companies": """
+UPDATE companies c SET
+       name = r.name, sector = r.sector, kbli = r.kbli, address = r.address, geom = r.geom,
+       declared_regency = r.declared_regency, declared_district = r.declared_district,
+       rptka_valid_until = r.rptka_valid_until
+  FROM import_rows r
+ WHERE c.nib = r.nib
+   AND (c.name, c.sector, c.kbli, c.address, c.geom, c.declared_regency, c.declared_district, c.rptka_valid_until)
+       IS DISTINCT FROM
+       (r.name, r.sector, r.kbli, r.address, r.geom, r.declared_regency, r.declared_district, r.rptka_valid_until)
+""",
+    "workers": """
+UPDATE foreign_workers w SET
+       company_id = r.company_id, full_name = r.full_name, sex = r.sex, position = r.position,
+       position_level = r.position_level, rptka_number = r.rptka_number, permit_valid_until = r.permit_valid_until,
+       itas_number = r.itas_number, itas_valid_until = r.itas_valid_until, work_site = r.geom
+  FROM import_rows r
+ WHERE w.passport_number = r.passport_number AND w.nationality = r.nationality
+   AND (w.company_id, w.full_name, w.sex, w.position, w.position_level, w.rptka_number, w.permit_valid_until,
+        w.itas_number, w.itas_valid_until, w.work_site)
+       IS DISTINCT FROM
+       (r.company_id, r.full_name, r.sex, r.position, r.position_level, r.rptka_number, r.permit_valid_until,
+        r.itas_number, r.itas_valid_until, r.geom)
+""",
+    "inspections": """
+UPDATE inspections i SET finding = r.finding, notes = r.notes, follow_up = r.follow_up
+  FROM import_rows r
+ WHERE i.company_id = r.company_id AND i.inspected_on = r.inspected_on AND i.team = r.team
+   AND (i.finding, i.notes, i.follow_up) IS DISTINCT FROM (r.finding, r.notes, r.follow_up)
+""",
+}
 
 
 UPSERT = {
@@ -164,7 +202,7 @@ WITH up AS (
                                 rptka_valid_until, district_code, regency_code, location_method, location_distance_m)
     SELECT nib, name, sector, kbli, address, geom, declared_regency, declared_district, rptka_valid_until,
            district_code, regency_code, location_method, location_distance_m
-      FROM import_rows
+      FROM import_rows r WHERE NOT EXISTS (SELECT 1 FROM companies x WHERE x.nib = r.nib)
     ON CONFLICT (nib) DO UPDATE SET
         name = EXCLUDED.name, sector = EXCLUDED.sector, kbli = EXCLUDED.kbli, address = EXCLUDED.address,
         geom = EXCLUDED.geom, declared_regency = EXCLUDED.declared_regency,
@@ -183,7 +221,8 @@ WITH up AS (
         work_site_district_code)
     SELECT company_id, full_name, passport_number, nationality, sex, position, position_level, rptka_number,
            permit_valid_until, itas_number, itas_valid_until, geom, district_code
-      FROM import_rows
+      FROM import_rows r WHERE NOT EXISTS (SELECT 1 FROM foreign_workers x
+                                            WHERE x.passport_number = r.passport_number AND x.nationality = r.nationality)
     ON CONFLICT (passport_number, nationality) DO UPDATE SET
         company_id = EXCLUDED.company_id, full_name = EXCLUDED.full_name, sex = EXCLUDED.sex,
         position = EXCLUDED.position, position_level = EXCLUDED.position_level,
@@ -202,7 +241,9 @@ WITH up AS (
     "inspections": """
 WITH up AS (
     INSERT INTO inspections AS i (company_id, inspected_on, team, finding, notes, follow_up)
-    SELECT company_id, inspected_on, team, finding, notes, follow_up FROM import_rows
+    SELECT company_id, inspected_on, team, finding, notes, follow_up
+      FROM import_rows r WHERE NOT EXISTS (SELECT 1 FROM inspections x WHERE x.company_id = r.company_id
+                                              AND x.inspected_on = r.inspected_on AND x.team = r.team)
     ON CONFLICT (company_id, inspected_on, team) DO UPDATE SET
         finding = EXCLUDED.finding, notes = EXCLUDED.notes, follow_up = EXCLUDED.follow_up
     WHERE (i.finding, i.notes, i.follow_up) IS DISTINCT FROM (EXCLUDED.finding, EXCLUDED.notes, EXCLUDED.follow_up)
@@ -212,27 +253,43 @@ WITH up AS (
 }
 
 # What each agency reported, in the template's own field names (so differences read naturally).
+# A report whose values did not change keeps the batch and time it was first made.
 REPORTS = {
-    "companies": """
-INSERT INTO company_reports AS cr (company_id, agency, batch_id, reported_values)
-SELECT c.id, %(agency)s, %(batch)s, jsonb_build_object(
-           'nama_perusahaan', r.name, 'sektor', r.sector, 'kbli', r.kbli, 'alamat', r.address,
-           'kabupaten_kota', r.declared_regency, 'kecamatan', r.declared_district,
-           'latitude', r.lat, 'longitude', r.lon, 'rptka_berlaku_hingga', r.rptka_valid_until)
-  FROM import_rows r JOIN companies c ON c.nib = r.nib
-ON CONFLICT (company_id, agency) DO UPDATE SET
-    batch_id = EXCLUDED.batch_id, reported_values = EXCLUDED.reported_values, reported_at = now()
-""",
-    "workers": """
-INSERT INTO worker_reports AS wr (worker_id, agency, batch_id, company_nib, reported_values)
-SELECT w.id, %(agency)s, %(batch)s, r.nib, jsonb_build_object(
-           'nama_lengkap', r.full_name, 'nomor_paspor', r.passport_number, 'kewarganegaraan', r.nationality,
-           'jenis_kelamin', r.sex, 'jabatan', r.position, 'nomor_rptka', r.rptka_number,
-           'izin_berlaku_hingga', r.permit_valid_until, 'nomor_itas', r.itas_number,
-           'itas_berlaku_hingga', r.itas_valid_until, 'lokasi_kerja_lat', r.lat, 'lokasi_kerja_lon', r.lon)
-  FROM import_rows r JOIN foreign_workers w ON w.passport_number = r.passport_number AND w.nationality = r.nationality
-ON CONFLICT (worker_id, agency) DO UPDATE SET
-    batch_id = EXCLUDED.batch_id, company_nib = EXCLUDED.company_nib,
-    reported_values = EXCLUDED.reported_values, reported_at = now()
-""",
+    "companies": (
+        """CREATE TEMP TABLE import_reports ON COMMIT DROP AS
+           SELECT c.id AS target_id, r.nib, jsonb_build_object(
+                      'nama_perusahaan', r.name, 'sektor', r.sector, 'kbli', r.kbli, 'alamat', r.address,
+                      'kabupaten_kota', r.declared_regency, 'kecamatan', r.declared_district,
+                      'latitude', r.lat, 'longitude', r.lon, 'rptka_berlaku_hingga', r.rptka_valid_until) AS vals
+             FROM import_rows r JOIN companies c ON c.nib = r.nib""",
+        """UPDATE company_reports cr SET batch_id = %(batch)s, reported_values = v.vals, reported_at = now()
+             FROM import_reports v
+            WHERE cr.company_id = v.target_id AND cr.agency = %(agency)s AND cr.reported_values IS DISTINCT FROM v.vals""",
+        """INSERT INTO company_reports (company_id, agency, batch_id, reported_values)
+           SELECT v.target_id, %(agency)s, %(batch)s, v.vals FROM import_reports v
+            WHERE NOT EXISTS (SELECT 1 FROM company_reports x WHERE x.company_id = v.target_id AND x.agency = %(agency)s)
+           ON CONFLICT (company_id, agency) DO UPDATE SET
+               batch_id = EXCLUDED.batch_id, reported_values = EXCLUDED.reported_values, reported_at = now()""",
+    ),
+    "workers": (
+        """CREATE TEMP TABLE import_reports ON COMMIT DROP AS
+           SELECT w.id AS target_id, r.nib, jsonb_build_object(
+                      'nama_lengkap', r.full_name, 'nomor_paspor', r.passport_number,
+                      'kewarganegaraan', r.nationality, 'jenis_kelamin', r.sex, 'jabatan', r.position,
+                      'nomor_rptka', r.rptka_number, 'izin_berlaku_hingga', r.permit_valid_until,
+                      'nomor_itas', r.itas_number, 'itas_berlaku_hingga', r.itas_valid_until,
+                      'lokasi_kerja_lat', r.lat, 'lokasi_kerja_lon', r.lon) AS vals
+             FROM import_rows r
+             JOIN foreign_workers w ON w.passport_number = r.passport_number AND w.nationality = r.nationality""",
+        """UPDATE worker_reports wr SET batch_id = %(batch)s, company_nib = v.nib, reported_values = v.vals,
+                  reported_at = now()
+             FROM import_reports v
+            WHERE wr.worker_id = v.target_id AND wr.agency = %(agency)s
+              AND (wr.company_nib, wr.reported_values) IS DISTINCT FROM (v.nib, v.vals)""",
+        """INSERT INTO worker_reports (worker_id, agency, batch_id, company_nib, reported_values)
+           SELECT v.target_id, %(agency)s, %(batch)s, v.nib, v.vals FROM import_reports v
+            WHERE NOT EXISTS (SELECT 1 FROM worker_reports x WHERE x.worker_id = v.target_id AND x.agency = %(agency)s)
+           ON CONFLICT (worker_id, agency) DO UPDATE SET batch_id = EXCLUDED.batch_id,
+               company_nib = EXCLUDED.company_nib, reported_values = EXCLUDED.reported_values, reported_at = now()""",
+    ),
 }
