@@ -113,7 +113,7 @@ def wrk(url: str, bearer: str, duration: int, connections: int = 16) -> dict:
 def pgbench(url: str, sql: str, duration: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
         # The same session settings the API sets per transaction (SET LOCAL) before the statement.
-        f.write("SET jit = off;\nSET work_mem = '64MB';\nSET max_parallel_workers_per_gather = 0;\n")
+        f.write("SET jit = off;\nSET work_mem = '128MB';\nSET max_parallel_workers_per_gather = 0;\n")
         f.write(" ".join(sql.split()) + ";\n")
     out = subprocess.run(["pgbench", "-n", "-c16", "-j2", f"-T{duration}", "-f", f.name, url],
                          capture_output=True, text=True, check=True).stdout

@@ -12,8 +12,9 @@ from geo.filters import FilterError, MonitoringFilter
 LEVELS = ("province", "regency", "district", "village")
 
 # Prefixed to the statistics statements (same round trip): JIT compilation costs more than it
-# saves here, and the grouping of all workers should hash in memory, not sort on disk.
-TUNING = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; "
+# saves here, and the grouping of all workers should hash in memory (the planner picks a sort of
+# every worker row below ~128MB, which takes twice as long; actual use is a few tens of MB).
+TUNING = "SET LOCAL jit = off; SET LOCAL work_mem = '128MB'; "
 
 # How a company (alias c) is placed in a region of each level. Constants, never request values.
 # Villages: the village polygon of the company's own district that covers the point (first code
