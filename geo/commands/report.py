@@ -46,7 +46,7 @@ def report(
                                  "suppressed": opts.threshold, "personal": personal})
     except (PeriodError, FilterError, ReportError) as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
-        raise typer.Exit(2) from exc
+        raise typer.Exit(1) from exc
     out.write_bytes(result.body)
     typer.echo(f"{out} ({len(result.body):,} bytes, {fmt}, hash {result.hash})")
 

@@ -9,6 +9,7 @@ import re
 from datetime import date
 
 import folium
+from folium.plugins import FastMarkerCluster
 
 from geo.db import Connection, transaction
 from geo.maps.assets import inline_assets, localize
@@ -57,7 +58,8 @@ def _choropleth(fc: dict, values: dict, threshold: int | None, name: str) -> fol
 def _map(fc: dict) -> folium.Map:
     lats = [p[1] for f in fc["features"] for p in _coords(f["geometry"])]
     lons = [p[0] for f in fc["features"] for p in _coords(f["geometry"])]
-    m = folium.Map(tiles=None, width="100%", height="480px", control_scale=True)
+    # maxZoom as a map option: marker clusters need it and there is no tile layer to carry it
+    m = folium.Map(tiles=None, width="100%", height="480px", control_scale=True, maxZoom=18)
     m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
     return m
 
@@ -72,12 +74,34 @@ def _coords(geom: dict):
     yield from walk(geom["coordinates"])
 
 
-def _companies_layer(rows: list[dict]) -> folium.FeatureGroup:
+# Above this many companies on one map, one Folium marker each makes the file huge and the page
+# unusable (docs MAPS.md: 10k markers 8 MB and ~48 s to paint); the points then go in one compact
+# array drawn by a FastMarkerCluster (leaflet.markercluster, inlined like every other asset).
+MARKER_LIMIT = 1000
+_POINT_CALLBACK = """
+var callback = function (row) {
+    var m = L.circleMarker(new L.LatLng(row[0], row[1]),
+        {radius: row[3], color: "white", weight: 1, fillColor: "#2166ac", fillOpacity: 0.85});
+    m.bindTooltip(row[2]);
+    return m;
+};"""
+
+
+def _radius(workers) -> float:
+    return round(4 + min(int(workers) if isinstance(workers, int) else 1, 30) ** 0.5 * 2, 1)
+
+
+def _companies_layer(rows: list[dict]):
+    if len(rows) > MARKER_LIMIT:
+        data = [[c["lat"], c["lon"], f"{htmlmod.escape(c['name'])} — TKA: {show(c['foreign_workers'])}",
+                 _radius(c["foreign_workers"])] for c in rows]
+        return FastMarkerCluster(data, callback=_POINT_CALLBACK, name=f"Perusahaan ({show(len(rows))})",
+                                 chunkedLoading=True, disableClusteringAtZoom=15)
     group = folium.FeatureGroup(name="Perusahaan")
     for c in rows:
         workers = c["foreign_workers"]
         folium.CircleMarker(
-            (c["lat"], c["lon"]), radius=4 + min(int(workers) if isinstance(workers, int) else 1, 30) ** 0.5 * 2,
+            (c["lat"], c["lon"]), radius=_radius(workers),
             color="white", weight=1, fill=True, fill_color="#2166ac", fill_opacity=0.85,
             tooltip=f"{htmlmod.escape(c['name'])} — TKA: {show(workers)}",
         ).add_to(group)
@@ -127,7 +151,8 @@ def render(c: dict, conn: Connection) -> bytes:
     top_fc["features"] = [f for f in top_fc["features"] if f["properties"]["code"] in allowed]
     top = _map(top_fc)
     _choropleth(top_fc, {u["code"]: u["foreign_workers"] for u in units}, t, "TKA").add_to(top)
-    _companies_layer(c["companies"]).add_to(top)
+    if regency or len(c["companies"]) <= MARKER_LIMIT:
+        _companies_layer(c["companies"]).add_to(top)
     folium.LayerControl(collapsed=False).add_to(top)
     s = c["summary"]
     nav = "".join(f'<a href="#u-{u["code"]}">{htmlmod.escape(staticmaps.short_name(u["name"]))}</a>' for u in units)
@@ -139,7 +164,10 @@ def render(c: dict, conn: Connection) -> bytes:
         f'<p class="note">{htmlmod.escape(texts.suppression_note(m))}</p><nav>{nav}</nav>'
         f"<h2>Ringkasan</h2>{_table(tables.regencies(c))}"
         f"<h2>Peta sebaran TKA</h2>{add_map(top)}"
-        f'<p class="note">{htmlmod.escape(texts.source_note(m))}</p>'
+        + ("" if regency or len(c["companies"]) <= MARKER_LIMIT else
+           f'<p class="note">Titik {show(len(c["companies"]))} perusahaan ditampilkan pada peta tiap '
+           "kabupaten/kota di bawah (dikelompokkan; perbesar untuk melihat tiap titik).</p>")
+        + f'<p class="note">{htmlmod.escape(texts.source_note(m))}</p>'
         "<h2>Grafik</h2><div class=\"charts\">"
         + _img(charts.bar_chart(charts.pooled(s["by_nationality"], labels.nationality), "TKA per kewarganegaraan"), "TKA per kewarganegaraan")
         + _img(charts.bar_chart(charts.pooled(s["by_sector"], lambda k: c["sector_labels"].get(k, k)), "Perusahaan per sektor"), "Perusahaan per sektor")

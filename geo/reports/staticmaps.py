@@ -15,6 +15,8 @@ from geo.reports.suppress import is_hidden, show
 PALETTE = ("#fdd49e", "#fc8d59", "#e34a33", "#b30000")  # ColorBrewer OrRd, print-safe
 ZERO, HIDDEN, OUTSIDE = "#f4f4f4", "#fef0d9", "#dddddd"
 ATLAS_MAP = (0.01, 0.075, 0.71, 0.845)  # left part of an atlas map; the right column holds locator and legend
+DETAILED_POINTS = 1500  # above this many companies on one map, uniform small dots (fast, readable)
+POINT_COLOUR = "#2166ac"
 
 
 def classes(values: list, threshold: int | None) -> list[tuple[int, int]]:
@@ -68,18 +70,17 @@ def province_map(geo: Geometries, values: dict[str, object], threshold: int | No
     regencies.plot(ax=ax, color=colours, edgecolor="#444444", linewidth=0.7)
     geo.province.boundary.plot(ax=ax, color="black", linewidth=1.0)
     carto.frame_axes(ax, geo.province.total_bounds, pad=0.03)
-    for code, row in regencies.iterrows():
-        if code not in values:
-            continue
-        ax.text(row["label_x"], row["label_y"], f"{short_name(row['name'])}\n{show(values[code])}",
-                ha="center", va="center", fontsize=6.5, linespacing=1.1, path_effects=carto.HALO)
     legend = _legend_items(bins, threshold)
     if len(values) < len(regencies):
         legend.append(Patch(facecolor=OUTSIDE, edgecolor="#888888", label="di luar cakupan laporan"))
-    ax.legend(handles=legend, title="Jumlah TKA", loc="lower right", fontsize=7, title_fontsize=7.5,
-              frameon=True, framealpha=0.95)
-    carto.north_arrow(ax)
-    carto.scale_bar(ax)
+    leg = ax.legend(handles=legend, title="Jumlah TKA", loc="lower right", fontsize=7, title_fontsize=7.5,
+                    frameon=True, framealpha=0.95)
+    obstacles = [leg, carto.north_arrow(ax), carto.scale_bar(ax)]
+    # Every regency keeps its label (it carries the figure): crowded ones are drawn smaller.
+    items = [(row["label_x"], row["label_y"], f"{short_name(row['name'])}\n{show(values[code])}",
+              {"ha": "center", "va": "center", "fontsize": 6.5, "linespacing": 1.1, "path_effects": carto.HALO})
+             for code, row in _by_area(regencies) if code in values]
+    carto.place_labels(ax, items, obstacles, min_size=5.5, force=True)
     fig.text(0.01, 0.965, title, fontsize=10, fontweight="bold", va="top")
     carto.source(fig, source)
     return carto.png(fig)
@@ -100,34 +101,50 @@ def regency_map(geo: Geometries, regency: str, district_values: dict[str, object
                    edgecolor="#666666", linewidth=0.5)
     own.boundary.plot(ax=ax, color="black", linewidth=1.2)
     carto.frame_axes(ax, bounds, pad=0.06)
-    _neighbour_names(ax, geo, regency)
-    for _, row in districts.iterrows():
-        ax.text(row["label_x"], row["label_y"], row["name"], ha="center", va="center", fontsize=5.5,
-                color="#222222", path_effects=carto.HALO, clip_on=True)
-    xs, ys, sizes = points
-    if len(xs):
-        ax.scatter(xs, ys, s=sizes, c="#2166ac", edgecolors="white", linewidths=0.4, alpha=0.85,
-                   zorder=5, rasterized=len(xs) > 2000)
-    legend = _legend_items(bins, threshold)
-    legend.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#2166ac",
-                         markeredgecolor="white", markersize=5, label="Perusahaan\n(ukuran = jumlah TKA)"))
+    legend = _legend_items(bins, threshold) + [_points(ax, points)]
     fig.legend(handles=legend, title="TKA per kecamatan", loc="lower left", bbox_to_anchor=(0.735, 0.08),
                fontsize=6.5, title_fontsize=7, frameon=False)
-    carto.north_arrow(ax)
-    carto.scale_bar(ax)
+    obstacles = [carto.north_arrow(ax), carto.scale_bar(ax)]
+    # District names first (largest first), then neighbouring regencies where room is left.
+    items = [(row["label_x"], row["label_y"], row["name"],
+              {"ha": "center", "va": "center", "fontsize": 5.5, "color": "#222222", "path_effects": carto.HALO,
+               "zorder": 6}) for _, row in _by_area(districts)]
+    items += _neighbour_items(ax, geo, regency)
+    carto.place_labels(ax, items, obstacles)
     _locator(fig, geo, regency)
     fig.text(0.01, 0.965, title, fontsize=10, fontweight="bold", va="top")
     carto.source(fig, source)
     return carto.png(fig)
 
 
-def _neighbour_names(ax, geo: Geometries, regency: str) -> None:
+def _by_area(frame):
+    """Rows largest first: big regions get their labels before small crowded ones."""
+    areas = frame.geometry.area
+    return sorted(frame.iterrows(), key=lambda kv: (-areas[kv[0]], kv[0]))
+
+
+def _neighbour_items(ax, geo: Geometries, regency: str) -> list:
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    for code, row in geo.regencies.iterrows():
-        if code != regency and x0 < row["label_x"] < x1 and y0 < row["label_y"] < y1:
-            ax.text(row["label_x"], row["label_y"], short_name(row["name"]).upper(), ha="center",
-                    va="center", fontsize=6, color="#8a8a8a", style="italic", clip_on=True)
+    return [(row["label_x"], row["label_y"], short_name(row["name"]).upper(),
+             {"ha": "center", "va": "center", "fontsize": 6, "color": "#8a8a8a", "style": "italic"})
+            for code, row in geo.regencies.iterrows()
+            if code != regency and x0 < row["label_x"] < x1 and y0 < row["label_y"] < y1]
+
+
+def _points(ax, points) -> Line2D:
+    """Company points: sized by workers while few; above DETAILED_POINTS uniform small rasterized
+    dots (drawn as one marker path: 100,000 points take well under a second). Returns the legend entry."""
+    xs, ys, sizes = points
+    if len(xs) <= DETAILED_POINTS:
+        if len(xs):
+            ax.scatter(xs, ys, s=sizes, c=POINT_COLOUR, edgecolors="white", linewidths=0.4, alpha=0.85, zorder=5)
+        return Line2D([], [], marker="o", linestyle="", markerfacecolor=POINT_COLOUR, markeredgecolor="white",
+                      markersize=5, label="Perusahaan\n(ukuran = jumlah TKA)")
+    ax.plot(xs, ys, linestyle="", marker="o", markersize=1.1, markeredgewidth=0, color=POINT_COLOUR, alpha=0.55,
+            zorder=5, rasterized=True)
+    return Line2D([], [], marker="o", linestyle="", markerfacecolor=POINT_COLOUR, markeredgewidth=0,
+                  markersize=3, label=f"Perusahaan ({len(xs):,} titik;\n1 titik = 1 perusahaan)".replace(",", "."))
 
 
 def _locator(fig, geo: Geometries, regency: str) -> None:
@@ -155,20 +172,18 @@ def district_map(geo: Geometries, district: str, workers, points, threshold: int
     carto.frame_axes(ax, own.total_bounds, pad=0.15)
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    for code, row in geo.districts.iterrows():
-        if x0 < row["label_x"] < x1 and y0 < row["label_y"] < y1:
-            ax.text(row["label_x"], row["label_y"], row["name"], ha="center", va="center",
-                    fontsize=7 if code == district else 5.5, color="#222222" if code == district else "#8a8a8a",
-                    fontweight="bold" if code == district else "normal", path_effects=carto.HALO, clip_on=True)
-    xs, ys, sizes = points
-    if len(xs):
-        ax.scatter(xs, ys, s=sizes, c="#2166ac", edgecolors="white", linewidths=0.4, alpha=0.85, zorder=5,
-                   rasterized=len(xs) > 2000)
-    fig.legend(handles=[Line2D([], [], marker="o", linestyle="", markerfacecolor="#2166ac",
-                               markeredgecolor="white", markersize=5, label="Perusahaan\n(ukuran = jumlah TKA)")],
-               loc="lower left", bbox_to_anchor=(0.735, 0.08), fontsize=6.5, frameon=False)
-    carto.north_arrow(ax)
-    carto.scale_bar(ax)
+    fig.legend(handles=[_points(ax, points)], loc="lower left", bbox_to_anchor=(0.735, 0.08), fontsize=6.5,
+               frameon=False)
+    obstacles = [carto.north_arrow(ax), carto.scale_bar(ax)]
+    near = [(code, row) for code, row in _by_area(geo.districts)
+            if x0 < row["label_x"] < x1 and y0 < row["label_y"] < y1]
+    near.sort(key=lambda kv: kv[0] != district)  # the district itself first
+    items = [(row["label_x"], row["label_y"], row["name"],
+              {"ha": "center", "va": "center", "fontsize": 7 if code == district else 5.5,
+               "color": "#222222" if code == district else "#8a8a8a",
+               "fontweight": "bold" if code == district else "normal", "path_effects": carto.HALO, "zorder": 6})
+             for code, row in near]
+    carto.place_labels(ax, items, obstacles)
     _locator(fig, geo, district[:5])
     fig.text(0.01, 0.965, title, fontsize=10, fontweight="bold", va="top")
     carto.source(fig, source)

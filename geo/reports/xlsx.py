@@ -4,16 +4,18 @@ column widths, and a 'Keterangan' sheet with filter, timestamp, hash and the sup
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+import zipfile
+from datetime import UTC, date, datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from geo.reports import tables, texts
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
-FIXED_TIME = datetime(2000, 1, 1)  # workbook properties must not carry the wall clock
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 
 
 def _sheet(wb: Workbook, table: tables.Table) -> None:
@@ -65,10 +67,35 @@ def _notes(wb: Workbook, c: dict) -> None:
     ws.column_dimensions["B"].width = 110
 
 
+def _data_time(c: dict, utc: bool = False) -> datetime:
+    """The data timestamp, naive: in UTC for the workbook properties (the format assumes UTC), local
+    (WIB) for the zip entries. Never the wall clock, so the same data gives the same bytes."""
+    ts = c["meta"]["data_as_of"]
+    if not isinstance(ts, datetime):
+        return datetime(2000, 1, 1)
+    if utc and ts.tzinfo is not None:
+        ts = ts.astimezone(UTC)
+    return ts.replace(tzinfo=None)
+
+
+def _fixed_zip(data: bytes, when: datetime) -> bytes:
+    """Rewrite the zip openpyxl wrote with every entry dated `when` (openpyxl stamps the current time)."""
+    stamp = max((when.year, when.month, when.day, when.hour, when.minute, when.second), ZIP_EPOCH)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            info.create_system = 0
+            dst.writestr(info, src.read(item.filename))
+    return out.getvalue()
+
+
 def render(c: dict) -> bytes:
     wb = Workbook()
-    wb.properties.creator = "Pantau"
-    wb.properties.created = wb.properties.modified = FIXED_TIME
+    wb.properties.creator = wb.properties.lastModifiedBy = "Pantau"
+    wb.properties.created = wb.properties.modified = _data_time(c, utc=True)
     _notes(wb, c)
     for table in (tables.regencies(c), tables.districts(c), tables.nationality_by_regency(c),
                   tables.companies(c), tables.expiring(c), tables.inspections(c), tables.findings(c)):
@@ -76,7 +103,8 @@ def render(c: dict) -> bytes:
     if c["meta"]["personal"]:
         _sheet(wb, tables.workers(c))
     buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    # ExcelWriter directly: Workbook.save() would overwrite `modified` with the current time.
+    ExcelWriter(wb, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
+    return _fixed_zip(buf.getvalue(), _data_time(c))
 
 
