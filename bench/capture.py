@@ -46,11 +46,12 @@ def replayable(recorded: list[str]) -> list[str]:
     the SELECT."""
     out = []
     for query in recorded:
-        m = PLANNER_SET.match(query)
-        if m and not SKIP.search(m[2]):
-            out += [f"SET {m[1]}", m[2]]
-        elif not m and not SKIP.search(query):
-            out.append(query)
+        settings = []
+        while m := PLANNER_SET.match(query):
+            settings.append(f"SET {m[1]}")
+            query = m[2]
+        if not SKIP.search(query):
+            out += [*settings, query]
     return out
 
 

@@ -31,7 +31,7 @@ def has_command(name: str) -> bool:
 
 def new_database(server: str, settings: Settings, boundary_set: str) -> tuple[str, float]:
     """A database with the schema and one boundary set; (url, seconds to load the boundaries)."""
-    url = create_database(server, prefix="pantau_bench")
+    url = create_database(server, prefix="pantau_hbench")
     manifest = Manifest.read(settings.boundaries.manifest)
     layer_set = manifest.layer_set(boundary_set)
     _, files = fetch_set(manifest, layer_set, settings.database.home / "boundaries", settings.boundaries.source)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -28,6 +29,7 @@ from geo.db import ensure_server
 from geo.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+NO_CACHE = {"PANTAU_TILES_CACHE_MB": "0", "PANTAU_STATS_CACHE_MB": "0"}
 OUT = ROOT / "bench"
 
 
@@ -54,7 +56,7 @@ def token_for(url: str) -> str:
 def capture_sql(url: str, auth: str, paths: list[str]) -> dict:
     import subprocess
 
-    env = {**os.environ, "PANTAU_TILES_CACHE_MB": "0"}  # so the tile's SQL runs on every request
+    env = {**os.environ, **NO_CACHE}  # so the query's SQL runs on every request
     res = subprocess.run([sys.executable, "-m", "bench.capture", url, auth, *paths], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=600)
     if res.returncode != 0:
@@ -152,13 +154,17 @@ def run_scenario(server_url: str, settings: Settings, size: int, boundary_set: s
         for i, workers in enumerate(worker_counts):
             sc["servers"].append(run_server(url, auth, workers, qs, duration,
                                             logs / f"pantau-bench-serve-{size}-{workers}.log", extras=i == 0))
-        tile = next((q for q in qs if q.key == "f"), None)
-        if tile and sc["servers"] and "skipped" not in sc["servers"][0]["queries"].get("f", {"skipped": 1}):
+        # Stats and tiles are served from in-process caches; measure them once more with the caches off.
+        cached = [q for q in qs if q.key in ("e", "f") and sc["servers"]
+                  and "rps" in sc["servers"][0]["queries"].get(q.key, {})]
+        if cached:
             dataset.migrate_db(url)
-            server = Serve(url, 1, logs / f"pantau-bench-serve-{size}-nocache.log", {"PANTAU_TILES_CACHE_MB": "0"})
+            server = Serve(url, 1, logs / f"pantau-bench-serve-{size}-nocache.log", NO_CACHE)
+            sc["uncached"] = {}
             try:
-                sc["tile_uncached"] = load.wrk(server.base + tile.path, auth, duration)
-                log(f"  tile uncached: {sc['tile_uncached']}")
+                for q in cached:
+                    sc["uncached"][q.key] = load.wrk(server.base + q.path, auth, duration)
+                    log(f"  {q.label} uncached: {sc['uncached'][q.key]}")
             finally:
                 server.stop()
         if time_import and size <= 100_000:
@@ -188,6 +194,8 @@ def import_timing(server_url: str, settings: Settings, filled_url: str, boundary
 
 
 def main() -> None:
+    # Stopped with SIGTERM: unwind, so that the finally blocks drop the throwaway databases.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     settings = Settings()
     server_url = ensure_server(settings.database)
     sizes = [int(s) for s in env_list("BENCH_SIZES", "10000,100000")]
