@@ -205,7 +205,8 @@ def main() -> None:
     time_import = os.environ.get("BENCH_IMPORT", "1") == "1"
     run = {"started": datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine.machine(),
            "versions": machine.versions(server_url), "load_before": machine.loadavg(),
-           "busy_before": machine.busy_processes(), "duration_s": duration, "scenarios": []}
+           "busy_before": machine.busy_processes(), "duration_s": duration, "sizes": sizes, "sets": sets,
+           "worker_counts": worker_counts, "scenarios": []}
     t0 = time.perf_counter()
     for boundary_set in sets:
         for size in sizes:

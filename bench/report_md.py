@@ -139,6 +139,13 @@ def write_results(run: dict, folder: Path) -> None:
         + ("; **shared machine: other processes were busy** (" + ", ".join(busy) + ")" if busy or la[0] > 1 else ""),
         "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
         f"- each wrk and pgbench run lasts {run['duration_s']} s; wrk `-t2 -c16`, pgbench `-n -c16 -j2`",
+        f"- sizes {', '.join(f'{n:,}' for n in run.get('sizes', []))} companies (five workers each); boundary sets "
+        f"{', '.join(run.get('sets', []))}; server with {' and '.join(map(str, run.get('worker_counts', [])))} "
+        "uvicorn worker(s)"
+        + ("" if "indonesia" in run.get("sets", []) else
+           "; national boundaries not in this run (opt-in: `BENCH_SETS=kalteng,indonesia make bench`)")
+        + ("" if 1_000_000 in run.get("sizes", []) else
+           "; 1,000,000 companies opt-in: `BENCH_SIZES=10000,100000,1000000 make bench`"),
         "",
         "The SQL floor replays, with pgbench, the exact statements the API sent to PostgreSQL for that request "
         "(recorded from the app's own connections in bench/capture.py, parameters bound; authentication and "
