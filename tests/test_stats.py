@@ -113,6 +113,16 @@ def test_quarterly_series_equals_independent_count(conn, raw, code):
     assert sum(r["inspections"] for r in want) > 0 and sum(r["active_workers"] for r in want) > 0
 
 
+def test_quarterly_series_of_a_village(conn, raw):
+    from tests.test_stats_data import region_of
+
+    village = region_of(raw, next(c for c in raw.companies if c["regency"] == "62.71"), "village")
+    got = quarterly_series(conn, MonitoringFilter(), code=village, today=TODAY)
+    want = expected_series(raw, _quarters(8), TODAY, village)
+    assert [{k: r[k] for k in ("quarter", "active_workers", "inspections", "findings")} for r in got] == want
+    assert sum(r["inspections"] + r["active_workers"] for r in want) > 0
+
+
 def test_quarterly_series_per_region_and_bad_quarters(conn, raw):
     got = quarterly_series(conn, MonitoringFilter(), level="regency", start="2025-Q1", end="2025-Q4", today=TODAY)
     assert len(got) == 4 * 14

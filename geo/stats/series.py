@@ -81,7 +81,9 @@ def quarterly_series(
     if code is not None:
         reg_where += " AND b.code = %s"
         reg_params.append(code)
-    fc_sql, fc_params = companies_sql(level, flt, code if level != "province" else None)
+    # Pre-filter companies by the stored codes of the region (a village's: its district's).
+    prefilter = {"province": None, "village": (code or "")[:8]}.get(level, code)
+    fc_sql, fc_params = companies_sql(level, flt, prefilter)
     nat_cond, nat_params = "TRUE", []
     if flt.nationality:
         nat_cond, nat_params = "w.nationality = ANY(%s)", [list(flt.nationality)]
