@@ -56,7 +56,7 @@ def versions(url: str) -> dict[str, str]:
         try:
             res = subprocess.run(args, capture_output=True, text=True, timeout=30)
             text = (res.stdout or res.stderr).strip().splitlines()
-            out[tool] = text[0] if text else "?"
+            out[tool] = text[0].split(" Copyright")[0] if text else "?"
         except (OSError, subprocess.TimeoutExpired):
             out[tool] = "not installed"
     return out
