@@ -108,17 +108,24 @@ def _companies_layer(rows: list[dict]):
     return group
 
 
-def _table(t: tables.Table) -> str:
+LIST_LIMIT = 200  # rows of a list table (permits, inspections) in the HTML; the XLSX annex has all
+
+
+def _table(t: tables.Table, limit: int | None = None) -> str:
     head = "".join(f"<th>{htmlmod.escape(h)}</th>" for h in t.headers)
     body = []
-    for row in t.rows + ([t.total] if t.total else []):
+    rows = t.rows if limit is None else t.rows[:limit]
+    for row in rows + ([t.total] if t.total else []):
         cells = []
         for v in row:
             text = v.strftime("%d-%m-%Y") if isinstance(v, date) else show(v)
             cls = ' class="n"' if isinstance(v, int | float) or (isinstance(v, str) and v.startswith("<")) else ""
             cells.append(f"<td{cls}>{htmlmod.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<h3>{htmlmod.escape(t.title)}</h3><table class="t"><tr>{head}</tr>{"".join(body)}</table>'
+    more = len(t.rows) - len(rows)
+    note = (f'<p class="note">… dan {show(more)} baris lainnya (lihat lampiran XLSX, lembar {t.key}).</p>'
+            if more else "")
+    return f'<h3>{htmlmod.escape(t.title)}</h3><table class="t"><tr>{head}</tr>{"".join(body)}</table>{note}'
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -173,8 +180,8 @@ def render(c: dict, conn: Connection) -> bytes:
         + _img(charts.bar_chart(charts.pooled(s["by_sector"], lambda k: c["sector_labels"].get(k, k)), "Perusahaan per sektor"), "Perusahaan per sektor")
         + _img(charts.trend_chart(c["quarterly"]), "Tren per triwulan")
         + f'</div><p class="note">{htmlmod.escape(texts.history_note())}</p>'
-        f"<h2>Izin</h2>{_table(tables.expiring(c))}"
-        f"<h2>Pemeriksaan</h2>{_table(tables.findings(c))}{_table(tables.inspections(c))}"
+        f"<h2>Izin</h2>{_table(tables.expiring(c), LIST_LIMIT)}"
+        f"<h2>Pemeriksaan</h2>{_table(tables.findings(c))}{_table(tables.inspections(c), LIST_LIMIT)}"
     )
     if not regency:
         sections.append("<h2>Atlas per kabupaten/kota</h2>")
@@ -192,6 +199,20 @@ def render(c: dict, conn: Connection) -> bytes:
            f"<meta name=\"pantau-hash\" content=\"{m['hash']}\">"
            + "\n".join(heads) + f"<style>{CSS}</style></head><body>" + "".join(sections)
            + "".join(scripts) + "</body></html>")
-    return inline_assets(doc).encode("utf-8")
+    return inline_assets(_stable_ids(doc)).encode("utf-8")
+
+
+_ELEMENT_ID = re.compile(r"_([0-9a-f]{32})(?![0-9a-f])")
+
+
+def _stable_ids(doc: str) -> str:
+    """Folium names every element with a random 32-hex id (map_<id>, geo_json_<id>, ...); number them
+    in order of appearance instead, so the same content gives the same file."""
+    ids: dict[str, str] = {}
+
+    def sub(m: re.Match) -> str:
+        return "_" + ids.setdefault(m.group(1), f"{len(ids):032x}")
+
+    return _ELEMENT_ID.sub(sub, doc)
 
 

@@ -147,12 +147,13 @@ def _points(ax, points) -> Line2D:
                   markersize=3, label=f"Perusahaan ({len(xs):,} titik;\n1 titik = 1 perusahaan)".replace(",", "."))
 
 
-def _locator(fig, geo: Geometries, regency: str) -> None:
+def _locator(fig, geo: Geometries, regency: str):
     inset = fig.add_axes((0.74, 0.50, 0.25, 0.40))
     geo.regencies.plot(ax=inset, color="#e6e6e6", edgecolor="#aaaaaa", linewidth=0.3)
     geo.regencies.loc[[regency]].plot(ax=inset, color="#e34a33", edgecolor="black", linewidth=0.4)
     carto.frame_axes(inset, geo.province.total_bounds, pad=0.02)
     inset.set_facecolor("white")
+    return inset
 
 
 def point_sizes(workers: list) -> list[float]:
@@ -184,7 +185,8 @@ def district_map(geo: Geometries, district: str, workers, points, threshold: int
                "fontweight": "bold" if code == district else "normal", "path_effects": carto.HALO, "zorder": 6})
              for code, row in near]
     carto.place_labels(ax, items, obstacles)
-    _locator(fig, geo, district[:5])
+    inset = _locator(fig, geo, district[:5])
+    own.plot(ax=inset, color="black", linewidth=0)  # the district itself, inside its highlighted regency
     fig.text(0.01, 0.965, title, fontsize=10, fontweight="bold", va="top")
     carto.source(fig, source)
     return carto.png(fig)
