@@ -173,3 +173,28 @@ def test_inspections_import_with_bad_rows(imported, tmp_path):
     conn.close()
     _, again = import_file(url, "inspections", path, tmp_path, "--skip-invalid", "--source", "polda")
     assert (again["imported"], again["updated"], again["unchanged"]) == (0, 0, 2)
+
+
+def test_worker_work_sites(imported, tmp_path):
+    url = imported[0]
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT nib, ST_Y(geom), ST_X(geom), district_code FROM companies ORDER BY nib LIMIT 1")
+        nib, lat, lon, district = cur.fetchone()
+    conn.close()
+    head = ("nib,nama_lengkap,nomor_paspor,kewarganegaraan,jenis_kelamin,jabatan,nomor_rptka,izin_berlaku_hingga,"
+            "nomor_itas,itas_berlaku_hingga,lokasi_kerja_lat,lokasi_kerja_lon\n")
+    path = tmp_path / "sites.csv"
+    path.write_text(head
+                    + f"{nib},Situs Satu,S0000001,MY,L,Manajer Kebun,,,,,{lat},{lon}\n"         # 2 ok
+                    + f"{nib},Situs Dua,S0000002,MY,L,Manajer Kebun,,,,,-3.3194,114.5908\n"     # 3 Banjarmasin
+                    + f"{nib},Situs Tiga,S0000003,MY,L,Manajer Kebun,,,,,-2.1,\n")             # 4 half a point
+    result, report = import_file(url, "workers", path, tmp_path, "--skip-invalid")
+    assert result.returncode == 0
+    by_line = _by_line(report)
+    assert sorted(by_line) == [3, 4]
+    assert by_line[3][0]["column"] == "lokasi_kerja_lat,lokasi_kerja_lon"
+    assert by_line[4][0]["column"] == "lokasi_kerja_lon"
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT work_site_district_code, position_level FROM foreign_workers WHERE passport_number = 'S0000001'")
+        assert cur.fetchone() == (district, "manajer")
+    conn.close()

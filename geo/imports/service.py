@@ -81,7 +81,8 @@ def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started)
     good = ~problems.rejected_mask(len(table.frame))
     store.stage(conn, kind, validated.frame[good])
     outside = store.outside(conn) if kind != "inspections" else []
-    problems.add_lines([r[0] for r in outside], "latitude,longitude", [r[1] for r in outside],
+    point_columns = "lokasi_kerja_lat,lokasi_kerja_lon" if kind == "workers" else "latitude,longitude"
+    problems.add_lines([r[0] for r in outside], point_columns, [r[1] for r in outside],
                        [store.OUTSIDE] * len(outside))
     scope_column = "latitude,longitude" if kind == "companies" else "nib"
     foreign = store.out_of_scope(conn, regencies)

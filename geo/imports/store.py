@@ -91,6 +91,8 @@ def stage(conn: Connection, kind: str, frame: pd.DataFrame) -> None:
     with conn.cursor() as cur:
         # Set-based statements over many rows: JIT compiling them costs more (seconds) than it saves.
         cur.execute("SET LOCAL jit = off")
+        # Hash joins of a whole file against a table: in memory rather than spilled to disk.
+        cur.execute("SET LOCAL work_mem = '256MB'")
         cur.execute(f"CREATE TEMP TABLE import_stage ({spec.staging}) ON COMMIT DROP")
         cur.copy_expert(f"COPY import_stage ({', '.join(spec.columns)}) FROM STDIN WITH (FORMAT csv)", buf)
         cur.execute(_DISTRICT_PIECES)
