@@ -72,3 +72,14 @@ def test_places_by_code_and_name(conn):
     assert places.district("Kota Besi", "62.02") == "62.02.01"
     assert places.district("Kec. Kota Besi", "62.02") == "62.02.01"
     assert places.district("Kota Besi", "62.71") is None  # not in that regency
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    (b"\xd0\xcf\x11\xe0legacy", ".xls lama"), (b"nib\n\x81\x8d\n", "bukan teks"), (b"PK\x03\x04junk", "XLSX"),
+    (b"  \n", "kosong"),
+])
+def test_unreadable_files_are_one_clear_error(data, words):
+    from geo.imports.reading import ReadError
+
+    with pytest.raises(ReadError, match=words):
+        read_table(data, "x.csv")

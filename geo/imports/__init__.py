@@ -2,6 +2,6 @@
 
 Modules, one job each: `reading` (bytes → table of strings with file lines), `templates` (column
 names per kind), `parsing` (vectorised value parsers), `countries`, `positions`, `places`, `codes`
-(controlled lists), `validate` (rows → normalised frame + rejections), `store` (staging COPY and
-set-based upserts), `report`, `service` (the whole import).
+(controlled lists), `problems` (rejections by line), `validate` (rows → normalised frame +
+rejections), `store` (staging COPY and set-based upserts), `report`, `service` (the whole import).
 """

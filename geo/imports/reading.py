@@ -19,6 +19,7 @@ import pandas as pd
 from geo.imports.templates import normalise_header
 
 XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 .xls
 DELIMITERS = (",", ";", "\t")
 
 
@@ -34,6 +35,8 @@ class Table:
 
 
 def read_table(data: bytes, file_name: str = "") -> Table:
+    if data[:4] == OLE_MAGIC:
+        raise ReadError("format .xls lama tidak didukung; simpan sebagai .xlsx atau CSV (legacy .xls not supported)")
     if data[:4] == XLSX_MAGIC or file_name.lower().endswith(".xlsx"):
         return _read_xlsx(data)
     return _read_csv(data)
@@ -43,7 +46,11 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return data.decode("cp1252")  # Excel's "CSV (Comma delimited)" on Windows
+    except UnicodeDecodeError:
+        raise ReadError("berkas bukan teks UTF-8 atau Windows-1252 (not a UTF-8 or Windows-1252 text file)") from None
 
 
 def sniff_delimiter(header_line: str) -> str:
