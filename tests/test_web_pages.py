@@ -103,7 +103,9 @@ def test_province_page_is_small_local_and_complete(admin):
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     html = r.text
     assert len(r.content) < 1_000_000
-    assert "(14 wilayah)" in html and "Kelas:" in html
+    assert "(14 wilayah)" in html and "/maps/data/regions.json?level=regency" in html
+    # The numbers are not in the page (they are fetched at run time): the legend waits for them.
+    assert "Kelas:" not in html and "Memuat statistik" in html
     # Every script and stylesheet comes from this server.
     for url in re.findall(r'(?:src|href)="([^"]+)"', html):
         assert not re.match(r"^(https?:)?//", url), url
@@ -125,6 +127,35 @@ def test_company_points_follow_the_shared_filters(admin):
     assert sorted(statuses) == sorted(permit(c[4], None) for c in COMPANIES)
     bad = admin.get("/maps/data/companies.json", params={"sector": "tidak_ada"})
     assert bad.status_code == 400 and "tidak_ada" in bad.text
+
+
+def test_region_numbers_classes_and_legend(admin):
+    r = admin.get("/maps/data/regions.json", params={"level": "regency"})
+    assert r.status_code == 200 and r.headers["ETag"]
+    data = r.json()
+    assert len(data["regions"]) == 14 and data["measure"] == "foreign_workers"
+    workers = {}
+    for _, _, regency, _, _, ws, _ in COMPANIES:
+        workers[regency] = workers.get(regency, 0) + sum(n for _, n in ws)
+    for code, region in data["regions"].items():
+        assert region["values"]["foreign_workers"] == workers.get(code, 0), code
+        assert re.fullmatch(r"#[0-9a-f]{6}", region["fill"])
+    assert "Kelas:" in data["legend"] and data["method"] in data["legend"]
+    # Regions with no workers share the grey class; the busiest one gets the darkest colour used.
+    fills = {code: region["fill"] for code, region in data["regions"].items()}
+    assert len({fills[c] for c in data["regions"] if c not in workers}) == 1
+    busiest = max(workers, key=workers.get)
+    assert fills[busiest] not in {fills[c] for c in data["regions"] if c not in workers}
+    # Cached by data version: the same request answers 304 to its ETag.
+    again = admin.get("/maps/data/regions.json", params={"level": "regency"},
+                      headers={"If-None-Match": r.headers["ETag"]})
+    assert again.status_code == 304
+    companies = admin.get("/maps/data/regions.json", params={"level": "district", "parent": "62.71",
+                                                              "measure": "companies", "sector": "energi"}).json()
+    assert sum(v["values"]["companies"] for v in companies["regions"].values()) == count(sector="energi", regency="62.71")
+    assert "Energi" in companies["legend"] or "energi" in companies["legend"]
+    assert admin.get("/maps/data/regions.json", params={"level": "regency", "measure": "gaji"}).status_code == 400
+    assert admin.get("/maps/data/regions.json", params={"level": "planet"}).status_code == 404
 
 
 @pytest.mark.parametrize(("path", "status", "text"), [
@@ -151,6 +182,7 @@ def test_regional_scope(maps_server):
     assert "(1 wilayah)" in province.text
     points = client.get("/maps/data/companies.json").json()
     assert points["count"] == count(regency="62.02")
+    assert list(client.get("/maps/data/regions.json", params={"level": "regency"}).json()["regions"]) == ["62.02"]
 
 
 def test_static_vendor_assets_are_served(maps_server):

@@ -14,9 +14,15 @@ from api.web.common import PageUser, current_quarter, error_page, render
 from geo.db import Connection
 from geo.filters import FilterError, MonitoringFilter, from_params
 from geo.maps.build import DEFAULT_MEASURE, MEASURES, MapPage, build_map, render_parts
-from geo.maps.regions import CHILD_LEVEL, LEVEL_LABEL, ancestors, get_region, province
+from geo.maps.regions import (
+    CHILD_LEVEL,
+    LEVEL_LABEL,
+    ancestors,
+    boundaries_geojson,
+    get_region,
+    province,
+)
 from geo.maps.settings import get_map_settings
-from geo.stats import region_stats_geojson
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,17 +74,23 @@ def sector_labels(conn: Connection) -> dict[str, str]:
 
 
 def map_context(conn: Connection, level: str, code: str | None, flt: MonitoringFilter, measure: str) -> dict:
-    """Everything a map needs for the region `code` (None = province) at page level `level`."""
+    """Everything a map needs for the region `code` (None = province) at page level `level`.
+
+    No statistics here: the outlines come from the (cached) boundaries, and the page fetches the
+    numbers (/maps/data/regions.json) and the companies (/maps/data/companies.json) at run time,
+    in parallel, so the HTML is sent at once whatever the number of companies."""
     child = CHILD_LEVEL[level]
     user_query = flt.as_query()
     query = urlencode({**user_query, **({"measure": measure} if measure != DEFAULT_MEASURE else {})})
     region = get_region(conn, code) if code else province(conn)
     point_flt = {"regency": {"regency_code": code}, "district": {"district_code": code}}.get(level, {})
     points_url = "/maps/data/companies.json?" + urlencode({**user_query, **point_flt})
-    fc = json.loads(region_stats_geojson(conn, child, flt, parent=code))
+    stats_url = "/maps/data/regions.json?" + urlencode(
+        {"level": child, **({"parent": code} if code else {}), "measure": measure, **user_query})
+    fc = json.loads(boundaries_geojson(conn, child, code, flt.scope))
     sectors = sector_labels(conn)
     page = MapPage(level=level, region_level=child, measure=measure, child_url=CHILD_URL[level], query=query,
-                   points_url=points_url, filters_text=describe(flt, sectors), bbox=region.bbox)
+                   points_url=points_url, stats_url=stats_url, filters_text=describe(flt, sectors), bbox=region.bbox)
     parts = render_parts(build_map(fc, page, get_map_settings()))
     return {"map": parts, "region": region, "level": level, "level_label": LEVEL_LABEL, "child_label": LEVEL_LABEL[child],
             "region_count": len(fc["features"]), "measure": measure, "measures": MEASURES, "sectors": sectors,

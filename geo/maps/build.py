@@ -5,7 +5,6 @@ companies (clustered), inspections and a heat map. No company is embedded in the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 
 import folium
 import folium.plugins as plugins
@@ -16,7 +15,7 @@ from jinja2 import Template
 from geo.maps.assets import STATIC_URL, localize, vendor_url
 from geo.maps.classify import classify
 from geo.maps.jsutil import js_literal
-from geo.maps.legend import Legend, legend_html
+from geo.maps.legend import Legend, legend_html, legend_pending_html
 from geo.maps.regions import LEVEL_LABEL
 from geo.maps.settings import MapSettings
 
@@ -28,9 +27,8 @@ MEASURES = {
     "not_inspected_12m": "Perusahaan belum diperiksa 12 bulan",
 }
 DEFAULT_MEASURE = "foreign_workers"
+PENDING_FILL = "#dcd8cf"  # regions before their numbers arrive (or offline)
 
-# Properties kept for tooltips and scripts (the stats rows carry more than the map needs).
-_KEEP = ("code", "name", *MEASURES)
 
 # Vendor files the run-time script needs beyond what the Folium plugins bring.
 _RUNTIME_JS = [
@@ -59,6 +57,7 @@ class MapPage:
     child_url: str | None  # "/maps/regency/{code}" pattern for drill-down, None at the deepest level
     query: str  # the page's filter query string ("" or "sector=..."), kept on drill-down links
     points_url: str  # run-time company points (same filters)
+    stats_url: str  # run-time numbers per region, colours and legend (same filters)
     filters_text: str | None
     bbox: tuple[float, float, float, float]
 
@@ -75,16 +74,18 @@ class RuntimeLayers(JSCSSMixin, MacroElement):
             regions: {{ this.regions }},
             companies: {{ this.companies }},
             inspections: {{ this.inspections }},
-            heat: {{ this.heat }}
+            heat: {{ this.heat }},
+            labels: {{ this.labels }}
         }));
         {% endmacro %}"""
     )
 
-    def __init__(self, config: dict, regions: str, companies: str, inspections: str, heat: str) -> None:
+    def __init__(self, config: dict, regions: str, companies: str, inspections: str, heat: str, labels: str) -> None:
         super().__init__()
         self._name = "RuntimeLayers"
         self.config = js_literal(config)
         self.regions, self.companies, self.inspections, self.heat = regions, companies, inspections, heat
+        self.labels = labels
 
 
 def short_name(name: str) -> str:
@@ -92,19 +93,13 @@ def short_name(name: str) -> str:
     return name.removeprefix("Kabupaten ")
 
 
-def _number(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
-
-
-def _prepare(fc: dict, page: MapPage, colour) -> dict:
-    """Keep what the map shows; add the fill colour, tooltip text and drill-down link."""
+def _prepare(fc: dict, page: MapPage) -> dict:
+    """The boundaries with their drill-down link; the numbers, colours, tooltips and labels come at
+    run time from `page.stats_url` (static/js/pantau-map.js)."""
     features = []
     for f in fc["features"]:
         p = f["properties"]
-        props = {k: p.get(k) for k in _KEEP}
-        props["fill"] = colour(p.get(page.measure) or 0)
-        nat = p.get("by_nationality") or {}
-        props["nationalities"] = ", ".join(f"{k} {v}" for k, v in list(nat.items())[:5]) or "–"
+        props = {"code": p["code"], "name": p["name"], "label": short_name(p["name"]), "label_point": p["label_point"]}
         if page.child_url:
             props["href"] = page.child_url.format(code=p["code"]) + (f"?{page.query}" if page.query else "")
         features.append({"type": "Feature", "id": f.get("id"), "geometry": f["geometry"], "properties": props})
@@ -112,7 +107,8 @@ def _prepare(fc: dict, page: MapPage, colour) -> dict:
 
 
 def build_map(fc: dict, page: MapPage, settings: MapSettings) -> folium.Map:
-    """`fc`: geo.stats.region_stats_geojson(...) parsed, the regions of `page.region_level`."""
+    """`fc`: geo.maps.regions.boundaries_geojson(...) parsed, the regions of `page.region_level`
+    (outlines only: the page is sent without waiting for the statistics)."""
     west, south, east, north = page.bbox
     m = folium.Map(
         location=[(south + north) / 2, (west + east) / 2], zoom_start=7, tiles=None,
@@ -126,45 +122,46 @@ def build_map(fc: dict, page: MapPage, settings: MapSettings) -> folium.Map:
         folium.TileLayer(settings.satellite_url, attr=settings.satellite_attribution or "Citra satelit",
                          name="Citra satelit", overlay=True, show=False, max_zoom=18).add_to(m)
 
-    values = [f["properties"].get(page.measure) or 0 for f in fc["features"]]
-    classes = classify(values)
-    data = _prepare(fc, page, classes.color)
+    data = _prepare(fc, page)
     level_label = LEVEL_LABEL[page.region_level]
     regions = folium.GeoJson(
         data, name=f"Batas wilayah ({level_label.lower()})",
-        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#4d4d4d",
-                                  "weight": 1.2, "fillOpacity": 0.75},
+        style_function=lambda f: {"fillColor": PENDING_FILL, "color": "#4d4d4d", "weight": 1.2, "fillOpacity": 0.75},
         highlight_function=lambda f: {"weight": 3, "color": "#1f1f1f", "fillOpacity": 0.9},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", *MEASURES, "nationalities"],
-            aliases=[level_label, *MEASURES.values(), "Kewarganegaraan"],
-            localize=True, sticky=True,
-        ),
         zoom_on_click=False,
     ).add_to(m)
 
     labels = folium.FeatureGroup(name="Label wilayah", show=True).add_to(m)
-    for f in fc["features"]:
-        p = f["properties"]
-        lon, lat = p["label_point"]
-        html = (f'<div class="region-label"><span>{escape(short_name(p["name"]))}</span>'
-                f'<b>{_number(p.get(page.measure) or 0)}</b></div>')
-        folium.Marker([lat, lon], icon=folium.DivIcon(html=html, class_name="region-label-icon",
-                                                      icon_size=(0, 0)), interactive=False).add_to(labels)
-
     companies = folium.FeatureGroup(name="Perusahaan", show=True).add_to(m)
     inspections = folium.FeatureGroup(name="Pemeriksaan 12 bulan terakhir", show=False).add_to(m)
     heat = folium.FeatureGroup(name="Peta panas perusahaan", show=False).add_to(m)
 
     plugins.Fullscreen(position="topleft", title="Layar penuh", title_cancel="Keluar dari layar penuh").add_to(m)
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
-    Legend(legend_html(MEASURES[page.measure], f"per {level_label.lower()}", classes, page.filters_text)).add_to(m)
+    Legend(legend_pending_html(MEASURES[page.measure], f"per {level_label.lower()}")).add_to(m)
     RuntimeLayers(
-        {"pointsUrl": page.points_url, "level": page.level, "measure": page.measure},
-        regions.get_name(), companies.get_name(), inspections.get_name(), heat.get_name(),
+        {"pointsUrl": page.points_url, "statsUrl": page.stats_url, "level": page.level, "measure": page.measure,
+         "regionLabel": level_label, "measures": MEASURES},
+        regions.get_name(), companies.get_name(), inspections.get_name(), heat.get_name(), labels.get_name(),
     ).add_to(m)
     localize(m)
     return m
+
+
+def region_values(rows: list[dict], measure: str, title: str, subtitle: str, filters_text: str | None) -> dict:
+    """The run-time part of a choropleth: per region its numbers and fill colour, and the legend
+    (classes by geo.maps.classify, so the method text stays mapclassify's)."""
+    classes = classify([r.get(measure) or 0 for r in rows])
+    regions = {}
+    for r in rows:
+        nat = r.get("by_nationality") or {}
+        regions[r["code"]] = {
+            "fill": classes.color(r.get(measure) or 0),
+            "values": {k: r.get(k) or 0 for k in MEASURES},
+            "nationalities": ", ".join(f"{k} {v}" for k, v in list(nat.items())[:5]) or "–",
+        }
+    return {"measure": measure, "method": classes.method,
+            "legend": legend_html(title, subtitle, classes, filters_text), "regions": regions}
 
 
 def render_parts(m: folium.Map) -> dict[str, str]:
@@ -174,4 +171,4 @@ def render_parts(m: folium.Map) -> dict[str, str]:
     return {"head": root.header.render(), "body": root.html.render(), "script": root.script.render()}
 
 
-__all__ = ["DEFAULT_MEASURE", "MEASURES", "MapPage", "build_map", "render_parts"]
+__all__ = ["DEFAULT_MEASURE", "MEASURES", "MapPage", "build_map", "region_values", "render_parts"]

@@ -37,6 +37,12 @@ def legend_html(title: str, subtitle: str, classes: Classification, filters_text
     )
 
 
+def legend_pending_html(title: str, subtitle: str) -> str:
+    """The legend until the page's numbers arrive (filled by static/js/pantau-map.js)."""
+    return (f'<div class="lg-title">{escape(title)}</div><div class="lg-sub">{escape(subtitle)}</div>'
+            '<div class="lg-method" data-pending="1">Memuat statistik…</div>')
+
+
 class Legend(MacroElement):
     """A bottom-right Leaflet control holding pre-escaped legend HTML."""
 

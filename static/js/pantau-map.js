@@ -209,14 +209,87 @@
     }).addTo(cfg.map);
   }
 
+  // --- regions: numbers, colours, tooltips, labels and legend (fetched, not in the HTML) ------
+  function tooltipHtml(cfg, name, r) {
+    var rows = "<tr><th>" + esc(cfg.regionLabel) + "</th><td>" + esc(name) + "</td></tr>";
+    Object.keys(cfg.measures).forEach(function (k) {
+      rows += "<tr><th>" + esc(cfg.measures[k]) + "</th><td>" + number(r.values[k]) + "</td></tr>";
+    });
+    rows += "<tr><th>Kewarganegaraan</th><td>" + esc(r.nationalities) + "</td></tr>";
+    return '<table class="region-tooltip">' + rows + "</table>";
+  }
+
+  // A label is shown only where its region is wide enough on screen at the current zoom, so
+  // crowded districts/villages do not print over each other; zooming in reveals more of them.
+  var LABEL_MIN_PX = 56;
+
+  function updateLabels(cfg) {
+    var map = cfg.map, shown = 0;
+    (cfg.labelItems || []).forEach(function (it) {
+      var b = it.bounds, nw = map.latLngToContainerPoint(b.getNorthWest()),
+          se = map.latLngToContainerPoint(b.getSouthEast());
+      var w = Math.abs(se.x - nw.x), h = Math.abs(se.y - nw.y);
+      var visible = w >= LABEL_MIN_PX && h >= 18;
+      var el = it.marker.getElement();
+      if (el) { el.style.display = visible ? "" : "none"; }
+      if (visible) { shown += 1; }
+    });
+    document.body.dataset.labelsShown = String(shown);
+  }
+
+  function applyStats(cfg, data) {
+    var items = [], base = cfg.regions.options.style;
+    cfg.labels.clearLayers();
+    // The GeoJSON layer's style (Folium's highlight resets to it on mouseout) now takes the fill
+    // from the numbers.
+    cfg.regions.options.style = function (f) {
+      var st = Object.assign({}, typeof base === "function" ? base(f) : base);
+      var r = data.regions[f.properties.code];
+      if (r) { st.fillColor = r.fill; }
+      return st;
+    };
+    cfg.regions.eachLayer(function (layer) {
+      var p = layer.feature.properties, r = data.regions[p.code];
+      cfg.regions.resetStyle(layer);
+      if (!r) { return; }
+      layer.bindTooltip(tooltipHtml(cfg, p.name, r), { sticky: true, className: "region-tip" });
+      var lp = p.label_point, html = '<div class="region-label"><span>' + esc(p.label) + "</span><b>" +
+        number(r.values[data.measure]) + "</b></div>";
+      var marker = L.marker([lp[1], lp[0]], {
+        icon: L.divIcon({ html: html, className: "region-label-icon", iconSize: [0, 0] }), interactive: false
+      }).addTo(cfg.labels);
+      items.push({ marker: marker, bounds: layer.getBounds() });
+    });
+    cfg.labelItems = items;
+    updateLabels(cfg);
+    var legend = document.querySelector(".pantau-legend");
+    if (legend) { legend.innerHTML = data.legend; }  // built and escaped on the server (geo.maps.legend)
+    document.body.dataset.statsDrawn = "1";
+  }
+
   function start(cfg) {
-    var map = cfg.map;
+    var map = cfg.map, offline = window.location.protocol === "file:";
+    // Both requests leave at once; the outlines are already drawn from the HTML.
+    var points = offline ? null : getJSON(cfg.pointsUrl);
+    var stats = offline ? null : getJSON(cfg.statsUrl);
     bindRegions(cfg);
     addMeasure(cfg);
     addMinimap(cfg);
     addSearch(cfg);
-    setStatus("Memuat perusahaan…");
-    return getJSON(cfg.pointsUrl).then(function (data) {
+    map.on("zoomend", function () { updateLabels(cfg); });
+    if (offline) {  // a saved page: outlines only, no server to ask
+      document.body.dataset.markersDrawn = "offline";
+      setStatus("Luring: hanya batas wilayah");
+      return Promise.resolve(null);
+    }
+    setStatus("Memuat data…");
+    var statsDone = stats.then(function (data) { applyStats(cfg, data); })
+      .catch(function (err) {
+        document.body.dataset.statsDrawn = "error";
+        var legend = document.querySelector(".pantau-legend [data-pending]");
+        if (legend) { legend.textContent = "Statistik tidak dapat dimuat (" + err.message + ")"; }
+      });
+    var pointsDone = points.then(function (data) {
       var layer = new CompanyLayer(cfg, data);
       window.PANTAU_STATE = { total: data.count, layer: layer };
       document.body.dataset.companiesTotal = String(data.count);
@@ -230,6 +303,7 @@
       document.body.dataset.markersDrawn = "error";
       setStatus("Perusahaan tidak dapat dimuat (" + err.message + ")");
     });
+    return Promise.all([pointsDone, statsDone]).then(function (res) { return res[0]; });
   }
 
   window.PantauMap = { start: start };

@@ -56,7 +56,8 @@ def log_in(page, base: str, username: str, next_path: str) -> None:
 
 
 def wait_markers(page) -> None:
-    page.wait_for_selector("body[data-markers-drawn='1']", state="attached", timeout=30_000)
+    """Companies drawn and the region numbers applied (both are fetched at run time)."""
+    page.wait_for_selector("body[data-markers-drawn='1'][data-stats-drawn='1']", state="attached", timeout=30_000)
 
 
 def shot(page, name: str, tmp_path: Path) -> None:
