@@ -24,5 +24,26 @@ def canonical_json(data) -> bytes:
                       default=_default).encode("utf-8")
 
 
+def _pieces(data, depth: int = 0):
+    """canonical_json(data) in pieces (the same bytes): dicts and lists of the top levels are walked so
+    a report with 100,000 companies never holds its whole JSON text in memory at once."""
+    if depth < 2 and isinstance(data, dict) and all(isinstance(k, str) for k in data):
+        yield b"{"
+        for i, key in enumerate(sorted(data)):
+            yield (b"," if i else b"") + canonical_json(key) + b":"
+            yield from _pieces(data[key], depth + 1)
+        yield b"}"
+    elif depth < 2 and isinstance(data, list):
+        yield b"["
+        for i, item in enumerate(data):
+            yield (b"," if i else b"") + canonical_json(item)
+        yield b"]"
+    else:
+        yield canonical_json(data)
+
+
 def content_hash(data, length: int = 12) -> str:
-    return hashlib.sha256(canonical_json(data)).hexdigest()[:length]
+    h = hashlib.sha256()
+    for piece in _pieces(data):
+        h.update(piece)
+    return h.hexdigest()[:length]
