@@ -176,3 +176,18 @@ def test_discrepancies_between_two_agencies(api):
     assert region["workers_by_agency"]["disnakertrans"] == len(subset)
     outside = api.get("/api/discrepancies/companies", api.headers("viewer", ["62.08"])).json()
     assert all(d["regency_code"] == "62.08" for d in outside)
+
+
+def test_exports_and_discrepancies_need_credentials(http, auth_headers):
+    """On the shared (read-only, empty) session server, with the suite's own auth fixture."""
+    assert http.get("/api/exports/companies").status_code == 401
+    assert http.get("/api/discrepancies/regions").status_code == 401
+    r = http.get("/api/exports/workers", headers=auth_headers("viewer"), params={"format": "csv"})
+    assert r.status_code == 200
+    header = r.content.decode("utf-8-sig").splitlines()[0].split(",")
+    assert "kewarganegaraan" in header and "nomor_paspor" not in header
+    r = http.get("/api/exports/workers", headers=auth_headers("analyst"), params={"format": "csv"})
+    assert "nomor_paspor" in r.content.decode("utf-8-sig").splitlines()[0]
+    assert http.get("/api/exports/workers", headers=auth_headers("viewer"), params={"format": "pdf"}).status_code == 422
+    assert http.post("/api/imports/companies", headers=auth_headers("viewer"),
+                     files={"file": ("c.csv", b"nib\n", "text/csv")}).status_code == 403
