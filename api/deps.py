@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from geo.db import Connection, Pool
 
@@ -14,9 +15,17 @@ def get_pool(request: Request) -> Pool:
     return request.app.state.pool
 
 
-def get_conn(pool: Annotated[Pool, Depends(get_pool)]) -> Iterator[Connection]:
-    with pool.connection() as conn:
-        yield conn
+async def get_conn(request: Request) -> AsyncIterator[Connection]:
+    """One pooled connection per request, shared by every dependency and the route (FastAPI
+    caches a dependency within a request). Async so that taking an idle connection costs no
+    thread-pool round trip; waiting for a free one or connecting runs in the thread pool.
+    Giving it back does no I/O unless a transaction was left open (then a short ROLLBACK)."""
+    pool = get_pool(request)
+    conn = pool.acquire_idle()
+    if conn is None:
+        conn = await run_in_threadpool(pool.acquire)
+    with pool.connection(conn) as held:
+        yield held
 
 
 Conn = Annotated[Connection, Depends(get_conn)]

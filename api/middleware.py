@@ -7,6 +7,7 @@ arrive and streamed responses pass untouched.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -30,6 +31,14 @@ error_log = logging.getLogger("pantau.error")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+# Request ids need to be unique, not secret: a random per-process prefix and a counter (uuid4 reads
+# the OS random source on every request, a measurable cost at hundreds of requests per second).
+_ID_PREFIX = uuid.uuid4().hex[:16]
+_ID_COUNTER = itertools.count(1)
+
+
+def _new_request_id() -> str:
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):08x}"
 
 
 class HttpSettings(BaseSettings):
@@ -124,7 +133,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope.get("headers", [])).get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")
-        request_id = incoming if _INCOMING_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _INCOMING_ID.match(incoming) else _new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = {"code": 500, "sent": False}

@@ -7,10 +7,13 @@ cookie. Every non-public route depends on `CurrentUser` (401 without credentials
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from typing import Annotated
 
+import jwt
 from fastapi import Depends, HTTPException, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import Conn
 from geo.auth.secrets import signing_keys
@@ -93,26 +96,92 @@ def check_csrf(request: Request, form_token: str | None = None) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "token CSRF tidak ada atau salah (CSRF token missing or wrong)")
 
 
+# A bearer access token (JWT) that was verified and whose user was looked up is remembered for a
+# few seconds (per app, keyed by the token): the next requests skip the signing-key read, the
+# JWT check and the users lookup. A disabled user, a changed role or regencies therefore take
+# effect within PRINCIPAL_TTL seconds; an entry never outlives the token's own expiry.
+# API tokens (revocable, `pt_...`) and session cookies (CSRF check) are resolved every time.
+PRINCIPAL_TTL = 5.0
+_PRINCIPAL_CACHE_MAX = 4096
+
+
+def _bearer_jwt(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() == "bearer" and token and not token.startswith(API_TOKEN_PREFIX):
+        return token
+    return None
+
+
+def _principal_cache(request: Request) -> dict:
+    state = request.app.state
+    cache = getattr(state, "principal_cache", None)
+    if cache is None:
+        cache = state.principal_cache = {}
+    return cache
+
+
+def _cached_principal(request: Request) -> Principal | None:
+    token = _bearer_jwt(request)
+    if token is None:
+        return None
+    entry = _principal_cache(request).get(token)
+    if entry is None or entry[0] < time.monotonic():
+        return None
+    principal = replace(entry[1], client_ip=client_ip(request))
+    request.state.principal = principal
+    return principal
+
+
+def _remember(request: Request, principal: Principal) -> None:
+    token = _bearer_jwt(request)
+    if token is None:
+        return
+    try:  # already verified above; only its expiry is read here
+        exp = float(jwt.decode(token, options={"verify_signature": False})["exp"])
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+        return
+    until = time.monotonic() + min(PRINCIPAL_TTL, exp - time.time())
+    cache = _principal_cache(request)
+    if len(cache) >= _PRINCIPAL_CACHE_MAX:
+        cache.clear()
+    cache[token] = (until, replace(principal, client_ip=None))
+
+
 def current_user(request: Request, conn: Conn) -> Principal:
+    """The principal of the request (blocking: may read the database)."""
+    cached = _cached_principal(request)
+    if cached is not None:
+        return cached
     username = _username_from(request, conn)
     user = get_user(conn, username)
     if user is None or user.disabled:
         raise _unauthorized("akun tidak aktif (account disabled or unknown)")
     principal = Principal(user.username, user.role, user.agency, user.regencies, client_ip(request))
     request.state.principal = principal
+    _remember(request, principal)
     return principal
 
 
-CurrentUser = Annotated[Principal, Depends(current_user)]
+async def authenticated(request: Request, conn: Conn) -> Principal:
+    """`current_user` as a dependency: a remembered principal is returned on the event loop,
+    without a thread-pool round trip; otherwise the lookup runs in the thread pool."""
+    cached = _cached_principal(request)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(current_user, request, conn)
 
 
-def require_writer(principal: CurrentUser) -> Principal:
+CurrentUser = Annotated[Principal, Depends(authenticated)]
+
+
+async def require_writer(principal: CurrentUser) -> Principal:
     if not principal.can_write:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "peran Anda tidak boleh mengubah data (role may not write)")
     return principal
 
 
-def require_admin(principal: CurrentUser) -> Principal:
+async def require_admin(principal: CurrentUser) -> Principal:
     if not principal.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "hanya admin (admins only)")
     return principal

@@ -87,6 +87,17 @@ class Pool:
         self._wait = wait_seconds
         self._minconn = minconn  # kept for the settings' sake; connections open on demand
 
+    def acquire_idle(self) -> Connection | None:
+        """An idle connection without waiting or connecting (so an event loop may call it), else None.
+        Give it back through `connection(conn)`."""
+        if not self._slots.acquire(blocking=False):
+            return None
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            self._slots.release()
+        return conn
+
     def _acquire(self) -> Connection:
         if not self._slots.acquire(timeout=self._wait):
             raise DatabaseUnavailable("all database connections are busy")
@@ -117,9 +128,16 @@ class Pool:
         for conn in stale:
             conn.close()
 
+    def acquire(self) -> Connection:
+        """A connection, waiting for a free slot or connecting (blocking); give it back through
+        `connection(conn)`."""
+        return self._acquire()
+
     @contextmanager
-    def connection(self) -> Iterator[Connection]:
-        conn = self._acquire()
+    def connection(self, acquired: Connection | None = None) -> Iterator[Connection]:
+        """A connection for the block (`acquired`: one taken by acquire/acquire_idle), returned to
+        the pool at the end: rolled back, or dropped with every idle one when it is broken."""
+        conn = acquired if acquired is not None else self._acquire()
         broken = False
         try:
             yield conn
