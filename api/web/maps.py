@@ -19,6 +19,7 @@ from geo.maps.regions import (
     LEVEL_LABEL,
     ancestors,
     boundaries_geojson,
+    context_geojson,
     get_region,
     province,
 )
@@ -90,7 +91,8 @@ def map_context(conn: Connection, level: str, code: str | None, flt: MonitoringF
     fc = json.loads(boundaries_geojson(conn, child, code, flt.scope))
     sectors = sector_labels(conn)
     page = MapPage(level=level, region_level=child, measure=measure, child_url=CHILD_URL[level], query=query,
-                   points_url=points_url, stats_url=stats_url, filters_text=describe(flt, sectors), bbox=region.bbox)
+                   points_url=points_url, stats_url=stats_url, filters_text=describe(flt, sectors), bbox=region.bbox,
+                   context=json.loads(context_geojson(conn, flt.scope)))
     parts = render_parts(build_map(fc, page, get_map_settings()))
     return {"map": parts, "region": region, "level": level, "level_label": LEVEL_LABEL, "child_label": LEVEL_LABEL[child],
             "region_count": len(fc["features"]), "measure": measure, "measures": MEASURES, "sectors": sectors,

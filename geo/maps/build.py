@@ -60,6 +60,7 @@ class MapPage:
     stats_url: str  # run-time numbers per region, colours and legend (same filters)
     filters_text: str | None
     bbox: tuple[float, float, float, float]
+    context: dict | None = None  # the province's regencies, coarse: the minimap
 
 
 class RuntimeLayers(JSCSSMixin, MacroElement):
@@ -141,7 +142,7 @@ def build_map(fc: dict, page: MapPage, settings: MapSettings) -> folium.Map:
     Legend(legend_pending_html(MEASURES[page.measure], f"per {level_label.lower()}")).add_to(m)
     RuntimeLayers(
         {"pointsUrl": page.points_url, "statsUrl": page.stats_url, "level": page.level, "measure": page.measure,
-         "regionLabel": level_label, "measures": MEASURES},
+         "regionLabel": level_label, "measures": MEASURES, "context": page.context},
         regions.get_name(), companies.get_name(), inspections.get_name(), heat.get_name(), labels.get_name(),
     ).add_to(m)
     localize(m)

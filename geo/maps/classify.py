@@ -64,7 +64,9 @@ def classify(values: list[int]) -> Classification:
         uppers = distinct
     elif positive.size >= 8:
         method = f"natural breaks (Fisher-Jenks), {MAX_CLASSES} kelas"
-        uppers = np.asarray(mapclassify.FisherJenks(positive, k=MAX_CLASSES).bins)
+        with warnings.catch_warnings():  # "Numba not installed", at every call
+            warnings.simplefilter("ignore")
+            uppers = np.asarray(mapclassify.FisherJenks(positive, k=MAX_CLASSES).bins)
     else:
         method = "interval sama (equal interval), 4 kelas"
         uppers = np.asarray(mapclassify.EqualInterval(positive, k=4).bins)

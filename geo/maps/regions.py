@@ -59,7 +59,8 @@ _BOUNDARIES_LOCK = threading.Lock()
 _BOUNDARIES_MAX = 256
 
 
-def boundaries_geojson(conn: Connection, level: str, parent: str | None, scope: tuple[str, ...] | None) -> str:
+def boundaries_geojson(conn: Connection, level: str, parent: str | None, scope: tuple[str, ...] | None,
+                       tolerance: float | None = None, decimals: int = 5) -> str:
     """The regions of `level` (under `parent`, within the user's regencies `scope`) as a GeoJSON
     FeatureCollection text: simplified polygons with `code`, `name` and `label_point` only.
 
@@ -68,7 +69,9 @@ def boundaries_geojson(conn: Connection, level: str, parent: str | None, scope: 
     with transaction(conn) as cur:
         cur.execute("SELECT version FROM data_versions WHERE name = 'boundaries'")
         row = cur.fetchone()
-    key = (conn.info.dbname, row[0] if row else None, level, parent, tuple(scope) if scope is not None else None)
+    tolerance = SIMPLIFY[level] if tolerance is None else tolerance
+    key = (conn.info.dbname, row[0] if row else None, level, parent, tuple(scope) if scope is not None else None,
+           tolerance, decimals)
     cached = _BOUNDARIES_CACHE.get(key)
     if cached is not None:
         return cached
@@ -82,7 +85,7 @@ def boundaries_geojson(conn: Connection, level: str, parent: str | None, scope: 
     sql = f"""
 SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
            'type', 'Feature', 'id', b.code,
-           'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(b.geom, %s), 5)::json,
+           'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(b.geom, %s), %s)::json,
            'properties', json_build_object(
                'code', b.code, 'name', b.name,
                'label_point', json_build_array(round(ST_X(b.label_point)::numeric, 5),
@@ -91,10 +94,15 @@ SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_
   FROM boundaries b WHERE {" AND ".join(conds)}
 """  # noqa: S608 - fixed text, bound parameters
     with transaction(conn) as cur:
-        cur.execute(sql, [SIMPLIFY[level], *params])
+        cur.execute(sql, [tolerance, decimals, *params])
         text = cur.fetchone()[0]
     with _BOUNDARIES_LOCK:
         if len(_BOUNDARIES_CACHE) >= _BOUNDARIES_MAX:
             _BOUNDARIES_CACHE.pop(next(iter(_BOUNDARIES_CACHE)))
         _BOUNDARIES_CACHE[key] = text
     return text
+
+
+def context_geojson(conn: Connection, scope: tuple[str, ...] | None) -> str:
+    """The regencies, coarsely simplified (~20 KB): the minimap's view of the whole province."""
+    return boundaries_geojson(conn, "regency", None, scope, tolerance=0.01, decimals=3)

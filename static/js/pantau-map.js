@@ -114,6 +114,7 @@
     document.body.dataset.markers = String(markers);
     document.body.dataset.companiesInView = String(shown);
     document.body.dataset.markersDrawn = "1";
+    if (!document.body.dataset.markersAt) { document.body.dataset.markersAt = String(Math.round(performance.now())); }
   };
 
   CompanyLayer.prototype.fillInspections = function () {
@@ -149,12 +150,15 @@
 
   function addMinimap(cfg) {
     if (!L.Control.MiniMap) { return; }
-    var outline = L.geoJSON(cfg.regions.toGeoJSON(), {
+    // The whole province for context (the page's own regions can be a speck at district level),
+    // at a fixed zoom; the red rectangle shows where the main map is.
+    var outline = L.geoJSON(cfg.context || cfg.regions.toGeoJSON(), {
       style: { color: "#555", weight: 0.8, fillColor: "#cfd8dc", fillOpacity: 1 }, interactive: false
     });
     new L.Control.MiniMap(outline, {
-      position: "bottomleft", toggleDisplay: true, zoomLevelOffset: -3, width: 130, height: 110,
-      minZoom: 3, maxZoom: 12, aimingRectOptions: { color: "#c0392b", weight: 1.5, fillOpacity: 0.05 }, shadowRectOptions: { color: "#000", weight: 1, opacity: 0, fillOpacity: 0 },
+      position: "bottomleft", toggleDisplay: true, zoomLevelFixed: 5, width: 150, height: 130,
+      aimingRectOptions: { color: "#c0392b", weight: 2, fillOpacity: 0.15, fillColor: "#c0392b" },
+      shadowRectOptions: { color: "#000", weight: 1, opacity: 0, fillOpacity: 0 },
       strings: { hideText: "Sembunyikan peta kecil", showText: "Tampilkan peta kecil" }
     }).addTo(cfg.map);
   }
@@ -219,26 +223,41 @@
     return '<table class="region-tooltip">' + rows + "</table>";
   }
 
-  // A label is shown only where its region is wide enough on screen at the current zoom, so
-  // crowded districts/villages do not print over each other; zooming in reveals more of them.
-  var LABEL_MIN_PX = 56;
+  // A label is shown only where its region is wide enough on screen at the current zoom and it
+  // does not cover a label already placed (larger regions first), so crowded districts/villages
+  // do not print over each other; zooming in reveals more of them.
+  var LABEL_MIN_PX = 40;
 
   function updateLabels(cfg) {
-    var map = cfg.map, shown = 0;
+    var map = cfg.map, placed = [], cands = [];
     (cfg.labelItems || []).forEach(function (it) {
-      var b = it.bounds, nw = map.latLngToContainerPoint(b.getNorthWest()),
-          se = map.latLngToContainerPoint(b.getSouthEast());
-      var w = Math.abs(se.x - nw.x), h = Math.abs(se.y - nw.y);
-      var visible = w >= LABEL_MIN_PX && h >= 18;
       var el = it.marker.getElement();
-      if (el) { el.style.display = visible ? "" : "none"; }
-      if (visible) { shown += 1; }
+      if (!el) { return; }
+      var nw = map.latLngToContainerPoint(it.bounds.getNorthWest()),
+          se = map.latLngToContainerPoint(it.bounds.getSouthEast());
+      var w = Math.abs(se.x - nw.x), h = Math.abs(se.y - nw.y);
+      el.style.display = "";
+      cands.push({ el: el, size: w * h, fits: w >= LABEL_MIN_PX && h >= 16 });
     });
-    document.body.dataset.labelsShown = String(shown);
+    cands.forEach(function (c) { c.box = c.el.firstChild ? c.el.firstChild.getBoundingClientRect() : null; });
+    cands.sort(function (a, b) { return b.size - a.size; });
+    cands.forEach(function (c) {
+      var ok = c.fits && c.box && !placed.some(function (p) {
+        return c.box.left < p.right + 3 && c.box.right > p.left - 3 && c.box.top < p.bottom + 1 && c.box.bottom > p.top - 1;
+      });
+      if (ok) { placed.push(c.box); }
+      c.el.style.display = ok ? "" : "none";
+    });
+    document.body.dataset.labelsShown = String(placed.length);
   }
 
   function applyStats(cfg, data) {
     var items = [], base = cfg.regions.options.style;
+    if (!cfg.map.getPane("regionLabels")) {
+      var pane = cfg.map.createPane("regionLabels");
+      pane.style.zIndex = 640;
+      pane.style.pointerEvents = "none";
+    }
     cfg.labels.clearLayers();
     // The GeoJSON layer's style (Folium's highlight resets to it on mouseout) now takes the fill
     // from the numbers.
@@ -256,7 +275,8 @@
       var lp = p.label_point, html = '<div class="region-label"><span>' + esc(p.label) + "</span><b>" +
         number(r.values[data.measure]) + "</b></div>";
       var marker = L.marker([lp[1], lp[0]], {
-        icon: L.divIcon({ html: html, className: "region-label-icon", iconSize: [0, 0] }), interactive: false
+        icon: L.divIcon({ html: html, className: "region-label-icon", iconSize: [0, 0] }), interactive: false,
+        pane: "regionLabels"
       }).addTo(cfg.labels);
       items.push({ marker: marker, bounds: layer.getBounds() });
     });
@@ -265,6 +285,7 @@
     var legend = document.querySelector(".pantau-legend");
     if (legend) { legend.innerHTML = data.legend; }  // built and escaped on the server (geo.maps.legend)
     document.body.dataset.statsDrawn = "1";
+    document.body.dataset.statsAt = String(Math.round(performance.now()));
   }
 
   function start(cfg) {
