@@ -140,7 +140,8 @@ def write_results(args, runs, generated: float) -> None:
         "",
         f"- date: {time.strftime('%Y-%m-%d %H:%M %Z')}",
         f"- machine: {os.cpu_count()} CPU ({platform.processor() or platform.machine()}), {mem_gb:.1f} GB RAM, "
-        f"{platform.system()} {platform.release()}; shared with other engineers' work while measured",
+        f"{platform.system()} {platform.release()}; shared with other engineers' work while measured "
+        f"(1-min load average at the end: {os.getloadavg()[0]:.1f})",
         f"- data: {args.companies:,} companies, {args.workers:,} workers (synthetic, points inside districts); "
         f"files generated in {generated:.1f} s",
         "- command: `.venv/bin/python bench/import_bench.py` (each import a separate `pantau import` process; "
