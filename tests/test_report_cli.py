@@ -168,3 +168,45 @@ def test_bad_options_exit_1_naming_them(demo_db, tmp_path, args, words):
         assert w in r.stderr
     assert "Traceback" not in r.stderr
     assert not out.exists()
+
+
+def test_html_clustered_points_render_offline(demo_db, tmp_path, monkeypatch):
+    """Above MARKER_LIMIT points a map gets one FastMarkerCluster: it must run in Chromium from
+    file:// with no request and no script error (the limit is lowered so the demo data crosses it)."""
+    from playwright.sync_api import sync_playwright
+
+    from geo.filters import MonitoringFilter
+    from geo.reports import html
+    from geo.reports.build import build_report
+    from geo.reports.content import Options
+    from geo.reports.period import Quarter
+
+    monkeypatch.setattr(html, "MARKER_LIMIT", 5)
+    conn = psycopg2.connect(demo_db)
+    try:
+        body = build_report(conn, Options(Quarter.parse(PERIOD), MonitoringFilter()), "html").body
+    finally:
+        conn.close()
+    assert b"L.markerClusterGroup" in body
+    f = tmp_path / "clustered.html"
+    f.write_bytes(body)
+    requests: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+
+        def handle(route):
+            if route.request.url.startswith("file://"):
+                return route.continue_()
+            requests.append(route.request.url)
+            return route.abort()
+
+        page.route("**/*", handle)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f.as_uri())
+        page.wait_for_selector(".marker-cluster", state="attached", timeout=60000)
+        maps = page.locator(".folium-map.leaflet-container").count()
+        browser.close()
+    assert requests == [] and errors == []
+    assert maps == 15

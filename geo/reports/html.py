@@ -78,13 +78,12 @@ def _coords(geom: dict):
 # unusable (docs MAPS.md: 10k markers 8 MB and ~48 s to paint); the points then go in one compact
 # array drawn by a FastMarkerCluster (leaflet.markercluster, inlined like every other asset).
 MARKER_LIMIT = 1000
-_POINT_CALLBACK = """
-var callback = function (row) {
+_POINT_CALLBACK = """function (row) {
     var m = L.circleMarker(new L.LatLng(row[0], row[1]),
         {radius: row[3], color: "white", weight: 1, fillColor: "#2166ac", fillOpacity: 0.85});
     m.bindTooltip(row[2]);
     return m;
-};"""
+}"""  # folium writes "var callback = <this>;"
 
 
 def _radius(workers) -> float:
