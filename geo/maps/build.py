@@ -125,9 +125,10 @@ def build_map(fc: dict, page: MapPage, settings: MapSettings) -> folium.Map:
 
     data = _prepare(fc, page)
     level_label = LEVEL_LABEL[page.region_level]
+    weight = 0.7 if page.region_level == "village" else 1.2  # many small villages: thin outlines
     regions = folium.GeoJson(
         data, name=f"Batas wilayah ({level_label.lower()})",
-        style_function=lambda f: {"fillColor": PENDING_FILL, "color": "#4d4d4d", "weight": 1.2, "fillOpacity": 0.75},
+        style_function=lambda f: {"fillColor": PENDING_FILL, "color": "#4d4d4d", "weight": weight, "fillOpacity": 0.75},
         highlight_function=lambda f: {"weight": 3, "color": "#1f1f1f", "fillOpacity": 0.9},
         zoom_on_click=False,
     ).add_to(m)

@@ -157,7 +157,7 @@
     });
     new L.Control.MiniMap(outline, {
       position: "bottomleft", toggleDisplay: true, zoomLevelFixed: 5, width: 150, height: 130,
-      aimingRectOptions: { color: "#c0392b", weight: 2, fillOpacity: 0.15, fillColor: "#c0392b" },
+      aimingRectOptions: { color: "#c0392b", weight: 2, fillOpacity: 0.04, fillColor: "#c0392b" },
       shadowRectOptions: { color: "#000", weight: 1, opacity: 0, fillOpacity: 0 },
       strings: { hideText: "Sembunyikan peta kecil", showText: "Tampilkan peta kecil" }
     }).addTo(cfg.map);

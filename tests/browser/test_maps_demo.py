@@ -127,7 +127,6 @@ def test_crowded_district_labels_do_not_overlap(browser, demo_server, demo_db, t
     assert overlapping_labels(page) == 0
     shown = int(page.evaluate("document.body.dataset.labelsShown"))
     assert 0 < shown <= total
-    shot(page, "district-crowded", tmp_path)
     # Zooming in shows more names, still without overlaps.
     page.evaluate("window.PANTAU_STATE.layer.map.zoomIn(2, {animate: false})")
     page.wait_for_timeout(300)
