@@ -209,9 +209,10 @@ def expected_series(raw: Raw, quarters: list[date], today: date, code: str | Non
     out = []
     for q0 in quarters:
         _, q1 = quarter_bounds(q0)
-        active = sum(1 for w in raw.workers if w["company"] in ids and w["created"] <= q1
-                     and _permit_end(w) is not None and _permit_end(w) >= q1
-                     and (w["status"] == "active" or w["updated"] > q1))
+        as_of = min(q1, today)  # the current quarter counts as of today
+        active = sum(1 for w in raw.workers if w["company"] in ids and w["created"] <= as_of
+                     and _permit_end(w) is not None and _permit_end(w) >= as_of
+                     and (w["status"] == "active" or w["updated"] > as_of))
         ins = [i for i in raw.inspections if i["company"] in ids and q0 <= i["on"] <= q1]
         out.append({"quarter": f"{q0.year}-Q{(q0.month - 1) // 3 + 1}", "active_workers": active,
                     "inspections": len(ins), "findings": sum(1 for i in ins if i["finding"] != "none")})

@@ -93,13 +93,18 @@ CREATE UNIQUE INDEX ON _demo_site_points (company);
 ANALYZE _demo_site_points;
 INSERT INTO foreign_workers (company_id, full_name, passport_number, nationality, sex, position,
                              position_level, rptka_number, permit_valid_until, itas_number,
-                             itas_valid_until, work_site, status)
+                             itas_valid_until, work_site, status, created_at, updated_at)
 SELECT k.id, w.full_name, w.passport_number, w.nationality, w.sex, w.position, w.position_level,
        w.rptka_number, %(today)s::date + w.permit_days, w.itas_number, %(today)s::date + w.itas_days,
-       CASE WHEN w.at_site THEN sp.geom END, w.status
+       CASE WHEN w.at_site THEN sp.geom END, w.status, a.at, a.at
   FROM _demo_workers w
   JOIN companies k ON k.nib = w.nib
   LEFT JOIN _demo_site_points sp ON sp.company = w.company
+  -- Arrival spread over the last ~2.5 years (deterministic per passport), at least a year before
+  -- the permit ends, so quarterly trends have a history instead of everyone arriving today.
+  CROSS JOIN LATERAL (SELECT ((%(today)s::date + LEAST(-(30 + abs(hashtext(w.passport_number)::bigint) %% 870)::int,
+                                                       w.permit_days - 365))::timestamp
+                              + interval '9 hours') AT TIME ZONE 'Asia/Jakarta' AS at) a
  ORDER BY w.idx;
 """
 

@@ -50,7 +50,8 @@ def quarterly_series(
     """One row per quarter (and per region), oldest first:
     `quarter` ("2025-Q1"), `start`, `end` (dates), `code`, `name`, and
     - `active_workers`: workers of the filtered companies (of the filtered nationalities) whose
-      record existed at the quarter's end (created_at <= end) and whose permit was valid then
+      record existed at the quarter's end (created_at <= end; for the current quarter: today)
+      and whose permit was valid then
       (the earlier of permit_valid_until and itas_valid_until >= end; unknown = not counted).
       Departed/deported workers count while their record was last changed after that end
       (status is not historised, so the last change stands for the departure);
@@ -97,9 +98,10 @@ fc AS MATERIALIZED ({fc_sql}),
 aw AS (
     SELECT fc.region, q.q0, count(*) AS n
       FROM fc JOIN foreign_workers w ON w.company_id = fc.id
-      JOIN q ON w.created_at::date <= q.q1
-            AND LEAST(w.permit_valid_until, w.itas_valid_until) >= q.q1
-            AND (w.status = 'active' OR w.updated_at::date > q.q1)
+      -- The current quarter is counted as of today, not its future end.
+      JOIN q ON w.created_at::date <= LEAST(q.q1, %s::date)
+            AND LEAST(w.permit_valid_until, w.itas_valid_until) >= LEAST(q.q1, %s::date)
+            AND (w.status = 'active' OR w.updated_at::date > LEAST(q.q1, %s::date))
      WHERE {nat_cond}
      GROUP BY 1, 2
 ),
@@ -120,5 +122,5 @@ SELECT coalesce(json_agg(json_build_object(
   LEFT JOIN ins ON ins.region = r.code AND ins.q0 = q.q0
 """  # noqa: S608
     with transaction(conn) as cur:
-        cur.execute(TUNING + sql, [q_start, q_end, *reg_params, *fc_params, *nat_params])
+        cur.execute(TUNING + sql, [q_start, q_end, *reg_params, *fc_params, day, day, day, *nat_params])
         return cur.fetchone()[0]
