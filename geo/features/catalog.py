@@ -20,6 +20,10 @@ class Column:
     format: str | None = None  # e.g. "date"
     queryable: bool = True  # usable in filter= and sortby=
     enum: tuple[str, ...] | None = None
+    # In a page of features: the same value from one of the collection's page_joins (computed
+    # once for all rows of the page instead of a correlated sub-query per row). None = `sql`.
+    page_sql: str | None = None
+    page_join: str | None = None  # the alias in Collection.page_joins that page_sql reads
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class Collection:
     level: str | None = None  # boundary collections: the boundaries.level
     monitoring: bool = False  # takes the monitoring filters (sector, nationality, ...)
     default_order: str = field(default="")
+    # (alias, LEFT JOIN text) added after join_back in a page (may read CTE `page`, column k).
+    page_joins: tuple[tuple[str, str], ...] = ()
 
     def column(self, name: str) -> Column | None:
         return next((col for col in self.columns if col.name == name), None)
@@ -55,11 +61,29 @@ _BY_NATIONALITY = (
 )
 _PERMIT = ("valid", "expiring", "expired", "unknown")
 
+# A page of companies reads the active workers (count and per nationality) and the last inspection
+# of its rows in one grouped pass each over the page's keys, not in sub-queries per row.
+COMPANY_PAGE_JOINS = (
+    ("pw", (
+        "LEFT JOIN (SELECT x.company_id, sum(x.n)::int8 AS workers, "
+        "json_object_agg(x.nationality, x.n ORDER BY x.nationality) AS by_nationality "
+        "FROM (SELECT w.company_id, w.nationality, count(*) AS n FROM foreign_workers w "
+        "WHERE w.company_id = ANY(ARRAY(SELECT page.k FROM page)) AND w.status = 'active' GROUP BY 1, 2) x GROUP BY 1) pw "
+        "ON pw.company_id = c.id"
+    )),
+    ("pi", (
+        "LEFT JOIN (SELECT i2.company_id, max(i2.inspected_on) AS last_inspection FROM inspections i2 "
+        "WHERE i2.company_id = ANY(ARRAY(SELECT page.k FROM page)) GROUP BY 1) pi ON pi.company_id = c.id"
+    )),
+    ("ps", "LEFT JOIN sectors ps ON ps.code = c.sector"),
+)
+
 COMPANY_COLUMNS = (
     Column("nib", "c.nib", "string", "NIB (Nomor Induk Berusaha)"),
     Column("name", "c.name", "string", "Nama perusahaan"),
     Column("sector", "c.sector", "string", "Kode sektor"),
-    Column("sector_label", "(SELECT s.label FROM sectors s WHERE s.code = c.sector)", "string", "Sektor"),
+    Column("sector_label", "(SELECT s.label FROM sectors s WHERE s.code = c.sector)", "string", "Sektor",
+           page_sql="ps.label", page_join="ps"),
     Column("kbli", "c.kbli", "string", "KBLI"),
     Column("address", "c.address", "string", "Alamat"),
     Column("regency_code", "c.regency_code", "string", "Kode kabupaten/kota"),
@@ -69,10 +93,12 @@ COMPANY_COLUMNS = (
     Column("rptka_valid_until", "c.rptka_valid_until", "string", "RPTKA berlaku sampai", format="date"),
     Column("permit_status", "permit_status(c.rptka_valid_until)", "string", "Status RPTKA", enum=_PERMIT),
     Column("status", "c.status", "string", "Status perusahaan", enum=("active", "inactive", "closed")),
-    Column("workers", _ACTIVE_WORKERS, "integer", "Jumlah TKA aktif"),
-    Column("workers_by_nationality", _BY_NATIONALITY, "object", "TKA aktif per kewarganegaraan", queryable=False),
+    Column("workers", _ACTIVE_WORKERS, "integer", "Jumlah TKA aktif",
+           page_sql="coalesce(pw.workers, 0)", page_join="pw"),
+    Column("workers_by_nationality", _BY_NATIONALITY, "object", "TKA aktif per kewarganegaraan", queryable=False,
+           page_sql="coalesce(pw.by_nationality, '{}'::json)", page_join="pw"),
     Column("last_inspection", "(SELECT max(i2.inspected_on) FROM inspections i2 WHERE i2.company_id = c.id)",
-           "string", "Pemeriksaan terakhir", format="date"),
+           "string", "Pemeriksaan terakhir", format="date", page_sql="pi.last_inspection", page_join="pi"),
     Column("version", "c.version", "integer", "Versi"),
 )
 
@@ -117,6 +143,7 @@ CATALOG: dict[str, Collection] = {
         from_sql="companies c", key_sql="c.id", key_type="integer",
         join_back="JOIN companies c ON c.id = page.k", geom_sql="c.geom", geometry_type="Point",
         columns=COMPANY_COLUMNS, datetime_sql="c.rptka_valid_until", monitoring=True, default_order="c.id",
+        page_joins=COMPANY_PAGE_JOINS,
     ),
     "inspections": Collection(
         id="inspections", title="Pemeriksaan lapangan",

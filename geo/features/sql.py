@@ -89,9 +89,17 @@ def order_sql(collection: Collection, sortby: tuple[tuple[Column, bool], ...]) -
     return ", ".join(parts)
 
 
-def _feature_sql(collection: Collection, columns: tuple[Column, ...], extras: tuple[Extra, ...], wkt: bool) -> str:
+def _page_joins(collection: Collection, columns: tuple[Column, ...]) -> str:
+    """The collection's page joins that the chosen columns read (catalog text only)."""
+    used = {col.page_join for col in columns if col.page_join}
+    return "".join(f" {sql}" for alias, sql in collection.page_joins if alias in used)
+
+
+def _feature_sql(collection: Collection, columns: tuple[Column, ...], extras: tuple[Extra, ...], wkt: bool,
+                 paged: bool = False) -> str:
     # Names come from the catalog allow-list ([a-z_]), never from the request.
-    pairs = [f"'{col.name}', {col.sql}" for col in columns]
+    # paged: inside page_sql, where the page joins provide the per-page values (Column.page_sql).
+    pairs = [f"'{col.name}', {col.page_sql if paged and col.page_sql else col.sql}" for col in columns]
     pairs += [f"'{extra.name}', page.x{i}" for i, extra in enumerate(extras)]
     props = f"json_build_object({', '.join(pairs)})" if pairs else "'{}'::json"
     if wkt:
@@ -115,7 +123,7 @@ def page_sql(
     extra_out = "".join(f", s.x{i}" for i in range(len(extras)))
     extra_params = [p for extra in extras for p in extra.params]
     order_text, order_params = order
-    feature = _feature_sql(collection, columns, extras, wkt)
+    feature = _feature_sql(collection, columns, extras, wkt, paged=True)
     # Every interpolated piece below is fixed catalog text or an allow-listed name; values are bound.
     if count:
         # Exact without counting when the page proves it (a partial page); else count up to a cap.
@@ -131,7 +139,7 @@ def page_sql(
         f"ORDER BY {order_text} LIMIT %s OFFSET %s) s), "
         f"n AS (SELECT count(*) AS n FROM page) "
         f"SELECT n.n, {matched}, "
-        f"(SELECT coalesce(json_agg({feature} ORDER BY page.ord), '[]'::json)::text FROM page {collection.join_back}) "
+        f"(SELECT coalesce(json_agg({feature} ORDER BY page.ord), '[]'::json)::text FROM page {collection.join_back}{_page_joins(collection, columns)}) "
         f"FROM n"
     )
     params = [*extra_params, *where.params, *order_params, page.limit, page.offset, *matched_params]
