@@ -7,6 +7,7 @@ import logging
 import psycopg2.errors
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo.db import UNAVAILABLE_ERRORS, DatabaseUnavailable
 
@@ -53,6 +54,14 @@ def install_handlers(app: FastAPI) -> None:
 
     for exc_type in (DatabaseUnavailable, *UNAVAILABLE_ERRORS):
         app.add_exception_handler(exc_type, _database_down)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Routing's bare "Not Found" says nothing; name what was asked for (paths carry no personal data).
+        detail = exc.detail
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"tidak ada sumber daya di {request.url.path} (no resource at {request.url.path})"
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(psycopg2.errors.QueryCanceled)
     async def _too_slow(request: Request, exc: Exception) -> JSONResponse:
