@@ -10,8 +10,8 @@ race), some each on their own, plus requests without If-Match (428) and with a s
   that contained it; NIBs only in refused files or on rejected rows are absent;
 - every edited company's version = 1 + the accepted edits that changed something, and its value is
   that of the accepted edit with the highest version;
-- every refusal is 409/412/428 (edits) or 422/409 (imports: bad rows / collided with a concurrent
-  import), never a 500 nor a 503;
+- every refusal is 409/412/428 (edits) or 422 (imports: bad rows); imports write one at a time, so
+  none collides with another (no deadlock → 409), never a 500 nor a 503;
 - the audit log has exactly one record per accepted write (import batches and edits).
 """
 
@@ -243,10 +243,10 @@ def test_concurrent_imports_and_edits_lose_nothing(world):
     # --- answers (checked last, so that a wrong answer does not hide lost or doubled data): accepted, or
     # refused for a reason the client can act on; never a 500, nor a 503 'database unavailable' for a
     # database that is up (e.g. a deadlock between two imports reported as an outage) ---
-    # 409: the import collided with a concurrent one (e.g. a deadlock PostgreSQL broke); nothing of it was
-    # written (checked above) and the client may send it again.
+    # Imports write one at a time (geo/imports/store.serialize_writes), so none may collide with another:
+    # a 409 here means two imports deadlocked and PostgreSQL aborted one.
     statuses = Counter(s for _, s, _ in import_results)
-    assert set(statuses) <= {200, 409, 422}, f"import answers {dict(statuses)}: {[b for _, s, b in import_results if s >= 500]}"
+    assert set(statuses) <= {200, 422}, f"import answers {dict(statuses)}: {[b for _, s, b in import_results if s >= 500]}"
     final = {}
     for spec, status, body in import_results:
         final[spec["name"]] = (spec, status, body)

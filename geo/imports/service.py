@@ -97,6 +97,7 @@ def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started)
         return
 
     store.drop_lines(conn, rejected_lines)
+    store.serialize_writes(conn)
     batch_id = store.new_batch(conn, kind, report.source, report.file, report.sha256, user, report.mode, started)
     inserted, updated = store.upsert(conn, kind, report.source, batch_id)
     report.batch_id = batch_id

@@ -147,6 +147,17 @@ def finish_batch(conn: Connection, batch_id: int, report_json: str, counts: dict
         )
 
 
+def serialize_writes(conn: Connection) -> None:
+    """Wait until no other import is writing, for the rest of this transaction.
+
+    Two imports that touch the same companies in a different row order deadlock, and PostgreSQL
+    then aborts one of them. Imports are rare and their write phase short next to reading and
+    validating (which still run in parallel), so one import writes at a time.
+    """
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('pantau.import.write'))")
+
+
 def upsert(conn: Connection, kind: str, agency: str, batch_id: int) -> tuple[int, int]:
     """Insert new rows, update changed ones, record the agency's report; → (inserted, updated)."""
     with conn.cursor() as cur:
