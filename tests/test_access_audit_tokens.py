@@ -1,5 +1,7 @@
 """GET /api/audit (admins only, filters) and API tokens over HTTP (create once, list without hashes, revoke)."""
 
+from datetime import datetime, timedelta
+
 import httpx
 import pytest
 
@@ -18,19 +20,23 @@ def test_audit_is_admin_only(client, seeded):
 
 def test_audit_filters_by_user_action_time_and_pages(client, seeded):
     analyst = seeded.username("analyst", ["62.71"])
+    analyst_headers = seeded.headers("analyst", ["62.71"])  # logs in (once per session) before `start`
     admin = seeded.headers("admin")
-    start = client.get("/api/audit", headers=admin, params={"limit": 1}).json()["items"][0]["at"]
+    latest = client.get("/api/audit", headers=admin, params={"limit": 1}).json()["items"][0]["at"]
+    # Strictly after every record so far (the filter is inclusive), and before the reads below.
+    start = (datetime.fromisoformat(latest) + timedelta(microseconds=1)).isoformat()
     for _ in range(3):
-        client.get(f"/api/companies/{seeded.company_ids[2]}/workers", headers=seeded.headers("analyst", ["62.71"]))
-    r = client.get("/api/audit", headers=admin, params={"user": analyst, "action": "personal.read"})
+        client.get(f"/api/companies/{seeded.company_ids[2]}/workers", headers=analyst_headers)
+    params = {"user": analyst, "action": "personal.read", "since": start}
+    r = client.get("/api/audit", headers=admin, params=params)
     assert r.status_code == 200
     items = r.json()["items"]
     assert len(items) == 3 and {i["target"] for i in items} == {f"company:{seeded.company_ids[2]}/workers"}
     assert items[0]["id"] > items[1]["id"] > items[2]["id"]  # newest first
     logins = client.get("/api/audit", headers=admin, params={"user": analyst, "action": "auth."}).json()["items"]
-    assert [i["action"] for i in logins] == ["auth.login"]
-    page = client.get("/api/audit", headers=admin, params={"user": analyst, "limit": 2, "offset": 1}).json()
-    assert page["numberReturned"] == 2 and page["items"][0]["id"] == items[1]["id"]
+    assert logins and {i["action"] for i in logins} == {"auth.login"}
+    page = client.get("/api/audit", headers=admin, params={**params, "limit": 2, "offset": 1}).json()
+    assert page["numberReturned"] == 2 and [i["id"] for i in page["items"]] == [items[1]["id"], items[2]["id"]]
     later = client.get("/api/audit", headers=admin, params={"user": analyst, "since": start}).json()["items"]
     assert [i["action"] for i in later] == ["personal.read"] * 3  # the login came before `start`
     none = client.get("/api/audit", headers=admin, params={"user": analyst, "until": "2001-01-01T00:00:00Z"})
