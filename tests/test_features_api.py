@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import httpx
+import psycopg2
 import pytest
 from shapely.geometry import box, shape
 
@@ -254,3 +255,44 @@ def test_scoped_user_sees_only_their_regencies(site, frame):  # noqa: F811
     assert villages and all(f["id"].startswith("62.02.") for f in villages)
     insp = all_features(c, "/collections/inspections/items", {"limit": 1000})
     assert all(f["properties"]["regency_code"] == "62.02" for f in insp)
+
+
+def test_page_cache_follows_writes_scope_and_etag(site, api):  # noqa: F811
+    """Runs last in this module: it renames a company and adds a worker, then undoes both."""
+    params = {"bbox": "113.8,-2.3,114.0,-2.1", "limit": 5, "properties": "name,workers"}
+    first = api.get("/collections/companies/items", params=params)
+    again = api.get("/collections/companies/items", params=params)
+    assert first.headers["x-features-cache"] in ("hit", "miss")
+    assert again.headers["x-features-cache"] == "hit" and again.content == first.content
+    etag = first.headers["etag"]
+    assert api.get("/collections/companies/items", params=params, headers={"If-None-Match": etag}).status_code == 304
+    # Another format of the same URL is a different entry.
+    csv = api.get("/collections/companies/items", params={**params, "f": "csv"})
+    assert csv.headers["content-type"].startswith("text/csv") and csv.text.splitlines()[0].startswith("id")
+
+    feature = first.json()["features"][0]
+    conn = psycopg2.connect(site.url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("UPDATE companies SET name = 'PT Nama Baru Cache' WHERE id = %s", (feature["id"],))
+        renamed = api.get("/collections/companies/items", params=params, headers={"If-None-Match": etag})
+        assert renamed.status_code == 200 and renamed.headers["x-features-cache"] == "miss"
+        assert renamed.json()["features"][0]["properties"]["name"] == "PT Nama Baru Cache"
+        with conn, conn.cursor() as cur:
+            cur.execute("INSERT INTO foreign_workers (company_id, full_name, passport_number, nationality, position, "
+                        "position_level) VALUES (%s, 'Baru', 'XCACHE001', 'JP', 'Staf', 'manajer')", (feature["id"],))
+        added = api.get("/collections/companies/items", params=params).json()["features"][0]
+        assert added["properties"]["workers"] == feature["properties"]["workers"] + 1
+    finally:
+        with conn, conn.cursor() as cur:
+            cur.execute("DELETE FROM foreign_workers WHERE passport_number = 'XCACHE001'")
+            cur.execute("UPDATE companies SET name = %s WHERE id = %s", (feature["properties"]["name"], feature["id"]))
+        conn.close()
+    assert api.get("/collections/companies/items", params=params).json() == first.json()
+
+    # A regency-scoped user asking the very same URL gets their own page, not the cached one.
+    scoped = httpx.get(f"{site.base}/api/collections/companies/items", params={"limit": 1000},
+                       headers=site.headers("viewer", ["62.02"])).json()
+    everyone = api.get("/collections/companies/items", params={"limit": 1000}).json()
+    assert {f["properties"]["regency_code"] for f in scoped["features"]} == {"62.02"}
+    assert everyone["numberMatched"] > scoped["numberMatched"]

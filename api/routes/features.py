@@ -1,12 +1,16 @@
 """OGC API – Features (Part 1 Core, GeoJSON, OpenAPI 3.0; Part 3 CQL2 text filters) under /api.
 
 Handlers only parse, check access and assemble links: the features are built by PostgreSQL
-(geo.features.sql) and passed through as text.
+(geo.features.sql) and passed through as text. Item pages are cached in process and carry an
+ETag (api.response_cache) until the next write to the tables they read; PANTAU_FEATURES_CACHE_MB=0
+turns the cache off.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date
+from functools import lru_cache
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -16,8 +20,10 @@ from fastapi.responses import JSONResponse, Response
 from api.deps import Conn
 from api.errors import BadRequest, NotFound
 from api.filters import Filters
+from api.response_cache import cached_response
 from api.security import CurrentUser
 from geo.features import cql2
+from geo.features.cache import FeaturesSettings
 from geo.features.catalog import CATALOG, Collection, get_collection
 from geo.features.errors import FeatureNotFound, FeatureQueryError
 from geo.features.output import as_csv, as_html, feature_collection
@@ -42,11 +48,18 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
 ]
+# Everything a monitoring page reads (company, its workers and inspections, region names).
+MONITORING_TABLES = ("boundaries", "companies", "foreign_workers", "inspections")
 MONITORING_PARAMS = ("sector", "nationality", "permit_status", "datetime")
 ITEM_PARAMS = {
     "bbox", "bbox-crs", "limit", "offset", "datetime", "sector", "nationality", "permit_status",
     "regency_code", "district_code", "sortby", "properties", "filter", "filter-lang", "filter-crs", "f",
 }
+
+
+@lru_cache(maxsize=1)
+def _cache_mb() -> int:
+    return FeaturesSettings().cache_mb
 
 
 def api_url(request: Request, path: str = "", query: dict | list | None = None) -> str:
@@ -217,17 +230,28 @@ def items(
             where.add(*cql2.to_sql(filter_, coll))
     except FeatureQueryError as exc:
         raise BadRequest(str(exc)) from exc
-    result = fetch_page(conn, coll, where, (order_sql(coll, sort), []), columns, page, wkt=fmt != "json")
     path = f"/collections/{coll.id}/items"
-    media = {"json": GEOJSON, "csv": "text/csv", "html": "text/html"}[fmt]
-    links = _paging_links(request, path, page.offset, page.limit, result.returned, result.matched, media)
-    if fmt == "csv":
-        return Response(as_csv(result, columns), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{coll.id}.csv"'})
-    if fmt == "html":
-        return Response(as_html(coll, result, columns, links), media_type="text/html; charset=utf-8")
-    links.append({"rel": "collection", "type": "application/json", "href": api_url(request, f"/collections/{coll.id}")})
-    return Response(feature_collection(result, links), media_type=GEOJSON)
+    media = {"json": GEOJSON, "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8"}[fmt]
+    headers = {"Content-Disposition": f'attachment; filename="{coll.id}.csv"'} if fmt == "csv" else None
+
+    def produce(today: date) -> bytes:
+        result = fetch_page(conn, coll, where, (order_sql(coll, sort), []), columns, page, wkt=fmt != "json")
+        link_type = media.split(";")[0]
+        links = _paging_links(request, path, page.offset, page.limit, result.returned, result.matched, link_type)
+        if fmt == "csv":
+            return as_csv(result, columns).encode()
+        if fmt == "html":
+            return as_html(coll, result, columns, links).encode()
+        links.append({"rel": "collection", "type": "application/json",
+                      "href": api_url(request, f"/collections/{coll.id}")})
+        return feature_collection(result, links).encode()
+
+    # Pages are cached per URL (every parameter and the host the links point to), output format and
+    # the user's regencies; the data versions in the key make any committed write show at once.
+    return cached_response(request, conn, cache="features", size_mb=_cache_mb(),
+                           key=(str(request.url), fmt, principal.regencies),
+                           tables=MONITORING_TABLES if coll.monitoring else ("boundaries",),
+                           media_type=media, produce=produce, headers=headers)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature", response_class=Response,

@@ -2,16 +2,16 @@
 series. Aggregates only (no personal data), so every role may read them; rows stay within the
 user's regencies. One SQL statement per computed response; the JSON is built by PostgreSQL.
 
-Responses are cached in process and carry an ETag, both keyed by the request (level, parent,
-filter, scope, day) and the data versions that every write bumps, so an edit or import shows on
-the next request; If-None-Match → 304. PANTAU_STATS_CACHE_MB=0 turns the cache off."""
+Responses are cached in process and carry an ETag (api.response_cache), both keyed by the request
+(level, parent, filter, scope, day) and the data versions that every write bumps, so an edit or
+import shows on the next request; If-None-Match → 304. PANTAU_STATS_CACHE_MB=0 turns the cache off."""
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -20,39 +20,30 @@ from fastapi.responses import Response
 from api.deps import Conn
 from api.errors import BadRequest, NotFound
 from api.filters import Filters
+from api.response_cache import cached_response
 from api.security import CurrentUser
 from geo.filters import FilterError
 from geo.stats import LEVELS, quarterly_series, region_stats_geojson, region_stats_json, summary
 from geo.stats.cache import STATS_TABLES, StatsSettings
-from geo.tiles import ResultCache, data_version, etag_matches, etag_of
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
-_init_lock = threading.Lock()
 JSON = "application/json"
 
 
-def _cache(request: Request) -> ResultCache:
-    state = request.app.state
-    if not hasattr(state, "stats_cache"):
-        with _init_lock:
-            if not hasattr(state, "stats_cache"):
-                state.stats_cache = ResultCache(StatsSettings().cache_mb * 1024 * 1024)
-    return state.stats_cache
+@lru_cache(maxsize=1)
+def _cache_mb() -> int:
+    return StatsSettings().cache_mb
 
 
 def _respond(request: Request, conn, key: tuple, media_type: str, produce: Callable[[date], str]) -> Response:
-    today = date.today()
-    key = (*key, today, data_version(conn, STATS_TABLES))
-    etag = etag_of(key)
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie"}
-    if etag_matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    try:
-        body, hit = _cache(request).get_or_compute(key, lambda: produce(today).encode())
-    except FilterError as exc:
-        raise BadRequest(str(exc)) from exc
-    headers["X-Stats-Cache"] = "hit" if hit else "miss"
-    return Response(body, media_type=media_type, headers=headers)
+    def build(today: date) -> bytes:
+        try:
+            return produce(today).encode()
+        except FilterError as exc:
+            raise BadRequest(str(exc)) from exc
+
+    return cached_response(request, conn, cache="stats", size_mb=_cache_mb(), key=key, tables=STATS_TABLES,
+                           media_type=media_type, produce=build)
 
 
 @router.get("/summary", summary="Totals for the home page (within the filters and your regencies)")

@@ -1,0 +1,53 @@
+"""Whole responses cached in process, keyed by the request and the data versions every write bumps
+(migration 0040), so an edit or import shows on the next request. Each response carries an ETag
+made from the same key; If-None-Match → 304 without building anything."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from geo.db import Connection
+from geo.tiles import ResultCache, data_version, etag_matches, etag_of
+
+_init_lock = threading.Lock()
+
+
+def _cache(request: Request, name: str, size_mb: int) -> ResultCache:
+    state = request.app.state
+    with _init_lock:
+        if not hasattr(state, "response_caches"):
+            state.response_caches = {}
+        cache = state.response_caches.get(name)
+        if cache is None:
+            cache = state.response_caches[name] = ResultCache(size_mb * 1024 * 1024)
+    return cache
+
+
+def cached_response(
+    request: Request,
+    conn: Connection,
+    *,
+    cache: str,
+    size_mb: int,
+    key: tuple,
+    tables: tuple[str, ...],
+    media_type: str,
+    produce: Callable[[date], bytes],
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """`produce(today)` builds the body on a miss. `key` must hold everything the body depends on
+    besides the data and the day (the user's regencies included), since users share the cache."""
+    today = date.today()
+    full_key = (cache, *key, today, data_version(conn, tables))
+    etag = etag_of(full_key)
+    head = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie, Accept"}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=head)
+    body, hit = _cache(request, cache, size_mb).get_or_compute(full_key, lambda: produce(today))
+    head[f"X-{cache.capitalize()}-Cache"] = "hit" if hit else "miss"
+    return Response(body, media_type=media_type, headers={**head, **(headers or {})})
