@@ -12,6 +12,19 @@ from datetime import date
 
 from geo.db import Connection, transaction
 
+# The sector list is fixed by migrations (a new sector comes with a deployment and a restart), so
+# each process reads it once per database instead of once per filtered request.
+_SECTORS: dict[str, frozenset[str]] = {}
+
+
+def _sector_codes(conn: Connection) -> frozenset[str]:
+    codes = _SECTORS.get(conn.dsn)
+    if codes is None:
+        with transaction(conn) as cur:
+            cur.execute("SELECT code FROM sectors")
+            codes = _SECTORS[conn.dsn] = frozenset(code for (code,) in cur.fetchall())
+    return codes
+
 PERMIT_STATUSES = ("valid", "expiring", "expired")
 _ISO2 = re.compile(r"^[A-Z]{2}$")
 _REGENCY = re.compile(r"^\d{2}\.\d{2}$")
@@ -58,11 +71,14 @@ class MonitoringFilter:
 
     def validate_against(self, conn: Connection) -> None:
         """Unknown codes are errors (400), not empty results: a typo must not look like 'no workers'."""
-        with transaction(conn) as cur:
+        if self.sector:
+            known = _sector_codes(conn)
             for value in self.sector:
-                cur.execute("SELECT 1 FROM sectors WHERE code = %s", (value,))
-                if cur.fetchone() is None:
+                if value not in known:
                     raise FilterError(f"sector: unknown sector {value!r}")
+        if self.regency_code is None and self.district_code is None:
+            return
+        with transaction(conn) as cur:
             for param, code in (("regency_code", self.regency_code), ("district_code", self.district_code)):
                 if code is not None:
                     cur.execute("SELECT 1 FROM boundaries WHERE code = %s", (code,))
