@@ -58,6 +58,22 @@ def transaction(conn: Connection) -> Iterator[psycopg2.extensions.cursor]:
 
 
 @contextmanager
+def single_read(conn: Connection) -> Iterator[psycopg2.extensions.cursor]:
+    """A cursor for one read-only statement: outside any transaction when none is open (one round
+    trip instead of BEGIN, SELECT, COMMIT — it matters on the hottest request paths), inside the
+    caller's transaction otherwise."""
+    own = conn.status == psycopg2.extensions.STATUS_READY and not conn.autocommit
+    if own:
+        conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            yield cur
+    finally:
+        if own and not conn.closed:  # a dropped connection must surface as itself (→ 503)
+            conn.autocommit = False
+
+
+@contextmanager
 def connection(url: str) -> Iterator[Connection]:
     conn = connect(url)
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from geo.db import Connection, transaction
+from geo.db import Connection, single_read, transaction
 from geo.features.catalog import Collection, Column
 from geo.features.params import Page
 from geo.filters import MonitoringFilter
@@ -179,7 +179,7 @@ def fetch_one(conn: Connection, collection: Collection, where: Where, key) -> st
     feature = _feature_sql(collection, collection.columns, (), False)
     sql = (f"SELECT {feature}::text FROM {collection.from_sql} "  # noqa: S608 - catalog text only
            f"WHERE {collection.key_sql} = %s AND {where.sql}")
-    with transaction(conn) as cur:
+    with single_read(conn) as cur:
         cur.execute(sql, [key, *where.params])
         row = cur.fetchone()
     return row[0] if row else None
