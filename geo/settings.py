@@ -42,6 +42,13 @@ class BoundarySettings(BaseSettings):
         "default: the workspace mirror ../shared/boundaries when present, else the manifest's URL",
     )
     manifest: Path = PROJECT_ROOT / "data" / "boundaries" / "manifest.json"
+    home_province: str = Field(
+        default="62",
+        pattern=r"^\d{2}$",
+        validation_alias=AliasChoices("PANTAU_PROVINCE"),
+        description="the province the maps and reports cover (62 = Kalimantan Tengah), also when the "
+        "national boundaries are loaded",
+    )
 
 
 class ServerSettings(BaseSettings):
@@ -85,3 +92,9 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+@lru_cache
+def home_province() -> str:
+    """E.g. '62': the province page, the province map and the reports are of this province."""
+    return BoundarySettings().home_province

@@ -84,11 +84,12 @@ def map_context(conn: Connection, level: str, code: str | None, flt: MonitoringF
     user_query = flt.as_query()
     query = urlencode({**user_query, **({"measure": measure} if measure != DEFAULT_MEASURE else {})})
     region = get_region(conn, code) if code else province(conn)
+    parent = code or (region.code if region else None)  # the province page: its own regencies only
     point_flt = {"regency": {"regency_code": code}, "district": {"district_code": code}}.get(level, {})
     points_url = "/maps/data/companies.json?" + urlencode({**user_query, **point_flt})
     stats_url = "/maps/data/regions.json?" + urlencode(
-        {"level": child, **({"parent": code} if code else {}), "measure": measure, **user_query})
-    fc = json.loads(boundaries_geojson(conn, child, code, flt.scope))
+        {"level": child, **({"parent": parent} if parent else {}), "measure": measure, **user_query})
+    fc = json.loads(boundaries_geojson(conn, child, parent, flt.scope))
     sectors = sector_labels(conn)
     page = MapPage(level=level, region_level=child, measure=measure, child_url=CHILD_URL[level], query=query,
                    points_url=points_url, stats_url=stats_url, filters_text=describe(flt, sectors), bbox=region.bbox,

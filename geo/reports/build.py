@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from geo.db import Connection
 from geo.reports import content as content_mod
 from geo.reports import geometry
+from geo.settings import home_province
 
 FORMATS = {
     "pdf": ("application/pdf", "pdf"),
@@ -36,7 +37,7 @@ def build_report(conn: Connection, opts: content_mod.Options, fmt: str) -> Repor
     if fmt == "pdf":
         from geo.reports import pdf
 
-        body = pdf.render(c, geometry.load(conn))
+        body = pdf.render(c, geometry.load(conn, home_province()))
     elif fmt == "html":
         from geo.reports import html
 
@@ -46,5 +47,5 @@ def build_report(conn: Connection, opts: content_mod.Options, fmt: str) -> Repor
 
         body = xlsx.render(c)
     media, ext = FORMATS[fmt]
-    region = (opts.flt.regency_code or "62").replace(".", "")
+    region = (opts.flt.regency_code or home_province()).replace(".", "")
     return Report(body, media, f"laporan-tka-{region}-{opts.period}-{c['meta']['hash']}.{ext}", c["meta"]["hash"])

@@ -21,7 +21,7 @@ class Geometries:
     districts: gpd.GeoDataFrame
 
 
-def load(conn: Connection, province: str = "62") -> Geometries:
+def load(conn: Connection, province: str) -> Geometries:
     with transaction(conn) as cur:
         cur.execute("""SELECT code, level, parent_code, name,
                               ST_AsBinary(ST_SimplifyPreserveTopology(geom, %s)), ST_AsBinary(label_point)

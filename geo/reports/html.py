@@ -17,6 +17,7 @@ from geo.maps.build import render_parts
 from geo.reports import charts, labels, staticmaps, tables, texts
 from geo.reports.pdf import TITLE
 from geo.reports.suppress import show
+from geo.settings import home_province
 
 _ASSET_TAG = re.compile(r"^\s*<(script\b[^>]*\bsrc=|link\b)[^>]*>(\s*</script>)?\s*$", re.I)
 CSS = """
@@ -32,7 +33,7 @@ table.t td,table.t th{border:1px solid #bbb;padding:2px 6px} table.t td.n{text-a
 
 def _geojson(conn: Connection, level: str, regency: str | None = None) -> dict:
     """Boundaries as GeoJSON (PostGIS builds it), simplified for the browser."""
-    cond, params = ("parent_code = %s", [regency]) if regency else ("left(code, 2) = '62'", [])
+    cond, params = ("parent_code = %s", [regency]) if regency else ("left(code, 2) = %s", [home_province()])
     with transaction(conn) as cur:
         cur.execute(f"""SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(
                             json_build_object('type', 'Feature', 'properties', json_build_object('code', code, 'name', name),

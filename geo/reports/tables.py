@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from geo.reports import labels
+from geo.settings import home_province
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ def _region_row(r: dict, name: str | None = None) -> tuple:
 
 def regencies(content: dict) -> Table:
     s = content["summary"]
-    total = ("62", "Jumlah", *(s[k] for k in REGION_KEYS))
+    total = (home_province(), "Jumlah", *(s[k] for k in REGION_KEYS))
     return Table("kabupaten_kota", "Rekapitulasi per kabupaten/kota", REGION_HEADERS,
                  [_region_row(r) for r in content["regencies"]], total)
 
@@ -49,7 +50,7 @@ def nationality_by_regency(content: dict) -> Table:
     headers = ("Kode", "Kabupaten/kota", *(labels.nationality(c) for c in codes))
     rows = [(r["code"], r["name"], *(r["by_nationality"].get(c, 0) for c in codes)) for r in content["regencies"]]
     return Table("kewarganegaraan", "TKA per kewarganegaraan dan kabupaten/kota", headers, rows,
-                 ("62", "Jumlah", *(content["summary"]["by_nationality"][c] for c in codes)))
+                 (home_province(), "Jumlah", *(content["summary"]["by_nationality"][c] for c in codes)))
 
 
 COMPANY_HEADERS = ("NIB", "Perusahaan", "Sektor", "Kabupaten/kota", "Kecamatan", "TKA",
