@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import psycopg2
 import pytest
 
 from tests.browser import fixtures
@@ -90,11 +91,23 @@ def test_cookie_authenticated_unsafe_requests_need_the_csrf_token(admin):
     assert admin.get("/api/auth/me").json()["username"] == "admin-peta"
 
 
-def test_logout_needs_csrf_and_ends_the_session(maps_server):
+def test_logout_needs_csrf_ends_the_session_and_is_audited(maps_server, maps_db):
+    def logouts() -> int:
+        conn = psycopg2.connect(maps_db[0])
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT count(*) FROM audit_log WHERE action = 'auth.logout' AND username = 'viewer-peta'")
+                return cur.fetchone()[0]
+        finally:
+            conn.close()
+
+    before = logouts()
     client = login(maps_server.base, "viewer-peta")
     assert client.post("/logout", data={"csrf_token": "salah"}).status_code == 403
+    assert logouts() == before
     r = client.post("/logout", data={"csrf_token": client.cookies["pantau_csrf"]})
     assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert logouts() == before + 1
     assert client.get("/maps/province").status_code == 303
 
 

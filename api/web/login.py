@@ -9,10 +9,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import Conn
 from api.routes.auth import authenticate
-from api.security import CSRF_COOKIE, SESSION_COOKIE, check_csrf
+from api.security import CSRF_COOKIE, SESSION_COOKIE, check_csrf, client_ip
 from api.web.common import render, safe_next
+from geo.auth import audit
 from geo.auth.secrets import signing_keys
-from geo.auth.tokens import issue_access_token
+from geo.auth.tokens import InvalidToken, issue_access_token, read_access_token
+from geo.auth.users import get_user
 
 router = APIRouter(include_in_schema=False)
 
@@ -52,8 +54,17 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: Annotated[str, Form()] = ""):
+def logout(request: Request, conn: Conn, csrf_token: Annotated[str, Form()] = ""):
     check_csrf(request, csrf_token)
+    try:  # the form's CSRF token was checked above; an expired session has nothing to record
+        username = read_access_token(request.cookies.get(SESSION_COOKIE, ""), signing_keys(request.app.state.settings),
+                                     kind="session")
+    except InvalidToken:
+        username = None
+    user = get_user(conn, username) if username else None
+    if user is not None:
+        audit.record(conn, "auth.logout", username=user.username, role=user.role, agency=user.agency,
+                     client_ip=client_ip(request))
     response = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
