@@ -4,6 +4,7 @@ made from the same key; If-None-Match → 304 without building anything."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -26,6 +27,24 @@ def _cache(request: Request, name: str, size_mb: int) -> ResultCache:
         if cache is None:
             cache = state.response_caches[name] = ResultCache(size_mb * 1024 * 1024)
     return cache
+
+
+def cached_json(
+    request: Request,
+    conn: Connection,
+    *,
+    cache: str,
+    size_mb: int,
+    key: tuple,
+    tables: tuple[str, ...],
+    produce: Callable[[date], object],
+) -> object:
+    """A value for a page (not a response): JSON-encoded in the same kind of cache, same keys."""
+    today = date.today()
+    full_key = (cache, *key, today, data_version(conn, tables))
+    body, _ = _cache(request, cache, size_mb).get_or_compute(
+        full_key, lambda: json.dumps(produce(today), default=str).encode())
+    return json.loads(body)
 
 
 def cached_response(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -24,15 +23,10 @@ from api.response_cache import cached_response
 from api.security import CurrentUser
 from geo.filters import FilterError
 from geo.stats import LEVELS, quarterly_series, region_stats_geojson, region_stats_json, summary
-from geo.stats.cache import STATS_TABLES, StatsSettings
+from geo.stats.cache import STATS_TABLES, stats_cache_mb
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
 JSON = "application/json"
-
-
-@lru_cache(maxsize=1)
-def _cache_mb() -> int:
-    return StatsSettings().cache_mb
 
 
 def _respond(request: Request, conn, key: tuple, media_type: str, produce: Callable[[date], str]) -> Response:
@@ -42,7 +36,7 @@ def _respond(request: Request, conn, key: tuple, media_type: str, produce: Calla
         except FilterError as exc:
             raise BadRequest(str(exc)) from exc
 
-    return cached_response(request, conn, cache="stats", size_mb=_cache_mb(), key=key, tables=STATS_TABLES,
+    return cached_response(request, conn, cache="stats", size_mb=stats_cache_mb(), key=key, tables=STATS_TABLES,
                            media_type=media_type, produce=build)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -22,22 +21,17 @@ from geo.maps.build import MEASURES, region_values
 from geo.maps.points import company_points_json
 from geo.maps.regions import LEVEL_LABEL
 from geo.stats import region_stats_json
-from geo.stats.cache import STATS_TABLES, StatsSettings
+from geo.stats.cache import STATS_TABLES, stats_cache_mb
 
 router = APIRouter(tags=["maps"])
 REGION_LEVELS = ("regency", "district", "village")
-
-
-@lru_cache(maxsize=1)
-def _cache_mb() -> int:
-    return StatsSettings().cache_mb
 
 
 @router.get("/maps/data/companies.json", summary="Company points for the map pages (compact arrays)")
 def company_points(request: Request, conn: Conn, flt: Filters) -> Response:
     # Filters already carries the user's scope; no personal data: ids, positions, statuses only.
     # Cached like the statistics (a province page at 100,000 companies is ~2 MB built by PostgreSQL).
-    return cached_response(request, conn, cache="points", size_mb=4 * _cache_mb(), key=(flt,),
+    return cached_response(request, conn, cache="points", size_mb=4 * stats_cache_mb(), key=(flt,),
                            tables=("companies", "foreign_workers", "inspections"), media_type="application/json",
                            produce=lambda today: company_points_json(conn, flt, today).encode())
 
@@ -66,5 +60,5 @@ def region_numbers(
         return json.dumps(body, ensure_ascii=False).encode()
 
     # Keyed like the statistics API: request, scope (in flt), day and the data versions.
-    return cached_response(request, conn, cache="stats", size_mb=_cache_mb(), key=("map-regions", flt, level, parent, measure),
+    return cached_response(request, conn, cache="stats", size_mb=stats_cache_mb(), key=("map-regions", flt, level, parent, measure),
                            tables=STATS_TABLES, media_type="application/json", produce=produce)

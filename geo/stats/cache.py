@@ -3,6 +3,8 @@ every write bumps (migration 0040), so an edit or import is reflected on the nex
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -14,3 +16,8 @@ class StatsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="PANTAU_STATS_")
 
     cache_mb: int = Field(default=16, ge=0, description="in-process statistics cache per worker; 0 = off")
+
+
+@lru_cache(maxsize=1)
+def stats_cache_mb() -> int:
+    return StatsSettings().cache_mb
