@@ -28,6 +28,10 @@ def _why(ok: bool | None, rps: float, floor: float | None, target: float | None)
     return text
 
 
+# Answered from an in-process cache when wrk repeats their URL (bench/harness.py measures them again uncached).
+CACHED = ("a", "b", "c", "e", "f")
+
+
 def _query_rows(sc: dict) -> list[str]:
     rows = ["| query | workers | req/s | p50 ms | p99 ms | non-2xx | SQL floor tps (pgbench) | API / floor | target | |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
@@ -41,16 +45,18 @@ def _query_rows(sc: dict) -> list[str]:
                 tgt_text, ok = "served from cache; see 'cache off' row", None
             else:
                 tgt_text = f"≥ {tgt:.0f} req/s ({meta['target_note']})" if tgt else meta["target_note"]
+                if key in CACHED:
+                    tgt_text += "; page cache (one URL repeated), see 'cache off' row"
                 ok = (r.get("rps", 0) >= tgt and not r.get("non2xx")) if tgt and "rps" in r else None
             if "skipped" in r or "error" in r:
                 rows.append(f"| {meta['label']} | {srv['workers']} | {r.get('skipped') or r.get('error')} "
                             f"| | | | {_f(fl)} | | {tgt_text} | |")
                 continue
             # A cached answer does not run the SQL: a ratio to the SQL floor would mean nothing.
-            ratio = "(cache)" if key in ("e", "f") else f"{r['rps'] / fl:.2f}" if fl else "—"
+            ratio = "(cache)" if key in CACHED else f"{r['rps'] / fl:.2f}" if fl else "—"
             rows.append(f"| {meta['label']} | {srv['workers']} | {r['rps']:.1f} | {r['p50_ms']:.0f} | {r['p99_ms']:.0f} "
                         f"| {r['non2xx'] + r['socket_errors']} | {_f(fl)} | {ratio} | {tgt_text} "
-                        f"| {_why(ok, r['rps'], fl, tgt)} |")
+                        f"| {_why(ok, r['rps'], None if key in CACHED else fl, tgt)} |")
     for key, tu in sc.get("uncached", {}).items():
         if "rps" not in tu:
             continue
