@@ -140,15 +140,28 @@ def _verified_username(request: Request, conn) -> str:
     return username
 
 
-# The principal of a bearer JWT (the users row) is also remembered, for PRINCIPAL_TTL only: under
-# load that saves a users lookup and a thread-pool round trip per request (one feature by id:
-# ~450 -> ~850 req/s), while a disabled user, a changed role and a database outage still show
-# within half a second.
+# The principal of a bearer token (JWT or API token; the users row) is also remembered, for
+# PRINCIPAL_TTL only: under load that saves a users (or api_tokens) lookup and a thread-pool round
+# trip per request (one feature by id: ~450 -> ~850 req/s), while a disabled user, a changed role, a
+# revoked API token and a database outage still show within half a second.
 PRINCIPAL_TTL = 0.5
 
 
+def _bearer(request: Request) -> str | None:
+    """Any bearer token (JWT or API token): the key of the remembered principal."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def forget_principals(request: Request) -> None:
+    """After a revocation: this process stops honouring remembered principals at once (others
+    within PRINCIPAL_TTL)."""
+    request.app.state.principal_cache = {}
+
+
 def _cached_principal(request: Request) -> Principal | None:
-    token = _bearer_jwt(request)
+    token = _bearer(request)
     if token is None:
         return None
     entry = getattr(request.app.state, "principal_cache", {}).get(token)
@@ -160,7 +173,7 @@ def _cached_principal(request: Request) -> Principal | None:
 
 
 def _remember_principal(request: Request, principal: Principal) -> None:
-    token = _bearer_jwt(request)
+    token = _bearer(request)
     if token is None:
         return
     state = request.app.state

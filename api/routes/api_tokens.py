@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import Conn
 from api.errors import BadRequest, NotFound
-from api.security import CurrentUser, Principal
+from api.security import CurrentUser, Principal, forget_principals
 from geo.auth import api_tokens, audit
 from geo.auth.tokens import InvalidToken, create_api_token, revoke_api_token
 from geo.auth.users import get_user
@@ -75,11 +75,13 @@ def list_tokens(conn: Conn, principal: CurrentUser,
 
 
 @router.delete("/{token_id}", status_code=204, summary="Revoke an API token (at once)")
-def revoke(token_id: Annotated[int, Path(ge=1, le=2**63 - 1)], conn: Conn, principal: CurrentUser) -> Response:
+def revoke(token_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Request, conn: Conn,
+           principal: CurrentUser) -> Response:
     row = api_tokens.token_by_id(conn, token_id)
     if row is None or (row["username"] != principal.username and not principal.is_admin):
         raise NotFound(f"token_id: API token {token_id} not found")
     revoke_api_token(conn, token_id)
+    forget_principals(request)
     audit.record(conn, "api_token.revoke", **principal.audit_fields(), target=f"api_token:{token_id}",
                  detail={"owner": row["username"], "was_active": row["active"]})
     return Response(status_code=204)

@@ -60,13 +60,18 @@ def create_api_token(conn: Connection, username: str, name: str, days: int | Non
 
 
 def resolve_api_token(conn: Connection, token: str) -> str:
+    # last_used_at is written at most once a minute per token: a system polling the API many times a
+    # second must not turn every read into a write (and a WAL flush).
     with transaction(conn) as cur:
         cur.execute(
-            """UPDATE api_tokens t SET last_used_at = now()
-                 FROM users u
-                WHERE t.token_hash = %s AND u.id = t.user_id AND t.revoked_at IS NULL
-                  AND (t.expires_at IS NULL OR t.expires_at > now()) AND NOT u.disabled
-            RETURNING u.username""",
+            """WITH found AS (
+                   SELECT t.id, t.last_used_at, u.username FROM api_tokens t JOIN users u ON u.id = t.user_id
+                    WHERE t.token_hash = %s AND t.revoked_at IS NULL
+                      AND (t.expires_at IS NULL OR t.expires_at > now()) AND NOT u.disabled),
+               touched AS (
+                   UPDATE api_tokens t SET last_used_at = now() FROM found f
+                    WHERE t.id = f.id AND (f.last_used_at IS NULL OR f.last_used_at < now() - interval '1 minute'))
+               SELECT username FROM found""",
             (_hash(token),),
         )
         row = cur.fetchone()
