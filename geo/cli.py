@@ -210,6 +210,7 @@ def serve(
         "api.main:app_from_env", factory=True, host=host, port=port,
         workers=workers or settings.server.workers, timeout_graceful_shutdown=20,
         log_level="info",
+        access_log=False,  # api.middleware logs each request once, with its request id
     )
 
 
