@@ -29,6 +29,12 @@ def _cache(request: Request, name: str, size_mb: int) -> ResultCache:
     return cache
 
 
+def _full_key(conn: Connection, cache: str, key: tuple, tables: tuple[str, ...]) -> tuple[date, tuple]:
+    """The day (statuses depend on it) and the cache key: request part, day, data versions."""
+    today = date.today()
+    return today, (cache, *key, today, data_version(conn, tables))
+
+
 def cached_json(
     request: Request,
     conn: Connection,
@@ -40,8 +46,7 @@ def cached_json(
     produce: Callable[[date], object],
 ) -> object:
     """A value for a page (not a response): JSON-encoded in the same kind of cache, same keys."""
-    today = date.today()
-    full_key = (cache, *key, today, data_version(conn, tables))
+    today, full_key = _full_key(conn, cache, key, tables)
     body, _ = _cache(request, cache, size_mb).get_or_compute(
         full_key, lambda: json.dumps(produce(today), default=str).encode())
     return json.loads(body)
@@ -61,8 +66,7 @@ def cached_response(
 ) -> Response:
     """`produce(today)` builds the body on a miss. `key` must hold everything the body depends on
     besides the data and the day (the user's regencies included), since users share the cache."""
-    today = date.today()
-    full_key = (cache, *key, today, data_version(conn, tables))
+    today, full_key = _full_key(conn, cache, key, tables)
     etag = etag_of(full_key)
     head = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie, Accept"}
     if etag_matches(request.headers.get("if-none-match"), etag):

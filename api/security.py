@@ -105,12 +105,16 @@ TOKEN_TTL = 60.0
 _TOKEN_CACHE_MAX = 4096
 
 
-def _bearer_jwt(request: Request) -> str | None:
+def _bearer(request: Request) -> str | None:
+    """Any bearer token (JWT or API token): the key of the remembered principal."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip()
-    if scheme.lower() == "bearer" and token and not token.startswith(API_TOKEN_PREFIX):
-        return token
-    return None
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _bearer_jwt(request: Request) -> str | None:
+    token = _bearer(request)
+    return token if token and not token.startswith(API_TOKEN_PREFIX) else None
 
 
 def _token_cache(request: Request) -> dict:
@@ -145,13 +149,6 @@ def _verified_username(request: Request, conn) -> str:
 # trip per request (one feature by id: ~450 -> ~850 req/s), while a disabled user, a changed role, a
 # revoked API token and a database outage still show within half a second.
 PRINCIPAL_TTL = 0.5
-
-
-def _bearer(request: Request) -> str | None:
-    """Any bearer token (JWT or API token): the key of the remembered principal."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
 
 
 def forget_principals(request: Request) -> None:
