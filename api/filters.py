@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import Conn
 from api.errors import BadRequest
@@ -12,7 +13,7 @@ from api.security import CurrentUser
 from geo.filters import FilterError, MonitoringFilter, from_params
 
 
-def monitoring_filter(
+async def monitoring_filter(
     principal: CurrentUser,
     conn: Conn,
     sector: Annotated[str | None, Query(description="sector code(s), comma-separated, e.g. perkebunan_sawit")] = None,
@@ -24,7 +25,11 @@ def monitoring_filter(
 ) -> MonitoringFilter:
     try:
         flt = from_params(sector, nationality, permit_status, regency_code, district_code, datetime)
-        flt.validate_against(conn)
+        # Async, so the common case (no codes to look up) costs no thread-pool round trip.
+        if flt.validation_reads_database(conn):
+            await run_in_threadpool(flt.validate_against, conn)
+        else:
+            flt.validate_against(conn)
     except FilterError as exc:
         raise BadRequest(str(exc)) from exc
     return flt.scoped(principal.regencies)

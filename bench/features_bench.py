@@ -28,7 +28,7 @@ from geo.auth.tokens import issue_access_token
 from geo.auth.users import create_user, get_user
 from geo.features.catalog import CATALOG
 from geo.features.params import Page
-from geo.features.sql import base_where, order_sql, page_sql
+from geo.features.sql import base_where, estimate_text, order_sql, page_sql
 from geo.filters import MonitoringFilter
 from geo.settings import PROJECT_ROOT, Settings
 
@@ -53,10 +53,11 @@ def page_statement(url: str, flt: MonitoringFilter | None, bbox, limit: int) -> 
     where = base_where(coll, flt, None)
     if bbox:
         where.add("ST_Intersects(c.geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))", bbox)
-    sql, params, _ = page_sql(coll, where, (order_sql(coll, ()), []), coll.columns, Page(limit, 0))
     conn = psycopg2.connect(url)
     try:
         with conn.cursor() as cur:
+            sql, params, _ = page_sql(coll, where, (order_sql(coll, ()), []), coll.columns, Page(limit, 0),
+                                      estimate_sql=estimate_text(cur, coll, where))
             return "SET max_parallel_workers_per_gather = 0;\n" + cur.mogrify(sql, params).decode() + ";\n"
     finally:
         conn.close()

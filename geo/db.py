@@ -15,6 +15,7 @@ from geo.cluster import LocalCluster
 from geo.settings import DatabaseSettings
 
 Connection = psycopg2.extensions.connection
+Cursor = psycopg2.extensions.cursor
 
 # Errors meaning "the server is gone or restarting", as opposed to a bad query.
 UNAVAILABLE_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)

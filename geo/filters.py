@@ -69,6 +69,11 @@ class MonitoringFilter:
     def scoped(self, regencies: tuple[str, ...] | None) -> MonitoringFilter:
         return replace(self, scope=regencies)
 
+    def validation_reads_database(self, conn: Connection) -> bool:
+        """Whether validate_against will query (region codes, or sector codes not yet cached)."""
+        return (self.regency_code is not None or self.district_code is not None
+                or (bool(self.sector) and conn.dsn not in _SECTORS))
+
     def validate_against(self, conn: Connection) -> None:
         """Unknown codes are errors (400), not empty results: a typo must not look like 'no workers'."""
         if self.sector:

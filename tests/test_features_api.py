@@ -296,3 +296,19 @@ def test_page_cache_follows_writes_scope_and_etag(site, api):  # noqa: F811
     everyone = api.get("/collections/companies/items", params={"limit": 1000}).json()
     assert {f["properties"]["regency_code"] for f in scoped["features"]} == {"62.02"}
     assert everyone["numberMatched"] > scoped["numberMatched"]
+
+
+def test_a_large_match_gets_the_planners_estimate(api, site):  # noqa: F811
+    """Counting stops at offset + limit + 100 rows; beyond that numberMatched is PostgreSQL's
+    estimate, computed in the same statement (plan_row_estimate), and says it is not exact."""
+    with psycopg2.connect(site.url) as conn, conn.cursor() as cur:
+        cur.execute("ANALYZE boundaries")
+        cur.execute("SELECT count(*) FROM boundaries WHERE level = 'village'")
+        villages = cur.fetchone()[0]
+    assert villages > 10 + 100
+    body = api.get("/collections/villages/items", params={"limit": 10}).json()
+    assert body["numberReturned"] == 10 and body["numberMatchedExact"] is False
+    assert 0.5 * villages <= body["numberMatched"] <= 2 * villages
+    # Near the end of the list the page proves the count again.
+    last = api.get("/collections/villages/items", params={"limit": 10, "offset": villages - 5}).json()
+    assert last["numberReturned"] == 5 and last["numberMatched"] == villages and last["numberMatchedExact"] is True

@@ -53,28 +53,18 @@ class Collection:
         return tuple(col for col in self.columns if col.queryable)
 
 
-_ACTIVE_WORKERS = "(SELECT count(*) FROM foreign_workers w WHERE w.company_id = c.id AND w.status = 'active')"
-_BY_NATIONALITY = (
-    "(SELECT coalesce(json_object_agg(x.nationality, x.n ORDER BY x.nationality), '{}'::json) FROM "
-    "(SELECT w.nationality, count(*) AS n FROM foreign_workers w "
-    "WHERE w.company_id = c.id AND w.status = 'active' GROUP BY w.nationality) x)"
-)
+# Active workers (total, per nationality) and the last inspection come from the company facts
+# tables, kept current by triggers (migration 0050); a company without a facts row has none.
+_FACT = "(SELECT f.{1} FROM {0} f WHERE f.company_id = c.id)"
+_ACTIVE_WORKERS = f"coalesce({_FACT.format('company_worker_facts', 'workers')}, 0)"
+_BY_NATIONALITY = f"coalesce({_FACT.format('company_worker_facts', 'by_nationality')}, '{{}}'::json)"
+_LAST_INSPECTION = _FACT.format("company_inspection_facts", "last_inspection")
 _PERMIT = ("valid", "expiring", "expired", "unknown")
 
-# A page of companies reads the active workers (count and per nationality) and the last inspection
-# of its rows in one grouped pass each over the page's keys, not in sub-queries per row.
+# A page of companies reads its rows' facts and sector labels with one primary-key join each.
 COMPANY_PAGE_JOINS = (
-    ("pw", (
-        "LEFT JOIN (SELECT x.company_id, sum(x.n)::int8 AS workers, "
-        "json_object_agg(x.nationality, x.n ORDER BY x.nationality) AS by_nationality "
-        "FROM (SELECT w.company_id, w.nationality, count(*) AS n FROM foreign_workers w "
-        "WHERE w.company_id = ANY(ARRAY(SELECT page.k FROM page)) AND w.status = 'active' GROUP BY 1, 2) x GROUP BY 1) pw "
-        "ON pw.company_id = c.id"
-    )),
-    ("pi", (
-        "LEFT JOIN (SELECT i2.company_id, max(i2.inspected_on) AS last_inspection FROM inspections i2 "
-        "WHERE i2.company_id = ANY(ARRAY(SELECT page.k FROM page)) GROUP BY 1) pi ON pi.company_id = c.id"
-    )),
+    ("pw", "LEFT JOIN company_worker_facts pw ON pw.company_id = c.id"),
+    ("pi", "LEFT JOIN company_inspection_facts pi ON pi.company_id = c.id"),
     ("ps", "LEFT JOIN sectors ps ON ps.code = c.sector"),
 )
 
@@ -97,8 +87,8 @@ COMPANY_COLUMNS = (
            page_sql="coalesce(pw.workers, 0)", page_join="pw"),
     Column("workers_by_nationality", _BY_NATIONALITY, "object", "TKA aktif per kewarganegaraan", queryable=False,
            page_sql="coalesce(pw.by_nationality, '{}'::json)", page_join="pw"),
-    Column("last_inspection", "(SELECT max(i2.inspected_on) FROM inspections i2 WHERE i2.company_id = c.id)",
-           "string", "Pemeriksaan terakhir", format="date", page_sql="pi.last_inspection", page_join="pi"),
+    Column("last_inspection", _LAST_INSPECTION, "string", "Pemeriksaan terakhir", format="date",
+           page_sql="pi.last_inspection", page_join="pi"),
     Column("version", "c.version", "integer", "Versi"),
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from geo.db import Connection, single_read, transaction
+from geo.db import Connection, Cursor, single_read, transaction
 from geo.features.catalog import Collection, Column
 from geo.features.params import Page
 from geo.filters import MonitoringFilter
@@ -120,8 +120,10 @@ def page_sql(
     extras: tuple[Extra, ...] = (),
     wkt: bool = False,
     count: bool = True,
+    estimate_sql: str = "",
 ) -> tuple[str, list, int]:
-    """The page statement, its parameters and the count cap (0 = not counted)."""
+    """The page statement, its parameters and the count cap (0 = not counted). `estimate_sql`:
+    estimate_text(), for numberMatched of a full page whose count reaches the cap."""
     extra_cols = "".join(f", {extra.sql} AS x{i}" for i, extra in enumerate(extras))
     extra_out = "".join(f", s.x{i}" for i in range(len(extras)))
     extra_params = [p for extra in extras for p in extra.params]
@@ -129,24 +131,36 @@ def page_sql(
     feature = _feature_sql(collection, columns, extras, wkt, paged=True)
     # Every interpolated piece below is fixed catalog text or an allow-listed name; values are bound.
     if count:
-        # Exact without counting when the page proves it (a partial page); else count up to a cap.
+        # Exact without counting when the page proves it (a partial page); else count up to a cap;
+        # a full page whose count reaches the cap gets the planner's estimate, in the same statement.
         matched = (f"CASE WHEN n.n < %s AND (n.n > 0 OR %s = 0) THEN %s + n.n ELSE "  # noqa: S608
                    f"(SELECT count(*) FROM (SELECT 1 FROM {collection.from_sql} WHERE {where.sql} LIMIT %s) m) END")
         cap = page.offset + page.limit + COUNT_EXTRA
         matched_params = [page.limit, page.offset, page.offset, *where.params, cap]
+        estimate = "CASE WHEN m.c >= %s AND n.n = %s THEN plan_row_estimate(%s) END"
+        estimate_params = [cap, page.limit, estimate_sql]
     else:
         matched, matched_params, cap = "NULL::bigint", [], 0
+        estimate, estimate_params = "NULL::bigint", []
     sql = (
         f"WITH page AS (SELECT s.k{extra_out}, row_number() OVER () AS ord FROM ("  # noqa: S608
         f"SELECT {collection.key_sql} AS k{extra_cols} FROM {collection.from_sql} WHERE {where.sql} "
         f"ORDER BY {order_text} LIMIT %s OFFSET %s) s), "
         f"n AS (SELECT count(*) AS n FROM page) "
-        f"SELECT n.n, {matched}, "
+        f"SELECT n.n, m.c, {estimate}, "
         f"(SELECT coalesce(json_agg({feature} ORDER BY page.ord), '[]'::json)::text FROM page {collection.join_back}{_page_joins(collection, columns)}) "
-        f"FROM n"
+        f"FROM n CROSS JOIN LATERAL (SELECT {matched} AS c OFFSET 0) m"  # OFFSET 0: count once, not per use
     )
-    params = [*extra_params, *where.params, *order_params, page.limit, page.offset, *matched_params]
+    params = [*extra_params, *where.params, *order_params, page.limit, page.offset, *estimate_params,
+              *matched_params]
     return sql, params, cap
+
+
+def estimate_text(cur: Cursor, collection: Collection, where: Where) -> str:
+    """The filtered query as text for plan_row_estimate (migration 0051): catalog text, with the
+    values quoted by psycopg2 exactly as in every statement it sends."""
+    sql = f"SELECT 1 FROM {collection.from_sql} WHERE {where.sql}"  # noqa: S608 - catalog text only
+    return cur.mogrify(sql, where.params).decode()
 
 
 def fetch_page(
@@ -160,19 +174,18 @@ def fetch_page(
     wkt: bool = False,
     count: bool = True,
 ) -> Result:
-    sql, params, cap = page_sql(collection, where, order, columns, page, extras, wkt, count)
-    with transaction(conn) as cur:
+    with single_read(conn) as cur:
+        estimate = estimate_text(cur, collection, where) if count else ""
+        sql, params, _ = page_sql(collection, where, order, columns, page, extras, wkt, count, estimate)
+        # One round trip, one implicit transaction (so SET LOCAL holds for this statement only).
         # Parallel workers cost more to start than these short, index-driven queries take.
         cur.execute("SET LOCAL max_parallel_workers_per_gather = 0; " + sql, params)
-        returned, matched_n, features = cur.fetchone()
-        exact = True
-        if count and matched_n is not None and matched_n >= cap and returned == page.limit:
-            exact = False
-            cur.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {collection.from_sql} WHERE {where.sql}",  # noqa: S608
-                        where.params)
-            estimate = int(cur.fetchone()[0][0]["Plan"]["Plan Rows"])
-            matched_n = max(matched_n, estimate)
-    return Result(features, returned, matched_n if count else -1, exact)
+        returned, matched, estimated, features = cur.fetchone()
+    if not count:
+        return Result(features, returned, -1, True)
+    if estimated is not None:  # a full page and at least `cap` rows: the planner's estimate
+        return Result(features, returned, max(matched, estimated), False)
+    return Result(features, returned, matched, True)
 
 
 def fetch_one(conn: Connection, collection: Collection, where: Where, key) -> str | None:
