@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 
+from api.blocking import blocking
 from geo.db import Connection, Pool
 
 
@@ -23,7 +23,7 @@ async def get_conn(request: Request) -> AsyncIterator[Connection]:
     pool = get_pool(request)
     conn = pool.acquire_idle()
     if conn is None:
-        conn = await run_in_threadpool(pool.acquire)
+        conn = await blocking(pool.acquire)
     with pool.connection(conn) as held:
         yield held
 

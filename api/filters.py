@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query
-from starlette.concurrency import run_in_threadpool
 
+from api.blocking import blocking
 from api.deps import Conn
 from api.errors import BadRequest
 from api.security import CurrentUser
@@ -27,7 +27,7 @@ async def monitoring_filter(
         flt = from_params(sector, nationality, permit_status, regency_code, district_code, datetime)
         # Async, so the common case (no codes to look up) costs no thread-pool round trip.
         if flt.validation_reads_database(conn):
-            await run_in_threadpool(flt.validate_against, conn)
+            await blocking(flt.validate_against, conn)
         else:
             flt.validate_against(conn)
     except FilterError as exc:

@@ -13,8 +13,8 @@ from typing import Annotated
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
-from starlette.concurrency import run_in_threadpool
 
+from api.blocking import blocking
 from api.deps import Conn
 from geo.auth.secrets import signing_keys
 from geo.auth.tokens import API_TOKEN_PREFIX, InvalidToken, read_access_token, resolve_api_token
@@ -201,7 +201,7 @@ async def authenticated(request: Request, conn: Conn) -> Principal:
     cached = _cached_principal(request)
     if cached is not None:
         return cached
-    return await run_in_threadpool(current_user, request, conn)
+    return await blocking(current_user, request, conn)
 
 
 CurrentUser = Annotated[Principal, Depends(authenticated)]

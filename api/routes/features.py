@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from api.blocking import blocking
 from api.deps import Conn
 from api.errors import BadRequest, NotFound
 from api.filters import Filters
@@ -194,7 +195,7 @@ def _paging_links(request: Request, path: str, offset: int, limit: int, returned
 
 @router.get("/collections/{collection_id}/items", summary="Features of a collection (GeoJSON, CSV, HTML)",
             response_class=Response, responses={200: {"content": {GEOJSON: {}, "text/csv": {}, "text/html": {}}}})
-def items(
+async def items(
     collection_id: str,
     request: Request,
     principal: CurrentUser,
@@ -248,16 +249,17 @@ def items(
 
     # Pages are cached per URL (every parameter and the host the links point to), output format and
     # the user's regencies; the data versions in the key make any committed write show at once.
-    return cached_response(request, conn, cache="features", size_mb=_cache_mb(),
-                           key=(str(request.url), fmt, principal.regencies),
-                           tables=MONITORING_TABLES if coll.monitoring else ("boundaries",),
-                           media_type=media, produce=produce, headers=headers)
+    # Async route, one hop to a thread for all the blocking work (data versions, page SQL).
+    return await blocking(partial(
+        cached_response, request, conn, cache="features", size_mb=_cache_mb(),
+        key=(str(request.url), fmt, principal.regencies), tables=MONITORING_TABLES if coll.monitoring else ("boundaries",),
+        media_type=media, produce=produce, headers=headers))
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature", response_class=Response,
             responses={200: {"content": {GEOJSON: {}}}})
-def item(collection_id: str, feature_id: str, request: Request, principal: CurrentUser, conn: Conn,
-         f: Annotated[str | None, Query(description="json")] = None) -> Response:
+async def item(collection_id: str, feature_id: str, request: Request, principal: CurrentUser, conn: Conn,
+               f: Annotated[str | None, Query(description="json")] = None) -> Response:
     coll = _collection(collection_id)
     output_format(request, f, ("json",))
     key: int | str = feature_id
@@ -265,7 +267,7 @@ def item(collection_id: str, feature_id: str, request: Request, principal: Curre
         if not feature_id.isdigit() or len(feature_id) > 18:
             raise NotFound(f"feature {feature_id!r} not found in {coll.id!r}")
         key = int(feature_id)
-    text = fetch_one(conn, coll, base_where(coll, None, principal.regencies), key)
+    text = await blocking(fetch_one, conn, coll, base_where(coll, None, principal.regencies), key)
     if text is None:  # outside the user's scope looks the same as absent
         raise NotFound(f"feature {feature_id!r} not found in {coll.id!r}")
     links = json.dumps([
