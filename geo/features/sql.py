@@ -1,7 +1,7 @@
 """SQL for feature collections: the whole GeoJSON array is built by PostgreSQL and returned as text.
 
-One statement per page: the filtered, ordered keys of the page (cheap columns only), the count
-(exact when the page itself proves it, else counted up to a cap, else the planner's estimate),
+One statement per page: the filtered, ordered keys (cheap columns only) up to a cap just past the
+page, which give both the page and the count (exact below the cap, else the planner's estimate),
 and the features with their costly properties computed for the page rows only.
 """
 
@@ -129,30 +129,28 @@ def page_sql(
     extra_params = [p for extra in extras for p in extra.params]
     order_text, order_params = order
     feature = _feature_sql(collection, columns, extras, wkt, paged=True)
-    # Every interpolated piece below is fixed catalog text or an allow-listed name; values are bound.
+    # The ordered keys are read once, up to `cap` rows: the page is a slice of them and their number
+    # is the count (exact below the cap; at the cap, the planner's estimate in the same statement),
+    # so counting costs no second scan. Every interpolated piece below is fixed catalog text or an
+    # allow-listed name; values are bound.
+    cap = page.offset + page.limit + (COUNT_EXTRA if count else 0)
     if count:
-        # Exact without counting when the page proves it (a partial page); else count up to a cap;
-        # a full page whose count reaches the cap gets the planner's estimate, in the same statement.
-        matched = (f"CASE WHEN n.n < %s AND (n.n > 0 OR %s = 0) THEN %s + n.n ELSE "  # noqa: S608
-                   f"(SELECT count(*) FROM (SELECT 1 FROM {collection.from_sql} WHERE {where.sql} LIMIT %s) m) END")
-        cap = page.offset + page.limit + COUNT_EXTRA
-        matched_params = [page.limit, page.offset, page.offset, *where.params, cap]
-        estimate = "CASE WHEN m.c >= %s AND n.n = %s THEN plan_row_estimate(%s) END"
-        estimate_params = [cap, page.limit, estimate_sql]
+        matched, estimate = "seen.c", "CASE WHEN seen.c >= %s THEN plan_row_estimate(%s) END"
+        estimate_params = [cap, estimate_sql]
     else:
-        matched, matched_params, cap = "NULL::bigint", [], 0
-        estimate, estimate_params = "NULL::bigint", []
+        matched, estimate, estimate_params = "NULL::bigint", "NULL::bigint", []
     sql = (
-        f"WITH page AS (SELECT s.k{extra_out}, row_number() OVER () AS ord FROM ("  # noqa: S608
+        f"WITH hits AS (SELECT s.k{extra_out}, row_number() OVER () AS ord FROM ("  # noqa: S608
         f"SELECT {collection.key_sql} AS k{extra_cols} FROM {collection.from_sql} WHERE {where.sql} "
-        f"ORDER BY {order_text} LIMIT %s OFFSET %s) s), "
-        f"n AS (SELECT count(*) AS n FROM page) "
-        f"SELECT n.n, m.c, {estimate}, "
+        f"ORDER BY {order_text} LIMIT %s) s), "
+        f"page AS (SELECT * FROM hits WHERE hits.ord > %s AND hits.ord <= %s), "
+        f"n AS (SELECT count(*) AS n FROM page), seen AS (SELECT count(*) AS c FROM hits) "
+        f"SELECT n.n, {matched}, {estimate}, "
         f"(SELECT coalesce(json_agg({feature} ORDER BY page.ord), '[]'::json)::text FROM page {collection.join_back}{_page_joins(collection, columns)}) "
-        f"FROM n CROSS JOIN LATERAL (SELECT {matched} AS c OFFSET 0) m"  # OFFSET 0: count once, not per use
+        f"FROM n, seen"
     )
-    params = [*extra_params, *where.params, *order_params, page.limit, page.offset, *estimate_params,
-              *matched_params]
+    params = [*extra_params, *where.params, *order_params, cap, page.offset, page.offset + page.limit,
+              *estimate_params]
     return sql, params, cap
 
 
