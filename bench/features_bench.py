@@ -1,7 +1,12 @@
 """Benchmark OGC API – Features on 100,000 companies / 500,000 workers: wrk against a running server
 (cases a–d of issue 4) beside pgbench running the same page SQL directly (the SQL floor).
 
-    PYTHONPATH=. .venv/bin/python bench/features_bench.py [--workers N] [--duration 10]
+    PYTHONPATH=. .venv/bin/python bench/features_bench.py [--workers N] [--duration 10] [--tipg PYTHON]
+
+--tipg: the python of a separate virtualenv holding tipg (never a Pantau dependency), e.g.
+`python3 -m venv /tmp/tipg && /tmp/tipg/bin/pip install tipg==1.6.1 uvicorn`; it is then served with
+one uvicorn worker on the same database and the same four cases, in the same run.
+PANTAU_FEATURES_CACHE_MB=0 switches Pantau's page cache off (default: on).
 
 Writes bench/RESULTS-features.md (appends a dated section).
 """
@@ -96,6 +101,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--tipg", help="python of a virtualenv with tipg installed, to compare in the same run")
     args = ap.parse_args()
     db_url = prepare()
     port = 18765
@@ -138,32 +144,73 @@ def main() -> None:
             p = run_pgbench(db_url, sql, args.duration)
             rows.append((name, url.replace(base, "/api"), w, p))
             print(name, w, p, flush=True)
-        load = os.getloadavg()
     finally:
         server.terminate()
         server.wait(timeout=30)
-    write_results(rows, args, n_companies, n_workers, load)
+    tipg = run_tipg(args.tipg, db_url, fid, args.duration) if args.tipg else {}
+    write_results(rows, tipg, args, n_companies, n_workers, os.getloadavg())
 
 
-def write_results(rows, args, n_companies, n_workers, load) -> None:
+def _socket_dsn(db_url: str) -> str:
+    """asyncpg (tipg) takes the socket directory in the host part, not as ?host=."""
+    parts = psycopg2.extensions.parse_dsn(db_url)
+    return f"postgresql://{parts['user']}@{parts['host'].replace('/', '%2F')}:{parts.get('port', 5432)}/{parts['dbname']}"
+
+
+def run_tipg(python: str, db_url: str, fid: int, duration: int) -> dict:
+    port = 18766
+    env = {**os.environ, "DATABASE_URL": _socket_dsn(db_url), "TIPG_DB_SCHEMAS": '["public"]'}
+    server = subprocess.Popen([python, "-m", "uvicorn", "tipg.main:app", "--host", "127.0.0.1", "--port", str(port),
+                               "--workers", "1", "--log-level", "warning", "--no-access-log"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/collections/public.companies/items"
+    bbox = ",".join(map(str, BBOX))
+    urls = {"a": f"{base}?bbox={bbox}&limit=100", "b": f"{base}?limit=1000",
+            "c": f"{base}?sector={SECTOR}&limit=100", "d": f"{base}/{fid}"}
+    out = {}
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/collections", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.5)
+        for name, url in urls.items():
+            httpx.get(url, timeout=60).raise_for_status()
+            out[name] = run_wrk(url, "X-Bench: tipg", duration)
+            print("tipg", name, out[name], flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return out
+
+
+def write_results(rows, tipg: dict, args, n_companies, n_workers, load) -> None:
     path = Path(__file__).with_name("RESULTS-features.md")
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
+    cache = os.environ.get("PANTAU_FEATURES_CACHE_MB")
     lines = [
-        f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {os.cpu_count()} cores ({cpu}), uvicorn workers: {args.workers}",
+        f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {os.cpu_count()} cores ({cpu}), uvicorn workers: {args.workers}, "
+        f"page cache {'off' if cache == '0' else 'on'}",
         "",
         f"Data: {n_companies:,} companies, {n_workers:,} workers (`pantau demo`). wrk -t2 -c16 -d{args.duration}s "
         f"with a viewer's bearer token; pgbench -c16 -j2 -T{args.duration} on the same page SQL. "
-        f"Load average at the end: {load[0]:.1f} (the machine is shared).",
+        f"Load average at the end: {load[0]:.1f} (the machine is shared). tipg (issue) = the issue's figures; "
+        f"tipg (same run) = tipg 1.6.1, one worker, same database, measured just after Pantau.",
         "",
-        "| case | request | API req/s | p50 | p99 | non-2xx | SQL tps (pgbench) | SQL avg ms | API/SQL | tipg req/s | × tipg | target |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| case | request | API req/s | p50 | p99 | non-2xx | SQL tps (pgbench) | SQL avg ms | API/SQL "
+        "| tipg (issue) | × | tipg (same run) | × | target |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, url, w, p in rows:
+        same = tipg.get(name)
+        same_cols = f"{same['rps']:.0f} | {w['rps'] / same['rps']:.1f}" if same else "– | –"
         lines.append(
             f"| {name} | `{url}` | {w['rps']:.0f} | {w['p50']} | {w['p99']} | {w['errors']} | {p['tps']:.0f} | "
             f"{p['avg_ms']:.1f} | {w['rps'] / p['tps']:.2f} | {TIPG[name]} | {w['rps'] / TIPG[name]:.1f} | "
-            f"≥{TARGET[name]}× |")
+            f"{same_cols} | ≥{TARGET[name]}× |")
     with path.open("a") as fh:
         fh.write("\n".join(lines) + "\n")
     print(path.read_text())
