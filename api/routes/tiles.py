@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from api.blocking import blocking
 from api.deps import Conn
 from api.errors import BadRequest, NotFound
 from api.filters import Filters
@@ -64,27 +65,31 @@ def _layer(collection: str):
     responses={200: {"content": {MVT: {}}}, 204: {"description": "no feature in this tile"},
                304: {"description": "unchanged since the ETag given in If-None-Match"}},
 )
-def get_tile(collection: str, z: str, x: str, y: str, request: Request,
-             principal: CurrentUser, flt: Filters, conn: Conn) -> Response:
+async def get_tile(collection: str, z: str, x: str, y: str, request: Request,
+                   principal: CurrentUser, flt: Filters, conn: Conn) -> Response:
     layer = _layer(collection)
     try:
         zi, xi, yi = check_tile(z, x, y)
     except TileError as exc:
         raise BadRequest(str(exc)) from exc
     settings, cache = _cache(request)
-    today = date.today()
-    key = (layer.name, zi, xi, yi, flt if layer.filtered else None, today if layer.filtered else None,
-           data_version(conn, layer.tables))
-    etag = etag_of(key)
-    headers = {"ETag": etag, "Cache-Control": f"private, max-age={settings.max_age}",
-               "Vary": "Authorization, Cookie"}
-    if etag_matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    data, hit = cache.get_or_compute(key, lambda: render_tile(conn, layer, zi, xi, yi, flt, today))
-    headers["X-Tile-Cache"] = "hit" if hit else "miss"
-    if not data:
-        return Response(status_code=204, headers=headers)
-    return Response(data, media_type=MVT, headers=headers)
+
+    def respond() -> Response:  # the blocking part, in one hop to a thread (api/blocking.py)
+        today = date.today()
+        key = (layer.name, zi, xi, yi, flt if layer.filtered else None, today if layer.filtered else None,
+               data_version(conn, layer.tables))
+        etag = etag_of(key)
+        headers = {"ETag": etag, "Cache-Control": f"private, max-age={settings.max_age}",
+                   "Vary": "Authorization, Cookie"}
+        if etag_matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=headers)
+        data, hit = cache.get_or_compute(key, lambda: render_tile(conn, layer, zi, xi, yi, flt, today))
+        headers["X-Tile-Cache"] = "hit" if hit else "miss"
+        if not data:
+            return Response(status_code=204, headers=headers)
+        return Response(data, media_type=MVT, headers=headers)
+
+    return await blocking(respond)
 
 
 @router.get("/{collection}.json", summary="TileJSON 3.0 document of a tile layer (with the current filters)")
