@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from api.blocking import blocking
 from api.deps import Conn
 from api.errors import BadRequest, NotFound
 from api.filters import Filters
@@ -29,25 +31,27 @@ router = APIRouter(prefix="/stats", tags=["statistics"])
 JSON = "application/json"
 
 
-def _respond(request: Request, conn, key: tuple, media_type: str, produce: Callable[[date], str]) -> Response:
+async def _respond(request: Request, conn, key: tuple, media_type: str, produce: Callable[[date], str]) -> Response:
+    """The cached response; all blocking work (data versions, the statistics SQL) in one hop to a
+    thread (api/blocking.py), so the routes themselves are async."""
     def build(today: date) -> bytes:
         try:
             return produce(today).encode()
         except FilterError as exc:
             raise BadRequest(str(exc)) from exc
 
-    return cached_response(request, conn, cache="stats", size_mb=stats_cache_mb(), key=key, tables=STATS_TABLES,
-                           media_type=media_type, produce=build)
+    return await blocking(partial(cached_response, request, conn, cache="stats", size_mb=stats_cache_mb(), key=key,
+                                  tables=STATS_TABLES, media_type=media_type, produce=build))
 
 
 @router.get("/summary", summary="Totals for the home page (within the filters and your regencies)")
-def stats_summary(request: Request, principal: CurrentUser, flt: Filters, conn: Conn) -> Response:
-    return _respond(request, conn, ("summary", flt), JSON,
+async def stats_summary(request: Request, principal: CurrentUser, flt: Filters, conn: Conn) -> Response:
+    return await _respond(request, conn, ("summary", flt), JSON,
                     lambda today: json.dumps({"filter": flt.as_query(), **summary(conn, flt, today)}))
 
 
 @router.get("/timeseries", summary="Active workers, inspections and findings per quarter")
-def stats_timeseries(
+async def stats_timeseries(
     request: Request,
     principal: CurrentUser,
     flt: Filters,
@@ -61,7 +65,7 @@ def stats_timeseries(
         rows = quarterly_series(conn, flt, level, start, end, code=code, today=today)
         return json.dumps({"filter": flt.as_query(), "level": level, "code": code, "quarters": rows})
 
-    return _respond(request, conn, ("timeseries", flt, level, code, start, end), JSON, produce)
+    return await _respond(request, conn, ("timeseries", flt, level, code, start, end), JSON, produce)
 
 
 @router.get(
@@ -69,7 +73,7 @@ def stats_timeseries(
     summary="Counts per region of a level, zeros included (f=geojson: region polygons for a choropleth)",
     responses={200: {"content": {"application/json": {}, "application/geo+json": {}}}},
 )
-def stats_by_region(
+async def stats_by_region(
     level: str,
     request: Request,
     principal: CurrentUser,
@@ -92,4 +96,4 @@ def stats_by_region(
         return f'{head[:-1]}, "regions": {rows}}}'
 
     media_type = "application/geo+json" if f == "geojson" else JSON
-    return _respond(request, conn, ("regions", flt, level, parent, f), media_type, produce)
+    return await _respond(request, conn, ("regions", flt, level, parent, f), media_type, produce)
