@@ -58,10 +58,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     install_handlers(app)
     install_middleware(app, settings)  # refuses to start in production without PANTAU_SECRET_KEY
-    root = APIRouter(prefix="/api")
     for router in _routers(api.routes):
-        root.include_router(router)
-    app.include_router(root)
+        app.include_router(router, prefix="/api")  # directly: one router level less to match per request
     for router in _routers(api.web):
         app.include_router(router)
     return app
