@@ -29,7 +29,7 @@ from geo.features.catalog import CATALOG, Collection, get_collection
 from geo.features.errors import FeatureNotFound, FeatureQueryError
 from geo.features.output import as_csv, as_html, feature_collection
 from geo.features.params import CRS84, parse_bbox, parse_page, parse_properties, parse_sortby
-from geo.features.sql import base_where, extents, fetch_one, fetch_page, order_sql
+from geo.features.sql import Where, base_where, extents, fetch_one, fetch_page, order_sql
 
 router = APIRouter(tags=["OGC API – Features"])
 
@@ -220,23 +220,31 @@ async def items(
         box = parse_bbox(bbox, bbox_crs)
         sort = parse_sortby(sortby, coll)
         columns = parse_properties(properties, coll)
+        if filter_ and filter_lang not in (None, "cql2-text"):
+            raise FeatureQueryError(f"filter-lang: {filter_lang!r} is not supported (use cql2-text)")
+        if filter_ and filter_crs and filter_crs not in CRS84:
+            raise FeatureQueryError(f"filter-crs: {filter_crs!r} is not supported (only CRS84)")
+    except FeatureQueryError as exc:
+        raise BadRequest(str(exc)) from exc
+
+    def where_clause() -> Where:
+        # Built on a cache miss only: the URL (the cache key) holds every input, and a CQL2 parse costs.
         where = base_where(coll, flt, principal.regencies)
         if box:
             where.add(f"ST_Intersects({coll.geom_sql}, ST_MakeEnvelope(%s, %s, %s, %s, 4326))", box)
         if filter_:
-            if filter_lang not in (None, "cql2-text"):
-                raise FeatureQueryError(f"filter-lang: {filter_lang!r} is not supported (use cql2-text)")
-            if filter_crs and filter_crs not in CRS84:
-                raise FeatureQueryError(f"filter-crs: {filter_crs!r} is not supported (only CRS84)")
-            where.add(*cql2.to_sql(filter_, coll))
-    except FeatureQueryError as exc:
-        raise BadRequest(str(exc)) from exc
+            try:
+                where.add(*cql2.to_sql(filter_, coll))
+            except FeatureQueryError as exc:
+                raise BadRequest(str(exc)) from exc
+        return where
+
     path = f"/collections/{coll.id}/items"
     media = {"json": GEOJSON, "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8"}[fmt]
     headers = {"Content-Disposition": f'attachment; filename="{coll.id}.csv"'} if fmt == "csv" else None
 
     def produce(today: date) -> bytes:
-        result = fetch_page(conn, coll, where, (order_sql(coll, sort), []), columns, page, wkt=fmt != "json")
+        result = fetch_page(conn, coll, where_clause(), (order_sql(coll, sort), []), columns, page, wkt=fmt != "json")
         link_type = media.split(";")[0]
         links = _paging_links(request, path, page.offset, page.limit, result.returned, result.matched, link_type)
         if fmt == "csv":
