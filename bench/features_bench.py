@@ -43,6 +43,18 @@ TIPG = {"a": 45, "b": 6, "c": 78, "d": 433}  # req/s measured by the issue's aut
 TARGET = {"a": 10, "b": 10, "c": 10, "d": 2}
 
 
+def wait_until_ok(url: str, seconds: float = 60) -> None:
+    """Until the server just started answers `url` with 200 (or give up: the first request will say why)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+
+
 def token(url: str) -> str:
     conn = psycopg2.connect(url)
     try:
@@ -112,12 +124,7 @@ def main() -> None:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/api"
     try:
-        for _ in range(120):
-            try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.5)
+        wait_until_ok(base + "/health")
         header = f"Authorization: Bearer {token(db_url)}"
         conn = psycopg2.connect(db_url)
         with conn.cursor() as cur:
@@ -169,13 +176,7 @@ def run_tipg(python: str, db_url: str, fid: int, duration: int) -> dict:
             "c": f"{base}?sector={SECTOR}&limit=100", "d": f"{base}/{fid}"}
     out = {}
     try:
-        for _ in range(120):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/collections", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5)
+        wait_until_ok(f"http://127.0.0.1:{port}/collections")
         for name, url in urls.items():
             httpx.get(url, timeout=60).raise_for_status()
             out[name] = run_wrk(url, "X-Bench: tipg", duration)
