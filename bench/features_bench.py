@@ -73,7 +73,7 @@ def page_statement(url: str, flt: MonitoringFilter | None, bbox, limit: int) -> 
     conn = psycopg2.connect(url)
     try:
         with conn.cursor() as cur:
-            sql, params, _ = page_sql(coll, where, (order_sql(coll, ()), []), coll.columns, Page(limit, 0),
+            sql, params = page_sql(coll, where, (order_sql(coll, ()), []), coll.columns, Page(limit, 0),
                                       estimate_sql=estimate_text(cur, coll, where))
             return "SET max_parallel_workers_per_gather = 0;\n" + cur.mogrify(sql, params).decode() + ";\n"
     finally:

@@ -121,8 +121,8 @@ def page_sql(
     wkt: bool = False,
     count: bool = True,
     estimate_sql: str = "",
-) -> tuple[str, list, int]:
-    """The page statement, its parameters and the count cap (0 = not counted). `estimate_sql`:
+) -> tuple[str, list]:
+    """The page statement and its parameters. `estimate_sql`:
     estimate_text(), for numberMatched of a full page whose count reaches the cap."""
     extra_cols = "".join(f", {extra.sql} AS x{i}" for i, extra in enumerate(extras))
     extra_out = "".join(f", s.x{i}" for i in range(len(extras)))
@@ -151,7 +151,7 @@ def page_sql(
     )
     params = [*extra_params, *where.params, *order_params, cap, page.offset, page.offset + page.limit,
               *estimate_params]
-    return sql, params, cap
+    return sql, params
 
 
 def estimate_text(cur: Cursor, collection: Collection, where: Where) -> str:
@@ -174,7 +174,7 @@ def fetch_page(
 ) -> Result:
     with single_read(conn) as cur:
         estimate = estimate_text(cur, collection, where) if count else ""
-        sql, params, _ = page_sql(collection, where, order, columns, page, extras, wkt, count, estimate)
+        sql, params = page_sql(collection, where, order, columns, page, extras, wkt, count, estimate)
         # One round trip, one implicit transaction (so SET LOCAL holds for this statement only).
         # Parallel workers cost more to start than these short, index-driven queries take.
         cur.execute("SET LOCAL max_parallel_workers_per_gather = 0; " + sql, params)

@@ -117,12 +117,7 @@ CREATE TRIGGER inspections_facts_del AFTER DELETE ON inspections
 CREATE TRIGGER inspections_facts_trunc AFTER TRUNCATE ON inspections
     FOR EACH STATEMENT EXECUTE FUNCTION company_facts_inspections();
 
--- Backfill what is already stored (the migration runs in one transaction, under the tables' locks
--- taken by CREATE TRIGGER, so no write slips between the backfill and the triggers).
-INSERT INTO company_worker_facts (company_id, workers, by_nationality)
-SELECT x.company_id, sum(x.n)::int, json_object_agg(x.nationality, x.n ORDER BY x.nationality)
-  FROM (SELECT w.company_id, w.nationality, count(*) AS n FROM foreign_workers w
-         WHERE w.status = 'active' GROUP BY 1, 2) x
- GROUP BY 1;
-INSERT INTO company_inspection_facts (company_id, last_inspection)
-SELECT i.company_id, max(i.inspected_on) FROM inspections i GROUP BY 1;
+-- Backfill what is already stored with the triggers' own functions (the migration runs in one
+-- transaction, under the tables' locks taken by CREATE TRIGGER, so no write slips in between).
+SELECT refresh_company_workers(array_agg(DISTINCT company_id)) FROM foreign_workers WHERE status = 'active';
+SELECT refresh_company_inspections(array_agg(DISTINCT company_id)) FROM inspections;
