@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI
 import api.routes
 import api.web
 from api.errors import install_handlers
+from api.middleware import flush_logs
 from api.middleware import install as install_middleware
 from geo import __version__
 from geo.db import Pool, resolve_url
@@ -49,7 +50,10 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
-            app.state.pool.close()
+            try:
+                app.state.pool.close()
+            finally:
+                flush_logs()
 
     app = FastAPI(
         title="Pantau API",

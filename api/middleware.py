@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.log_batching import BatchedStreamHandler
 from api.validation import install_validation_handler
 from geo.auth.secrets import signing_keys
 from geo.settings import Settings
@@ -223,6 +224,14 @@ class BodyLimitMiddleware:
         await send(body)
 
 
+def flush_logs() -> None:
+    """Write the batched log lines now. Called at application shutdown: uvicorn ends a SIGTERM by
+    raising the signal again, which skips Python's exit hooks (and logging's own flush)."""
+    for logger in (access_log, error_log):
+        for handler in logger.handlers:
+            handler.flush()
+
+
 # --- assembly -----------------------------------------------------------------------------------------
 def check_production(settings: Settings) -> None:
     """Refuse to start in production without a real signing key (raises MissingSecret)."""
@@ -238,7 +247,7 @@ def install(app: FastAPI, settings: Settings, http: HttpSettings | None = None) 
     logging.getLogger("uvicorn.access").disabled = True
     for logger in (access_log, error_log):
         if not logger.handlers:
-            handler = logging.StreamHandler()
+            handler = BatchedStreamHandler()
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
             logger.addHandler(handler)
             # Follow the server's --log-level (uvicorn sets it on its error logger); INFO otherwise.
