@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI
 import api.routes
 import api.web
 from api.errors import install_handlers
+from api.fresh_versions import FreshVersions
 from api.middleware import flush_logs
 from api.middleware import install as install_middleware
 from geo import __version__
@@ -47,10 +48,12 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = settings.database
         app.state.pool = Pool(resolve_url(db), db.pool_min, db.pool_max, db.statement_timeout_ms)
+        app.state.versions = FreshVersions(app.state.pool)
         try:
             yield
         finally:
             try:
+                app.state.versions.close()
                 app.state.pool.close()
             finally:
                 flush_logs()

@@ -12,10 +12,13 @@ from datetime import date
 from fastapi import Request
 from fastapi.responses import Response
 
+from api.blocking import blocking
+from api.fresh_versions import versions_key
 from geo.db import Connection
 from geo.tiles import ResultCache, data_version, etag_matches, etag_of
 
 _init_lock = threading.Lock()
+_CACHE_HEADERS = {"Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie, Accept"}
 
 
 def _cache(request: Request, name: str, size_mb: int) -> ResultCache:
@@ -52,9 +55,8 @@ def cached_json(
     return json.loads(body)
 
 
-def cached_response(
+async def cached_response(
     request: Request,
-    conn: Connection,
     *,
     cache: str,
     size_mb: int,
@@ -64,13 +66,28 @@ def cached_response(
     produce: Callable[[date], bytes],
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """`produce(today)` builds the body on a miss. `key` must hold everything the body depends on
-    besides the data and the day (the user's regencies included), since users share the cache."""
-    today, full_key = _full_key(conn, cache, key, tables)
+    """`produce(today)` builds the body on a miss, in a thread. `key` must hold everything the body
+    depends on besides the data and the day (the user's regencies included), since users share the
+    cache. The versions come from the shared fresh read (api.fresh_versions), so a hit is served on
+    the event loop with no thread hop."""
+    today = date.today()
+    versions = await request.app.state.versions.read()
+    full_key = (cache, *key, today, versions_key(versions, tables))
     etag = etag_of(full_key)
-    head = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie, Accept"}
     if etag_matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=head)
-    body, hit = _cache(request, cache, size_mb).get_or_compute(full_key, lambda: produce(today))
-    head[f"X-{cache.capitalize()}-Cache"] = "hit" if hit else "miss"
-    return Response(body, media_type=media_type, headers={**head, **(headers or {})})
+        return _not_modified(etag)
+    store = _cache(request, cache, size_mb)
+    body = store.get(full_key)
+    hit = body is not None
+    if body is None:
+        body, hit = await blocking(store.get_or_compute, full_key, lambda: produce(today))
+    return _response(cache, etag, body, hit, media_type, headers)
+
+
+def _not_modified(etag: str) -> Response:
+    return Response(status_code=304, headers={"ETag": etag, **_CACHE_HEADERS})
+
+
+def _response(cache: str, etag: str, body: bytes, hit: bool, media_type: str, headers: dict[str, str] | None) -> Response:
+    return Response(body, media_type=media_type, headers={
+        "ETag": etag, **_CACHE_HEADERS, f"X-{cache.capitalize()}-Cache": "hit" if hit else "miss", **(headers or {})})

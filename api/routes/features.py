@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -257,11 +257,11 @@ async def items(
 
     # Pages are cached per URL (every parameter and the host the links point to), output format and
     # the user's regencies; the data versions in the key make any committed write show at once.
-    # Async route, one hop to a thread for all the blocking work (data versions, page SQL).
-    return await blocking(partial(
-        cached_response, request, conn, cache="features", size_mb=_cache_mb(),
+    # A hit is served on the event loop; a miss makes one hop to a thread for the page SQL.
+    return await cached_response(
+        request, cache="features", size_mb=_cache_mb(),
         key=(str(request.url), fmt, principal.regencies), tables=MONITORING_TABLES if coll.monitoring else ("boundaries",),
-        media_type=media, produce=produce, headers=headers))
+        media_type=media, produce=produce, headers=headers)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature", response_class=Response,

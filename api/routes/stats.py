@@ -11,13 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date
-from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.blocking import blocking
 from api.deps import Conn
 from api.errors import BadRequest, NotFound
 from api.filters import Filters
@@ -31,22 +29,21 @@ router = APIRouter(prefix="/stats", tags=["statistics"])
 JSON = "application/json"
 
 
-async def _respond(request: Request, conn, key: tuple, media_type: str, produce: Callable[[date], str]) -> Response:
-    """The cached response; all blocking work (data versions, the statistics SQL) in one hop to a
-    thread (api/blocking.py), so the routes themselves are async."""
+async def _respond(request: Request, key: tuple, media_type: str, produce: Callable[[date], str]) -> Response:
+    """The cached response: a hit on the event loop, a miss in one hop to a thread for the SQL."""
     def build(today: date) -> bytes:
         try:
             return produce(today).encode()
         except FilterError as exc:
             raise BadRequest(str(exc)) from exc
 
-    return await blocking(partial(cached_response, request, conn, cache="stats", size_mb=stats_cache_mb(), key=key,
-                                  tables=STATS_TABLES, media_type=media_type, produce=build))
+    return await cached_response(request, cache="stats", size_mb=stats_cache_mb(), key=key,
+                                       tables=STATS_TABLES, media_type=media_type, produce=build)
 
 
 @router.get("/summary", summary="Totals for the home page (within the filters and your regencies)")
 async def stats_summary(request: Request, principal: CurrentUser, flt: Filters, conn: Conn) -> Response:
-    return await _respond(request, conn, ("summary", flt), JSON,
+    return await _respond(request, ("summary", flt), JSON,
                     lambda today: json.dumps({"filter": flt.as_query(), **summary(conn, flt, today)}))
 
 
@@ -65,7 +62,7 @@ async def stats_timeseries(
         rows = quarterly_series(conn, flt, level, start, end, code=code, today=today)
         return json.dumps({"filter": flt.as_query(), "level": level, "code": code, "quarters": rows})
 
-    return await _respond(request, conn, ("timeseries", flt, level, code, start, end), JSON, produce)
+    return await _respond(request, ("timeseries", flt, level, code, start, end), JSON, produce)
 
 
 @router.get(
@@ -96,4 +93,4 @@ async def stats_by_region(
         return f'{head[:-1]}, "regions": {rows}}}'
 
     media_type = "application/geo+json" if f == "geojson" else JSON
-    return await _respond(request, conn, ("regions", flt, level, parent, f), media_type, produce)
+    return await _respond(request, ("regions", flt, level, parent, f), media_type, produce)

@@ -20,13 +20,13 @@ from api.blocking import blocking
 from api.deps import Conn
 from api.errors import BadRequest, NotFound
 from api.filters import Filters
+from api.fresh_versions import versions_key
 from api.security import CurrentUser
 from geo.tiles import (
     TileCache,
     TileError,
     TileSettings,
     check_tile,
-    data_version,
     etag_matches,
     etag_of,
     get_layer,
@@ -74,22 +74,22 @@ async def get_tile(collection: str, z: str, x: str, y: str, request: Request,
         raise BadRequest(str(exc)) from exc
     settings, cache = _cache(request)
 
-    def respond() -> Response:  # the blocking part, in one hop to a thread (api/blocking.py)
-        today = date.today()
-        key = (layer.name, zi, xi, yi, flt if layer.filtered else None, today if layer.filtered else None,
-               data_version(conn, layer.tables))
-        etag = etag_of(key)
-        headers = {"ETag": etag, "Cache-Control": f"private, max-age={settings.max_age}",
-                   "Vary": "Authorization, Cookie"}
-        if etag_matches(request.headers.get("if-none-match"), etag):
-            return Response(status_code=304, headers=headers)
-        data, hit = cache.get_or_compute(key, lambda: render_tile(conn, layer, zi, xi, yi, flt, today))
-        headers["X-Tile-Cache"] = "hit" if hit else "miss"
-        if not data:
-            return Response(status_code=204, headers=headers)
-        return Response(data, media_type=MVT, headers=headers)
-
-    return await blocking(respond)
+    today = date.today()
+    versions = await request.app.state.versions.read()  # shared fresh read: a hit needs no thread
+    key = (layer.name, zi, xi, yi, flt if layer.filtered else None, today if layer.filtered else None,
+           versions_key(versions, layer.tables))
+    etag = etag_of(key)
+    headers = {"ETag": etag, "Cache-Control": f"private, max-age={settings.max_age}", "Vary": "Authorization, Cookie"}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    data = cache.get(key)
+    hit = data is not None
+    if data is None:
+        data, hit = await blocking(cache.get_or_compute, key, lambda: render_tile(conn, layer, zi, xi, yi, flt, today))
+    headers["X-Tile-Cache"] = "hit" if hit else "miss"
+    if not data:
+        return Response(status_code=204, headers=headers)
+    return Response(data, media_type=MVT, headers=headers)
 
 
 @router.get("/{collection}.json", summary="TileJSON 3.0 document of a tile layer (with the current filters)")

@@ -28,16 +28,16 @@ REGION_LEVELS = ("regency", "district", "village")
 
 
 @router.get("/maps/data/companies.json", summary="Company points for the map pages (compact arrays)")
-def company_points(request: Request, conn: Conn, flt: Filters) -> Response:
+async def company_points(request: Request, conn: Conn, flt: Filters) -> Response:
     # Filters already carries the user's scope; no personal data: ids, positions, statuses only.
     # Cached like the statistics (a province page at 100,000 companies is ~2 MB built by PostgreSQL).
-    return cached_response(request, conn, cache="points", size_mb=4 * stats_cache_mb(), key=(flt,),
-                           tables=("companies", "foreign_workers", "inspections"), media_type="application/json",
-                           produce=lambda today: company_points_json(conn, flt, today).encode())
+    return await cached_response(request, cache="points", size_mb=4 * stats_cache_mb(), key=(flt,),
+                                       tables=("companies", "foreign_workers", "inspections"), media_type="application/json",
+                                       produce=lambda today: company_points_json(conn, flt, today).encode())
 
 
 @router.get("/maps/data/regions.json", summary="Numbers per region, fill colours and legend for a map page")
-def region_numbers(
+async def region_numbers(
     request: Request,
     conn: Conn,
     flt: Filters,
@@ -60,5 +60,6 @@ def region_numbers(
         return json.dumps(body, ensure_ascii=False).encode()
 
     # Keyed like the statistics API: request, scope (in flt), day and the data versions.
-    return cached_response(request, conn, cache="stats", size_mb=stats_cache_mb(), key=("map-regions", flt, level, parent, measure),
-                           tables=STATS_TABLES, media_type="application/json", produce=produce)
+    return await cached_response(
+        request, cache="stats", size_mb=stats_cache_mb(), key=("map-regions", flt, level, parent, measure),
+        tables=STATS_TABLES, media_type="application/json", produce=produce)
