@@ -3,17 +3,16 @@
 A cached response is right only if the versions in its key were read after its request arrived:
 then every write committed before the request shows. Requests that arrive while a read is running
 wait for the next read, which starts as soon as the running one ends, and everyone who arrived
-before a read began shares it. Under load one round trip serves many requests, and a cache hit needs
-no thread-pool hop and no pooled connection (the reads use a connection of their own, so requests
-that hold every pooled connection cannot starve them).
+before a read began shares it. Under load one round trip serves many requests. The read runs on the
+event loop (geo.db_async), so a cache hit needs no thread-pool hop, and it does not use the blocking
+pool, so requests that hold every pooled connection cannot starve it.
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from api.blocking import blocking
-from geo.db import UNAVAILABLE_ERRORS, Connection, DatabaseUnavailable, Pool, single_read
+from geo.db_async import AsyncReads
 
 Versions = dict[str, int]
 
@@ -24,9 +23,8 @@ def versions_key(versions: Versions, tables: tuple[str, ...]) -> str:
 
 
 class FreshVersions:
-    def __init__(self, pool: Pool) -> None:
-        self._pool = pool
-        self._conn: Connection | None = None  # used by one read at a time, in a pool thread
+    def __init__(self, reads: AsyncReads) -> None:
+        self._reads = reads
         self._running: asyncio.Future[Versions] | None = None
         self._next: asyncio.Future[Versions] | None = None
         self._rounds: asyncio.Task | None = None
@@ -47,29 +45,8 @@ class FreshVersions:
     async def _read_rounds(self) -> None:
         while self._running is not None:
             try:
-                self._running.set_result(await blocking(self._query))
+                self._running.set_result(dict(await self._reads.fetchall("SELECT name, version FROM data_versions")))
             except Exception as exc:  # noqa: BLE001 - handed to every waiter, who raise it
                 self._running.set_exception(exc)
                 self._running.exception()  # retrieved, even when every waiter has gone
             self._running, self._next = self._next, None
-
-    def _query(self) -> Versions:
-        # One retry on a fresh connection: after a database restart the kept one is dead.
-        for attempt in (1, 2):
-            if self._conn is None or self._conn.closed:
-                self._conn = self._pool.open_dedicated()
-            try:
-                with single_read(self._conn) as cur:
-                    cur.execute("SELECT name, version FROM data_versions")
-                    return dict(cur.fetchall())
-            except UNAVAILABLE_ERRORS as exc:
-                self._conn.close()
-                self._conn = None
-                if attempt == 2:
-                    raise DatabaseUnavailable(str(exc).strip()) from exc
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None

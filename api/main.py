@@ -23,6 +23,7 @@ from api.middleware import flush_logs
 from api.middleware import install as install_middleware
 from geo import __version__
 from geo.db import Pool, resolve_url
+from geo.db_async import AsyncReads
 from geo.settings import Settings, get_settings
 
 # Matched first: the routes a map calls on every pan (routes are tried in order, and each miss costs;
@@ -47,13 +48,15 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = settings.database
-        app.state.pool = Pool(resolve_url(db), db.pool_min, db.pool_max, db.statement_timeout_ms)
-        app.state.versions = FreshVersions(app.state.pool)
+        url = resolve_url(db)
+        app.state.pool = Pool(url, db.pool_min, db.pool_max, db.statement_timeout_ms)
+        app.state.reads = AsyncReads(url, db.pool_max, db.statement_timeout_ms)  # single reads on the event loop
+        app.state.versions = FreshVersions(app.state.reads)
         try:
             yield
         finally:
             try:
-                app.state.versions.close()
+                app.state.reads.close()
                 app.state.pool.close()
             finally:
                 flush_logs()

@@ -186,14 +186,13 @@ def fetch_page(
     return Result(features, returned, matched, True)
 
 
-def fetch_one(conn: Connection, collection: Collection, where: Where, key) -> str | None:
+def one_feature_sql(collection: Collection, where: Where, key) -> tuple[str, list]:
+    """One feature as GeoJSON text (no row when absent or outside `where`): a single statement, for
+    the event-loop reads of geo.db_async."""
     feature = _feature_sql(collection, collection.columns, (), False)
     sql = (f"SELECT {feature}::text FROM {collection.from_sql} "  # noqa: S608 - catalog text only
            f"WHERE {collection.key_sql} = %s AND {where.sql}")
-    with single_read(conn) as cur:
-        cur.execute(sql, [key, *where.params])
-        row = cur.fetchone()
-    return row[0] if row else None
+    return sql, [key, *where.params]
 
 
 def extents(conn: Connection) -> dict:
