@@ -123,16 +123,9 @@ class Pool:
         if conn is not None:
             return conn
         try:
-            return self.open_dedicated()
-        except DatabaseUnavailable:
-            self._slots.release()
-            raise
-
-    def open_dedicated(self) -> Connection:
-        """A new connection with the pool's settings, outside the pool (its owner closes it)."""
-        try:
             return psycopg2.connect(self._url, **self._kwargs)
         except UNAVAILABLE_ERRORS as exc:
+            self._slots.release()
             raise DatabaseUnavailable(str(exc).strip()) from exc
 
     def _release(self, conn: Connection, broken: bool) -> None:

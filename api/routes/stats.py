@@ -38,13 +38,13 @@ async def _respond(request: Request, key: tuple, media_type: str, produce: Calla
             raise BadRequest(str(exc)) from exc
 
     return await cached_response(request, cache="stats", size_mb=stats_cache_mb(), key=key,
-                                       tables=STATS_TABLES, media_type=media_type, produce=build)
+                                 tables=STATS_TABLES, media_type=media_type, produce=build)
 
 
 @router.get("/summary", summary="Totals for the home page (within the filters and your regencies)")
 async def stats_summary(request: Request, principal: CurrentUser, flt: Filters, conn: Conn) -> Response:
     return await _respond(request, ("summary", flt), JSON,
-                    lambda today: json.dumps({"filter": flt.as_query(), **summary(conn, flt, today)}))
+                          lambda today: json.dumps({"filter": flt.as_query(), **summary(conn, flt, today)}))
 
 
 @router.get("/timeseries", summary="Active workers, inspections and findings per quarter")

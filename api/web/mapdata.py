@@ -32,8 +32,8 @@ async def company_points(request: Request, conn: Conn, flt: Filters) -> Response
     # Filters already carries the user's scope; no personal data: ids, positions, statuses only.
     # Cached like the statistics (a province page at 100,000 companies is ~2 MB built by PostgreSQL).
     return await cached_response(request, cache="points", size_mb=4 * stats_cache_mb(), key=(flt,),
-                                       tables=("companies", "foreign_workers", "inspections"), media_type="application/json",
-                                       produce=lambda today: company_points_json(conn, flt, today).encode())
+                                 tables=("companies", "foreign_workers", "inspections"), media_type="application/json",
+                                 produce=lambda today: company_points_json(conn, flt, today).encode())
 
 
 @router.get("/maps/data/regions.json", summary="Numbers per region, fill colours and legend for a map page")
