@@ -4,9 +4,10 @@ made from the same key; If-None-Match → 304 without building anything."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from fastapi import Request
@@ -63,10 +64,12 @@ async def cached_response(
     key: tuple,
     tables: tuple[str, ...],
     media_type: str,
-    produce: Callable[[date], bytes],
+    produce: Callable[[date], bytes] | None = None,
+    produce_async: Callable[[date], Awaitable[bytes]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """`produce(today)` builds the body on a miss, in a thread. `key` must hold everything the body
+    """On a miss the body is built by `produce(today)` in a thread, or by `produce_async(today)` on
+    the event loop (for a single read through geo.db_async). `key` must hold everything the body
     depends on besides the data and the day (the user's regencies included), since users share the
     cache. The versions come from the shared fresh read (api.fresh_versions), so a hit is served on
     the event loop with no thread hop."""
@@ -79,9 +82,41 @@ async def cached_response(
     store = _cache(request, cache, size_mb)
     body = store.get(full_key)
     hit = body is not None
-    if body is None:
+    if body is None and produce_async is not None:
+        body, hit = await _compute_once(request, cache, store, full_key, lambda: produce_async(today))
+    elif body is None:
         body, hit = await blocking(store.get_or_compute, full_key, lambda: produce(today))
     return _response(cache, etag, body, hit, media_type, headers)
+
+
+async def _compute_once(request: Request, cache: str, store: ResultCache, key: tuple,
+                        make: Callable[[], Awaitable[bytes]]) -> tuple[bytes, bool]:
+    """(body, shared). Concurrent misses of one key build it once, as ResultCache.get_or_compute
+    does for threads. The build runs as a task of its own, so a requester who goes away does not
+    cancel it for the others. With the cache off every request builds its own."""
+    if store.max_bytes == 0:
+        return await make(), False
+    flights = _flights(request, cache)
+    flight = flights.get(key)
+    if flight is not None:
+        return await asyncio.shield(flight), True
+
+    def landed(task: asyncio.Task) -> None:
+        flights.pop(key, None)
+        if not task.cancelled() and task.exception() is None:  # also marks a failure as seen
+            store.put(key, task.result())
+
+    flight = flights[key] = asyncio.get_running_loop().create_task(make())
+    flight.add_done_callback(landed)
+    return await asyncio.shield(flight), False
+
+
+def _flights(request: Request, cache: str) -> dict[tuple, asyncio.Task]:
+    """Builds in progress per cache (this process's event loop only touches it: no lock)."""
+    state = request.app.state
+    if not hasattr(state, "response_flights"):
+        state.response_flights = {}
+    return state.response_flights.setdefault(cache, {})
 
 
 def _not_modified(etag: str) -> Response:

@@ -60,19 +60,24 @@ class AsyncReads:
         self._slots = asyncio.Semaphore(maxconn)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
-        return await self._run(sql, params, lambda cur: cur.fetchone())
+        return await self._run(lambda cur: (sql, params), lambda cur: cur.fetchone())
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        return await self._run(sql, params, lambda cur: cur.fetchall())
+        return await self._run(lambda cur: (sql, params), lambda cur: cur.fetchall())
 
-    async def _run(self, sql: str, params: Sequence[Any], fetch: Callable[[Cursor], Any]):
+    async def fetchone_built(self, statement: Callable[[Cursor], tuple[str, Sequence[Any]]]) -> tuple | None:
+        """One row of the statement `statement(cursor)` builds with the cursor that runs it (for
+        statements that quote values into text with cursor.mogrify)."""
+        return await self._run(statement, lambda cur: cur.fetchone())
+
+    async def _run(self, statement: Callable[[Cursor], tuple[str, Sequence[Any]]], fetch: Callable[[Cursor], Any]):
         async with self._slots:
             for attempt in (1, 2):
                 reused = bool(self._idle)
                 conn = self._idle.pop() if reused else await self._connect()
                 try:
                     with conn.cursor() as cur:
-                        cur.execute(sql, params)
+                        cur.execute(*statement(cur))
                         await _ready(conn)
                         result = fetch(cur)
                 except UNAVAILABLE_ERRORS as exc:

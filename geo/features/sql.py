@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from geo.db import Connection, Cursor, single_read, transaction
+from geo.db_async import AsyncReads
 from geo.features.catalog import Collection, Column
 from geo.features.params import Page
 from geo.filters import MonitoringFilter
@@ -161,6 +162,25 @@ def estimate_text(cur: Cursor, collection: Collection, where: Where) -> str:
     return cur.mogrify(sql, where.params).decode()
 
 
+# Parallel workers cost more to start than these short, index-driven queries take. SET LOCAL in the
+# same query string: one round trip, one implicit transaction, so it holds for this statement only.
+SERIAL = "SET LOCAL max_parallel_workers_per_gather = 0; "
+
+
+def _serial(statement: tuple[str, list]) -> tuple[str, list]:
+    sql, params = statement
+    return SERIAL + sql, params
+
+
+def page_result(row: tuple, count: bool = True) -> Result:
+    returned, matched, estimated, features = row
+    if not count:
+        return Result(features, returned, -1, True)
+    if estimated is not None:  # a full page and at least `cap` rows: the planner's estimate
+        return Result(features, returned, max(matched, estimated), False)
+    return Result(features, returned, matched, True)
+
+
 def fetch_page(
     conn: Connection,
     collection: Collection,
@@ -174,16 +194,23 @@ def fetch_page(
 ) -> Result:
     with single_read(conn) as cur:
         estimate = estimate_text(cur, collection, where) if count else ""
-        sql, params = page_sql(collection, where, order, columns, page, extras, wkt, count, estimate)
-        # One round trip, one implicit transaction (so SET LOCAL holds for this statement only).
-        # Parallel workers cost more to start than these short, index-driven queries take.
-        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0; " + sql, params)
-        returned, matched, estimated, features = cur.fetchone()
-    if not count:
-        return Result(features, returned, -1, True)
-    if estimated is not None:  # a full page and at least `cap` rows: the planner's estimate
-        return Result(features, returned, max(matched, estimated), False)
-    return Result(features, returned, matched, True)
+        cur.execute(*_serial(page_sql(collection, where, order, columns, page, extras, wkt, count, estimate)))
+        return page_result(cur.fetchone(), count)
+
+
+async def fetch_page_async(
+    reads: AsyncReads,
+    collection: Collection,
+    where: Where,
+    order: tuple[str, list],
+    columns: tuple[Column, ...],
+    page: Page,
+) -> Result:
+    """`fetch_page` (GeoJSON, counted) on the event loop (geo.db_async): the same statement, no
+    thread hop."""
+    row = await reads.fetchone_built(lambda cur: _serial(page_sql(
+        collection, where, order, columns, page, estimate_sql=estimate_text(cur, collection, where))))
+    return page_result(row)
 
 
 def one_feature_sql(collection: Collection, where: Where, key) -> tuple[str, list]:
