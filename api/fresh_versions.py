@@ -27,7 +27,7 @@ class FreshVersions:
         self._reads = reads
         self._running: asyncio.Future[Versions] | None = None
         self._next: asyncio.Future[Versions] | None = None
-        self._rounds: asyncio.Task | None = None
+        self._rounds: asyncio.Task | None = None  # held here: the event loop keeps tasks only weakly
 
     async def read(self) -> Versions:
         """Every table's version, read by a query that began after this call."""
