@@ -9,9 +9,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.input_guard import NUL_TEXT
 from geo.db import UNAVAILABLE_ERRORS, DatabaseUnavailable
 
 log = logging.getLogger("pantau.api")
+NUL_PARAMETER = "A string literal cannot contain NUL (0x00) characters."  # psycopg2's ValueError
 
 
 class PantauError(Exception):
@@ -62,6 +64,14 @@ def install_handlers(app: FastAPI) -> None:
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"tidak ada sumber daya di {request.url.path} (no resource at {request.url.path})"
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(ValueError)
+    async def _nul_in_text(request: Request, exc: ValueError) -> JSONResponse:
+        # psycopg2 refuses str parameters holding NUL; api/input_guard.py stops them in paths, queries,
+        # forms and JSON, this catches the rest (text fields of multipart forms). Other ValueErrors are bugs.
+        if str(exc) != NUL_PARAMETER:
+            raise exc
+        return JSONResponse({"code": "InvalidParameter", "description": f"input: {NUL_TEXT}"}, status_code=400)
 
     @app.exception_handler(psycopg2.errors.QueryCanceled)
     async def _too_slow(request: Request, exc: Exception) -> JSONResponse:

@@ -1,5 +1,6 @@
 """Invalid parameters and bodies answer 400 with a message naming the parameter and the value it
-got; personal fields are named but their values never echoed (UU 27/2022)."""
+got; personal fields are named but their values never echoed (UU 27/2022). Input no route should
+see (NUL bytes, JSON nested too deep) is refused before routing (api/input_guard.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.input_guard import InputGuardMiddleware
 from geo.records import PERSONAL_FIELDS
 
 _HIDDEN = set(PERSONAL_FIELDS) | {"password", "token"}
@@ -23,6 +25,9 @@ def _describe(error: dict) -> str:
 
 
 def install_validation_handler(app: FastAPI) -> None:
+    # Added before the body limit, so inside it: the guard buffers only bodies the limit allowed.
+    app.add_middleware(InputGuardMiddleware)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()

@@ -8,6 +8,7 @@ Extension: S_DWITHIN(geometry, <WKT>, <metres>) — geodesic distance, which CQL
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,13 @@ from geo.features.catalog import Collection, Column
 from geo.features.errors import FeatureQueryError
 
 GEOMETRY_NAMES = ("geometry", "geom")
+# Checked on the text before parsing: parsing costs time per character, and the AST it builds is
+# walked recursively (a filter of 1,000 ANDs overflowed Python's stack: a 500).
+MAX_CHARS = 16_384
+MAX_LOGICAL = 100  # AND / OR / NOT
+MAX_NESTING = 20  # parentheses, incl. function calls and WKT rings
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"")
+_LOGICAL = re.compile(r"\b(?:AND|OR|NOT)\b", re.IGNORECASE)
 
 _COMPARISON = {
     ast.ComparisonOp.EQ: "=", ast.ComparisonOp.NE: "<>", ast.ComparisonOp.LT: "<",
@@ -54,7 +62,28 @@ def _parser() -> Lark:
     )
 
 
+def check_size(text: str) -> None:
+    """Refuse a filter too long, with too many terms or nested too deep, before parsing it."""
+    if len(text) > MAX_CHARS:
+        raise FeatureQueryError(f"filter: lebih dari {MAX_CHARS} karakter (longer than {MAX_CHARS} characters)")
+    bare = _QUOTED.sub("''", text)  # brackets and words inside literals do not count
+    if len(_LOGICAL.findall(bare)) > MAX_LOGICAL:
+        raise FeatureQueryError(f"filter: lebih dari {MAX_LOGICAL} operator AND/OR/NOT "
+                                f"(more than {MAX_LOGICAL} AND/OR/NOT terms)")
+    depth = deepest = 0
+    for char in bare:
+        if char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise FeatureQueryError(f"filter: tanda kurung bertingkat lebih dari {MAX_NESTING} "
+                                f"(parentheses nested more than {MAX_NESTING} deep)")
+
+
 def parse(text: str) -> ast.Node:
+    check_size(text)
     try:
         return _parser().parse(text)
     except LarkError as exc:
