@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from geo import redaction
 from geo.db import Connection, transaction
 
 # Worker fields that are personal data (UU 27/2022); only for roles that may see them.
@@ -133,18 +134,22 @@ _INSPECTION_COLUMNS = (
 )
 
 
-def company_inspections(conn: Connection, company_id: int) -> list[dict[str, Any]]:
-    """The company's field inspections, newest first. The caller checks the company's scope."""
+def company_inspections(conn: Connection, company_id: int, include_personal: bool = False) -> list[dict[str, Any]]:
+    """The company's field inspections, newest first. The caller checks the company's scope.
+    Without `include_personal` the free text is masked (geo.redaction): it may name workers."""
     with transaction(conn) as cur:
         cur.execute(
             f"SELECT {_INSPECTION_COLUMNS} FROM inspections i "  # noqa: S608 - fixed columns
             "WHERE i.company_id = %s ORDER BY i.inspected_on DESC, i.id DESC",
             (company_id,),
         )
-        return _rows(cur)
+        rows = _rows(cur)
+    return rows if include_personal else redaction.mask_rows(conn, rows)
 
 
-def inspection_detail(conn: Connection, inspection_id: int, regencies) -> dict[str, Any] | None:
+def inspection_detail(conn: Connection, inspection_id: int, regencies,
+                      include_personal: bool = False) -> dict[str, Any] | None:
+    """One inspection; free text masked without `include_personal` (as company_inspections)."""
     with transaction(conn) as cur:
         cur.execute(
             f"SELECT {_INSPECTION_COLUMNS}, c.name AS company_name, c.regency_code "  # noqa: S608
@@ -152,4 +157,7 @@ def inspection_detail(conn: Connection, inspection_id: int, regencies) -> dict[s
             f"WHERE i.id = %(id)s AND {_SCOPE}",
             {"id": inspection_id, "scope": _scope(regencies)},
         )
-        return _one(cur)
+        row = _one(cur)
+    if row is None or include_personal:
+        return row
+    return redaction.mask_rows(conn, [row])[0]

@@ -127,7 +127,8 @@ def _worker(request, response, conn, principal, worker_id, body, partial):
 
 def _inspection(request, response, conn, principal, inspection_id, body, partial):
     _apply(request, conn, principal, edits.INSPECTION, inspection_id, body, partial)
-    return _respond(response, records.inspection_detail(conn, inspection_id, principal.regencies))
+    return _respond(response, records.inspection_detail(conn, inspection_id, principal.regencies,
+                                                        principal.can_see_personal))
 
 
 _DOC = {428: {"description": "If-Match (or body version) missing"},

@@ -61,7 +61,7 @@ def get_company_workers(company_id: RecordId, conn: Conn, principal: CurrentUser
 @router.get("/companies/{company_id:int}/inspections", summary="The company's field inspections, newest first")
 def get_company_inspections(company_id: RecordId, conn: Conn, principal: CurrentUser) -> list[dict[str, Any]]:
     _company_or_404(conn, company_id, principal)
-    return records.company_inspections(conn, company_id)
+    return records.company_inspections(conn, company_id, principal.can_see_personal)
 
 
 @router.get("/workers/{worker_id:int}", summary="One foreign worker (personal data only for roles allowed to see it)")
@@ -77,7 +77,7 @@ def get_worker(worker_id: RecordId, response: Response, conn: Conn, principal: C
 
 @router.get("/inspections/{inspection_id:int}", summary="One field inspection")
 def get_inspection(inspection_id: RecordId, response: Response, conn: Conn, principal: CurrentUser) -> dict[str, Any]:
-    inspection = records.inspection_detail(conn, inspection_id, principal.regencies)
+    inspection = records.inspection_detail(conn, inspection_id, principal.regencies, principal.can_see_personal)
     if inspection is None:
         raise NotFound(f"inspection {inspection_id} not found")
     response.headers["ETag"] = etag(inspection["version"])

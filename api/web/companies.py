@@ -25,6 +25,6 @@ def company_page(company_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: 
     if principal.can_see_personal and workers:
         audit_personal_read(conn, principal, f"company:{company_id}/workers", len(workers))
     return render(request, "company.html", {
-        "company": company, "workers": workers, "inspections": records.company_inspections(conn, company_id),
+        "company": company, "workers": workers, "inspections": records.company_inspections(conn, company_id, principal.can_see_personal),
         "personal": principal.can_see_personal, "quarter": current_quarter(),
     })
