@@ -56,19 +56,25 @@ class HttpSettings(BaseSettings):
 
 
 # --- security headers -----------------------------------------------------------------------------
-# HTML pages: Folium writes its map set-up as inline <script> blocks and inline styles, so HTML
-# pages need 'unsafe-inline' for scripts and styles; everything else (Leaflet, our JS/CSS, tiles)
-# comes from this server ('self'), maps draw no third-party tiles, and nothing may frame us.
-HTML_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
-    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
-# Swagger UI (/api/docs) is FastAPI's page, loading its bundle from jsDelivr.
+# HTML pages: scripts only from this server, plus the inline blocks a page lists by sha256 (each
+# map's Folium set-up; api.web.common sends that page's own header). No 'unsafe-inline' for
+# scripts, so markup smuggled in through data (an onerror attribute, a <script>) cannot run. Styles
+# keep 'unsafe-inline': Folium writes <style> blocks and the legend's colours are style attributes.
+# Maps draw no third-party tiles, and nothing may frame us.
+def html_csp(script_hashes: tuple[str, ...] | list[str] = ()) -> str:
+    scripts = " ".join(["'self'", *script_hashes])
+    return (
+        f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+HTML_CSP = html_csp()
+# Swagger UI (/api/docs): the vendored bundle and its set-up, both files under /static.
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 # Data (JSON, CSV, tiles, PDF): nothing to run, nothing to frame.
 DATA_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"

@@ -12,9 +12,12 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from api.deps import Conn
+from api.middleware import html_csp
 from api.security import CSRF_COOKIE, Principal, current_user
+from geo.maps.csp import InlineScripts
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 
@@ -62,11 +65,17 @@ def csrf_token(request: Request) -> str:
 
 def render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:
     principal = getattr(request.state, "principal", None)
+    scripts = InlineScripts()
     ctx = {
         "user": principal, "role_label": ROLE_LABEL.get(principal.role) if principal else None,
-        "csrf_token": csrf_token(request), "permit_label": PERMIT_LABEL, **context,
+        "csrf_token": csrf_token(request), "permit_label": PERMIT_LABEL,
+        # {{ inline_script(text) }}: the only way a template writes an inline script; its hash goes
+        # into this page's Content-Security-Policy (scripts without one are refused).
+        "inline_script": lambda source: Markup(scripts.element(source)), **context,
     }
     response = TEMPLATES.TemplateResponse(request, template, ctx, status_code=status_code)
+    if scripts.hashes:
+        response.headers["Content-Security-Policy"] = html_csp(scripts.hashes)
     if getattr(request.state, "new_csrf", None):
         settings = request.app.state.settings
         # Readable by the page's scripts (they echo it in X-CSRF-Token), hence not HttpOnly.

@@ -64,7 +64,7 @@ def as_html(collection: Collection, result: Result, columns: tuple[Column, ...],
     )
     matched = f" dari {result.matched}" if result.matched >= 0 else ""
     return (
-        '<!doctype html><html lang="id"><head><meta charset="utf-8">'
+        '<!doctype html><html lang="id"><head><meta charset="utf-8"><link rel="icon" href="data:,">'
         f"<title>{escape(collection.title)} — Pantau</title></head><body>"
         f"<h1>{escape(collection.title)}</h1><p>{result.returned} fitur{matched}.</p>"
         f"<table><thead><tr><th>ID</th>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -185,15 +185,25 @@
             var p = it.properties || it, g = it.geometry;
             var lon = g ? g.coordinates[0] : (p.lon || (p.location && p.location.lon));
             var lat = g ? g.coordinates[1] : (p.lat || (p.location && p.location.lat));
-            if (p.name && lat !== undefined && lon !== undefined) { out[p.name] = L.latLng(lat, lon); }
+            // Keys are the tips' texts, names as typed by editors: one such as "hasOwnProperty"
+            // must not shadow the method leaflet-search calls on this object.
+            if (p.name && !(p.name in Object.prototype) && lat !== undefined && lon !== undefined) {
+              out[p.name] = L.latLng(lat, lon);
+            }
           });
         })
         .catch(function () { /* company search unavailable: regions only */ })
         .then(function () { callResponse(out); });
       return { abort: function () {} };
     }
+    // leaflet-search writes a tip's text as HTML unless buildTip makes the element: names are data.
+    function buildTip(text) {
+      var li = L.DomUtil.create("li", "");
+      li.textContent = text;
+      return li;
+    }
     cfg.map.addControl(new L.Control.Search({
-      sourceData: source, formatData: function (records) { return records; },
+      sourceData: source, formatData: function (records) { return records; }, buildTip: buildTip,
       position: "topleft", marker: false, zoom: 13, minLength: 2, initial: false,
       textPlaceholder: "Cari perusahaan atau wilayah…", textErr: "Tidak ditemukan", textCancel: "Batal"
     }));

@@ -1,0 +1,45 @@
+"""Inline scripts allowed by hash: a page (or the offline report) lists the sha256 of each inline
+<script> it writes in its Content-Security-Policy, so the browser runs exactly those and refuses any
+script or event handler that data might smuggle in. Hashes, not nonces: a page built once can be
+served from a cache or saved to disk and its policy still holds."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+# Text that would end a <script> element early or switch the HTML parser into its "escaped" states;
+# js_literal and Folium's tojson write neither (they escape "<").
+_BREAKOUT = re.compile(r"</script|<!--|<script", re.I)
+
+
+class UnsafeInlineScript(ValueError):
+    """An inline script whose text would not stay inside its <script> element."""
+
+
+def script_hash(source: str) -> str:
+    """The CSP source expression for an inline script with exactly this text."""
+    digest = hashlib.sha256(source.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+def script_element(source: str) -> str:
+    """`<script>source</script>`, refusing text that could break out of the element."""
+    if _BREAKOUT.search(source):
+        raise UnsafeInlineScript("inline script contains '</script', '<script' or '<!--'")
+    return f"<script>{source}</script>"
+
+
+class InlineScripts:
+    """Collects the inline scripts of one document as they are written, with their hashes."""
+
+    def __init__(self) -> None:
+        self.hashes: list[str] = []
+
+    def element(self, source: str) -> str:
+        tag = script_element(source)
+        digest = script_hash(source)
+        if digest not in self.hashes:
+            self.hashes.append(digest)
+        return tag
