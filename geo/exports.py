@@ -3,6 +3,7 @@
 The filters are the shared `MonitoringFilter` (same meaning as on maps and in statistics), already
 scoped to the user's regencies by the caller. Worker names, passport and ITAS numbers are included
 only when `personal` is true; the caller decides (role check in the API, operator flag in the CLI).
+Inspection notes and follow-up may name workers: without `personal` they are masked (geo.redaction).
 Column names follow the import templates, so an exported CSV can be imported again.
 """
 
@@ -17,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo import redaction
 from geo.db import Connection
 from geo.filters import MonitoringFilter
 
@@ -30,6 +32,7 @@ FORMATS = {  # format → (file extension, media type)
 }
 _DRIVERS = {"geojson": "GeoJSON", "gpkg": "GPKG", "kml": "KML"}
 PERSONAL_COLUMNS = ("nama_lengkap", "nomor_paspor", "nomor_itas")
+FREE_TEXT_COLUMNS = ("keterangan", "tindak_lanjut")  # inspection notes and follow-up
 DATE_COLUMNS = ("rptka_berlaku_hingga", "izin_berlaku_hingga", "itas_berlaku_hingga", "tanggal")
 
 
@@ -74,7 +77,7 @@ _INSPECTION = """
 SELECT c.nib, c.name AS nama_perusahaan, i.inspected_on AS tanggal, array_to_string(i.team, ', ') AS tim,
        i.finding AS temuan, i.notes AS keterangan, i.follow_up AS tindak_lanjut, i.status,
        c.regency_code AS kabupaten_kota, c.district_code AS kecamatan,
-       ST_AsBinary(c.geom) AS wkb
+       c.id AS company_id, ST_AsBinary(c.geom) AS wkb
   FROM inspections i
   JOIN companies c ON c.id = i.company_id
  WHERE {where} AND ({period})
@@ -113,9 +116,20 @@ def fetch(conn: Connection, kind: str, flt: MonitoringFilter, *, personal: bool 
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()
     conn.rollback()
+    if kind == "inspections":
+        rows, names = _free_text(conn, rows, names, personal)
     frame = pd.DataFrame(rows, columns=names)
     geometry = shapely.from_wkb([bytes(b) for b in frame.pop("wkb")]) if len(frame) else []
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+
+def _free_text(conn: Connection, rows: list[tuple], names: list[str], personal: bool) -> tuple[list[tuple], list[str]]:
+    """Inspection rows with their free text masked unless `personal`, without the company id."""
+    records = [dict(zip(names, row, strict=True)) for row in rows]
+    if not personal:
+        redaction.mask_rows(conn, records, fields=FREE_TEXT_COLUMNS)
+    names = [n for n in names if n != "company_id"]
+    return [tuple(r[n] for n in names) for r in records], names
 
 
 def write(gdf: gpd.GeoDataFrame, fmt: str, path: Path, kind: str) -> None:

@@ -24,13 +24,15 @@ async def export(
     flt: Filters,
     kind: Literal["companies", "workers", "inspections"],
     format: Annotated[Literal["csv", "xlsx", "geojson", "gpkg", "kml"], Query()] = "csv",  # noqa: A002
-    personal: Annotated[bool | None, Query(description="workers: names, passport and ITAS numbers "
-                                                         "(default: when your role may see them)")] = None,
+    personal: Annotated[bool | None, Query(description="workers: names, passport and ITAS numbers; inspections: "
+                                                         "notes and follow-up unmasked (default: when your role "
+                                                         "may see them)")] = None,
 ) -> Response:
     if personal and not principal.can_see_personal:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "peran Anda tidak boleh melihat data pribadi "
                                                         "(role may not see personal data)")
-    with_personal = kind == "workers" and principal.can_see_personal and personal is not False
+    # Inspection free text may name workers (geo.redaction): masked unless personal data is allowed.
+    with_personal = kind in ("workers", "inspections") and principal.can_see_personal and personal is not False
     body, count = await run_in_threadpool(export_bytes, conn, kind, flt, format, personal=with_personal)
     # Every export is recorded; one carrying names/passport/ITAS numbers as personal.export.
     audit.record(conn, "personal.export" if with_personal else f"export.{kind}", **principal.audit_fields(),

@@ -96,7 +96,8 @@ def _make_export(kind: str):
         sector: str = typer.Option(None, "--sector", help="sector code(s), comma-separated"),
         nationality: str = typer.Option(None, "--nationality", help="ISO2 code(s), comma-separated"),
         permit_status: str = typer.Option(None, "--permit-status", help="company RPTKA: valid | expiring | expired"),
-        personal: bool = typer.Option(False, "--personal", help="workers: include names, passport and ITAS numbers"),
+        personal: bool = typer.Option(False, "--personal", help="workers: include names, passport and ITAS numbers; "
+                                                                 "inspections: notes and follow-up unmasked"),
     ) -> None:
         from geo.exports import ExportError, export_to_file
         from geo.filters import FilterError, from_params
