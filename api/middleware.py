@@ -22,7 +22,9 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.client_address import ClientAddressMiddleware, parse_networks
 from api.log_batching import BatchedStreamHandler
+from api.log_format import LineSafeFormatter, printable
 from api.validation import install_validation_handler
 from geo.auth.secrets import signing_keys
 from geo.settings import Settings
@@ -49,6 +51,8 @@ class HttpSettings(BaseSettings):
 
     cors_origins: str = Field(default="", description="comma-separated origins allowed to call the API; empty = none")
     max_json_kb: int = Field(default=1024, ge=1, description="largest non-upload request body (JSON, forms)")
+    trusted_proxies: str = Field(default="", description="comma-separated addresses/networks of reverse proxies "
+                                 "whose X-Forwarded-For is believed; empty = none")
 
     @property
     def origins(self) -> list[str]:
@@ -123,6 +127,7 @@ def _safe_error(exc: BaseException) -> str:
     """Exception type and stack, not its message: a database error's message can quote row values
     (personal data) and must not reach the log."""
     primary = getattr(getattr(exc, "diag", None), "message_primary", None)
+    primary = printable(primary) if primary else primary
     stack = "".join(traceback.format_tb(exc.__traceback__))
     return f"{type(exc).__module__}.{type(exc).__name__}" + (f" ({primary})" if primary else "") + "\n" + stack
 
@@ -154,8 +159,8 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         except Exception as exc:  # the last line of defence: log it safely, reveal nothing
-            error_log.error("unhandled error request_id=%s %s %s: %s", request_id, scope.get("method"),
-                            scope.get("path"), _safe_error(exc))
+            error_log.error("unhandled error request_id=%s %s %s: %s", request_id, printable(scope.get("method", "")),
+                            printable(scope.get("path", "")), _safe_error(exc))
             if not status["sent"]:
                 start, body = _json(500, {
                     "code": "InternalError",
@@ -166,8 +171,10 @@ class RequestContextMiddleware:
                 await send(body)
             status["code"] = 500
         finally:
-            access_log.info("%s %s %s %.1fms request_id=%s", scope.get("method"), scope.get("path"), status["code"],
-                            (time.perf_counter() - started) * 1000, request_id)
+            # The path is percent-decoded (%0a is a line feed): escaped, so it cannot forge a line.
+            access_log.info("%s %s %s %.1fms request_id=%s", printable(scope.get("method", "")),
+                            printable(scope.get("path", "")), status["code"], (time.perf_counter() - started) * 1000,
+                            request_id)
 
 
 # --- body size limits -------------------------------------------------------------------------------
@@ -239,6 +246,12 @@ def flush_logs() -> None:
 
 
 # --- assembly -----------------------------------------------------------------------------------------
+def _log_handler() -> logging.Handler:
+    handler = BatchedStreamHandler()
+    handler.setFormatter(LineSafeFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    return handler
+
+
 def check_production(settings: Settings) -> None:
     """Refuse to start in production without a real signing key (raises MissingSecret)."""
     if settings.auth.env == "production":
@@ -248,17 +261,21 @@ def check_production(settings: Settings) -> None:
 def install(app: FastAPI, settings: Settings, http: HttpSettings | None = None) -> None:
     http = http or HttpSettings()
     check_production(settings)
+    trusted_proxies = parse_networks(http.trusted_proxies)  # a malformed entry refuses to start
     install_validation_handler(app)
     # Uvicorn's own access log prints query strings (which may hold names); ours prints paths only.
     logging.getLogger("uvicorn.access").disabled = True
     for logger in (access_log, error_log):
         if not logger.handlers:
-            handler = BatchedStreamHandler()
-            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-            logger.addHandler(handler)
+            logger.addHandler(_log_handler())
             # Follow the server's --log-level (uvicorn sets it on its error logger); INFO otherwise.
             logger.setLevel(logging.getLogger("uvicorn.error").level or logging.INFO)
             logger.propagate = False
+    # Other pantau.* loggers (pantau.api's warnings quote URL paths) write in the same line-safe
+    # format, not through Python's bare last-resort handler.
+    parent = logging.getLogger("pantau")
+    if not parent.handlers:
+        parent.addHandler(_log_handler())
     app.add_middleware(BodyLimitMiddleware, max_upload_bytes=settings.auth.max_upload_mb * 1024 * 1024,
                        max_small_bytes=http.max_json_kb * 1024)
     if http.origins:  # no origins configured = no CORS headers at all = other sites cannot read responses
@@ -269,3 +286,5 @@ def install(app: FastAPI, settings: Settings, http: HttpSettings | None = None) 
             expose_headers=["ETag", REQUEST_ID_HEADER], max_age=600,
         )
     app.add_middleware(RequestContextMiddleware, hsts=settings.auth.env == "production" and settings.auth.cookie_secure)
+    # Outermost: everything inside (rate limits, audit) sees the address the request really came from.
+    app.add_middleware(ClientAddressMiddleware, trusted=trusted_proxies)

@@ -211,6 +211,9 @@ def serve(
         workers=workers or settings.server.workers, timeout_graceful_shutdown=20,
         log_level="info",
         access_log=False,  # api.middleware logs each request once, with its request id
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1; api/client_address.py believes it
+        # only from PANTAU_TRUSTED_PROXIES.
+        proxy_headers=False,
     )
 
 
