@@ -14,6 +14,7 @@ from pathlib import Path
 
 from branca.element import Element
 
+from geo.maps.csp import InlineScripts
 from geo.settings import PROJECT_ROOT
 
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -166,16 +167,21 @@ def _inline_css(css: str, css_url: str, static_dir: Path) -> str:
     return _CSS_URL.sub(repl, css)
 
 
-def inline_assets(html: str, static_dir: Path = STATIC_DIR) -> str:
+def inline_assets(html: str, static_dir: Path = STATIC_DIR, scripts: InlineScripts | None = None) -> str:
     """Replace every <script src> and stylesheet <link> pointing at /static with the file's content
     (CSS images and fonts as data: URIs), so the page opens from file:// with no network.
 
+    `scripts` collects the hash of each script inlined (for the file's Content-Security-Policy).
     Raises AssetError for assets that are external or missing: an offline file must not half-work.
     """
 
     def script(match: re.Match) -> str:
         js = _static_file(match.group(1), static_dir).read_text(encoding="utf-8")
-        return "<script>" + js.replace("</script", "<\\/script") + "</script>"
+        # As the HTML parser will see it (CR LF -> LF), so that its hash matches.
+        js = js.replace("\r\n", "\n").replace("\r", "\n").replace("</script", "<\\/script")
+        if scripts is not None:
+            scripts.allow(js)
+        return "<script>" + js + "</script>"
 
     def link(match: re.Match) -> str:
         tag = match.group(0)

@@ -9,11 +9,13 @@ import re
 from datetime import date
 
 import folium
-from folium.plugins import FastMarkerCluster
+from folium.plugins import MarkerCluster
 
 from geo.db import Connection, transaction
 from geo.maps.assets import inline_assets, localize
 from geo.maps.build import render_parts
+from geo.maps.csp import InlineScripts
+from geo.maps.textlayers import CompanyPoints, RegionTooltips
 from geo.reports import charts, labels, staticmaps, tables, texts
 from geo.reports.pdf import TITLE
 from geo.reports.suppress import show
@@ -49,11 +51,12 @@ def _choropleth(fc: dict, values: dict, threshold: int | None, name: str) -> fol
         v = values.get(f["properties"]["code"], 0)
         f["properties"]["tka"] = show(v)
         f["properties"]["fill"] = staticmaps._colour(v, bins)
-    return folium.GeoJson(
+    layer = folium.GeoJson(
         fc, name=name,
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#444", "weight": 1, "fillOpacity": 0.85},
-        tooltip=folium.GeoJsonTooltip(fields=["name", "tka"], aliases=["Wilayah", "TKA"]),
     )
+    RegionTooltips([("name", "Wilayah"), ("tka", "TKA")]).add_to(layer)  # names as text, not markup
+    return layer
 
 
 def _map(fc: dict) -> folium.Map:
@@ -75,16 +78,10 @@ def _coords(geom: dict):
     yield from walk(geom["coordinates"])
 
 
-# Above this many companies on one map, one Folium marker each makes the file huge and the page
-# unusable (docs MAPS.md: 10k markers 8 MB and ~48 s to paint); the points then go in one compact
-# array drawn by a FastMarkerCluster (leaflet.markercluster, inlined like every other asset).
+# Above this many companies on one map the points are clustered (leaflet.markercluster, inlined
+# like every other asset); below, each is drawn. Either way they go in one compact JSON array drawn
+# by static/js/pantau-report.js, which sets each name as a text node (geo.maps.textlayers).
 MARKER_LIMIT = 1000
-_POINT_CALLBACK = """function (row) {
-    var m = L.circleMarker(new L.LatLng(row[0], row[1]),
-        {radius: row[3], color: "white", weight: 1, fillColor: "#2166ac", fillOpacity: 0.85});
-    m.bindTooltip(row[2]);
-    return m;
-}"""  # folium writes "var callback = <this>;"
 
 
 def _radius(workers) -> float:
@@ -93,18 +90,14 @@ def _radius(workers) -> float:
 
 def _companies_layer(rows: list[dict]):
     if len(rows) > MARKER_LIMIT:
-        data = [[c["lat"], c["lon"], f"{htmlmod.escape(c['name'])} — TKA: {show(c['foreign_workers'])}",
-                 _radius(c["foreign_workers"])] for c in rows]
-        return FastMarkerCluster(data, callback=_POINT_CALLBACK, name=f"Perusahaan ({show(len(rows))})",
-                                 chunkedLoading=True, disableClusteringAtZoom=15)
-    group = folium.FeatureGroup(name="Perusahaan")
-    for c in rows:
-        workers = c["foreign_workers"]
-        folium.CircleMarker(
-            (c["lat"], c["lon"]), radius=_radius(workers),
-            color="white", weight=1, fill=True, fill_color="#2166ac", fill_opacity=0.85,
-            tooltip=f"{htmlmod.escape(c['name'])} — TKA: {show(workers)}",
-        ).add_to(group)
+        group = MarkerCluster(name=f"Perusahaan ({show(len(rows))})", chunked_loading=True,
+                              disable_clustering_at_zoom=15)
+    else:
+        group = folium.FeatureGroup(name="Perusahaan")
+    # Plain text (the browser sets it as a text node): no HTML escaping here.
+    data = [[c["lat"], c["lon"], f"{c['name']} — TKA: {show(c['foreign_workers'])}", _radius(c["foreign_workers"])]
+            for c in rows]
+    CompanyPoints(data).add_to(group)
     return group
 
 
@@ -139,9 +132,12 @@ def render(c: dict, conn: Connection) -> bytes:
     seen: set[str] = set()
     sections: list[str] = []
     scripts: list[str] = []
+    inline = InlineScripts()  # every inline script, by hash: the file's Content-Security-Policy
+    ids: dict[str, str] = {}
 
     def add_map(fmap: folium.Map) -> str:
-        parts = render_parts(localize(fmap))
+        # Stable ids first: the scripts' hashes are taken from their final text.
+        parts = {k: _stable_ids(v, ids) for k, v in render_parts(localize(fmap)).items()}
         for line in parts["head"].splitlines():
             # Asset tags once for the whole file; each map's own <style>/<meta> lines are kept.
             if _ASSET_TAG.match(line):
@@ -149,7 +145,7 @@ def render(c: dict, conn: Connection) -> bytes:
                     continue
                 seen.add(line.strip())
             heads.append(line)
-        scripts.append("<script>" + parts["script"].replace("</script", "<\\/script") + "</script>")
+        scripts.append(inline.element(parts["script"].replace("</script", "<\\/script")))
         return parts["body"]
 
     level, units = ("district", [d for d in c["districts"]]) if regency else ("regency", c["regencies"])
@@ -194,21 +190,32 @@ def render(c: dict, conn: Connection) -> bytes:
             sections.append(f'<h3 id="u-{u["code"]}">{htmlmod.escape(u["name"])} ({u["code"]})</h3>{add_map(fmap)}')
     sections.append(f"<h2>Lampiran</h2>{_table(tables.districts(c))}{_table(tables.nationality_by_regency(c))}")
     sections.append(f'<p class="trace">{htmlmod.escape(texts.trace_line(m))}</p>')
-    doc = ("<!DOCTYPE html><html lang=\"id\"><head><meta charset=\"utf-8\">"
-           f"<title>{htmlmod.escape(TITLE)} — {htmlmod.escape(m['period_label'])}</title>"
+    rest = (f"<title>{htmlmod.escape(TITLE)} — {htmlmod.escape(m['period_label'])}</title>"
            f"<meta name=\"pantau-hash\" content=\"{m['hash']}\">"
            + "\n".join(heads) + f"<style>{CSS}</style></head><body>" + "".join(sections)
            + "".join(scripts) + "</body></html>")
-    return inline_assets(_stable_ids(doc)).encode("utf-8")
+    rest = inline_assets(rest, scripts=inline)
+    # The policy comes first in <head>, before any script; it needs every hash, hence built last.
+    return ('<!DOCTYPE html><html lang="id"><head><meta charset="utf-8">' + _csp_meta(inline.hashes)
+            + rest).encode("utf-8")
+
+
+def _csp_meta(script_hashes: list[str]) -> str:
+    """Opened from disk, everything is inline: scripts only those written here (by hash), so a
+    text from the data that became markup could not run; styles, images and fonts inline."""
+    scripts = " ".join(script_hashes) or "'none'"
+    policy = (f"default-src 'none'; script-src {scripts}; "
+              "style-src 'unsafe-inline'; img-src data:; font-src data:; base-uri 'none'; form-action 'none'")
+    return f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
 
 
 _ELEMENT_ID = re.compile(r"_([0-9a-f]{32})(?![0-9a-f])")
 
 
-def _stable_ids(doc: str) -> str:
+def _stable_ids(doc: str, ids: dict[str, str]) -> str:
     """Folium names every element with a random 32-hex id (map_<id>, geo_json_<id>, ...); number them
-    in order of appearance instead, so the same content gives the same file."""
-    ids: dict[str, str] = {}
+    in order of appearance instead (`ids`: shared by the parts of one file), so the same content
+    gives the same file."""
 
     def sub(m: re.Match) -> str:
         return "_" + ids.setdefault(m.group(1), f"{len(ids):032x}")

@@ -328,42 +328,77 @@ def current_quarter() -> str:
     return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 
-def test_offline_report_runs_no_planted_script_and_draws_its_maps(browser, planted, tmp_path):  # noqa: F811
-    server, url, ids = planted
-    out = tmp_path / f"laporan-{uuid.uuid4().hex[:6]}.html"
-    done = subprocess.run([sys.executable, "-m", "geo.cli", "report", "--period", current_quarter(), "--format", "html",
-                           "--out", str(out)], cwd=PROJECT_ROOT, env={**os.environ, "DATABASE_URL": url},
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
+TOOLTIPS = """async () => {
+    const out = [];
+    for (const key of Object.keys(window)) {
+        if (!key.startsWith('map_') || !(window[key] instanceof L.Map)) continue;
+        const map = window[key], markers = [];
+        map.eachLayer(l => {
+            if (l instanceof L.CircleMarker && l.getTooltip()) markers.push([l, null]);
+            if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup) markers.push(...l.getLayers().map(m => [m, l]));
+        });
+        for (const [m, cluster] of markers) {
+            if (cluster && !map.hasLayer(m)) {  // inside a cluster: zoom in until it is drawn on its own
+                await new Promise(r => cluster.zoomToShowLayer(m, r));
+            }
+            m.openTooltip();
+            out.push(m.getTooltip().getElement().textContent.trim());
+        }
+    }
+    return out;
+}"""
+
+
+def check_report(browser, path, clustered: bool) -> None:  # noqa: F811
     context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
     page = context.new_page()
     watch = Watch(page)
-    page.goto(out.as_uri())
+    page.goto(path.as_uri())
     page.wait_for_selector(".leaflet-overlay-pane path", state="attached", timeout=30_000)
     maps = page.locator(".folium-map").count()
     assert page.locator(".folium-map.leaflet-container").count() == maps == 15  # every map drew
-    # Every company tooltip, opened: the planted names as text, each on its map.
-    tips = page.evaluate("""() => {
-        const out = [];
-        for (const key of Object.keys(window)) {
-            if (!key.startsWith('map_') || !(window[key] instanceof L.Map)) continue;
-            window[key].eachLayer(l => {
-                if (l instanceof L.CircleMarker && l.getTooltip()) {
-                    l.openTooltip();
-                    out.push(l.getTooltip().getElement().textContent.trim());
-                }
-            });
-        }
-        return out;
-    }""")
+    assert (page.locator(".marker-cluster").count() > 0) == clustered
+    # Every company's tooltip, opened: the planted names as text, on their maps.
+    tips = page.evaluate(TOOLTIPS)
     for name in NAMES:
-        assert any(t.startswith(name + " ") for t in tips), (name, tips)
+        assert any(t.startswith(name + " — TKA") for t in tips), (name, tips)
     assert page.locator(".leaflet-tooltip img, .leaflet-tooltip script, .leaflet-tooltip svg").count() == 0
-    # Region tooltips (hover) draw too.
-    page.locator(".leaflet-overlay-pane path").first.hover(force=True)
-    watch.check(out.name)
+    page.locator(".leaflet-overlay-pane path").first.hover(force=True)  # a region's tooltip
+    page.wait_for_selector(".leaflet-tooltip table.report-tip", timeout=5_000)
+    watch.check(path.name)
     csp = page.locator("meta[http-equiv='Content-Security-Policy']")
     assert csp.count() == 1
     scripts = csp_directives(csp.get_attribute("content"))["script-src"]
     assert "'unsafe-inline'" not in scripts and all(s.startswith("'sha256-") for s in scripts), scripts
     context.close()
+
+
+def test_offline_report_runs_no_planted_script_and_draws_its_maps(browser, planted, tmp_path):  # noqa: F811
+    """`pantau report --format html` as an operator runs it, opened from disk with no network."""
+    _, url, _ = planted
+    out = tmp_path / f"laporan-{uuid.uuid4().hex[:6]}.html"
+    done = subprocess.run([sys.executable, "-m", "geo.cli", "report", "--period", current_quarter(), "--format", "html",
+                           "--out", str(out)], cwd=PROJECT_ROOT, env={**os.environ, "DATABASE_URL": url},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    check_report(browser, out, clustered=False)
+
+
+def test_offline_report_with_clustered_points(browser, planted, tmp_path, monkeypatch):  # noqa: F811
+    """Above MARKER_LIMIT a map's points are clustered: the same names, the same policy."""
+    from geo.filters import MonitoringFilter
+    from geo.reports import html
+    from geo.reports.build import build_report
+    from geo.reports.content import Options
+    from geo.reports.period import Quarter
+
+    _, url, _ = planted
+    monkeypatch.setattr(html, "MARKER_LIMIT", 1)
+    conn = psycopg2.connect(url)
+    try:
+        body = build_report(conn, Options(Quarter.parse(current_quarter()), MonitoringFilter()), "html").body
+    finally:
+        conn.close()
+    out = tmp_path / "laporan-klaster.html"
+    out.write_bytes(body)
+    check_report(browser, out, clustered=True)
