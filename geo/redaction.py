@@ -137,3 +137,22 @@ def mask_rows(conn: Connection, rows: list[dict], *, company_key: str = "company
         for f in fields:
             row[f] = mask(row.get(f), company)
     return rows
+
+
+_KINDS_ID = {"name": "nama TKA", "number": "nomor berbentuk paspor/ITAS"}
+_KINDS_EN = {"name": "a worker's name", "number": "a passport/ITAS-shaped number"}
+
+
+def caution(kinds: list[str]) -> str:
+    """The warning a writer gets for a text holding `kinds` (see `findings`); never the values."""
+    return (f"teks memuat {' dan '.join(_KINDS_ID[k] for k in kinds)}; tetap disimpan, tetapi disamarkan bagi "
+            f"peran tanpa akses data pribadi (text holds {' and '.join(_KINDS_EN[k] for k in kinds)}; saved, "
+            f"but masked for roles without personal access)")
+
+
+def record_warnings(conn: Connection, company_id: int, record: dict, fields: tuple[str, ...] = FREE_TEXT) -> list[dict]:
+    """Warnings for an edited record's free text: [{"field", "reason"}]."""
+    if not any(record.get(f) for f in fields):
+        return []
+    known = load(conn, [company_id]).get(company_id, NOBODY)
+    return [{"field": f, "reason": caution(kinds)} for f in fields if (kinds := findings(record.get(f), known))]

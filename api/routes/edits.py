@@ -25,7 +25,7 @@ from api.edit_models import (
 from api.errors import BadRequest, Conflict, NotFound, PantauError
 from api.routes.records import RecordId, etag
 from api.security import Principal, Writer
-from geo import edits, records
+from geo import edits, records, redaction
 from geo.auth import audit
 from geo.db import transaction
 
@@ -127,8 +127,10 @@ def _worker(request, response, conn, principal, worker_id, body, partial):
 
 def _inspection(request, response, conn, principal, inspection_id, body, partial):
     _apply(request, conn, principal, edits.INSPECTION, inspection_id, body, partial)
-    return _respond(response, records.inspection_detail(conn, inspection_id, principal.regencies,
-                                                        principal.can_see_personal))
+    record = _respond(response, records.inspection_detail(conn, inspection_id, principal.regencies,
+                                                          principal.can_see_personal))
+    # Saved as written; the writer learns that the text will be masked for others (geo.redaction).
+    return {**record, "warnings": redaction.record_warnings(conn, record["company_id"], record)}
 
 
 _DOC = {428: {"description": "If-Match (or body version) missing"},

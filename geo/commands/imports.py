@@ -33,6 +33,8 @@ def _print_report(report, out: Path | None) -> None:
     for r in report.rejected:
         value = "" if r.value is None else f" = {r.value!r}"
         typer.echo(f"  baris {r.line}, kolom {r.column or '-'}{value}: {r.reason}")
+    for w in report.warnings:
+        typer.echo(f"  peringatan (warning): baris {w.line}, kolom {w.column}: {w.reason}")
     if report.rejected and report.mode == "all_or_nothing":
         typer.echo("tidak ada yang disimpan: perbaiki baris di atas atau gunakan --skip-invalid "
                    "(nothing written: fix the rows above or use --skip-invalid)")

@@ -1,4 +1,4 @@
-"""The import report: counts and every rejected row (line, column, value, reason)."""
+"""The import report: counts, every rejected row (line, column, value, reason) and warnings."""
 
 from __future__ import annotations
 
@@ -10,6 +10,15 @@ class Rejection:
     line: int  # file line (CSV) or sheet row (XLSX); the header is line 1
     column: str
     value: str | None  # None for personal fields, which are never quoted
+    reason: str  # Indonesian, with the English in parentheses
+
+
+@dataclass(frozen=True)
+class RowWarning:
+    """Something a writer should know about a row that was not rejected (never quotes the value)."""
+
+    line: int
+    column: str
     reason: str  # Indonesian, with the English in parentheses
 
 
@@ -26,6 +35,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    warnings: list[RowWarning] = field(default_factory=list)  # e.g. personal data in free text
     committed: bool = False
     batch_id: int | None = None
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from geo.db import Connection
 from geo.imports import store
 from geo.imports.codes import agency_lookup, finding_lookup, sector_lookup
+from geo.imports.freetext import free_text_warnings
 from geo.imports.places import Places
 from geo.imports.reading import ReadError, read_table
 from geo.imports.report import ImportReport, Rejection
@@ -90,6 +91,7 @@ def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started)
                        [store.OUT_OF_SCOPE] * len(foreign))
 
     report.rejected = problems.rejections()
+    report.warnings = free_text_warnings(conn, kind, validated.frame, table.lines)
     rejected_lines = report.rejected_lines
     report.valid = report.rows_total - len(rejected_lines)
     if report.mode == "check" or (report.mode == "all_or_nothing" and rejected_lines):
