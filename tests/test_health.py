@@ -1,5 +1,6 @@
-def test_health_reports_database_postgis_and_boundaries(http):
-    response = http.get("/api/health")
+def test_health_details_report_database_postgis_and_boundaries_to_admins(http, auth_headers):
+    # anonymous callers get liveness only (tests/test_trust_auth.py)
+    response = http.get("/api/health/details", headers=auth_headers("admin"))
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"

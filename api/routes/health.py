@@ -1,7 +1,10 @@
 """Liveness and readiness.
 
-GET /api/health: the process is up (always 200 while it runs) and what it sees of the database:
-reachability, PostGIS version, boundary counts per level and the repairs made when loading them.
+GET /api/health: public liveness, always 200 while the process runs: {"status": "ok"}, or
+"degraded" when the database cannot be reached. Nothing else: versions and data counts help an
+attacker pick exploits, so they are for administrators only.
+GET /api/health/details (admins): reachability, PostgreSQL and PostGIS versions, pending migrations,
+boundary counts per level and the repairs made when loading them.
 GET /api/ready: 200 only when requests can be served (database reachable, schema migrated,
 boundaries loaded), else 503: what a load balancer or orchestrator should poll.
 """
@@ -12,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import get_pool
+from api.security import Admin
 from geo.boundaries.status import boundary_counts, latest_issues
 from geo.db import UNAVAILABLE_ERRORS, DatabaseUnavailable, transaction
 from geo.migrate import applied, available
@@ -37,8 +41,22 @@ def _database_state(request: Request) -> dict:
     }
 
 
-@router.get("/health", summary="Liveness, database reachability, PostGIS version, boundaries loaded")
+def _reachable(request: Request) -> bool:
+    try:
+        with get_pool(request).connection() as conn, transaction(conn) as cur:
+            cur.execute("SELECT 1")
+    except (DatabaseUnavailable, *UNAVAILABLE_ERRORS):
+        return False
+    return True
+
+
+@router.get("/health", summary="Liveness: 200 while the process runs; status 'degraded' without the database")
 def health(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok" if _reachable(request) else "degraded"})
+
+
+@router.get("/health/details", summary="Database, PostGIS version, migrations, boundaries loaded (admins only)")
+def health_details(request: Request, principal: Admin) -> JSONResponse:
     db = _database_state(request)
     if not db["reachable"]:
         return JSONResponse({"status": "degraded", "database": db})
