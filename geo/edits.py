@@ -4,6 +4,10 @@ record in the same transaction.
 One function, `update_record`, for all three kinds: lock the row, check scope and version, update
 only allow-listed columns, check the scope again (a move may leave it), write the audit record with
 before/after (personal values masked), commit — or roll back everything.
+
+Scope: a record outside the user's regencies is absent (404, the same answer as for an id that does
+not exist, and without locking it), and so is a company outside them named as a worker's or an
+inspection's new `company_id` (400, as for a company that does not exist).
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ class Kind:
     name: str  # company | worker | inspection
     table: str
     columns: tuple[str, ...]  # editable plain columns (the allow-list for SET)
-    snapshot_sql: str  # current editable values, version, regency; locks the row
+    snapshot_sql: str  # current editable values, version, regency; locks the row (and its company)
 
 
 COMPANY = Kind(
@@ -64,7 +68,7 @@ COMPANY = Kind(
     ("nib", "name", "sector", "kbli", "address", "declared_regency", "declared_district", "rptka_valid_until", "status"),
     """SELECT c.nib, c.name, c.sector, c.kbli, c.address, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat,
               c.declared_regency, c.declared_district, c.rptka_valid_until, c.status, c.version, c.regency_code
-         FROM companies c WHERE c.id = %s FOR UPDATE""",
+         FROM companies c WHERE c.id = %(id)s AND {scope} FOR UPDATE""",
 )
 WORKER = Kind(
     "worker", "foreign_workers",
@@ -73,22 +77,31 @@ WORKER = Kind(
     """SELECT w.company_id, w.full_name, w.passport_number, w.nationality, w.sex, w.position, w.position_level,
               w.rptka_number, w.permit_valid_until, w.itas_number, w.itas_valid_until,
               ST_X(w.work_site) AS lon, ST_Y(w.work_site) AS lat, w.status, w.version, c.regency_code
-         FROM foreign_workers w JOIN companies c ON c.id = w.company_id WHERE w.id = %s FOR UPDATE OF w""",
+         FROM foreign_workers w JOIN companies c ON c.id = w.company_id
+        WHERE w.id = %(id)s AND {scope} FOR UPDATE OF w FOR SHARE OF c""",
 )
 INSPECTION = Kind(
     "inspection", "inspections",
     ("company_id", "inspected_on", "team", "finding", "notes", "follow_up", "status"),
     """SELECT i.company_id, i.inspected_on, i.team, i.finding, i.notes, i.follow_up, i.status, i.version,
               c.regency_code
-         FROM inspections i JOIN companies c ON c.id = i.company_id WHERE i.id = %s FOR UPDATE OF i""",
+         FROM inspections i JOIN companies c ON c.id = i.company_id
+        WHERE i.id = %(id)s AND {scope} FOR UPDATE OF i FOR SHARE OF c""",
 )
 KINDS = {k.name: k for k in (COMPANY, WORKER, INSPECTION)}
 # The point column of each kind, edited as {"lon": .., "lat": ..} under this key.
 _POINT = {"company": ("location", "geom"), "worker": ("work_site", "work_site")}
 
 
-def _snapshot(cur, kind: Kind, record_id: int) -> dict[str, Any] | None:
-    cur.execute(kind.snapshot_sql, (record_id,))
+# Rows outside the scope are never even locked: a scoped user cannot make anyone wait on them.
+_SCOPE = "(%(scope)s::text[] IS NULL OR c.regency_code = ANY(%(scope)s::text[]))"
+
+
+def _snapshot(cur, kind: Kind, record_id: int, regencies) -> dict[str, Any] | None:
+    """The record as it is (None when absent or outside `regencies`), locked with its company: the
+    company cannot leave the scope while the edit runs."""
+    scope = list(regencies) if regencies is not None else None
+    cur.execute(kind.snapshot_sql.format(scope=_SCOPE), {"id": record_id, "scope": scope})
     row = cur.fetchone()
     if row is None:
         return None
@@ -104,12 +117,12 @@ def _allowed(regencies, code: str | None) -> bool:
 
 
 def _check_target_company(cur, company_id: int, regencies) -> None:
-    cur.execute("SELECT regency_code FROM companies WHERE id = %s", (company_id,))
-    row = cur.fetchone()
-    if row is None:
+    """A company outside the scope does not exist for this user; one inside is kept there until
+    the edit commits."""
+    cur.execute(f"SELECT 1 FROM companies c WHERE c.id = %(id)s AND {_SCOPE} FOR SHARE",  # noqa: S608 - fixed text
+                {"id": company_id, "scope": list(regencies) if regencies is not None else None})
+    if cur.fetchone() is None:
         raise InvalidEdit(f"company_id: company {company_id} does not exist", "company_id")
-    if not _allowed(regencies, row[0]):
-        raise OutOfScope(f"company_id: company {company_id} lies outside your regional scope", "company_id")
 
 
 def masked(kind: Kind, values: dict[str, Any]) -> dict[str, Any]:
@@ -137,7 +150,7 @@ def update_record(
         raise InvalidEdit(f"{sorted(unknown)[0]}: not an editable field of a {kind.name}", sorted(unknown)[0])
     try:
         with transaction(conn) as cur:
-            before = _snapshot(cur, kind, record_id)
+            before = _snapshot(cur, kind, record_id, regencies)
             if before is None or not _allowed(regencies, before["regency_code"]):
                 raise RecordNotFound(f"{kind.name} {record_id} not found")
             if before["version"] != expected_version:
@@ -151,7 +164,7 @@ def update_record(
             changed = sorted(k for k, v in changes.items() if before.get(k) != v)
             if changed:
                 _update(cur, kind, record_id, {k: changes[k] for k in changed})
-            after = _snapshot(cur, kind, record_id)
+            after = _snapshot(cur, kind, record_id, None)
             if not _allowed(regencies, after["regency_code"]):
                 raise OutOfScope(
                     f"location: the change would move {kind.name} {record_id} to regency "

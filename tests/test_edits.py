@@ -118,11 +118,11 @@ def test_scoped_editor_cannot_edit_or_move_outside_scope(client, data):
     assert company_row(data, inside) == mine
     (_, outcome, detail), = audits(data, "company.update", f"company:{inside}")[-1:]
     assert outcome == "denied" and detail["reason"] == "out_of_scope"
-    # a worker cannot be handed to a company outside the scope either
+    # a worker cannot be handed to a company outside the scope either: it reads as a missing company
     wid = data.worker_ids[0]
     v = data.query("SELECT version FROM foreign_workers WHERE id = %s", (wid,))[0][0]
     r = client.patch(f"/api/workers/{wid}", json={"company_id": outside}, headers={**headers, "If-Match": f'"{v}"'})
-    assert r.status_code == 403
+    assert r.status_code == 400 and r.json()["description"] == f"company_id: company {outside} does not exist"
     assert data.query("SELECT company_id, version FROM foreign_workers WHERE id = %s", (wid,))[0] == (inside, v)
 
 
