@@ -12,14 +12,15 @@ import json
 from datetime import UTC, datetime
 
 from geo.db import Connection
-from geo.imports import store
+from geo.imports import scope, store
 from geo.imports.codes import agency_lookup, finding_lookup, sector_lookup
 from geo.imports.freetext import free_text_warnings
 from geo.imports.places import Places
+from geo.imports.problems import Problems
 from geo.imports.reading import ReadError, read_table
 from geo.imports.report import ImportReport, Rejection
 from geo.imports.templates import KINDS, REQUIRED
-from geo.imports.validate import Context, validate
+from geo.imports.validate import UNKNOWN_EMPLOYER, Context, validate
 
 MODES = ("check", "all_or_nothing", "skip_invalid")
 
@@ -77,7 +78,7 @@ def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started)
         return
     report.rows_total = len(table.frame)
 
-    validated = validate(kind, table, _context(conn, kind))
+    validated = validate(kind, table, _context(conn, kind, regencies))
     problems = validated.problems
     good = ~problems.rejected_mask(len(table.frame))
     store.stage(conn, kind, validated.frame[good])
@@ -85,10 +86,8 @@ def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started)
     point_columns = "lokasi_kerja_lat,lokasi_kerja_lon" if kind == "workers" else "latitude,longitude"
     problems.add_lines([r[0] for r in outside], point_columns, [r[1] for r in outside],
                        [store.OUTSIDE] * len(outside))
-    scope_column = "latitude,longitude" if kind == "companies" else "nib"
-    foreign = store.out_of_scope(conn, regencies)
-    problems.add_lines([r[0] for r in foreign], scope_column, [r[1] for r in foreign],
-                       [store.OUT_OF_SCOPE] * len(foreign))
+    if regencies is not None:
+        _check_scope(conn, kind, problems, regencies, writing=report.mode != "check")
 
     report.rejected = problems.rejections()
     report.warnings = free_text_warnings(conn, kind, validated.frame, table.lines)
@@ -101,7 +100,7 @@ def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started)
     store.drop_lines(conn, rejected_lines)
     store.serialize_writes(conn)
     batch_id = store.new_batch(conn, kind, report.source, report.file, report.sha256, user, report.mode, started)
-    inserted, updated = store.upsert(conn, kind, report.source, batch_id)
+    inserted, updated = store.upsert(conn, kind, report.source, batch_id, regencies)
     report.batch_id = batch_id
     report.imported, report.updated = inserted, updated
     report.unchanged = report.valid - inserted - updated
@@ -112,12 +111,27 @@ def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started)
     conn.commit()
 
 
-def _context(conn: Connection, kind: str) -> Context:
-    company_ids: dict[str, int] = {}
-    if kind != "companies":
-        with conn.cursor() as cur:
-            cur.execute("SELECT nib, id FROM companies")
-            company_ids = dict(cur.fetchall())
+def _check_scope(conn: Connection, kind: str, problems: Problems, regencies: tuple[str, ...], writing: bool) -> None:
+    """Reject the rows that would write outside the scope (see geo/imports/scope.py)."""
+    if writing:
+        # The import write lock first, then the row locks: taken the other way round, a scoped
+        # import and another import waiting for each other would deadlock.
+        store.serialize_writes(conn)
+    if kind == "companies":
+        moved = scope.location(conn, regencies)
+        problems.add_lines([r[0] for r in moved], "latitude,longitude", [r[1] for r in moved],
+                           [scope.LOCATION_OUT_OF_SCOPE] * len(moved))
+    if writing:
+        scope.lock(conn, kind, regencies)
+    rejected = set(problems.lines[problems.rows()].tolist())
+    found = [c for c in scope.conflicts(conn, kind, regencies, UNKNOWN_EMPLOYER) if c[0] not in rejected]
+    for line, column, value, reason in found:
+        problems.add_lines([line], column, [value], [reason])
+
+
+def _context(conn: Connection, kind: str, regencies: tuple[str, ...] | None) -> Context:
+    # A scoped user's rows may only name the scope's companies: any other NIB reads as unknown.
+    company_ids = scope.employers(conn, regencies) if kind != "companies" else {}
     return Context(
         places=Places.load(conn) if kind == "companies" else None,
         sectors=sector_lookup(conn) if kind == "companies" else {},

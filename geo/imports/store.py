@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from geo.db import Connection
+from geo.imports.scope import params as scope_params
 
 OUTSIDE = ("lokasi di luar Kalimantan Tengah: tidak berada di kecamatan mana pun, bahkan dalam 2 km "
            "(location outside Kalimantan Tengah)")
-OUT_OF_SCOPE = "di luar wilayah kewenangan Anda (outside your regional scope)"
 
 
 @dataclass(frozen=True)
@@ -111,16 +111,6 @@ def outside(conn: Connection) -> list[tuple[int, str]]:
         return cur.fetchall()
 
 
-def out_of_scope(conn: Connection, regencies: tuple[str, ...] | None) -> list[tuple[int, str]]:
-    """(line, regency) of rows whose (computed) regency the user may not write."""
-    if regencies is None:
-        return []
-    with conn.cursor() as cur:
-        cur.execute("SELECT line, scope_regency FROM import_rows WHERE scope_regency IS NOT NULL "
-                    "AND NOT (left(scope_regency, 5) = ANY(%s)) ORDER BY line", (list(regencies),))
-        return cur.fetchall()
-
-
 def drop_lines(conn: Connection, lines: list[int]) -> None:
     with conn.cursor() as cur:
         cur.execute("DELETE FROM import_rows WHERE line = ANY(%s)", (lines,))
@@ -158,22 +148,29 @@ def serialize_writes(conn: Connection) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('pantau.import.write'))")
 
 
-def upsert(conn: Connection, kind: str, agency: str, batch_id: int) -> tuple[int, int]:
-    """Insert new rows, update changed ones, record the agency's report; → (inserted, updated)."""
+def upsert(conn: Connection, kind: str, agency: str, batch_id: int,
+           regencies: tuple[str, ...] | None = None) -> tuple[int, int]:
+    """Insert new rows, update changed ones, record the agency's report; → (inserted, updated).
+    With `regencies`, only records in them before and after the write are touched."""
+    scope = scope_params(regencies)
     with conn.cursor() as cur:
         # The points were located above by the trigger's own rule; tell it (see migration 0010).
         cur.execute("SET LOCAL pantau.located_by_import = 'on'")
         # Existing rows first, by a join that touches only real changes; then the new rows (the
         # ON CONFLICT there only covers a concurrent import inserting the same key meanwhile).
-        cur.execute(UPDATE[kind])
+        cur.execute(UPDATE[kind], scope)
         changed = cur.rowcount
-        cur.execute(UPSERT[kind])
+        cur.execute(UPSERT[kind], scope)
         inserted, updated = cur.fetchone()
         for sql in REPORTS.get(kind, ()):
-            cur.execute(sql, {"agency": agency, "batch": batch_id})
+            cur.execute(sql, {"agency": agency, "batch": batch_id, **scope})
     return inserted or 0, (updated or 0) + changed
 
 
+# Every write statement also checks the scope (%(scope)s: the user's regencies; NULL = the whole
+# province, which PostgreSQL folds away) on the row it is about to write, re-read under its lock:
+# the import rejected such rows already (geo/imports/scope.py); this keeps a record that changed
+# meanwhile out of reach all the same.
 UPDATE = {
     "companies": """
 UPDATE companies c SET
@@ -185,6 +182,8 @@ UPDATE companies c SET
    AND (c.name, c.sector, c.kbli, c.address, c.geom, c.declared_regency, c.declared_district, c.rptka_valid_until)
        IS DISTINCT FROM
        (r.name, r.sector, r.kbli, r.address, r.geom, r.declared_regency, r.declared_district, r.rptka_valid_until)
+   AND (%(scope)s::text[] IS NULL OR c.regency_code = ANY(%(scope)s::text[]))
+   AND (%(scope)s::text[] IS NULL OR r.regency_code = ANY(%(scope)s::text[]))
 """,
     "workers": """
 UPDATE foreign_workers w SET
@@ -198,12 +197,18 @@ UPDATE foreign_workers w SET
        IS DISTINCT FROM
        (r.company_id, r.full_name, r.sex, r.position, r.position_level, r.rptka_number, r.permit_valid_until,
         r.itas_number, r.itas_valid_until, r.geom)
+   AND (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = w.company_id
+                                             AND e.regency_code = ANY(%(scope)s::text[])))
+   AND (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = r.company_id
+                                             AND e.regency_code = ANY(%(scope)s::text[])))
 """,
     "inspections": """
 UPDATE inspections i SET finding = r.finding, notes = r.notes, follow_up = r.follow_up
   FROM import_rows r
  WHERE i.company_id = r.company_id AND i.inspected_on = r.inspected_on AND i.team = r.team
    AND (i.finding, i.notes, i.follow_up) IS DISTINCT FROM (r.finding, r.notes, r.follow_up)
+   AND (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = r.company_id
+                                             AND e.regency_code = ANY(%(scope)s::text[])))
 """,
 }
 
@@ -216,6 +221,7 @@ WITH up AS (
     SELECT nib, name, sector, kbli, address, geom, declared_regency, declared_district, rptka_valid_until,
            district_code, regency_code, location_method, location_distance_m
       FROM import_rows r WHERE NOT EXISTS (SELECT 1 FROM companies x WHERE x.nib = r.nib)
+       AND (%(scope)s::text[] IS NULL OR r.regency_code = ANY(%(scope)s::text[]))
     ON CONFLICT (nib) DO UPDATE SET
         name = EXCLUDED.name, sector = EXCLUDED.sector, kbli = EXCLUDED.kbli, address = EXCLUDED.address,
         geom = EXCLUDED.geom, declared_regency = EXCLUDED.declared_regency,
@@ -224,6 +230,7 @@ WITH up AS (
           IS DISTINCT FROM
           (EXCLUDED.name, EXCLUDED.sector, EXCLUDED.kbli, EXCLUDED.address, EXCLUDED.geom,
            EXCLUDED.declared_regency, EXCLUDED.declared_district, EXCLUDED.rptka_valid_until)
+      AND (%(scope)s::text[] IS NULL OR c.regency_code = ANY(%(scope)s::text[]))
     RETURNING (xmax = 0) AS inserted
 ) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
 """,
@@ -236,6 +243,8 @@ WITH up AS (
            permit_valid_until, itas_number, itas_valid_until, geom, district_code
       FROM import_rows r WHERE NOT EXISTS (SELECT 1 FROM foreign_workers x
                                             WHERE x.passport_number = r.passport_number AND x.nationality = r.nationality)
+       AND (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = r.company_id
+                                                 AND e.regency_code = ANY(%(scope)s::text[])))
     ON CONFLICT (passport_number, nationality) DO UPDATE SET
         company_id = EXCLUDED.company_id, full_name = EXCLUDED.full_name, sex = EXCLUDED.sex,
         position = EXCLUDED.position, position_level = EXCLUDED.position_level,
@@ -248,6 +257,8 @@ WITH up AS (
           (EXCLUDED.company_id, EXCLUDED.full_name, EXCLUDED.sex, EXCLUDED.position, EXCLUDED.position_level,
            EXCLUDED.rptka_number, EXCLUDED.permit_valid_until, EXCLUDED.itas_number, EXCLUDED.itas_valid_until,
            EXCLUDED.work_site)
+      AND (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = w.company_id
+                                                AND e.regency_code = ANY(%(scope)s::text[])))
     RETURNING (xmax = 0) AS inserted
 ) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
 """,
@@ -257,6 +268,8 @@ WITH up AS (
     SELECT company_id, inspected_on, team, finding, notes, follow_up
       FROM import_rows r WHERE NOT EXISTS (SELECT 1 FROM inspections x WHERE x.company_id = r.company_id
                                               AND x.inspected_on = r.inspected_on AND x.team = r.team)
+       AND (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = r.company_id
+                                                 AND e.regency_code = ANY(%(scope)s::text[])))
     ON CONFLICT (company_id, inspected_on, team) DO UPDATE SET
         finding = EXCLUDED.finding, notes = EXCLUDED.notes, follow_up = EXCLUDED.follow_up
     WHERE (i.finding, i.notes, i.follow_up) IS DISTINCT FROM (EXCLUDED.finding, EXCLUDED.notes, EXCLUDED.follow_up)
@@ -274,7 +287,8 @@ REPORTS = {
                       'nama_perusahaan', r.name, 'sektor', r.sector, 'kbli', r.kbli, 'alamat', r.address,
                       'kabupaten_kota', r.declared_regency, 'kecamatan', r.declared_district,
                       'latitude', r.lat, 'longitude', r.lon, 'rptka_berlaku_hingga', r.rptka_valid_until) AS vals
-             FROM import_rows r JOIN companies c ON c.nib = r.nib""",
+             FROM import_rows r JOIN companies c ON c.nib = r.nib
+            WHERE (%(scope)s::text[] IS NULL OR c.regency_code = ANY(%(scope)s::text[]))""",
         """UPDATE company_reports cr SET batch_id = %(batch)s, reported_values = v.vals, reported_at = now()
              FROM import_reports v
             WHERE cr.company_id = v.target_id AND cr.agency = %(agency)s AND cr.reported_values IS DISTINCT FROM v.vals""",
@@ -293,7 +307,9 @@ REPORTS = {
                       'nomor_itas', r.itas_number, 'itas_berlaku_hingga', r.itas_valid_until,
                       'lokasi_kerja_lat', r.lat, 'lokasi_kerja_lon', r.lon) AS vals
              FROM import_rows r
-             JOIN foreign_workers w ON w.passport_number = r.passport_number AND w.nationality = r.nationality""",
+             JOIN foreign_workers w ON w.passport_number = r.passport_number AND w.nationality = r.nationality
+            WHERE (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = w.company_id
+                                                        AND e.regency_code = ANY(%(scope)s::text[])))""",
         """UPDATE worker_reports wr SET batch_id = %(batch)s, company_nib = v.nib, reported_values = v.vals,
                   reported_at = now()
              FROM import_reports v

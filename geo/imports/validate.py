@@ -31,7 +31,7 @@ class Context:
     sectors: dict[str, str]  # label/code key → code
     agencies: dict[str, str]  # name/code key → code
     findings: dict[str, str]  # label key → finding code
-    company_ids: dict[str, int]  # NIB → companies.id already in the database
+    company_ids: dict[str, int]  # NIB → companies.id already in the database (and in the user's scope)
 
 
 @dataclass
@@ -75,11 +75,15 @@ def _nib(frame, problems) -> pd.Series:
     return parsed.values
 
 
+# Also the answer for an employer outside the user's scope (`company_ids` holds only the scope's).
+UNKNOWN_EMPLOYER = ("NIB perusahaan tidak terdaftar di Pantau; impor data perusahaannya terlebih dahulu "
+                    "(employer NIB unknown)")
+
+
 def _known_employer(nib, frame, problems, ctx) -> pd.Series:
     ids = nib.map(ctx.company_ids)
     unknown = nib.notna() & ids.isna()
-    problems.add(unknown, "nib", frame["nib"], "NIB perusahaan tidak terdaftar di Pantau; impor data perusahaannya "
-                 "terlebih dahulu (employer NIB unknown)")
+    problems.add(unknown, "nib", frame["nib"], UNKNOWN_EMPLOYER)
     return ids
 
 
