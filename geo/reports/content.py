@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from geo import redaction
 from geo.db import Connection
 from geo.reports import data as gather
 from geo.reports.hashing import content_hash
@@ -20,7 +21,7 @@ class Options:
     flt: object  # MonitoringFilter, already scoped to the asking user
     threshold: int | None = 3  # None = no suppression
     agency: str = "kesbangpol"
-    personal: bool = False  # include named worker rows (caller checked the role)
+    personal: bool = False  # include named worker rows and unmasked free text (caller checked the role)
     issued: object = None  # date on the cover; default the data day (keeps reports reproducible)
 
 
@@ -73,6 +74,8 @@ def assemble(conn: Connection, opts: Options) -> dict:
     companies = gather.companies(conn, scope)
     quarterly = gather.quarterly(conn, scope)
     inspections = gather.inspections(conn, scope)
+    if not opts.personal:  # follow-up text may name workers: masked for every other audience
+        redaction.mask_rows(conn, inspections, fields=("follow_up",))
 
     summary = {k: (protect_one(api[k], t) if k in PERSON_COLUMNS else api[k])
                for k in gather.REGION_COUNTS if k in api}
