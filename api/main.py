@@ -71,7 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="Pantau API",
         version=__version__,
         description="Pemantauan tenaga kerja asing (TKA) Kalimantan Tengah: spatial queries, statistics, maps.",
-        docs_url="/api/docs",
+        docs_url=None,  # /api/docs is api/web/apidocs.py: vendored Swagger UI, no CDN, no inline script
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,

@@ -78,6 +78,22 @@ class AuthSettings(BaseSettings):
     max_upload_mb: int = Field(default=50, ge=1)
 
 
+class ImportSettings(BaseSettings):
+    """Limits of one import (API and `pantau import`); a file beyond them is refused (HTTP 413) with
+    the limit named. Imports run in a child process, so the limits bound it without touching the server."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="PANTAU_IMPORT_")
+
+    max_columns: int = Field(default=200, ge=1, description="columns of the header row")
+    max_line_kb: int = Field(default=64, ge=1, description="longest line of a CSV")
+    max_cells: int = Field(default=20_000_000, ge=1, description="rows x columns")
+    max_xlsx_mb: int = Field(default=200, ge=1, description="an XLSX's size once inflated")
+    max_xlsx_ratio: int = Field(default=100, ge=2, description="inflated : compressed, per XLSX part")
+    timeout_s: int = Field(default=600, ge=1, description="wall clock per import; the import is rolled back")
+    memory_mb: int = Field(default=2048, ge=256, description="memory one import process may add")
+    concurrency: int = Field(default=2, ge=1, description="imports at once per server worker; more answer 503")
+
+
 class Settings(BaseSettings):
     """Everything together; what create_app(settings) receives."""
 
@@ -87,6 +103,7 @@ class Settings(BaseSettings):
     boundaries: BoundarySettings = Field(default_factory=BoundarySettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings)
 
 
 @lru_cache

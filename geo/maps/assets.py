@@ -54,6 +54,10 @@ COPIES: tuple[tuple[str, str], ...] = (
     ("drmonty-leaflet-awesome-markers/css/leaflet.awesome-markers.css", "awesome-markers/leaflet.awesome-markers.css"),
     ("drmonty-leaflet-awesome-markers/css/images", "awesome-markers/images"),
     ("d3/d3.min.js", "d3/d3.min.js"),
+    # /api/docs (Swagger UI) from this server, not a CDN.
+    ("swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"),
+    ("swagger-ui-dist/swagger-ui.css", "swagger-ui/swagger-ui.css"),
+    ("swagger-ui-dist/LICENSE", "swagger-ui/LICENSE"),
 )
 
 # Folium 0.20 / branca asset names → file under static/vendor. None = not needed, dropped.
