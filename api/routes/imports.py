@@ -1,10 +1,19 @@
-"""POST /api/imports/{kind}: an agency's CSV/XLSX file through the same importer as the CLI."""
+"""POST /api/imports/{kind}: an agency's CSV/XLSX file through the same importer as the CLI.
+
+The import runs in a child process (geo/imports/worker.py) within the limits of PANTAU_IMPORT_*:
+the event loop only waits for it, at most PANTAU_IMPORT_CONCURRENCY run at once per worker, and a
+file beyond a limit is a 413 that names it.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import re
+import tempfile
 from typing import Annotated, Literal
 
-import psycopg2
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -12,59 +21,106 @@ from starlette.concurrency import run_in_threadpool
 from api.security import Writer
 from geo import db as dbmod
 from geo.auth import audit
-from geo.imports.service import ImportFileError, run_import
+from geo.imports.limits import ImportLimits, LimitExceeded
+from geo.imports.worker import ImportCrashed, ImportDatabaseError, ImportRefused, Job, run_async
 
 router = APIRouter(prefix="/imports", tags=["imports"])
+log = logging.getLogger("pantau.api")
 CHUNK = 1024 * 1024
+BUSY_RETRY_S = 30
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]")
 
 
-async def _read_limited(upload: UploadFile, limit: int) -> bytes:
-    parts, size = [], 0
-    while chunk := await upload.read(CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-                                f"berkas lebih dari {limit // CHUNK} MB (file too large)")
-        parts.append(chunk)
-    return b"".join(parts)
-
-
-def _import(request: Request, principal, kind: str, data: bytes, file_name: str, mode: str, source: str):
-    settings = request.app.state.settings
-    # Its own connection: a large import outlasts the pool's statement timeout.
-    conn = dbmod.connect(dbmod.resolve_url(settings.database), application_name="pantau-import")
+def _spool(upload, limit: int) -> tuple[str, str]:
+    """The upload into a file of its own for the import process; returns (path, sha256)."""
+    fd, path = tempfile.mkstemp(prefix="pantau-import-")
+    digest, size = hashlib.sha256(), 0
     try:
-        report = run_import(conn, kind, data, file_name, mode=mode, source=source, user=principal.username,
-                            regencies=principal.regencies)
-        audit.record(conn, f"import.{kind}", **principal.audit_fields(), target=f"import_batch:{report.batch_id}",
-                     outcome="ok" if report.committed or mode == "check" else "failed",
-                     detail={"mode": mode, "source": source, "sha256": report.sha256, "rows": report.rows_total,
-                             "imported": report.imported, "updated": report.updated,
-                             "rejected_rows": len(report.rejected_lines)})
-        return report
+        with os.fdopen(fd, "wb") as out:
+            upload.seek(0)
+            while chunk := upload.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                                        f"berkas lebih dari {limit // CHUNK} MB (file too large; PANTAU_MAX_UPLOAD_MB)")
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path, digest.hexdigest()
+
+
+def _audit(settings, principal, kind: str, outcome: str, target: str | None, detail: dict) -> None:
+    conn = dbmod.connect(dbmod.resolve_url(settings.database), application_name="pantau-import-audit")
+    try:
+        audit.record(conn, f"import.{kind}", **principal.audit_fields(), target=target, outcome=outcome, detail=detail)
     finally:
         conn.close()
 
 
-@router.post("/{kind}", summary="Import companies, workers or inspections (CSV or XLSX)")
+class _Busy:
+    """At most `limit` imports at once in this process (a counter: the event loop is one thread)."""
+
+    def __init__(self, state, limit: int) -> None:
+        self.state, self.limit = state, limit
+
+    def __enter__(self) -> None:
+        running = getattr(self.state, "imports_running", 0)
+        if running >= self.limit:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                                f"server sedang menjalankan {running} impor; coba lagi dalam {BUSY_RETRY_S} detik "
+                                f"(too many imports at once, retry in {BUSY_RETRY_S} s; PANTAU_IMPORT_CONCURRENCY)",
+                                headers={"Retry-After": str(BUSY_RETRY_S)})
+        self.state.imports_running = running + 1
+
+    def __exit__(self, *exc) -> None:
+        self.state.imports_running -= 1
+
+
+@router.post("/{kind}", summary="Import companies, workers or inspections (CSV or XLSX)",
+             responses={413: {"description": "the file is beyond an import limit (named in the answer)"},
+                        503: {"description": "too many imports at once; retry after Retry-After seconds"}})
 async def import_file(
     request: Request,
     principal: Writer,
     kind: Literal["companies", "workers", "inspections"],
     file: Annotated[UploadFile, File(description="CSV (, or ; separated) or XLSX in the import template")],
-    source: Annotated[str | None, Form(description="agency that sent the file (default: your agency)")] = None,
+    source: Annotated[str | None, Form(description="agency that sent the file (default: your agency)",
+                                       max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")] = None,
     mode: Annotated[Literal["check", "all_or_nothing", "skip_invalid"], Form()] = "all_or_nothing",
 ) -> JSONResponse:
-    limit = request.app.state.settings.auth.max_upload_mb * CHUNK
-    data = await _read_limited(file, limit)
-    try:
-        report = await run_in_threadpool(_import, request, principal, kind, data, file.filename or f"{kind}.csv",
-                                         mode, source or principal.agency)
-    except ImportFileError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
-    except psycopg2.Error as exc:
-        # Only the primary message, never the DETAIL (it may quote row values); nothing was written.
-        raise HTTPException(status.HTTP_409_CONFLICT, "kesalahan basis data, tidak ada yang disimpan "
-                            f"(database error, nothing written): {exc.diag.message_primary}") from None
+    settings = request.app.state.settings
+    source = source or principal.agency
+    file_name = _UNSAFE_NAME.sub("", file.filename or "")[:200] or f"{kind}.csv"
+    with _Busy(request.app.state, settings.imports.concurrency):
+        path, sha256 = await run_in_threadpool(_spool, file.file, settings.auth.max_upload_mb * CHUNK)
+        detail = {"mode": mode, "source": source, "sha256": sha256}
+        try:
+            job = Job(url=dbmod.resolve_url(settings.database), kind=kind, path=path, file_name=file_name, mode=mode,
+                      source=source, user=principal.username, regencies=principal.regencies,
+                      limits=ImportLimits.from_settings(settings.imports))
+            report = await run_async(job)
+        except LimitExceeded as exc:
+            await run_in_threadpool(_audit, settings, principal, kind, "failed", None, {**detail, "limit": exc.limit})
+            return JSONResponse({"code": "ImportLimit", "description": exc.message, "limit": exc.setting},
+                                status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        except ImportRefused as exc:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+        except ImportDatabaseError as exc:
+            # Only the primary message, never the DETAIL (it may quote row values); nothing was written.
+            raise HTTPException(status.HTTP_409_CONFLICT, "kesalahan basis data, tidak ada yang disimpan "
+                                f"(database error, nothing written): {exc}") from None
+        except ImportCrashed as exc:
+            log.warning("import process failed: %s", exc)
+            await run_in_threadpool(_audit, settings, principal, kind, "failed", None, {**detail, "error": "crashed"})
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "berkas tidak dapat diproses, tidak ada yang "
+                                "disimpan (the file could not be processed, nothing written)") from None
+        finally:
+            os.unlink(path)
+    await run_in_threadpool(_audit, settings, principal, kind, "ok" if report.committed or mode == "check" else "failed",
+                            f"import_batch:{report.batch_id}",
+                            {**detail, "rows": report.rows_total, "imported": report.imported,
+                             "updated": report.updated, "rejected_rows": len(report.rejected_lines)})
     rejected_all = report.rejected and (mode == "all_or_nothing" or report.rows_total == 0)
     return JSONResponse(report.as_dict(), status_code=422 if rejected_all else 200)

@@ -6,7 +6,6 @@ import getpass
 import json
 from pathlib import Path
 
-import psycopg2
 import typer
 
 from geo import db as dbmod
@@ -41,28 +40,35 @@ def _print_report(report, out: Path | None) -> None:
 
 
 def _import(kind: str, file: Path, check: bool, skip_invalid: bool, report_path: Path | None,
-            source: str, user: str | None) -> None:
-    from geo.imports.service import ImportFileError, run_import
+            source: str, user: str | None, no_limits: bool = False) -> None:
+    # The same child process and limits as the API (geo/imports/worker.py); --no-limits lifts them.
+    from geo.imports.limits import ImportLimits, LimitExceeded
+    from geo.imports.worker import ImportCrashed, ImportDatabaseError, ImportRefused, Job, run_sync
 
     if check and skip_invalid:
         _fail("--check dan --skip-invalid tidak bisa digabung (choose one)")
     mode = "check" if check else "skip_invalid" if skip_invalid else "all_or_nothing"
     try:
-        data = file.read_bytes()
+        file.open("rb").close()
     except OSError as exc:
         _fail(f"berkas tidak dapat dibaca: {file} ({exc.strerror})")
-    url = dbmod.ensure_server(get_settings().database)
-    conn = dbmod.connect(url, application_name="pantau-import")
+    settings = get_settings()
+    limits = ImportLimits.unlimited() if no_limits else ImportLimits.from_settings(settings.imports)
+    job = Job(url=dbmod.ensure_server(settings.database), kind=kind, path=str(file.resolve()), file_name=file.name,
+              mode=mode, source=source, user=user or getpass.getuser(), regencies=None, limits=limits)
     try:
-        report = run_import(conn, kind, data, file.name, mode=mode, source=source, user=user or getpass.getuser())
-    except ImportFileError as exc:
+        report = run_sync(job)
+    except ImportRefused as exc:
         _fail(str(exc))
-    except psycopg2.Error as exc:
+    except LimitExceeded as exc:
+        _fail(f"{exc.message}; tidak ada yang disimpan (nothing written). Berkas tepercaya: --no-limits "
+              f"atau naikkan {exc.setting} (trusted file: --no-limits, or raise {exc.setting})")
+    except ImportDatabaseError as exc:
         # Only the primary message: the DETAIL of a constraint error may quote row values.
-        _fail(f"kesalahan basis data, tidak ada yang disimpan (database error, nothing written): "
-              f"{exc.diag.message_primary or type(exc).__name__}")
-    finally:
-        conn.close()
+        _fail(f"kesalahan basis data, tidak ada yang disimpan (database error, nothing written): {exc}")
+    except ImportCrashed as exc:
+        _fail(f"berkas tidak dapat diproses, tidak ada yang disimpan (the file could not be processed, "
+              f"nothing written: {exc})")
     _print_report(report, report_path)
     if report.rejected and mode != "skip_invalid":
         raise typer.Exit(1)
@@ -78,8 +84,10 @@ def _make_import(kind: str):
         report: Path = typer.Option(None, "--report", help="write the JSON report to this file"),
         source: str = typer.Option("kesbangpol", "--source", help="agency that sent the file (agencies.code)"),
         user: str = typer.Option(None, "--user", help="operator recorded as imported_by (default: OS user)"),
+        no_limits: bool = typer.Option(False, "--no-limits", help="lift the PANTAU_IMPORT_* size, time and "
+                                                                   "memory limits, for a file you trust"),
     ) -> None:
-        _import(kind, file, check, skip_invalid, report, source, user)
+        _import(kind, file, check, skip_invalid, report, source, user, no_limits)
 
     command.__doc__ = f"Import {kind} (all-or-nothing unless --skip-invalid)."
     return command

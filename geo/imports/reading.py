@@ -3,6 +3,7 @@
 Offices save CSV from Excel in many ways: UTF-8 with or without BOM (or Windows-1252), `,` or `;`
 as delimiter (`;` where the locale's decimal separator is the comma). XLSX cells arrive typed:
 dates become ISO text, whole numbers lose Excel's float form (NIB 2090697104809.0 → the digits).
+Files beyond the import limits (geo/imports/limits.py) are refused before or while parsing.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from geo.imports.limits import ImportLimits, check_cells, check_text, check_width, check_zip
 from geo.imports.templates import normalise_header
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -34,12 +36,16 @@ class Table:
     malformed: list[tuple[int, int]]  # (line, number of fields) of rows with more fields than the header
 
 
-def read_table(data: bytes, file_name: str = "") -> Table:
+def read_table(data: bytes, file_name: str = "", limits: ImportLimits | None = None) -> Table:
+    """Raises ReadError (the file cannot be read) or LimitExceeded (it is beyond the limits)."""
+    limits = limits or ImportLimits()
     if data[:4] == OLE_MAGIC:
         raise ReadError("format .xls lama tidak didukung; simpan sebagai .xlsx atau CSV (legacy .xls not supported)")
     if data[:4] == XLSX_MAGIC or file_name.lower().endswith(".xlsx"):
-        return _read_xlsx(data)
-    return _read_csv(data)
+        check_zip(data, limits)
+        return _read_xlsx(data, limits)
+    check_text(data, limits)
+    return _read_csv(data, limits)
 
 
 def _decode(data: bytes) -> str:
@@ -60,12 +66,21 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _read_csv(data: bytes) -> Table:
+def _read_csv(data: bytes, limits: ImportLimits) -> Table:
     text = _decode(data)
     if not text.strip():
         raise ReadError("berkas kosong (empty file)")
-    delimiter = sniff_delimiter(text.split("\n", 1)[0])
-    return _read_csv_fast(text, delimiter) or _read_csv_exact(text, delimiter)
+    if "\x00" in text:  # PostgreSQL text cannot hold it; a UTF-16 file is full of them
+        raise ReadError("berkas berisi karakter NUL; simpan sebagai CSV UTF-8 (file contains NUL bytes; save as UTF-8 CSV)")
+    first = text.split("\n", 1)[0]
+    delimiter = sniff_delimiter(first)
+    width = len(next(csv.reader([first.rstrip("\r")], delimiter=delimiter)))
+    check_width(width, limits)
+    check_cells(width * (text.count("\n") + 1), limits)
+    try:
+        return _read_csv_fast(text, delimiter) or _read_csv_exact(text, delimiter)
+    except csv.Error as exc:  # e.g. a quoted cell beyond csv's field size limit
+        raise ReadError(f"CSV tidak dapat dibaca (unreadable CSV: {str(exc)[:80]})") from None
 
 
 def _padded(text: str, delimiter: str) -> bool:
@@ -118,7 +133,7 @@ def _read_csv_exact(text: str, delimiter: str) -> Table:
     return _table(header, rows, lines, malformed)
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(data: bytes, limits: ImportLimits) -> Table:
     from openpyxl import load_workbook
 
     try:
@@ -132,14 +147,19 @@ def _read_xlsx(data: bytes) -> Table:
             header = [_cell_text(v) for v in next(it)]
         except StopIteration:
             raise ReadError("berkas kosong (empty file)") from None
+        while header and not header[-1]:  # a sheet's dimension often runs past its last column
+            header.pop()
         width = len(header)
+        check_width(width, limits)
         rows, lines = [], []
         for number, values in enumerate(it, start=2):
-            cells = [_cell_text(v) for v in values]
+            cells = [_cell_text(v) for v in values[:width]]
             if not any(cells):
                 continue
             rows.append((cells + [""] * width)[:width])
             lines.append(number)
+            if len(rows) * width > limits.max_cells:
+                check_cells(len(rows) * width, limits)
     finally:
         wb.close()
     return _table(header, rows, lines, [])

@@ -15,6 +15,7 @@ from geo.db import Connection
 from geo.imports import scope, store
 from geo.imports.codes import agency_lookup, finding_lookup, sector_lookup
 from geo.imports.freetext import free_text_warnings
+from geo.imports.limits import ImportLimits
 from geo.imports.places import Places
 from geo.imports.problems import Problems
 from geo.imports.reading import ReadError, read_table
@@ -39,6 +40,7 @@ def run_import(
     source: str = "kesbangpol",
     user: str = "unknown",
     regencies: tuple[str, ...] | None = None,
+    limits: ImportLimits | None = None,
 ) -> ImportReport:
     if kind not in KINDS:
         raise ImportFileError(f"jenis impor tidak dikenal: {kind} (unknown kind; one of {', '.join(KINDS)})")
@@ -48,7 +50,7 @@ def run_import(
     report = ImportReport(kind=kind, file=file_name, sha256=hashlib.sha256(data).hexdigest(), mode=mode, source=source)
     try:
         _check_source(conn, source)
-        _run(conn, report, data, regencies, user, started)
+        _run(conn, report, data, regencies, user, started, limits)
     except BaseException:
         conn.rollback()
         raise
@@ -62,10 +64,10 @@ def _check_source(conn: Connection, source: str) -> None:
             raise ImportFileError(f"instansi sumber tidak dikenal: {source} (unknown source agency)")
 
 
-def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started) -> None:
+def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started, limits) -> None:
     kind = report.kind
     try:
-        table = read_table(data, report.file)
+        table = read_table(data, report.file, limits)  # LimitExceeded propagates: no report, a 413
     except ReadError as exc:
         report.rejected = [Rejection(1, "", None, str(exc))]
         conn.rollback()
