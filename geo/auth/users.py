@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from geo.auth.password_policy import check_password
 from geo.auth.passwords import hash_password
 from geo.db import Connection, transaction
 
@@ -25,27 +26,32 @@ class User:
     regencies: tuple[str, ...] | None
     disabled: bool
     password_hash: str
+    token_version: int = 0  # in every access token; a new password or disabling increments it
 
 
-_COLUMNS = "id, username, role, agency, regencies, disabled, password_hash"
+_COLUMNS = "id, username, role, agency, regencies, disabled, password_hash, token_version"
+# The same columns of `users u` joined to another table.
+COLUMNS_OF_U = ", ".join(f"u.{c.strip()}" for c in _COLUMNS.split(","))
 
 
-def _row(row) -> User:
-    id_, username, role, agency, regencies, disabled, password_hash = row
-    return User(id_, username, role, agency, tuple(regencies) if regencies else None, disabled, password_hash)
+def row_to_user(row) -> User:
+    id_, username, role, agency, regencies, disabled, password_hash, token_version = row
+    return User(id_, username, role, agency, tuple(regencies) if regencies else None, disabled, password_hash,
+                token_version)
+
 
 
 def get_user(conn: Connection, username: str) -> User | None:
     with transaction(conn) as cur:
         cur.execute(f"SELECT {_COLUMNS} FROM users WHERE username = %s", (username,))  # noqa: S608
         row = cur.fetchone()
-    return _row(row) if row else None
+    return row_to_user(row) if row else None
 
 
 def list_users(conn: Connection) -> list[User]:
     with transaction(conn) as cur:
         cur.execute(f"SELECT {_COLUMNS} FROM users ORDER BY username")  # noqa: S608
-        return [_row(r) for r in cur.fetchall()]
+        return [row_to_user(r) for r in cur.fetchall()]
 
 
 def create_user(
@@ -53,6 +59,7 @@ def create_user(
 ) -> User:
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    check_password(password, username)
     regencies = sorted(set(regencies)) if regencies else None
     with transaction(conn) as cur:
         cur.execute("SELECT 1 FROM agencies WHERE code = %s", (agency,))
@@ -71,7 +78,7 @@ def create_user(
                 VALUES (%s, %s, %s, %s, %s) RETURNING {_COLUMNS}""",  # noqa: S608
             (username, hash_password(password), role, agency, regencies),
         )
-        return _row(cur.fetchone())
+        return row_to_user(cur.fetchone())
 
 
 def set_disabled(conn: Connection, username: str, disabled: bool = True) -> None:
@@ -80,9 +87,33 @@ def set_disabled(conn: Connection, username: str, disabled: bool = True) -> None
         if cur.rowcount == 0:
             raise UserError(f"no user {username!r}")
         if disabled:
-            # A disabled user's API tokens stop working at once.
+            # A disabled user's API tokens, web sessions and access tokens stop working at once (and
+            # stay dead if the account is enabled again).
             cur.execute(
                 """UPDATE api_tokens SET revoked_at = now()
                     WHERE revoked_at IS NULL AND user_id = (SELECT id FROM users WHERE username = %s)""",
                 (username,),
             )
+            _end_sessions_and_tokens(cur, username)
+
+
+def set_password(conn: Connection, username: str, password: str) -> None:
+    """A new password (checked against the policy); every web session and access token of the user
+    ends. API tokens stay: they belong to a system, not to the password."""
+    check_password(password, username)
+    password_hash = hash_password(password)
+    with transaction(conn) as cur:
+        cur.execute("UPDATE users SET password_hash = %s, password_changed_at = now() WHERE username = %s",
+                    (password_hash, username))
+        if cur.rowcount == 0:
+            raise UserError(f"no user {username!r}")
+        _end_sessions_and_tokens(cur, username)
+
+
+def _end_sessions_and_tokens(cur, username: str) -> None:
+    cur.execute("UPDATE users SET token_version = token_version + 1 WHERE username = %s", (username,))
+    cur.execute(
+        """UPDATE sessions SET revoked_at = now()
+            WHERE revoked_at IS NULL AND user_id = (SELECT id FROM users WHERE username = %s)""",
+        (username,),
+    )

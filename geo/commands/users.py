@@ -9,7 +9,7 @@ import typer
 from geo import db as dbmod
 from geo.auth import audit
 from geo.auth.tokens import InvalidToken, create_api_token, revoke_api_token
-from geo.auth.users import UserError, create_user, list_users, set_disabled
+from geo.auth.users import UserError, create_user, list_users, set_disabled, set_password
 from geo.settings import get_settings
 
 users_app = typer.Typer(help="User accounts (roles: admin, editor, analyst, viewer).", no_args_is_help=True)
@@ -49,6 +49,26 @@ def add(
     typer.echo(f"user {user.username} created: {user.role}, {user.agency}, scope {scope}")
 
 
+@users_app.command("password")
+def password(
+    name: str,
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="read the password from standard input"),
+) -> None:
+    """Set a new password. The user's web sessions and access tokens end at once; API tokens stay
+    (list and revoke them with the API if the account was compromised)."""
+    if not password_stdin:
+        new = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    else:
+        new = sys.stdin.readline().rstrip("\n")
+    try:
+        with _conn() as conn:
+            set_password(conn, name, new)
+            audit.record(conn, "user.password", username="cli", target=name)
+    except ValueError as exc:  # UserError, WeakPassword
+        _fail(str(exc))
+    typer.echo(f"password of {name} changed; its sessions and access tokens have ended")
+
+
 @users_app.command("list")
 def list_() -> None:
     """List users with role, agency, scope and state."""
@@ -61,7 +81,7 @@ def list_() -> None:
 
 @users_app.command("disable")
 def disable(name: str) -> None:
-    """Disable a user; their API tokens are revoked at once."""
+    """Disable a user; their API tokens, web sessions and access tokens end at once."""
     try:
         with _conn() as conn:
             set_disabled(conn, name, True)
