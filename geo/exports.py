@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo import redaction
+from geo import formulas, redaction
 from geo.db import Connection
 from geo.filters import MonitoringFilter
 
@@ -136,7 +136,7 @@ def write(gdf: gpd.GeoDataFrame, fmt: str, path: Path, kind: str) -> None:
     if fmt not in FORMATS:
         raise ExportError(f"format tidak dikenal: {fmt} (unknown format; one of {', '.join(FORMATS)})")
     if fmt == "csv":
-        pd.DataFrame(gdf.drop(columns="geometry")).to_csv(path, index=False, encoding="utf-8-sig")
+        _csv_table(gdf).to_csv(path, index=False, encoding="utf-8-sig", lineterminator=formulas.LINE_END)
     elif fmt == "xlsx":
         _write_xlsx(gdf, path, kind)
     else:
@@ -151,8 +151,14 @@ def write(gdf: gpd.GeoDataFrame, fmt: str, path: Path, kind: str) -> None:
         out.to_file(path, driver=_DRIVERS[fmt], engine="pyogrio", layer=kind)
 
 
+def _csv_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The rows for a CSV: no geometry, texts a spreadsheet would run neutralised (geo.formulas)."""
+    return formulas.csv_frame(pd.DataFrame(gdf.drop(columns="geometry")))
+
+
 def _write_xlsx(gdf: gpd.GeoDataFrame, path: Path, kind: str) -> None:
-    """Real date cells, NIB/KBLI as text (so Excel keeps all digits), frozen header, autofilter."""
+    """Real date cells, NIB/KBLI as text (so Excel keeps all digits), texts that look like formulas
+    as text (geo.formulas), frozen header, autofilter."""
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
@@ -163,7 +169,8 @@ def _write_xlsx(gdf: gpd.GeoDataFrame, path: Path, kind: str) -> None:
     ws.append(list(frame.columns))
     dates = [i for i, c in enumerate(frame.columns, start=1) if c in DATE_COLUMNS]
     for row in frame.itertuples(index=False):
-        ws.append([None if (v is None or (isinstance(v, float) and pd.isna(v))) else v for v in row])
+        ws.append([None if (v is None or (isinstance(v, float) and pd.isna(v))) else formulas.xlsx_value(ws, v)
+                   for v in row])
     for col in dates:
         for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
             cell.number_format = "DD/MM/YYYY"
@@ -189,7 +196,7 @@ def export_bytes(conn: Connection, kind: str, flt: MonitoringFilter, fmt: str, *
     gdf = fetch(conn, kind, flt, personal=personal)
     if fmt == "csv":
         buf = io.StringIO()
-        pd.DataFrame(gdf.drop(columns="geometry")).to_csv(buf, index=False)
+        _csv_table(gdf).to_csv(buf, index=False, lineterminator=formulas.LINE_END)
         return ("\ufeff" + buf.getvalue()).encode("utf-8"), len(gdf)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{kind}.{FORMATS[fmt][0] if fmt in FORMATS else 'x'}"

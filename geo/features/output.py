@@ -10,6 +10,7 @@ from html import escape
 
 from geo.features.catalog import Collection, Column
 from geo.features.sql import Result
+from geo.formulas import LINE_END, csv_value
 
 
 def timestamp() -> str:
@@ -42,11 +43,12 @@ def as_csv(result: Result, columns: tuple[Column, ...], extra_names: tuple[str, 
     rows = json.loads(result.features)
     names = [c.name for c in columns] + list(extra_names)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator=LINE_END)
     writer.writerow(["id", *names, "wkt"])
     for row in rows:
         props = row["properties"]
-        writer.writerow([row["id"], *(_cell(props.get(n)) for n in names), row["wkt"]])
+        # csv_value: a text a spreadsheet would run gets a quote (a number such as -2.54 stays).
+        writer.writerow([row["id"], *(csv_value(_cell(props.get(n))) for n in names), row["wkt"]])
     return out.getvalue()
 
 

@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from geo import formulas
 from geo.reports import tables, texts
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
@@ -31,6 +32,8 @@ def _cell(ws, value, *, bold: bool = False, header: bool = False):
     if isinstance(value, date):
         cell = WriteOnlyCell(ws, value)
         cell.number_format = "DD-MM-YYYY"
+    elif formulas.is_risky(value):  # text that a spreadsheet would run: a string cell
+        cell = formulas.as_text(WriteOnlyCell(ws, value))
     elif isinstance(value, str) and value.startswith("<"):  # a suppressed count, aligned like numbers
         cell = WriteOnlyCell(ws, value)
         cell.alignment = RIGHT
@@ -80,6 +83,8 @@ def _notes(wb: Workbook, c: dict) -> None:
     ws.column_dimensions["B"].width = 110
     for key, value in rows:
         value_cell = WriteOnlyCell(ws, value)
+        if formulas.is_risky(value):
+            formulas.as_text(value_cell)
         value_cell.alignment = Alignment(wrap_text=True, vertical="top")
         if isinstance(value, date):
             value_cell.number_format = "DD-MM-YYYY"
