@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, replace
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
@@ -17,7 +17,8 @@ from fastapi import Depends, HTTPException, Request, status
 from api.blocking import blocking
 from api.deps import Conn
 from geo.auth.secrets import signing_keys
-from geo.auth.tokens import API_TOKEN_PREFIX, InvalidToken, read_access_token, resolve_api_token
+from geo.auth.sessions import session_user
+from geo.auth.tokens import API_TOKEN_PREFIX, InvalidToken, read_token_claims, resolve_api_token
 from geo.auth.users import get_user
 
 SESSION_COOKIE = "pantau_session"
@@ -61,10 +62,17 @@ def _unauthorized(message: str) -> HTTPException:
 
 
 def client_ip(request: Request) -> str | None:
+    """The address the request came from (api/client_address.py: X-Forwarded-For only from a configured proxy)."""
     return request.client.host if request.client else None
 
 
-def _username_from(request: Request, conn) -> str:
+class Credential(NamedTuple):
+    username: str
+    version: int | None = None  # access tokens: the user's token version when it was issued
+    session: str | None = None  # session cookies: the server-side session id
+
+
+def _credential_from(request: Request, conn) -> Credential:
     keys = signing_keys(request.app.state.settings)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -72,14 +80,15 @@ def _username_from(request: Request, conn) -> str:
     try:
         if scheme.lower() == "bearer" and token:
             if token.startswith(API_TOKEN_PREFIX):
-                return resolve_api_token(conn, token)
-            return read_access_token(token, keys)
+                return Credential(resolve_api_token(conn, token))
+            claims = read_token_claims(token, keys)
+            return Credential(claims["sub"], version=int(claims.get("ver", 0)))
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
-            username = read_access_token(cookie, keys, kind="session")
+            claims = read_token_claims(cookie, keys, kind="session")
             check_csrf(request)
-            return username
-    except InvalidToken as exc:
+            return Credential(claims["sub"], session=str(claims.get("sid") or ""))
+    except (InvalidToken, TypeError, ValueError) as exc:
         raise _unauthorized(f"kredensial tidak sah (invalid credentials: {exc})") from exc
     raise _unauthorized("perlu masuk (authentication required)")
 
@@ -97,7 +106,7 @@ def check_csrf(request: Request, form_token: str | None = None) -> None:
 
 
 # A bearer access token (JWT) whose signature and claims were checked is remembered (per app,
-# keyed by the token, never beyond its own expiry) with its username: the next requests skip the
+# keyed by the token, never beyond its own expiry) with its credential: the next requests skip the
 # signing-key file read and the JWT check. The users lookup still runs on every request, so a
 # disabled user, a changed role or regencies and a database outage show on the next request.
 # API tokens (revocable, `pt_...`) and session cookies (CSRF check) are resolved every time.
@@ -125,23 +134,23 @@ def _token_cache(request: Request) -> dict:
     return cache
 
 
-def _verified_username(request: Request, conn) -> str:
+def _verified_credential(request: Request, conn) -> Credential:
     token = _bearer_jwt(request)
     if token is None:
-        return _username_from(request, conn)
+        return _credential_from(request, conn)
     cache = _token_cache(request)
     entry = cache.get(token)
     if entry is not None and entry[0] > time.time():
         return entry[1]
-    username = _username_from(request, conn)
+    credential = _credential_from(request, conn)
     try:  # verified just above; only its expiry is read here
         exp = float(jwt.decode(token, options={"verify_signature": False})["exp"])
     except (jwt.PyJWTError, KeyError, TypeError, ValueError):
-        return username
+        return credential
     if len(cache) >= _TOKEN_CACHE_MAX:
         cache.clear()
-    cache[token] = (min(exp, time.time() + TOKEN_TTL), username)
-    return username
+    cache[token] = (min(exp, time.time() + TOKEN_TTL), credential)
+    return credential
 
 
 # The principal of a bearer token (JWT or API token; the users row) is also remembered, for
@@ -185,10 +194,20 @@ def current_user(request: Request, conn: Conn) -> Principal:
     cached = _cached_principal(request)
     if cached is not None:
         return cached
-    username = _verified_username(request, conn)
-    user = get_user(conn, username)
+    credential = _verified_credential(request, conn)
+    # A session cookie is good only while its server-side session lives (one query finds both the
+    # session and the user); an access token only while the user's token version is the one it
+    # carries (a new password or disabling increments it).
+    if credential.session is not None:
+        user = session_user(conn, credential.session)
+        if user is None or user.username != credential.username:
+            raise _unauthorized("sesi telah berakhir, silakan masuk lagi (session ended: log in again)")
+    else:
+        user = get_user(conn, credential.username)
     if user is None or user.disabled:
         raise _unauthorized("akun tidak aktif (account disabled or unknown)")
+    if credential.version is not None and credential.version != user.token_version:
+        raise _unauthorized("token sudah tidak berlaku, silakan masuk lagi (token revoked: log in again)")
     principal = Principal(user.username, user.role, user.agency, user.regencies, client_ip(request))
     request.state.principal = principal
     _remember_principal(request, principal)

@@ -72,7 +72,9 @@ def token(request: Request, conn: Conn, form: Annotated[OAuth2PasswordRequestFor
     user = authenticate(request, conn, form.username, form.password)
     settings = request.app.state.settings
     ttl = settings.auth.token_ttl_minutes
-    return TokenResponse(access_token=issue_access_token(user.username, signing_keys(settings)[0], ttl), expires_in=ttl * 60)
+    # `ver`: a new password or disabling the user increments the user's version and ends the token.
+    access = issue_access_token(user.username, signing_keys(settings)[0], ttl, extra={"ver": user.token_version})
+    return TokenResponse(access_token=access, expires_in=ttl * 60)
 
 
 @router.get("/me", response_model=Me, summary="Who the credentials belong to")

@@ -13,7 +13,8 @@ from api.security import CSRF_COOKIE, SESSION_COOKIE, check_csrf, client_ip
 from api.web.common import render, safe_next
 from geo.auth import audit
 from geo.auth.secrets import signing_keys
-from geo.auth.tokens import InvalidToken, issue_access_token, read_access_token
+from geo.auth.sessions import create_session, end_session
+from geo.auth.tokens import InvalidToken, issue_access_token, read_token_claims
 from geo.auth.users import get_user
 
 router = APIRouter(include_in_schema=False)
@@ -46,7 +47,8 @@ def login(
                       status_code=exc.status_code)
     settings = request.app.state.settings
     ttl = settings.auth.session_ttl_minutes
-    token = issue_access_token(user.username, signing_keys(settings)[0], ttl, kind="session")
+    session_id = create_session(conn, user.id, ttl)  # ended at logout, on disable and on a new password
+    token = issue_access_token(user.username, signing_keys(settings)[0], ttl, kind="session", extra={"sid": session_id})
     response = RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
     response.set_cookie(SESSION_COOKIE, token, max_age=ttl * 60, httponly=True, samesite="lax",
                         secure=settings.auth.cookie_secure, path="/")
@@ -56,12 +58,14 @@ def login(
 @router.post("/logout")
 def logout(request: Request, conn: Conn, csrf_token: Annotated[str, Form()] = ""):
     check_csrf(request, csrf_token)
-    try:  # the form's CSRF token was checked above; an expired session has nothing to record
-        username = read_access_token(request.cookies.get(SESSION_COOKIE, ""), signing_keys(request.app.state.settings),
-                                     kind="session")
+    try:  # the form's CSRF token was checked above; an expired session has nothing to end or record
+        claims = read_token_claims(request.cookies.get(SESSION_COOKIE, ""), signing_keys(request.app.state.settings),
+                                   kind="session")
     except InvalidToken:
-        username = None
-    user = get_user(conn, username) if username else None
+        claims = {}
+    # The session ends on the server: a copy of the cookie (another tab, a stolen one) is dead too.
+    ended = bool(claims.get("sid")) and end_session(conn, str(claims["sid"]))
+    user = get_user(conn, claims["sub"]) if ended else None
     if user is not None:
         audit.record(conn, "auth.logout", username=user.username, role=user.role, agency=user.agency,
                      client_ip=client_ip(request))

@@ -19,14 +19,22 @@ class InvalidToken(Exception):
     pass
 
 
-def issue_access_token(username: str, key: str, ttl_minutes: int, kind: str = "access") -> str:
+def issue_access_token(username: str, key: str, ttl_minutes: int, kind: str = "access",
+                       extra: dict | None = None) -> str:
+    """A signed token; `extra` adds claims: `ver` (the user's token version, access tokens) or `sid`
+    (the server-side session, session cookies)."""
     now = datetime.now(UTC)
     claims = {"sub": username, "iat": now, "exp": now + timedelta(minutes=ttl_minutes), "jti": uuid.uuid4().hex, "typ": kind}
-    return jwt.encode(claims, key, algorithm=ALGORITHM)
+    return jwt.encode({**(extra or {}), **claims}, key, algorithm=ALGORITHM)
 
 
 def read_access_token(token: str, keys: list[str], kind: str = "access") -> str:
-    """The username in a valid token; tries each key so a rotation does not log everyone out."""
+    """The username in a valid token."""
+    return read_token_claims(token, keys, kind)["sub"]
+
+
+def read_token_claims(token: str, keys: list[str], kind: str = "access") -> dict:
+    """The claims of a valid token; tries each key so a rotation does not log everyone out."""
     for key in keys:
         try:
             claims = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]})
@@ -36,7 +44,7 @@ def read_access_token(token: str, keys: list[str], kind: str = "access") -> str:
             raise InvalidToken(str(exc)) from exc
         if claims.get("typ") != kind:
             raise InvalidToken("wrong token type")
-        return claims["sub"]
+        return claims
     raise InvalidToken("signature not valid")
 
 
