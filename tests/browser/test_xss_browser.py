@@ -235,6 +235,13 @@ def test_company_pages_show_planted_text_as_text(browser, planted):  # noqa: F81
         assert page.locator("h1").text_content() == name
         assert page.locator("main img, main script, main svg").count() == 0
         watch.check(f"/companies/{cid}")
+    # Reflected, for good measure: a region code and a login target that are script.
+    for path in ("/maps/regency/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E", "/maps/district/%22%3E%3Csvg%20onload%3Dalert(1)%3E",
+                 "/login?next=javascript:alert(1)"):
+        page.goto(f"{server.base}{path}")
+        assert page.locator("main img, main svg, main script").count() == 0, path
+        assert watch.dialogs == [], path
+    page.goto(f"{server.base}/companies/{ids[IMG]}")
     body = page.content()
     assert "javascript:" not in "".join(page.locator("a").evaluate_all("as => as.map(a => a.getAttribute('href') || '')"))
     assert IMG not in body  # escaped in the markup
