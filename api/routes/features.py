@@ -128,7 +128,9 @@ def _collection_doc(request: Request, collection: Collection, ext: dict) -> dict
         "description": collection.description,
         "itemType": "feature",
         "crs": [CRS84[0]],
-        "extent": {"spatial": {"bbox": [ext["bbox"]], "crs": CRS84[0]}},
+        # A scoped user's monitoring collections cover its regencies (boundaries stay province-wide).
+        "extent": {"spatial": {"bbox": [(collection.monitoring and ext.get("scope_bbox")) or ext["bbox"]],
+                               "crs": CRS84[0]}},
         "links": [
             {"rel": "self", "type": "application/json", "href": api_url(request, base)},
             {"rel": "items", "type": GEOJSON, "href": api_url(request, base + "/items")},
@@ -144,7 +146,7 @@ def _collection_doc(request: Request, collection: Collection, ext: dict) -> dict
 
 @router.get("/collections", summary="The collections")
 def collections(request: Request, principal: CurrentUser, conn: Conn) -> JSONResponse:
-    ext = extents(conn)
+    ext = extents(conn, principal.regencies)
     return JSONResponse({
         "links": [{"rel": "self", "type": "application/json", "href": api_url(request, "/collections")}],
         "collections": [_collection_doc(request, c, ext) for c in CATALOG.values()],
@@ -153,7 +155,7 @@ def collections(request: Request, principal: CurrentUser, conn: Conn) -> JSONRes
 
 @router.get("/collections/{collection_id}", summary="One collection")
 def collection(collection_id: str, request: Request, principal: CurrentUser, conn: Conn) -> JSONResponse:
-    return JSONResponse(_collection_doc(request, _collection(collection_id), extents(conn)))
+    return JSONResponse(_collection_doc(request, _collection(collection_id), extents(conn, principal.regencies)))
 
 
 @router.get("/collections/{collection_id}/queryables", summary="Queryable properties (JSON Schema)")

@@ -222,18 +222,31 @@ def one_feature_sql(collection: Collection, where: Where, key) -> tuple[str, lis
     return sql, [key, *where.params]
 
 
-def extents(conn: Connection) -> dict:
-    """Spatial extent (the province) and temporal extents, for the collection documents."""
+def extents(conn: Connection, regencies=None) -> dict:
+    """Spatial extent (the province) and temporal extents, for the collection documents. For a
+    user scoped to `regencies` the monitoring extents are those of the scope: the records it may
+    see and its regencies' bounding box (`scope_bbox`), never the province's figures."""
+    scope = list(regencies) if regencies is not None else None
     with transaction(conn) as cur:
         cur.execute(
-            """SELECT (SELECT ARRAY[ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)]
+            """WITH c AS (SELECT id, rptka_valid_until FROM companies
+                           WHERE %(scope)s::text[] IS NULL OR regency_code = ANY(%(scope)s::text[]))
+               SELECT (SELECT ARRAY[ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)]
                          FROM (SELECT ST_Extent(geom) AS e FROM boundaries WHERE level = 'province') p),
-                      (SELECT min(rptka_valid_until) FROM companies), (SELECT max(rptka_valid_until) FROM companies),
-                      (SELECT min(inspected_on) FROM inspections), (SELECT max(inspected_on) FROM inspections)""")
-        bbox, c_min, c_max, i_min, i_max = cur.fetchone()
+                      (SELECT ARRAY[ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)]
+                         FROM (SELECT ST_Extent(geom) AS e FROM boundaries
+                                WHERE level = 'regency' AND code = ANY(%(scope)s::text[])) r),
+                      (SELECT min(rptka_valid_until) FROM c), (SELECT max(rptka_valid_until) FROM c),
+                      (SELECT min(i.inspected_on) FROM inspections i JOIN c ON c.id = i.company_id),
+                      (SELECT max(i.inspected_on) FROM inspections i JOIN c ON c.id = i.company_id)""",
+            {"scope": scope})
+        bbox, scope_bbox, c_min, c_max, i_min, i_max = cur.fetchone()
 
     def iso(d: date | None) -> str | None:
         return d.isoformat() if d else None
 
-    return {"bbox": [round(v, 6) for v in bbox] if bbox else [-180, -90, 180, 90],
+    def rounded(box):
+        return [round(v, 6) for v in box] if box and None not in box else None  # no rows: no extent
+
+    return {"bbox": rounded(bbox) or [-180, -90, 180, 90], "scope_bbox": rounded(scope_bbox),
             "companies": [iso(c_min), iso(c_max)], "inspections": [iso(i_min), iso(i_max)]}
