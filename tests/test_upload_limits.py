@@ -118,7 +118,7 @@ def test_nul_in_a_cell_is_a_clear_rejection(site):
     assert "NUL" in r.json()["rejected"][0]["reason"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def tight(server_url, template_db):
     s = Site(server_url, template_db, {"PANTAU_IMPORT_MAX_CELLS": "1000", "PANTAU_IMPORT_TIMEOUT_S": "10",
                                        "PANTAU_IMPORT_CONCURRENCY": "1", "PANTAU_IMPORT_MEMORY_MB": "256"})
@@ -126,42 +126,72 @@ def tight(server_url, template_db):
     s.close()
 
 
-def _holding_the_write_lock(site: Site):
-    conn = psycopg2.connect(site.url)
-    with conn.cursor() as cur:
-        cur.execute(WRITE_LOCK)  # held until rollback: every writing import waits for it
-    return conn
+SMALL = (COMPANY_HEADER + "\n9120000000003,PT Waktu,jasa,02420,,,,-2.2,113.9,2027-01-01\n").encode()
 
 
-def test_limits_come_from_settings_and_time_and_concurrency_are_bounded(tight):
-    # Cells: the sample file has 128 rows x 10 columns.
+class WriteLock:
+    """Holds the import write lock (geo/imports/store.py), so a writing import waits inside its
+    transaction for as long as the test wants."""
+
+    def __init__(self, site: Site) -> None:
+        self.conn = psycopg2.connect(site.url)
+        with self.conn.cursor() as cur:
+            cur.execute(WRITE_LOCK)
+
+    def release(self) -> None:
+        if not self.conn.closed:
+            self.conn.rollback()
+            self.conn.close()
+
+
+def _waiting_import(site: Site) -> tuple[threading.Thread, dict]:
+    answer: dict = {}
+    thread = threading.Thread(target=lambda: answer.update(r=site.upload(SMALL, timeout=40)))
+    thread.start()
+    deadline = time.monotonic() + 20
+    while site.import_sessions() == 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert site.import_sessions() == 1  # the import has its session and waits for the lock
+    return thread, answer
+
+
+def test_cell_limit_comes_from_the_settings(tight):
+    # The sample file has 128 rows x 10 columns.
     assert_limit(tight.upload(COMPANIES_CSV.read_bytes(), mode="check"), "PANTAU_IMPORT_MAX_CELLS")
 
-    small = (COMPANY_HEADER + "\n9120000000003,PT Waktu,jasa,02420,,,,-2.2,113.9,2027-01-01\n").encode()
-    lock = _holding_the_write_lock(tight)
+
+def test_a_timed_out_import_is_rolled_back_and_releases_its_session(tight):
+    failed = tight.one("SELECT count(*) FROM audit_log WHERE action = 'import.companies' AND outcome = 'failed'")
+    lock = WriteLock(tight)
     try:
-        first: dict = {}
-        waiting = threading.Thread(target=lambda: first.update(r=tight.upload(small, timeout=40)))
-        waiting.start()
-        deadline = time.monotonic() + 20
-        while tight.import_sessions() == 0 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert tight.import_sessions() == 1  # the first import waits for the lock, in its transaction
-        second = tight.upload(small, timeout=20)
-        assert second.status_code == 503, second.text[:200]
-        assert second.headers["Retry-After"] and "PANTAU_IMPORT_CONCURRENCY" in second.json()["detail"]
-        waiting.join(60)
-        assert_limit(first["r"], "PANTAU_IMPORT_TIMEOUT_S")
+        thread, answer = _waiting_import(tight)
+        thread.join(60)
+        assert_limit(answer["r"], "PANTAU_IMPORT_TIMEOUT_S")
         deadline = time.monotonic() + 10
         while tight.import_sessions() and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert tight.import_sessions() == 0  # the killed import's session is gone, not left waiting
+        assert tight.import_sessions() == 0  # gone although the lock it waited for is still held
     finally:
-        lock.rollback()
-        lock.close()
+        lock.release()
     assert tight.one("SELECT count(*) FROM companies") == 0
     assert tight.one("SELECT count(*) FROM import_batches") == 0
-    assert tight.one("SELECT count(*) FROM audit_log WHERE action = 'import.companies' AND outcome = 'failed'") == 2
+    assert tight.one("SELECT count(*) FROM audit_log WHERE action = 'import.companies' "
+                     "AND outcome = 'failed'") == failed + 1
+
+
+def test_too_many_imports_at_once_answer_503_with_retry_after(tight):
+    lock = WriteLock(tight)
+    try:
+        thread, answer = _waiting_import(tight)
+        second = tight.upload(SMALL, timeout=20)
+        assert second.status_code == 503, second.text[:200]
+        assert int(second.headers["Retry-After"]) > 0
+        assert "PANTAU_IMPORT_CONCURRENCY" in second.json()["detail"]
+    finally:
+        lock.release()
+    thread.join(60)
+    assert answer["r"].status_code == 200, answer["r"].text[:200]
+    assert tight.one("SELECT count(*) FROM companies") == 1
 
 
 @pytest.mark.slow
