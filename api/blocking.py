@@ -15,7 +15,9 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-# As many threads as anyio's default limiter: more than the database pool, so none idles waiting.
+# What comes here holds a pooled connection (requests wait for one on the event loop, in geo.db.Pool's
+# queue, never in a thread), so at most PANTAU_POOL_MAX of these threads are busy at once and a
+# connection holder never waits for a thread. 40 = anyio's default limiter.
 _executor = ThreadPoolExecutor(max_workers=40, thread_name_prefix="pantau-blocking")
 
 

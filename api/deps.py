@@ -17,13 +17,12 @@ def get_pool(request: Request) -> Pool:
 
 async def get_conn(request: Request) -> AsyncIterator[Connection]:
     """One pooled connection per request, shared by every dependency and the route (FastAPI
-    caches a dependency within a request). Async so that taking an idle connection costs no
-    thread-pool round trip; waiting for a free one or connecting runs in the thread pool.
-    Giving it back does no I/O unless a transaction was left open (then a short ROLLBACK)."""
+    caches a dependency within a request). The wait for it is on the event loop, first come first
+    served and bounded (geo.db.Pool: 503 "server busy" past it), so a waiting request holds no
+    thread; only opening a new connection goes to a thread. Giving it back does no I/O unless a
+    transaction was left open (then a short ROLLBACK)."""
     pool = get_pool(request)
-    conn = pool.acquire_idle()
-    if conn is None:
-        conn = await blocking(pool.acquire)
+    conn = await pool.acquire_async(blocking)
     with pool.connection(conn) as held:
         yield held
 

@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.input_guard import NUL_TEXT
-from geo.db import UNAVAILABLE_ERRORS, DatabaseUnavailable
+from geo.auth.passwords import PasswordCheckBusy
+from geo.db import UNAVAILABLE_ERRORS, DatabaseUnavailable, PoolBusy
 
 log = logging.getLogger("pantau.api")
 NUL_PARAMETER = "A string literal cannot contain NUL (0x00) characters."  # psycopg2's ValueError
@@ -56,6 +57,15 @@ def install_handlers(app: FastAPI) -> None:
 
     for exc_type in (DatabaseUnavailable, *UNAVAILABLE_ERRORS):
         app.add_exception_handler(exc_type, _database_down)
+
+    async def _busy(request: Request, exc: Exception) -> JSONResponse:
+        # Overloaded, not broken: the request waited its (bounded) turn for a connection or a
+        # password-hashing thread and did not get one.
+        return JSONResponse({"code": "ServerBusy", "description": "server sibuk, coba lagi (server busy, try again)"},
+                            status_code=503, headers={"Retry-After": str(exc.retry_after)})
+
+    for exc_type in (PoolBusy, PasswordCheckBusy):
+        app.add_exception_handler(exc_type, _busy)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -50,7 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = settings.database
         url = resolve_url(db)
-        app.state.pool = Pool(url, db.pool_min, db.pool_max, db.statement_timeout_ms)
+        app.state.pool = Pool(url, db.pool_min, db.pool_max, db.statement_timeout_ms, db.pool_wait_s, db.pool_max_waiting)
         app.state.reads = AsyncReads(url, db.pool_max, db.statement_timeout_ms)  # single reads on the event loop
         app.state.versions = FreshVersions(app.state.reads)
         # Everything loaded so far (FastAPI, pydantic, geopandas, the routes) lives as long as the

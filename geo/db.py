@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
 import psycopg2
@@ -12,6 +12,7 @@ import psycopg2.extensions
 import psycopg2.extras
 
 from geo.cluster import LocalCluster
+from geo.db_slots import FairSlots, SlotsBusy
 from geo.settings import DatabaseSettings
 
 Connection = psycopg2.extensions.connection
@@ -23,6 +24,13 @@ UNAVAILABLE_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
 
 class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached right now; the API answers 503 and retries on later requests."""
+
+
+class PoolBusy(RuntimeError):
+    """Every connection is lent and the wait for one ran out (or too many already wait): the server is
+    overloaded, the database is fine. The API answers 503 "server busy" with Retry-After."""
+
+    retry_after = 2
 
 
 def resolve_url(settings: DatabaseSettings) -> str:
@@ -84,14 +92,18 @@ def connection(url: str) -> Iterator[Connection]:
 
 
 class Pool:
-    """A small thread-safe connection pool that survives database restarts.
+    """A thread-safe connection pool that survives database restarts and queues fairly under load.
 
+    At most `maxconn` connections are lent at once. Who wants one waits in one first-come-first-served
+    queue (geo.db_slots), async callers on the event loop, for at most `wait_seconds`, and with at most
+    `max_waiting` others ahead; beyond either, PoolBusy (the API answers 503 with Retry-After).
     Connections open lazily, so the API starts even while the database is down. When a connection
     turns out to be broken, every idle connection is dropped too: after a restart they are all dead,
     and the next request should get a fresh one instead of failing once per stale connection.
     """
 
-    def __init__(self, url: str, minconn: int, maxconn: int, statement_timeout_ms: int, wait_seconds: float = 30) -> None:
+    def __init__(self, url: str, minconn: int, maxconn: int, statement_timeout_ms: int, wait_seconds: float = 5,
+                 max_waiting: int = 1024) -> None:
         self._url = url
         self._kwargs = {
             "application_name": "pantau-api",
@@ -100,33 +112,43 @@ class Pool:
         }
         self._idle: deque[Connection] = deque()
         self._lock = threading.Lock()
-        self._slots = threading.BoundedSemaphore(maxconn)
-        self._wait = wait_seconds
+        self._slots = FairSlots(maxconn, wait_seconds, max_waiting)
         self._minconn = minconn  # kept for the settings' sake; connections open on demand
 
-    def acquire_idle(self) -> Connection | None:
-        """An idle connection without waiting or connecting (so an event loop may call it), else None.
-        Give it back through `connection(conn)`."""
-        if not self._slots.acquire(blocking=False):
-            return None
+    def _idle_or_none(self) -> Connection | None:
         with self._lock:
-            conn = self._idle.pop() if self._idle else None
-        if conn is None:
-            self._slots.release()
-        return conn
+            return self._idle.pop() if self._idle else None
 
-    def _acquire(self) -> Connection:
-        if not self._slots.acquire(timeout=self._wait):
-            raise DatabaseUnavailable("all database connections are busy")
-        with self._lock:
-            conn = self._idle.pop() if self._idle else None
-        if conn is not None:
-            return conn
+    def _open(self) -> Connection:
+        """A new connection for a slot already taken (the slot is given back if it fails)."""
         try:
             return psycopg2.connect(self._url, **self._kwargs)
         except UNAVAILABLE_ERRORS as exc:
-            self._slots.release()
+            self._slots.give()
             raise DatabaseUnavailable(str(exc).strip()) from exc
+        except BaseException:
+            self._slots.give()
+            raise
+
+    async def acquire_async(self, run_blocking: Callable[[Callable[[], Connection]], Awaitable[Connection]]) -> Connection:
+        """A connection, waiting in the queue on the event loop; a new one is opened through
+        `run_blocking` (a thread). Give it back through `connection(conn)`."""
+        try:
+            await self._slots.take()
+        except SlotsBusy as exc:
+            raise PoolBusy(str(exc)) from exc
+        conn = self._idle_or_none()
+        return conn if conn is not None else await run_blocking(self._open)
+
+    def acquire(self) -> Connection:
+        """A connection, waiting in the same queue in this thread; give it back through
+        `connection(conn)`."""
+        try:
+            self._slots.take_blocking()
+        except SlotsBusy as exc:
+            raise PoolBusy(str(exc)) from exc
+        conn = self._idle_or_none()
+        return conn if conn is not None else self._open()
 
     def _release(self, conn: Connection, broken: bool) -> None:
         try:
@@ -137,7 +159,7 @@ class Pool:
                 with self._lock:
                     self._idle.append(conn)
         finally:
-            self._slots.release()
+            self._slots.give()
 
     def _drain(self) -> None:
         with self._lock:
@@ -145,16 +167,11 @@ class Pool:
         for conn in stale:
             conn.close()
 
-    def acquire(self) -> Connection:
-        """A connection, waiting for a free slot or connecting (blocking); give it back through
-        `connection(conn)`."""
-        return self._acquire()
-
     @contextmanager
     def connection(self, acquired: Connection | None = None) -> Iterator[Connection]:
-        """A connection for the block (`acquired`: one taken by acquire/acquire_idle), returned to
+        """A connection for the block (`acquired`: one taken by acquire/acquire_async), returned to
         the pool at the end: rolled back, or dropped with every idle one when it is broken."""
-        conn = acquired if acquired is not None else self._acquire()
+        conn = acquired if acquired is not None else self.acquire()
         broken = False
         try:
             yield conn

@@ -30,6 +30,9 @@ class DatabaseSettings(BaseSettings):
     )
     pool_min: int = Field(default=1, ge=0)
     pool_max: int = Field(default=10, ge=1)
+    pool_wait_s: float = Field(default=5.0, gt=0, le=60,
+                               description="longest a request waits for a connection before 503 'server busy'")
+    pool_max_waiting: int = Field(default=1024, ge=1, description="requests that may wait for a connection at once")
     statement_timeout_ms: int = Field(default=30_000, ge=100)
 
 

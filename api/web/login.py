@@ -12,6 +12,7 @@ from api.routes.auth import authenticate
 from api.security import CSRF_COOKIE, SESSION_COOKIE, check_csrf, client_ip
 from api.web.common import render, safe_next
 from geo.auth import audit
+from geo.auth.passwords import PasswordCheckBusy
 from geo.auth.secrets import signing_keys
 from geo.auth.sessions import create_session, end_session
 from geo.auth.tokens import InvalidToken, issue_access_token, read_token_claims
@@ -45,6 +46,11 @@ def login(
                    else "Nama pengguna atau kata sandi salah.")
         return render(request, "login.html", {"next": target, "username": username, "error": message},
                       status_code=exc.status_code)
+    except PasswordCheckBusy as exc:  # too many logins being checked at once: not a wrong password
+        page = render(request, "login.html", {"next": target, "username": username,
+                      "error": "Server sibuk, coba lagi sebentar lagi (server busy, try again)."}, status_code=503)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     settings = request.app.state.settings
     ttl = settings.auth.session_ttl_minutes
     session_id = create_session(conn, user.id, ttl)  # ended at logout, on disable and on a new password

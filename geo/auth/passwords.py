@@ -1,12 +1,63 @@
-"""Password hashing with Argon2 (pwdlib's recommended parameters)."""
+"""Password hashing with Argon2 (pwdlib's recommended parameters), on a few threads of its own.
+
+One hash costs a quarter of a second of CPU and 64 MB. Run on the request threads, a flood of logins
+(random user names pass any per-name limit) took every core and connection and pages waited for
+seconds. So hashes run on at most one thread per core (default half the cores), with a short queue
+in front; a check that finds the queue full is refused at once (PasswordCheckBusy: the API answers
+503 "server busy" with Retry-After) instead of waiting. Unknown and known user names take the same
+path and cost.
+"""
 
 from __future__ import annotations
 
+import os
 import secrets
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from pwdlib import PasswordHash
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+T = TypeVar("T")
+
+
+class HashSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="PANTAU_HASH_")
+
+    workers: int = Field(default=0, ge=0, description="threads hashing passwords; 0 = half the cores, at least 1; "
+                                                     "never more than the cores")
+    queue: int = Field(default=4, ge=0, description="password checks that may wait for a hashing thread")
+
+
+class PasswordCheckBusy(RuntimeError):
+    """Every hashing thread is busy and the queue is full: try again shortly."""
+
+    retry_after = 2
+
+
+class _BoundedHashing:
+    def __init__(self, settings: HashSettings) -> None:
+        cores = os.cpu_count() or 1
+        self.workers = min(settings.workers or max(1, cores // 2), cores)
+        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="pantau-hash")
+        self._admitted = threading.BoundedSemaphore(self.workers + settings.queue)
+
+    def run(self, fn: Callable[..., T], *args) -> T:
+        """fn(*args) on a hashing thread; blocks the calling thread (never call it on an event loop)."""
+        if not self._admitted.acquire(blocking=False):
+            raise PasswordCheckBusy("password hashing queue is full")
+        try:
+            return self._executor.submit(fn, *args).result()
+        finally:
+            self._admitted.release()
+
 
 _hasher = PasswordHash.recommended()
+_hashing = _BoundedHashing(HashSettings())
+HASH_WORKERS = _hashing.workers
 # Verifying against this when the user does not exist keeps timing the same for both cases.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
@@ -20,14 +71,15 @@ class WeakPassword(ValueError):
 def hash_password(password: str) -> str:
     if len(password) < MIN_LENGTH:
         raise WeakPassword(f"password must have at least {MIN_LENGTH} characters")
-    return _hasher.hash(password)
+    return _hashing.run(_hasher.hash, password)
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
+    """Blocking; PasswordCheckBusy when too many checks are under way."""
     if password_hash is None:
-        _hasher.verify(password, _DUMMY_HASH)
+        _hashing.run(_hasher.verify, password, _DUMMY_HASH)
         return False
-    return _hasher.verify(password, password_hash)
+    return _hashing.run(_hasher.verify, password, password_hash)
 
 
 def generate_password() -> str:
