@@ -30,6 +30,7 @@ table.t td,table.t th{border:1px solid #bbb;padding:2px 6px} table.t td.n{text-a
 .note{font-size:.8rem;color:#444} .trace{font-size:.75rem;color:#555;border-top:1px solid #ccc;margin-top:2rem}
 .charts img{max-width:48%;margin:.3rem} nav a{margin-right:.6rem;font-size:.85rem}
 .folium-map{border:1px solid #999;margin:.5rem 0}
+.report-tip th{text-align:left;padding-right:.6rem}
 """
 
 
