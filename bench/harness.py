@@ -8,6 +8,9 @@ Environment:
   BENCH_DURATION  seconds per wrk/pgbench run, default 10
   BENCH_WORKERS   uvicorn worker counts, default 1,2
   BENCH_IMPORT    1 (default) = also time `pantau import` of the dataset as CSV files (sizes <= 100,000)
+  BENCH_OVERLOAD  clients of the overload runs (bench/overload.py: distinct feature pages, the cached
+                  page (a), logins with random user names), default 16,64,256; empty = none; boundary
+                  set kalteng only
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import traceback
 from datetime import date, datetime
 from pathlib import Path
 
-from bench import browser, dataset, load, machine, workload
+from bench import browser, dataset, load, machine, overload, workload
 from bench.report_md import write_results
 from bench.server import Serve
 from geo.db import ensure_server
@@ -32,6 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHED = ("a", "b", "c", "e", "f")  # queries answered from an in-process cache when repeated
 NO_CACHE = {"PANTAU_TILES_CACHE_MB": "0", "PANTAU_STATS_CACHE_MB": "0", "PANTAU_FEATURES_CACHE_MB": "0"}
 OUT = ROOT / "bench"
+# The login runs stand for a flood from many addresses: the per-address login limit would otherwise
+# turn it into 429s before a single password hash.
+SERVE_ENV = {"PANTAU_LOGIN_FAILURES_PER_ADDRESS": "1000000000"}
 
 
 def log(msg: str) -> None:
@@ -96,10 +102,27 @@ def report_timing(url: str, base: str, auth: str) -> dict:
     return out
 
 
-def run_server(url: str, auth: str, workers: int, qs, duration: int, logfile: Path, extras: bool) -> dict:
+def run_overload(server: Serve, auth: str, qs, duration: int, clients: list[int]) -> list[dict]:
+    """Distinct feature pages, the cached page (a) and logins with random user names at each client
+    count, while a probe times the cached page (a) (bench/overload.py)."""
+    probe = next(q.path for q in qs if q.key == "a")
+    runs = []
+    for mode in ("pages", "url", "login"):
+        for n in clients:
+            r = overload.run(server.base, auth, mode, n, duration, probe)
+            r["load"] = machine.loadavg()[0]
+            runs.append(r)
+            log(f"  overload {mode} x{n}: {r.get('rps', 0):.1f} req/s p99 {r.get('p99_ms', 0):.0f} ms "
+                f"max {r.get('max_ms', 0):.0f} ms non-2xx {r.get('non2xx')} 5xx {r.get('s5xx', '-')}; probe max "
+                f"{r['probe']['max_ms'] or 0:.0f} ms {r.get('error', '')}")
+    return runs
+
+
+def run_server(url: str, auth: str, workers: int, qs, duration: int, logfile: Path, extras: bool,
+               overload_clients: list[int]) -> dict:
     res: dict = {"workers": workers, "queries": {}}
     dataset.migrate_db(url)
-    server = Serve(url, workers, logfile)
+    server = Serve(url, workers, logfile, SERVE_ENV)
     try:
         avail = workload.availability(server.base, auth, qs)
         for q in qs:
@@ -114,6 +137,10 @@ def run_server(url: str, auth: str, workers: int, qs, duration: int, logfile: Pa
         server.peaks.sample()
         res["peak_mb_total"] = server.peaks.total_mb()
         res["peak_mb_largest"] = server.peaks.largest_mb()
+        if overload_clients and avail.get("a") == "ok":
+            res["overload"] = run_overload(server, auth, qs, duration, overload_clients)
+            server.peaks.sample()
+            res["peak_mb_after_overload"] = server.peaks.total_mb()
         if extras:
             res["map"] = browser.map_page(server.base, auth) if avail.get("map") == "ok" else {"error": avail.get("map")}
             log(f"  map page: {res['map']}")
@@ -127,7 +154,7 @@ def run_server(url: str, auth: str, workers: int, qs, duration: int, logfile: Pa
 
 
 def run_scenario(server_url: str, settings: Settings, size: int, boundary_set: str, duration: int,
-                 worker_counts: list[int], time_import: bool) -> dict:
+                 worker_counts: list[int], time_import: bool, overload_clients: list[int]) -> dict:
     sc: dict = {"companies_requested": size, "workers_requested": 5 * size, "boundaries": boundary_set}
     started = time.perf_counter()
     url, sc["boundary_load_s"] = dataset.new_database(server_url, settings, boundary_set)
@@ -154,7 +181,8 @@ def run_scenario(server_url: str, settings: Settings, size: int, boundary_set: s
         sc["servers"] = []
         for i, workers in enumerate(worker_counts):
             sc["servers"].append(run_server(url, auth, workers, qs, duration,
-                                            logs / f"pantau-bench-serve-{size}-{workers}.log", extras=i == 0))
+                                            logs / f"pantau-bench-serve-{size}-{workers}.log", extras=i == 0,
+                                            overload_clients=overload_clients))
         # Pages, stats and tiles are served from in-process caches (wrk repeats one URL); measure them
         # once more with the caches off, i.e. every request running its SQL.
         cached = [q for q in qs if q.key in CACHED and sc["servers"]
@@ -205,10 +233,11 @@ def main() -> None:
     duration = int(os.environ.get("BENCH_DURATION", "10"))
     worker_counts = [int(w) for w in env_list("BENCH_WORKERS", "1,2")]
     time_import = os.environ.get("BENCH_IMPORT", "1") == "1"
+    overload_clients = [int(c) for c in env_list("BENCH_OVERLOAD", ",".join(map(str, overload.CLIENTS)))]
     run = {"started": datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine.machine(),
            "versions": machine.versions(server_url), "load_before": machine.loadavg(),
            "busy_before": machine.busy_processes(), "duration_s": duration, "sizes": sizes, "sets": sets,
-           "worker_counts": worker_counts, "scenarios": []}
+           "worker_counts": worker_counts, "overload_clients": overload_clients, "scenarios": []}
     t0 = time.perf_counter()
     for boundary_set in sets:
         for size in sizes:
@@ -217,7 +246,8 @@ def main() -> None:
             counts = worker_counts if boundary_set == "kalteng" else worker_counts[:1]
             try:
                 run["scenarios"].append(run_scenario(server_url, settings, size, boundary_set, duration, counts,
-                                                     time_import and boundary_set == "kalteng"))
+                                                     time_import and boundary_set == "kalteng",
+                                                     overload_clients if boundary_set == "kalteng" else []))
             except Exception as exc:  # noqa: BLE001 - one failed scenario is reported, the rest still run
                 log(traceback.format_exc())
                 run["scenarios"].append({"companies_requested": size, "boundaries": boundary_set,

@@ -72,6 +72,58 @@ def _query_rows(sc: dict) -> list[str]:
     return rows
 
 
+OVERLOAD_LABEL = {"pages": "distinct feature pages (cache misses)", "url": "cached page (a), one URL",
+                  "login": "POST /api/auth/token, random user names"}
+OVERLOAD_MAX_MS = 5000  # "no request slower than a few seconds" (issue #14 item 4)
+PROBE_MAX_MS = 3000
+# "Throughput not below the 16-client figure", less run-to-run noise on the shared 2-core machine.
+OVERLOAD_MIN_RATIO = 0.9
+
+
+def _overload_verdict(r: dict, base: dict | None) -> str:
+    """Pages: no non-2xx, none slower than a few seconds, throughput not below the 16-client run.
+    Logins: only 401 or 503 'busy' (with Retry-After), and the probe's page stays fast meanwhile."""
+    if "rps" not in r:
+        return ""
+    probe = r["probe"].get("max_ms") or 0
+    if r["mode"] == "login":
+        return _met(r["s5xx"] == r["s503"] and not r["socket_errors"] and probe < PROBE_MAX_MS)
+    if base is None or base is r:
+        return _met(not r["non2xx"] and not r["socket_errors"] and r["max_ms"] < OVERLOAD_MAX_MS)
+    return _met(not r["non2xx"] and not r["socket_errors"] and r["max_ms"] < OVERLOAD_MAX_MS
+                and r["rps"] >= OVERLOAD_MIN_RATIO * base["rps"])
+
+
+def _overload_rows(sc: dict) -> list[str]:
+    servers = [srv for srv in sc.get("servers", []) if srv.get("overload")]
+    if not servers:
+        return []
+    out = ["### Overload: 16, 64 and 256 clients at once (bench/overload.py, wrk_overload.lua)", "",
+           "A probe requests the cached page (a) every 0.25 s on its own connection meanwhile. Pages are met "
+           f"with no non-2xx, nothing slower than {OVERLOAD_MAX_MS / 1000:.0f} s and at least "
+           f"{OVERLOAD_MIN_RATIO:.0%} of the 16-client throughput (× 16 = the ratio; the rest is run-to-run noise "
+           "on a shared machine); logins with only 401 and 503 'server busy' (Retry-After) answers and the probe under "
+           f"{PROBE_MAX_MS / 1000:.0f} s. Load = the machine's 1-minute load average after the run.", "",
+           "| workers | what | clients | req/s | × 16 | p50 ms | p99 ms | max ms | non-2xx | of them 503 "
+           "| probe p50 / max ms | load | |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for srv in servers:
+        for r in srv["overload"]:
+            base = next((b for b in srv["overload"] if b["mode"] == r["mode"] and b["clients"] == 16), None)
+            label = OVERLOAD_LABEL.get(r["mode"], r["mode"])
+            if "rps" not in r:
+                out.append(f"| {srv['workers']} | {label} | {r['clients']} | {r.get('error', '')} | | | | | | | | | |")
+                continue
+            p = r["probe"]
+            ratio = f"{r['rps'] / base['rps']:.2f}" if base and base.get("rps") else "—"
+            out.append(f"| {srv['workers']} | {label} | {r['clients']} | {r['rps']:.1f} | {ratio} | {r['p50_ms']:.0f} "
+                       f"| {r['p99_ms']:.0f} | {r['max_ms']:.0f} | {r['non2xx'] + r['socket_errors']} "
+                       f"| {r.get('s503', '—')} | {_f(p.get('p50_ms'), '{:.0f}')} / {_f(p.get('max_ms'), '{:.0f}')} "
+                       f"| {_f(r.get('load'))} | {_overload_verdict(r, base)} |")
+    out += ["", "| workers | peak memory after the overload runs |", "|---:|---:|"]
+    out += [f"| {srv['workers']} | {_f(srv.get('peak_mb_after_overload'), '{:.0f} MB')} |" for srv in servers]
+    return [*out, ""]
+
+
 def _scenario(sc: dict) -> list[str]:
     title = f"## {sc['companies_requested']:,} companies, boundaries: {sc['boundaries']}"
     if "error" in sc:
@@ -81,7 +133,8 @@ def _scenario(sc: dict) -> list[str]:
            f"- data: {fill['companies']:,} companies, {fill['workers']:,} workers, {fill['inspections']:,} inspections "
            f"made by {fill['how']} in **{fill['seconds']:.1f} s** (one process, incl. its start-up); "
            f"boundaries loaded in {sc['boundary_load_s']:.1f} s; whole scenario {sc['total_s'] / 60:.1f} min",
-           "", "### Requests (wrk -t2 -c16, API token in the Authorization header)", "", *_query_rows(sc), ""]
+           "", "### Requests (wrk -t2 -c16, API token in the Authorization header)", "", *_query_rows(sc), "",
+           *_overload_rows(sc)]
     out += ["### Peak memory of the server (VmHWM, summed over the uvicorn process tree)", "",
             "| workers | after the wrk runs | largest single process | after map page + report too |",
             "|---:|---:|---:|---:|"]
