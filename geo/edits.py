@@ -20,6 +20,7 @@ import psycopg2.errors
 from geo.auth import audit
 from geo.db import Connection, transaction
 from geo.records import PERSONAL_FIELDS
+from geo.redaction import FREE_TEXT
 
 MASK = "***"
 
@@ -126,10 +127,10 @@ def _check_target_company(cur, company_id: int, regencies) -> None:
 
 
 def masked(kind: Kind, values: dict[str, Any]) -> dict[str, Any]:
-    """Values fit for the audit log: personal fields replaced by a mask (UU 27/2022)."""
-    if kind.name != "worker":
-        return dict(values)
-    return {k: (MASK if k in PERSONAL_FIELDS and v is not None else v) for k, v in values.items()}
+    """Values fit for the audit log: personal fields replaced by a mask (UU 27/2022), and so is an
+    inspection's free text, which may name workers (geo.redaction)."""
+    hidden = {"worker": PERSONAL_FIELDS, "inspection": FREE_TEXT}.get(kind.name, ())
+    return {k: (MASK if k in hidden and v is not None else v) for k, v in values.items()}
 
 
 def update_record(

@@ -219,6 +219,10 @@ def test_edit_warns_about_personal_free_text(client, data):
     assert r.status_code == 200, r.text
     assert [w["field"] for w in r.json()["warnings"]] == ["follow_up"]
     assert "AHMAD" not in json.dumps(r.json()["warnings"])
+    # The audit record of the edit says which fields changed, not what the text said.
+    detail = data.query("SELECT detail::text FROM audit_log WHERE action = 'inspection.update' AND target = %s "
+                        "ORDER BY id DESC LIMIT 1", (f"inspection:{iid}",))[0][0]
+    assert "follow_up" in detail and "AHMAD" not in detail and PLAIN_FOLLOW not in detail
     back = client.patch(f"/api/inspections/{iid}", json={"follow_up": PLAIN_FOLLOW},
                         headers={**headers, "If-Match": r.headers["etag"]})
     assert back.status_code == 200 and back.json()["warnings"] == []
