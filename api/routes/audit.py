@@ -10,6 +10,8 @@ from fastapi import APIRouter, Query
 from api.deps import Conn
 from api.errors import BadRequest
 from api.security import Admin
+from geo.auth import login_audit
+from geo.auth.ratelimit import LoginLimitSettings
 from geo.db import transaction
 
 router = APIRouter(tags=["audit"])
@@ -31,6 +33,7 @@ def audit_log(
     if since and until and since > until:
         raise BadRequest(f"since: {since.isoformat()} is after until {until.isoformat()}")
     family = action is not None and action.endswith(".")
+    login_audit.flush(conn, LoginLimitSettings().address_window_seconds)  # counted login noise of ended windows
     with transaction(conn) as cur:
         cur.execute(
             """SELECT id, at, username, role, agency, host(client_ip) AS client_ip, action, target, outcome, detail

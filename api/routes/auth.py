@@ -10,9 +10,8 @@ from pydantic import BaseModel
 
 from api.deps import Conn
 from api.security import CurrentUser, client_ip
-from geo.auth import audit
+from geo.auth import audit, login_audit, ratelimit
 from geo.auth.passwords import verify_password
-from geo.auth.ratelimit import SlidingWindowLimiter
 from geo.auth.secrets import signing_keys
 from geo.auth.tokens import issue_access_token
 from geo.auth.users import get_user
@@ -36,31 +35,45 @@ class Me(BaseModel):
     can_write: bool
 
 
-def _limiter(request: Request) -> SlidingWindowLimiter:
+def _limit_settings(request: Request) -> ratelimit.LoginLimitSettings:
     state = request.app.state
-    if not hasattr(state, "login_limiter"):
-        state.login_limiter = SlidingWindowLimiter(state.settings.auth.login_attempts_per_minute)
-    return state.login_limiter
+    if not hasattr(state, "login_limits"):
+        state.login_limits = ratelimit.LoginLimitSettings()
+    return state.login_limits
 
 
 def authenticate(request: Request, conn, username: str, password: str):
-    """Check a login, rate-limited per client and user name, every outcome audited."""
+    """Check a login, rate-limited per address and per address and user name (shared by all worker
+    processes: geo/auth/ratelimit.py), every outcome audited (login noise aggregated: geo/auth/login_audit.py)."""
     ip = client_ip(request)
-    key = f"{ip}|{username.lower()}"
-    limiter = _limiter(request)
-    if not limiter.allow(key):
-        audit.record(conn, "auth.login", username=username, client_ip=ip, outcome="denied", detail={"reason": "rate_limited"})
+    settings = _limit_settings(request)
+    login_audit.flush(conn, settings.address_window_seconds)
+    limits = ratelimit.login_limits(ip, username, request.app.state.settings.auth.login_attempts_per_minute, settings)
+    try:
+        attempt = ratelimit.begin(conn, limits)
+    except ratelimit.RateLimited as exc:
+        known = get_user(conn, username)
+        login_audit.record(conn, login_audit.RATE_LIMITED, ip, known.username if known else None)
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS, "terlalu banyak percobaan masuk; coba lagi nanti (too many login attempts)",
-            headers={"Retry-After": str(limiter.retry_after(key))},
-        )
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
     user = get_user(conn, username)
-    if not verify_password(password, user.password_hash if user else None) or user.disabled:
-        audit.record(conn, "auth.login", username=username, client_ip=ip, outcome="failed")
+    try:
+        valid = verify_password(password, user.password_hash if user else None) and not user.disabled
+    except Exception:  # e.g. no capacity to check it now: not a failed attempt
+        ratelimit.forget(conn, attempt)
+        raise
+    if not valid:
+        if user is None:
+            login_audit.record(conn, login_audit.UNKNOWN_USER, ip)
+        else:
+            audit.record(conn, "auth.login", username=user.username, client_ip=ip, outcome="failed")
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "nama pengguna atau kata sandi salah (wrong user name or password)",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    ratelimit.forget(conn, attempt)
     with transaction(conn) as cur:
         cur.execute("UPDATE users SET last_login_at = now() WHERE id = %s", (user.id,))
         audit.record(cur, "auth.login", username=user.username, role=user.role, agency=user.agency, client_ip=ip)
