@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from api.security import Writer
 from geo import db as dbmod
 from geo.auth import audit
-from geo.imports.limits import ImportLimits, LimitExceeded
+from geo.imports.limits import ImportLimits, LimitExceeded, LineMeter, check_upload
 from geo.imports.worker import ImportCrashed, ImportDatabaseError, ImportRefused, Job, run_async
 
 router = APIRouter(prefix="/imports", tags=["imports"])
@@ -31,10 +31,10 @@ BUSY_RETRY_S = 30
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _spool(upload, limit: int) -> tuple[str, str]:
-    """The upload into a file of its own for the import process; returns (path, sha256)."""
+def _spool(upload, limit: int) -> tuple[str, str, int]:
+    """The upload into a file of its own for the import process; returns (path, sha256, longest line)."""
     fd, path = tempfile.mkstemp(prefix="pantau-import-")
-    digest, size = hashlib.sha256(), 0
+    digest, size, lines = hashlib.sha256(), 0, LineMeter()
     try:
         with os.fdopen(fd, "wb") as out:
             upload.seek(0)
@@ -44,11 +44,12 @@ def _spool(upload, limit: int) -> tuple[str, str]:
                     raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
                                         f"berkas lebih dari {limit // CHUNK} MB (file too large; PANTAU_MAX_UPLOAD_MB)")
                 digest.update(chunk)
+                lines.feed(chunk)
                 out.write(chunk)
     except BaseException:
         os.unlink(path)
         raise
-    return path, digest.hexdigest()
+    return path, digest.hexdigest(), lines.longest
 
 
 def _audit(settings, principal, kind: str, outcome: str, target: str | None, detail: dict) -> None:
@@ -94,12 +95,14 @@ async def import_file(
     source = source or principal.agency
     file_name = _UNSAFE_NAME.sub("", file.filename or "")[:200] or f"{kind}.csv"
     with _Busy(request.app.state, settings.imports.concurrency):
-        path, sha256 = await run_in_threadpool(_spool, file.file, settings.auth.max_upload_mb * CHUNK)
+        path, sha256, longest_line = await run_in_threadpool(_spool, file.file, settings.auth.max_upload_mb * CHUNK)
         detail = {"mode": mode, "source": source, "sha256": sha256}
+        limits = ImportLimits.from_settings(settings.imports)
         try:
+            # What the directory or line lengths already tell costs no import process.
+            await run_in_threadpool(check_upload, path, file_name, longest_line, limits)
             job = Job(url=dbmod.resolve_url(settings.database), kind=kind, path=path, file_name=file_name, mode=mode,
-                      source=source, user=principal.username, regencies=principal.regencies,
-                      limits=ImportLimits.from_settings(settings.imports))
+                      source=source, user=principal.username, regencies=principal.regencies, limits=limits)
             report = await run_async(job)
         except LimitExceeded as exc:
             await run_in_threadpool(_audit, settings, principal, kind, "failed", None, {**detail, "limit": exc.limit})

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+ZIP_MAGIC = b"PK\x03\x04"  # XLSX
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 .xls
 RATIO_CHECKED_FROM = 1024 * 1024  # small members (styles, rels) may compress well and do no harm
 
 
@@ -57,10 +59,47 @@ def _refuse(limit: str, indonesian: str, english: str) -> LimitExceeded:
     return LimitExceeded(limit, f"{indonesian} ({english}; PANTAU_IMPORT_{limit.upper()})")
 
 
+class LineMeter:
+    """The longest line of a text read in chunks (vectorised: files may be PANTAU_MAX_UPLOAD_MB)."""
+
+    def __init__(self) -> None:
+        self._longest = 0
+        self._open = 0  # length of the line still open at the end of the last chunk
+
+    def feed(self, chunk: bytes) -> None:
+        newlines = np.flatnonzero(np.frombuffer(chunk, np.uint8) == 10)
+        if not len(newlines):
+            self._open += len(chunk)
+            return
+        inner = int(np.diff(newlines).max(initial=1)) - 1
+        self._longest = max(self._longest, self._open + int(newlines[0]), inner)
+        self._open = len(chunk) - int(newlines[-1]) - 1
+
+    @property
+    def longest(self) -> int:
+        return max(self._longest, self._open)
+
+
 def check_text(data: bytes, limits: ImportLimits) -> None:
-    """The longest line of a delimited text (vectorised: files may be PANTAU_MAX_UPLOAD_MB)."""
-    newlines = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)
-    longest = int(np.diff(np.concatenate(([-1], newlines, [len(data)]))).max()) - 1
+    meter = LineMeter()
+    meter.feed(data)
+    check_line(meter.longest, limits)
+
+
+def check_upload(path: str, file_name: str, longest_line: int, limits: ImportLimits) -> None:
+    """The cheap checks on a stored upload, before an import process is started for it (the process
+    makes them again, with the rest)."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head == OLE_MAGIC:
+        return  # the reader refuses legacy .xls in its own words
+    if head == ZIP_MAGIC or file_name.lower().endswith(".xlsx"):
+        check_zip(path, limits)
+    else:
+        check_line(longest_line, limits)
+
+
+def check_line(longest: int, limits: ImportLimits) -> None:
     if longest > limits.max_line_kb * 1024:
         kb = -(-longest // 1024)
         raise _refuse("max_line_kb", f"ada baris sepanjang {kb} KB, batas {limits.max_line_kb} KB",
@@ -80,11 +119,12 @@ def check_cells(cells: int, limits: ImportLimits) -> None:
                       f"more than {limits.max_cells} cells (rows × columns)")
 
 
-def check_zip(data: bytes, limits: ImportLimits) -> None:
+def check_zip(data: bytes | str, limits: ImportLimits) -> None:
     """Sizes from the zip's central directory, before anything is inflated (zipfile never inflates a
     member beyond the size its directory entry declares, so the declaration is binding)."""
     try:
-        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
+            members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         return  # not a readable zip: the reader says so in its own words
     mb = -(-sum(m.file_size for m in members) // (1024 * 1024))

@@ -17,11 +17,17 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from geo.imports.limits import ImportLimits, check_cells, check_text, check_width, check_zip
+from geo.imports.limits import (
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    ImportLimits,
+    check_cells,
+    check_text,
+    check_width,
+    check_zip,
+)
 from geo.imports.templates import normalise_header
 
-XLSX_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 .xls
 DELIMITERS = (",", ";", "\t")
 
 
@@ -41,7 +47,7 @@ def read_table(data: bytes, file_name: str = "", limits: ImportLimits | None = N
     limits = limits or ImportLimits()
     if data[:4] == OLE_MAGIC:
         raise ReadError("format .xls lama tidak didukung; simpan sebagai .xlsx atau CSV (legacy .xls not supported)")
-    if data[:4] == XLSX_MAGIC or file_name.lower().endswith(".xlsx"):
+    if data[:4] == ZIP_MAGIC or file_name.lower().endswith(".xlsx"):
         check_zip(data, limits)
         return _read_xlsx(data, limits)
     check_text(data, limits)
