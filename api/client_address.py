@@ -1,7 +1,8 @@
 """The address a request comes from, as rate limits and the audit trail see it: the connection's
 peer; only when that peer is a configured proxy (PANTAU_TRUSTED_PROXIES), the address the proxies
 say they received the request from (X-Forwarded-For, read from the right: the last hop a trusted
-proxy added). Anything else a client writes in X-Forwarded-For is ignored.
+proxy added), and the scheme it was received with (X-Forwarded-Proto: links say https behind a TLS
+proxy). What any other client writes in these headers is ignored.
 
 Uvicorn has its own forwarded-header handling, on by default for 127.0.0.1: `pantau serve` turns it
 off so this module decides. When the server in front was started another way and has already put a
@@ -76,8 +77,14 @@ class ClientAddressMiddleware:
         return (first, 0) if first else peer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
+        if scope["type"] == "http":
             forwarded = [value for name, value in scope["headers"] if name == b"x-forwarded-for"]
+            proto = [value for name, value in scope["headers"] if name == b"x-forwarded-proto"]
+            peer = scope.get("client")
+            if proto and peer is not None and self._is_trusted(peer[0]):
+                scheme = proto[-1].decode("latin-1").split(",")[-1].strip().lower()
+                if scheme in ("http", "https"):
+                    scope["scheme"] = scheme
             if forwarded:
-                scope["client"] = self.resolve(scope.get("client"), b",".join(forwarded).decode("latin-1"))
+                scope["client"] = self.resolve(peer, b",".join(forwarded).decode("latin-1"))
         await self.app(scope, receive, send)

@@ -118,8 +118,11 @@ def test_a_direct_client_cannot_choose_its_address(started_by, fresh_db_url, tmp
               else LiveServer(fresh_db_url))
     try:
         codes = _spoofing_attack(server.base, username, password)
+        landing = httpx.get(f"{server.base}/api/", headers={"X-Forwarded-Proto": "https"}, timeout=30).json()
     finally:
         server.stop()
+    if started_by == "pantau serve":  # (uvicorn on its own believes the scheme from 127.0.0.1 too)
+        assert landing["links"][0]["href"].startswith("http://127.0.0.1:")
     # the per-address-and-user limit (5 a minute) holds whatever address the client claims
     assert codes[:5] == [401] * 5 and codes[5:8] == [429] * 3, codes
     addresses = _login_addresses(fresh_db_url, username)
@@ -139,6 +142,8 @@ def test_a_configured_proxy_is_believed_for_the_hop_it_saw(fresh_db_url, tmp_pat
         bad = httpx.post(f"{server.base}/api/auth/token", data={"username": username, "password": "bukan-kata-sandinya"},
                          headers={"X-Forwarded-For": "198.51.100.8, bukan-alamat"}, timeout=30)
         assert bad.status_code == 401
+        landing = httpx.get(f"{server.base}/api/", headers={"X-Forwarded-Proto": "https"}, timeout=30).json()
+        assert landing["links"][0]["href"].startswith("https://127.0.0.1:")  # links as the proxy's clients see them
     finally:
         server.stop()
     # a hop that is not an address breaks the chain: the proxy's own address is used
