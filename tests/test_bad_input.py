@@ -47,6 +47,16 @@ def test_nul_byte_in_the_login_user_name_is_400(client):
     assert "username" in r.json()["description"]
 
 
+def test_nul_byte_in_a_multipart_field_is_400(client, seeded):
+    # Multipart bodies pass the input guard (files may hold NUL); their text fields reach a query.
+    r = client.post("/api/auth/token", files={"username": (None, "admin\x00"), "password": (None, "x" * 14)})
+    assert r.status_code == 400, r.text
+    assert "NUL" in r.json()["description"]
+    r = client.post("/api/imports/companies", headers=seeded.headers("editor"), data={"source": "imigrasi\x00"},
+                    files={"file": ("c\x00.csv", b"nib\n", "text/csv")})
+    assert r.status_code == 400, r.text
+
+
 def test_nul_byte_in_a_json_body_is_400(client, seeded):
     cid = seeded.company_ids[0]
     headers = seeded.headers("editor")
@@ -104,18 +114,9 @@ def test_json_nested_1000_deep_is_400(client, seeded):
     assert len(ok.json()["features"]) == 2
 
 
-def test_json_nested_deep_in_an_edit_is_400(client, seeded):
-    cid = seeded.company_ids[0]
-    body = b'{"address": ' + b"[" * 5000 + b"]" * 5000 + b"}"
-    r = client.patch(f"/api/companies/{cid}", content=body,
-                     headers={**seeded.headers("editor"), "If-Match": '"1"', "Content-Type": "application/json"})
-    assert r.status_code == 400, r.text
-
-
 @pytest.mark.parametrize("text", [
     " AND ".join(["sector = 'jasa'"] * 1000),
     " OR ".join([f"nib = '{i}'" for i in range(1000)]),
-    "NOT " * 1000 + "nib = '1'",
     "CASEI(" * 1000 + "name" + ")" * 1000 + " = 'x'",
     "(" * 1000 + "nib = '1'" + ")" * 1000,
 ])
