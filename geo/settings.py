@@ -94,7 +94,8 @@ class ImportSettings(BaseSettings):
     max_xlsx_ratio: int = Field(default=100, ge=2, description="inflated : compressed, per XLSX part")
     timeout_s: int = Field(default=600, ge=1, description="wall clock per import; the import is rolled back")
     memory_mb: int = Field(default=2048, ge=256, description="memory one import process may add")
-    concurrency: int = Field(default=2, ge=1, description="imports at once per server worker; more answer 503")
+    concurrency: int = Field(default=2, ge=1, description="imports at once per server worker; the next ones wait")
+    queue_s: int = Field(default=30, ge=0, description="longest an import waits for its turn before 503")
 
 
 class Settings(BaseSettings):

@@ -121,7 +121,8 @@ def test_nul_in_a_cell_is_a_clear_rejection(site):
 @pytest.fixture(scope="module")
 def tight(server_url, template_db):
     s = Site(server_url, template_db, {"PANTAU_IMPORT_MAX_CELLS": "1000", "PANTAU_IMPORT_TIMEOUT_S": "10",
-                                       "PANTAU_IMPORT_CONCURRENCY": "1", "PANTAU_IMPORT_MEMORY_MB": "256"})
+                                       "PANTAU_IMPORT_CONCURRENCY": "1", "PANTAU_IMPORT_QUEUE_S": "1",
+                                       "PANTAU_IMPORT_MEMORY_MB": "256"})
     yield s
     s.close()
 

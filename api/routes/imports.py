@@ -1,17 +1,20 @@
 """POST /api/imports/{kind}: an agency's CSV/XLSX file through the same importer as the CLI.
 
 The import runs in a child process (geo/imports/worker.py) within the limits of PANTAU_IMPORT_*:
-the event loop only waits for it, at most PANTAU_IMPORT_CONCURRENCY run at once per worker, and a
-file beyond a limit is a 413 that names it.
+the event loop only waits for it, at most PANTAU_IMPORT_CONCURRENCY run at once per worker (the
+next wait their turn, for a while), and a file beyond a limit is a 413 that names it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
 import re
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
@@ -60,23 +63,25 @@ def _audit(settings, principal, kind: str, outcome: str, target: str | None, det
         conn.close()
 
 
-class _Busy:
-    """At most `limit` imports at once in this process (a counter: the event loop is one thread)."""
-
-    def __init__(self, state, limit: int) -> None:
-        self.state, self.limit = state, limit
-
-    def __enter__(self) -> None:
-        running = getattr(self.state, "imports_running", 0)
-        if running >= self.limit:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                                f"server sedang menjalankan {running} impor; coba lagi dalam {BUSY_RETRY_S} detik "
-                                f"(too many imports at once, retry in {BUSY_RETRY_S} s; PANTAU_IMPORT_CONCURRENCY)",
-                                headers={"Retry-After": str(BUSY_RETRY_S)})
-        self.state.imports_running = running + 1
-
-    def __exit__(self, *exc) -> None:
-        self.state.imports_running -= 1
+@asynccontextmanager
+async def _slot(state, imports) -> AsyncIterator[None]:
+    """At most PANTAU_IMPORT_CONCURRENCY imports at once in this process; the next ones wait in
+    arrival order (asyncio.Semaphore is FIFO) for up to PANTAU_IMPORT_QUEUE_S, then answer 503."""
+    slots = getattr(state, "import_slots", None)
+    if slots is None:
+        slots = state.import_slots = asyncio.Semaphore(imports.concurrency)
+    try:
+        async with asyncio.timeout(imports.queue_s):
+            await slots.acquire()
+    except TimeoutError:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            f"server sedang menjalankan {imports.concurrency} impor; coba lagi dalam {BUSY_RETRY_S} "
+                            f"detik (too many imports at once, retry in {BUSY_RETRY_S} s; PANTAU_IMPORT_CONCURRENCY)",
+                            headers={"Retry-After": str(BUSY_RETRY_S)}) from None
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 @router.post("/{kind}", summary="Import companies, workers or inspections (CSV or XLSX)",
@@ -94,7 +99,7 @@ async def import_file(
     settings = request.app.state.settings
     source = source or principal.agency
     file_name = _UNSAFE_NAME.sub("", file.filename or "")[:200] or f"{kind}.csv"
-    with _Busy(request.app.state, settings.imports.concurrency):
+    async with _slot(request.app.state, settings.imports):
         path, sha256, longest_line = await run_in_threadpool(_spool, file.file, settings.auth.max_upload_mb * CHUNK)
         detail = {"mode": mode, "source": source, "sha256": sha256}
         limits = ImportLimits.from_settings(settings.imports)
