@@ -57,6 +57,7 @@ def _try(base: str, i: int) -> tuple[str, int, str | None]:
     return name, r.status_code, r.headers.get("retry-after")
 
 
+@pytest.mark.slow
 def test_password_spraying_from_one_address_is_limited_across_workers(fresh_db_url):
     _create_users(fresh_db_url, REAL)
     server = LiveServer(fresh_db_url, {"WEB_CONCURRENCY": "2"})  # two worker processes share the limit
@@ -87,6 +88,7 @@ def test_password_spraying_from_one_address_is_limited_across_workers(fresh_db_u
     assert not [r for r in rows if r[0] not in (None, *REAL) or "pengguna." in str(r[2])]
 
 
+@pytest.mark.slow
 def test_repeated_login_noise_is_audited_as_one_row_with_a_count(fresh_db_url):
     _create_users(fresh_db_url, {"admin.audit": "kata-sandi-pengawas-log"}, role="admin")
     window = 3
