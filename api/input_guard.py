@@ -46,7 +46,7 @@ def nul_field(pairs: list[tuple[str, str]]) -> str | None:
 
 
 def _form_nul(raw: bytes) -> str | None:
-    if b"\x00" not in raw and b"%00" not in raw.lower():
+    if b"\x00" not in raw and b"%00" not in raw:
         return None
     return nul_field(parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8",
                                errors="replace")) or "body"

@@ -131,3 +131,22 @@ def test_a_reasonable_cql2_filter_still_works(client, seeded):
     r = client.get("/api/collections/companies/items", params={"filter": text}, headers=seeded.headers("admin"))
     assert r.status_code == 200, r.text
     assert json.loads(r.text)["numberMatched"] == 3
+
+
+def test_other_value_errors_stay_a_generic_500():
+    """The NUL handler (api/errors.py) turns only psycopg2's NUL refusal into a 400, never a bug."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from geo.settings import Settings
+
+    app = create_app(Settings())
+
+    @app.get("/api/_value_error_for_test")
+    def broken():
+        raise ValueError("a bug, not the client's input")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/api/_value_error_for_test")
+    assert r.status_code == 500
+    assert r.json()["code"] == "InternalError"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import os
 import re
@@ -18,7 +19,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.security import Writer
@@ -131,4 +132,6 @@ async def import_file(
                             {**detail, "rows": report.rows_total, "imported": report.imported,
                              "updated": report.updated, "rejected_rows": len(report.rejected_lines)})
     rejected_all = report.rejected and (mode == "all_or_nothing" or report.rows_total == 0)
-    return JSONResponse(report.as_dict(), status_code=422 if rejected_all else 200)
+    body = await run_in_threadpool(lambda: json.dumps(report.as_dict(), ensure_ascii=False, separators=(",", ":"),
+                                                      default=str).encode())
+    return Response(body, status_code=422 if rejected_all else 200, media_type="application/json")

@@ -90,7 +90,8 @@ async def run_async(job: Job) -> ImportReport:
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
-    return _outcome(out, proc.returncode, job.limits)
+    # A report may list every row of a large file: parsed off the event loop.
+    return await asyncio.to_thread(_outcome, out, proc.returncode, job.limits)
 
 
 def run_sync(job: Job) -> ImportReport:
