@@ -121,6 +121,11 @@ def _bearer(request: Request) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
+def authenticated_by_cookie(request: Request) -> bool:
+    """The request's credentials are the web session cookie (no bearer token comes first)."""
+    return _bearer(request) is None
+
+
 def _bearer_jwt(request: Request) -> str | None:
     token = _bearer(request)
     return token if token and not token.startswith(API_TOKEN_PREFIX) else None

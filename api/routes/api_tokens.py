@@ -6,17 +6,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import Conn
 from api.errors import BadRequest, NotFound
-from api.security import CurrentUser, Principal, forget_principals
+from api.security import CurrentUser, Principal, authenticated_by_cookie, forget_principals
 from geo.auth import api_tokens, audit
+from geo.auth.passwords import verify_password
 from geo.auth.tokens import InvalidToken, create_api_token, revoke_api_token
 from geo.auth.users import get_user
 
 router = APIRouter(prefix="/auth/api-tokens", tags=["auth"])
+
+MAX_DAYS = 365
 
 Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,62}$")]
 
@@ -25,8 +28,12 @@ class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
         description="what the token is for, e.g. 'sinkronisasi SIMKIM'")
-    days: int | None = Field(default=None, ge=1, le=3650, description="valid for this many days; null = until revoked")
+    # Always an expiry over HTTP: a token that a hijacked browser session could mint must not live
+    # forever (operators may still create longer-lived ones with `pantau tokens create`).
+    days: int = Field(default=90, ge=1, le=MAX_DAYS, description=f"valid for this many days (at most {MAX_DAYS})")
     username: Username | None = Field(default=None, description="admins only: create the token for this user")
+    password: str | None = Field(default=None, max_length=1024,
+                                 description="your own password; required when signed in with the web session cookie")
 
 
 class TokenInfo(BaseModel):
@@ -52,8 +59,25 @@ def _owner(principal: Principal, username: str | None) -> str:
     return username
 
 
+def _confirm_password(request: Request, conn, principal: Principal, password: str | None) -> None:
+    """A script that runs in a signed-in browser (stored XSS) holds the session cookie and can read the
+    CSRF cookie, but not the password: asking for it again keeps such a script from minting a
+    long-lived credential. Bearer callers already proved a credential the browser never holds."""
+    if not authenticated_by_cookie(request):
+        return
+    if not password:
+        raise BadRequest("password: kata sandi Anda diperlukan untuk membuat token API "
+                         "(your password is required to create an API token)")
+    user = get_user(conn, principal.username)
+    if user is None or not verify_password(password, user.password_hash):
+        audit.record(conn, "api_token.create", **principal.audit_fields(), outcome="denied",
+                     detail={"reason": "wrong password"})
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "kata sandi salah (wrong password)")
+
+
 @router.post("", status_code=201, response_model=NewToken, summary="Create an API token (shown once)")
-def create(body: TokenRequest, conn: Conn, principal: CurrentUser) -> NewToken:
+def create(body: TokenRequest, request: Request, conn: Conn, principal: CurrentUser) -> NewToken:
+    _confirm_password(request, conn, principal, body.password)
     owner = _owner(principal, body.username)
     user = get_user(conn, owner)
     if user is None or user.disabled:
