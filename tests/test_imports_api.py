@@ -102,7 +102,11 @@ def test_skip_invalid_imports_and_records_provenance(api):
     r = api.upload("companies", COMPANIES_CSV.read_bytes(), "companies.csv", h, mode="skip_invalid")
     assert r.status_code == 200, r.text
     assert (r.json()["imported"], r.json()["source"]) == (120, "disnakertrans")
+    # An editor reports for its own agency only; an admin may name the agency that sent the file.
     r = api.upload("workers", WORKERS_CSV.read_bytes(), "workers.csv", h, mode="skip_invalid", source="imigrasi")
+    assert r.status_code == 403 and "atas nama instansi lain" in r.json()["detail"]
+    r = api.upload("workers", WORKERS_CSV.read_bytes(), "workers.csv", api.headers(), mode="skip_invalid",
+                   source="imigrasi")
     assert r.status_code == 200
     assert sorted({x["line"] for x in r.json()["rejected"]}) == BAD_WORKER_LINES
     assert "H12807628" not in r.text and "Pekerja" not in r.text
@@ -150,14 +154,14 @@ def test_discrepancies_between_two_agencies(api):
     assert len(at_target) >= 2
     subset = at_target[:-1]
     text = "\n".join(",".join(r) for r in [header, *subset]) + "\n"
-    h = api.headers("editor")
-    assert api.upload("workers", text.encode(), "w-dnt.csv", h, source="disnakertrans").status_code == 200
+    h = api.headers("editor", agency="disnakertrans")
+    assert api.upload("workers", text.encode(), "w-dnt.csv", h).status_code == 200
 
     c_header, c_rows = sample_rows(COMPANIES_CSV)
     other = next(r for r in c_rows if r[0] != target and r[1].startswith("PT Contoh"))
     renamed = [other[0], other[1] + " Baru", *other[2:]]
     text = ",".join(c_header) + "\n" + ",".join(renamed) + "\n"
-    assert api.upload("companies", text.encode(), "c-kb.csv", h, source="kesbangpol").status_code == 200
+    assert api.upload("companies", text.encode(), "c-kb.csv", api.headers("editor")).status_code == 200
 
     r = api.get("/api/discrepancies/companies", api.headers("viewer"))
     assert r.status_code == 200

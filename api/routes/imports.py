@@ -93,11 +93,16 @@ async def import_file(
     principal: Writer,
     kind: Literal["companies", "workers", "inspections"],
     file: Annotated[UploadFile, File(description="CSV (, or ; separated) or XLSX in the import template")],
-    source: Annotated[str | None, Form(description="agency that sent the file (default: your agency)",
+    source: Annotated[str | None, Form(description="agency that sent the file: your own agency (admins may name another)",
                                        max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")] = None,
     mode: Annotated[Literal["check", "all_or_nothing", "skip_invalid"], Form()] = "all_or_nothing",
 ) -> JSONResponse:
     settings = request.app.state.settings
+    # Each agency's figures are compared with the others' (discrepancies): an editor reports for its
+    # own agency only, or it could put words in another agency's mouth.
+    if source and source != principal.agency and not principal.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "hanya admin boleh mengimpor atas nama instansi lain "
+                            "(only admins may import on behalf of another agency)")
     source = source or principal.agency
     file_name = _UNSAFE_NAME.sub("", file.filename or "")[:200] or f"{kind}.csv"
     async with _slot(request.app.state, settings.imports):
