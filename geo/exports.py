@@ -116,20 +116,16 @@ def fetch(conn: Connection, kind: str, flt: MonitoringFilter, *, personal: bool 
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()
     conn.rollback()
-    if kind == "inspections":
-        rows, names = _free_text(conn, rows, names, personal)
     frame = pd.DataFrame(rows, columns=names)
+    if kind == "inspections":
+        if not personal:
+            masked = redaction.mask_columns(conn, frame["company_id"].tolist(),
+                                            [frame[c].tolist() for c in FREE_TEXT_COLUMNS])
+            for column, values in zip(FREE_TEXT_COLUMNS, masked, strict=True):
+                frame[column] = pd.Series(values, index=frame.index, dtype=object)
+        frame = frame.drop(columns="company_id")
     geometry = shapely.from_wkb([bytes(b) for b in frame.pop("wkb")]) if len(frame) else []
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
-
-
-def _free_text(conn: Connection, rows: list[tuple], names: list[str], personal: bool) -> tuple[list[tuple], list[str]]:
-    """Inspection rows with their free text masked unless `personal`, without the company id."""
-    records = [dict(zip(names, row, strict=True)) for row in rows]
-    if not personal:
-        redaction.mask_rows(conn, records, fields=FREE_TEXT_COLUMNS)
-    names = [n for n in names if n != "company_id"]
-    return [tuple(r[n] for n in names) for r in records], names
 
 
 def write(gdf: gpd.GeoDataFrame, fmt: str, path: Path, kind: str) -> None:

@@ -17,9 +17,10 @@ warnings at import and edit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import lru_cache
+from itertools import pairwise
 
 from geo.db import Connection, single_read
 
@@ -27,9 +28,12 @@ MASK = "[disamarkan]"
 FREE_TEXT = ("notes", "follow_up")
 
 _NUMBER = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z]*[0-9])[A-Za-z0-9]{5,}(?![A-Za-z0-9])")
+_DIGIT = re.compile(r"[0-9]")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _WORD = re.compile(r"\w+")
-_SEPARATOR = r"[\s./-]?"  # how a number may be broken up in a note: "EZ 9911 001", "EZ-991-1001"
+_BREAKS = " \t\n./-"  # one of these may break up a number in a note: "EZ 9911 001", "EZ-991-1001"
 _RUNS = re.compile(re.escape(MASK) + r"(?:\s+" + re.escape(MASK) + r")+")
+MEMO_TEXTS = 20_000  # distinct texts remembered per read
 MIN_NAME_PART = 4  # shorter parts ("LI", "NA", "BIN") are masked only within the full name
 
 
@@ -37,68 +41,94 @@ MIN_NAME_PART = 4  # shorter parts ("LI", "NA", "BIN") are masked only within th
 class Known:
     """The personal values of one company's workers that a note may quote."""
 
-    names: tuple[tuple[str, ...], ...] = ()  # each name as its words, lower case
+    names: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)  # first word → full names
+    parts: frozenset[str] = frozenset()  # name words of 4+ letters, masked on their own
     numbers: tuple[str, ...] = ()  # passport and ITAS numbers, letters and digits only, lower case
-    words: frozenset[str] = field(default=frozenset())  # every name word: a cheap first test
+    cues: frozenset[str] = frozenset()  # a word of every name: no cue in a text, no name in it
 
     @classmethod
     def of(cls, workers: Iterable[tuple[str | None, str | None, str | None]]) -> Known:
-        """From (full_name, passport_number, itas_number) rows."""
+        """From (full_name, passport_number, itas_number) rows. Numbers are kept as lower-case
+        letters and digits, 3 or more with at least one digit (without, they are words)."""
         names, numbers = set(), set()
         for full_name, *ids in workers:
-            words = tuple(_WORD.findall((full_name or "").lower()))
-            if words:
+            if full_name and (words := tuple(_WORD.findall(full_name.lower()))):
                 names.add(words)
-            for value in ids:
-                compact = re.sub(r"[^a-z0-9]", "", (value or "").lower())
-                if len(compact) >= 3:
-                    numbers.add(compact)
-        return cls(tuple(sorted(names)), tuple(sorted(numbers)), frozenset(w for n in names for w in n))
+            numbers |= {n for v in ids if len(n := _NOT_ALNUM.sub("", (v or "").lower())) >= 3 and _DIGIT.search(n)}
+        by_first: dict[str, list] = {}
+        for name in sorted(names):
+            by_first.setdefault(name[0], []).append(name)
+        parts = {w for n in names for w in n if len(w) >= MIN_NAME_PART and w.isalpha()}
+        return cls({k: tuple(v) for k, v in by_first.items()}, frozenset(parts), tuple(sorted(numbers)),
+                   frozenset(parts | {max(n, key=len) for n in names}))
 
-    @cached_property
-    def names_pattern(self) -> re.Pattern | None:
-        """Full names (any separators between the words), then name parts of 4+ letters."""
-        parts = {r"\W+".join(map(re.escape, name)) for name in self.names}
-        parts |= {re.escape(w) for w in self.words if sum(ch.isalpha() for ch in w) >= MIN_NAME_PART}
-        return _whole_words(parts)
-
-    @cached_property
-    def numbers_pattern(self) -> re.Pattern | None:
-        return _whole_words({_SEPARATOR.join(map(re.escape, number)) for number in self.numbers})
-
-    def may_occur_in(self, text: str) -> bool:
-        """False when no name word and no number of these workers can be in `text` (most notes)."""
+    def spans(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """Where the workers' names and numbers are in `text`: (name spans, number spans). Cheap
+        substring tests rule most notes out before any word is looked at."""
         low = text.lower()
-        if self.words and not self.words.isdisjoint(_WORD.findall(low)):
-            return True
-        compact = re.sub(r"[^a-z0-9]", "", low)
-        return any(number in compact for number in self.numbers)
+        names = self._name_spans(text) if self.cues and any(c in low for c in self.cues) else []
+        numbers = []
+        if self.numbers and _DIGIT.search(low):
+            compact = _NOT_ALNUM.sub("", low)
+            if any(n in compact for n in self.numbers):
+                numbers = self._number_spans(text)
+        return names, numbers
 
+    def _name_spans(self, text: str) -> list[tuple[int, int]]:
+        words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
+        out = []
+        for i, (start, end, word) in enumerate(words):
+            if word in self.parts:
+                out.append((start, end))
+            for name in self.names.get(word, ()):
+                if tuple(w[2] for w in words[i:i + len(name)]) == name:
+                    out.append((start, words[i + len(name) - 1][1]))
+        return out
 
-def _whole_words(parts: set[str]) -> re.Pattern | None:
-    if not parts:
-        return None
-    alternation = "|".join(sorted(parts, key=lambda p: (-len(p), p)))  # longest first
-    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
+    def _number_spans(self, text: str) -> list[tuple[int, int]]:
+        at = [i for i, ch in enumerate(text) if ch.isascii() and ch.isalnum()]
+        compact = "".join(text[i] for i in at).lower()
+        out = []
+        for number in self.numbers:
+            pos = compact.find(number)
+            while pos >= 0:
+                idx = at[pos:pos + len(number)]
+                if all(b == a + 1 or (b == a + 2 and text[a + 1] in _BREAKS) for a, b in pairwise(idx)):
+                    out.append((idx[0], idx[-1] + 1))
+                pos = compact.find(number, pos + 1)
+        return out
 
 
 NOBODY = Known()
 
 
-def _known_patterns(text: str, known: Known) -> list[tuple[str, re.Pattern]]:
-    if not known.may_occur_in(text):
-        return []
-    return [(kind, p) for kind, p in (("name", known.names_pattern), ("number", known.numbers_pattern)) if p]
+def _replace(text: str, spans: list[tuple[int, int]]) -> str:
+    out, last = [], 0
+    for start, end in sorted(spans):
+        if start < last:  # overlaps the span before: extend it
+            if end > last:
+                last = end
+            continue
+        out += [text[last:start], MASK]
+        last = end
+    return "".join(out) + text[last:]
 
 
 def mask(text: str | None, known: Known = NOBODY) -> str | None:
     """`text` with the workers' names and numbers and every passport/ITAS-shaped number masked."""
     if not text:
         return text
-    out = text
-    for _, pattern in _known_patterns(out, known):
-        out = pattern.sub(MASK, out)
-    out = _NUMBER.sub(MASK, out)
+    names, numbers = known.spans(text)
+    if not (names or numbers):
+        return _mask_shapes(text)
+    return _RUNS.sub(MASK, _NUMBER.sub(MASK, _replace(text, names + numbers)))
+
+
+@lru_cache(maxsize=4096)  # notes repeat (templates, "Tidak ada tindak lanjut."): each is masked once
+def _mask_shapes(text: str) -> str:
+    if not _DIGIT.search(text):  # every masked number shape holds a digit
+        return text
+    out = _NUMBER.sub(MASK, text)
     return _RUNS.sub(MASK, out) if out != text else text
 
 
@@ -106,37 +136,89 @@ def findings(text: str | None, known: Known = NOBODY) -> list[str]:
     """What personal data `text` seems to hold: 'name' and/or 'number' (never the values)."""
     if not text:
         return []
-    found = {kind for kind, pattern in _known_patterns(text, known) if pattern.search(text)}
-    if _NUMBER.search(text):
-        found.add("number")
-    return sorted(found)
+    names, numbers = known.spans(text)
+    return (["name"] if names else []) + (["number"] if numbers or _NUMBER.search(text) else [])
 
 
-def load(conn: Connection, company_ids: Iterable[int]) -> dict[int, Known]:
-    """Known values per company (all its workers, former ones too: a note may name them)."""
-    ids = sorted({int(i) for i in company_ids if i is not None})
+class Workers:
+    """The workers of many companies, for masking their texts. Most notes quote nobody: one set of
+    every name word, and the company's numbers for a text with a digit, rule them out, and a
+    company's `Known` is built only for a text that may quote one of its workers."""
+
+    def __init__(self, rows: Iterable[tuple[int, str | None, str | None, str | None]]) -> None:
+        """`rows`: (company_id, full_name, passport_number, itas_number), the numbers as lower-case
+        letters and digits only (as `load` reads them)."""
+        self._rows: dict[int, list[tuple]] = {}
+        for company_id, name, passport, itas in rows:
+            self._rows.setdefault(company_id, []).append((name, passport, itas))
+        names = " ".join(v[0] for vs in self._rows.values() for v in vs if v[0])
+        self._words = frozenset(_WORD.findall(names.lower()))
+        self._known: dict[int, Known] = {}
+        self._numbers: dict[int, list[str]] = {}
+        self._texts: dict[str, tuple[bool, str | None]] = {}  # text → (names possible, compact if digits)
+
+    def known(self, company_id) -> Known:
+        if company_id not in self._rows:
+            return NOBODY
+        if company_id not in self._known:
+            self._known[company_id] = Known.of(self._rows[company_id])
+        return self._known[company_id]
+
+    def for_text(self, company_id, text: str | None) -> Known:
+        """The company's Known when `text` may quote one of its workers, else NOBODY."""
+        if not text or company_id not in self._rows:
+            return NOBODY
+        seen = self._texts.get(text)
+        if seen is None:
+            low = text.lower()
+            seen = (not self._words.isdisjoint(_WORD.findall(low)),
+                    _NOT_ALNUM.sub("", low) if _DIGIT.search(low) else None)
+            if len(self._texts) < MEMO_TEXTS:
+                self._texts[text] = seen
+        names, compact = seen
+        if names or (compact and any(n in compact for n in self._numbers_of(company_id))):
+            return self.known(company_id)
+        return NOBODY
+
+    def _numbers_of(self, company_id) -> list[str]:
+        if company_id not in self._numbers:
+            self._numbers[company_id] = [v for _, *ids in self._rows[company_id] for v in ids if v and len(v) >= 3]
+        return self._numbers[company_id]
+
+
+def load(conn: Connection, company_ids: Iterable[int]) -> Workers:
+    """The workers of these companies (former ones too: a note may name them)."""
+    ids = sorted({int(i) for i in company_ids if i is not None and i == i})  # i == i: not NaN
     if not ids:
-        return {}
+        return Workers(())
     with single_read(conn) as cur:  # inside the caller's transaction, if any (an import's)
-        cur.execute("SELECT company_id, full_name, passport_number, itas_number FROM foreign_workers "
-                    "WHERE company_id = ANY(%s)", (ids,))
-        rows = cur.fetchall()
-    by_company: dict[int, list[tuple]] = {}
-    for company_id, *values in rows:
-        by_company.setdefault(company_id, []).append(tuple(values))
-    return {cid: Known.of(values) for cid, values in by_company.items()}
+        # Passport numbers are stored as letters and digits already (imports and edits check them).
+        cur.execute("SELECT w.company_id, w.full_name, lower(w.passport_number), "
+                    "lower(regexp_replace(w.itas_number, '[^A-Za-z0-9]', '', 'g')) "
+                    "FROM foreign_workers w JOIN unnest(%s::bigint[]) AS c(id) ON c.id = w.company_id", (ids,))
+        return Workers(cur.fetchall())
 
 
 def mask_rows(conn: Connection, rows: list[dict], *, company_key: str = "company_id",
               fields: tuple[str, ...] = FREE_TEXT) -> list[dict]:
     """Mask the free-text `fields` of `rows` (in place) for an audience without personal access."""
-    with_text = [r for r in rows if any(r.get(f) for f in fields)]
-    known = load(conn, (r[company_key] for r in with_text))
-    for row in with_text:
-        company = known.get(row[company_key], NOBODY)
-        for f in fields:
-            row[f] = mask(row.get(f), company)
+    company_ids = [r[company_key] for r in rows]
+    masked = mask_columns(conn, company_ids, [[r.get(f) for r in rows] for f in fields])
+    for f, values in zip(fields, masked, strict=True):
+        for row, value in zip(rows, values, strict=True):
+            if f in row:
+                row[f] = value
     return rows
+
+
+def mask_columns(conn: Connection, company_ids: Sequence, columns: Sequence[Sequence[str | None]]) -> list[list]:
+    """Columns of texts, each aligned with `company_ids`, masked for an audience without personal
+    access (one read of the companies' workers for all of them)."""
+    # Not a text (None, or pandas' NaN for a missing value): left as it is.
+    workers = load(conn, {c for col in columns for c, t in zip(company_ids, col, strict=True)
+                          if isinstance(t, str) and t})
+    return [[mask(t, workers.for_text(c, t)) if isinstance(t, str) else t
+             for c, t in zip(company_ids, col, strict=True)] for col in columns]
 
 
 _KINDS_ID = {"name": "nama TKA", "number": "nomor berbentuk paspor/ITAS"}
@@ -154,5 +236,5 @@ def record_warnings(conn: Connection, company_id: int, record: dict, fields: tup
     """Warnings for an edited record's free text: [{"field", "reason"}]."""
     if not any(record.get(f) for f in fields):
         return []
-    known = load(conn, [company_id]).get(company_id, NOBODY)
+    known = load(conn, [company_id]).known(company_id)
     return [{"field": f, "reason": caution(kinds)} for f in fields if (kinds := findings(record.get(f), known))]

@@ -24,12 +24,12 @@ def free_text_warnings(conn: Connection, kind: str, frame: pd.DataFrame, lines: 
     texts = frame[list(COLUMNS)].astype(object).where(frame[list(COLUMNS)].notna(), None)
     company = frame["company_id"].astype(object).where(frame["company_id"].notna(), None)
     with_text = texts.notna().any(axis=1).to_numpy()
-    known = redaction.load(conn, company[with_text])
+    workers = redaction.load(conn, company[with_text])
     out = []
     for i in np.flatnonzero(with_text):
-        workers = known.get(company.iloc[i], redaction.NOBODY)
         for field, column in COLUMNS.items():
-            kinds = redaction.findings(texts[field].iloc[i], workers)
+            text = texts[field].iloc[i]
+            kinds = redaction.findings(text, workers.for_text(company.iloc[i], text))
             if kinds:
                 out.append(RowWarning(int(lines[i]), column, redaction.caution(kinds)))
     return out
