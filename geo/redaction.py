@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import pairwise
 
 from geo.db import Connection, single_read
@@ -124,7 +123,6 @@ def mask(text: str | None, known: Known = NOBODY) -> str | None:
     return _RUNS.sub(MASK, _NUMBER.sub(MASK, _replace(text, names + numbers)))
 
 
-@lru_cache(maxsize=4096)  # notes repeat (templates, "Tidak ada tindak lanjut."): each is masked once
 def _mask_shapes(text: str) -> str:
     if not _DIGIT.search(text):  # every masked number shape holds a digit
         return text
@@ -155,7 +153,10 @@ class Workers:
         self._words = frozenset(_WORD.findall(names.lower()))
         self._known: dict[int, Known] = {}
         self._numbers: dict[int, list[str]] = {}
+        # Notes repeat (templates, "Tidak ada tindak lanjut."): what is learnt about a text is kept
+        # for this read only, never beyond it.
         self._texts: dict[str, tuple[bool, str | None]] = {}  # text → (names possible, compact if digits)
+        self._anonymous: dict[str, str] = {}  # text → masked, when it quotes none of the workers
 
     def known(self, company_id) -> Known:
         if company_id not in self._rows:
@@ -179,6 +180,18 @@ class Workers:
         if names or (compact and any(n in compact for n in self._numbers_of(company_id))):
             return self.known(company_id)
         return NOBODY
+
+    def mask(self, company_id, text: str) -> str:
+        """`mask` with the company's workers (see `for_text`)."""
+        known = self.for_text(company_id, text)
+        if known is not NOBODY:
+            return mask(text, known)
+        out = self._anonymous.get(text)
+        if out is None:
+            out = _mask_shapes(text)
+            if len(self._anonymous) < MEMO_TEXTS:
+                self._anonymous[text] = out
+        return out
 
     def _numbers_of(self, company_id) -> list[str]:
         if company_id not in self._numbers:
@@ -217,7 +230,7 @@ def mask_columns(conn: Connection, company_ids: Sequence, columns: Sequence[Sequ
     # Not a text (None, or pandas' NaN for a missing value): left as it is.
     workers = load(conn, {c for col in columns for c, t in zip(company_ids, col, strict=True)
                           if isinstance(t, str) and t})
-    return [[mask(t, workers.for_text(c, t)) if isinstance(t, str) else t
+    return [[workers.mask(c, t) if isinstance(t, str) and t else t
              for c, t in zip(company_ids, col, strict=True)] for col in columns]
 
 

@@ -94,6 +94,17 @@ def test_names_and_numbers_are_masked():
     assert leaked(redaction.mask(LEAK_FOLLOW, redaction.Known.of([]))) == ["ZHANG", "EZ 9911 001"]
 
 
+def test_many_companies_mask_as_one():
+    from geo import redaction
+
+    rows = [(1, "ZHANG WEIXIANPRIVATE", "ez9911001", "itasq9911001"), (2, "LI NA", "el7711003", None)]
+    workers = redaction.Workers(rows)
+    for cid, text in [(1, LEAK_NOTES), (1, LEAK_FOLLOW), (2, "Li Na hadir"), (2, LEAK_NOTES), (3, PLAIN_NOTES),
+                      (1, PLAIN_FOLLOW), (1, PLAIN_FOLLOW)]:
+        one = redaction.Known.of([r[1:] for r in rows if r[0] == cid])
+        assert workers.mask(cid, text) == redaction.mask(text, one)
+
+
 # --- the record API and the company page --------------------------------------------------------
 def test_viewer_gets_masked_free_text_and_analyst_the_original(client, data):
     viewer = data.headers("viewer")
