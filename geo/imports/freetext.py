@@ -21,15 +21,20 @@ def free_text_warnings(conn: Connection, kind: str, frame: pd.DataFrame, lines: 
     """`frame` is the validated frame (company_id, notes, follow_up), `lines` its file lines."""
     if kind != "inspections" or frame.empty:
         return []
-    texts = frame[list(COLUMNS)].astype(object).where(frame[list(COLUMNS)].notna(), None)
-    company = frame["company_id"].astype(object).where(frame["company_id"].notna(), None)
-    with_text = texts.notna().any(axis=1).to_numpy()
-    workers = redaction.load(conn, company[with_text])
+    company = [None if pd.isna(c) else int(c) for c in frame["company_id"]]
+    texts = {field: [t if isinstance(t, str) and t else None for t in frame[field]] for field in COLUMNS}
+    workers = redaction.load(conn, {c for field in COLUMNS for c, t in zip(company, texts[field], strict=True) if t})
+    anonymous: dict[str, list[str]] = {}  # findings of a text that quotes none of the workers
     out = []
-    for i in np.flatnonzero(with_text):
+    for i, line in enumerate(lines):
         for field, column in COLUMNS.items():
-            text = texts[field].iloc[i]
-            kinds = redaction.findings(text, workers.for_text(company.iloc[i], text))
+            if not (text := texts[field][i]):
+                continue
+            known = workers.for_text(company[i], text)
+            if known is not redaction.NOBODY:
+                kinds = redaction.findings(text, known)
+            elif (kinds := anonymous.get(text)) is None:
+                kinds = anonymous[text] = redaction.findings(text)
             if kinds:
-                out.append(RowWarning(int(lines[i]), column, redaction.caution(kinds)))
+                out.append(RowWarning(int(line), column, redaction.caution(kinds)))
     return out
