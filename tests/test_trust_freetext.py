@@ -178,7 +178,6 @@ def _report_text(body: bytes, fmt: str, tmp_path) -> str:
     return "\n".join(str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row if v is not None)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["pdf", "html", "xlsx"])
 def test_viewer_report_is_masked(client, data, tmp_path, fmt):
     r = client.get("/api/reports", params={"period": data.quarter, "format": fmt, "regency": "62.02"},
