@@ -26,9 +26,11 @@ class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached right now; the API answers 503 and retries on later requests."""
 
 
-class PoolBusy(RuntimeError):
+class PoolBusy(DatabaseUnavailable):
     """Every connection is lent and the wait for one ran out (or too many already wait): the server is
-    overloaded, the database is fine. The API answers 503 "server busy" with Retry-After."""
+    overloaded, the database is fine. The API answers 503 "server busy" with Retry-After (its own
+    handler); code that only knows DatabaseUnavailable (health checks) still treats it as "no
+    database for now"."""
 
     retry_after = 2
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import re
 import threading
 import time
 import uuid
@@ -216,3 +217,40 @@ def test_the_pool_queue_is_first_come_first_served_and_bounded(db_url):
         pool.close()
     assert served == ["first", "thread", "third"]
 
+
+
+def test_web_login_while_every_hashing_thread_is_busy_says_busy_not_wrong_password(seeded):
+    """One hashing thread and no queue (PANTAU_HASH_WORKERS=1, PANTAU_HASH_QUEUE=0), kept busy by API
+    logins: the login form then answers 503 with a "server sibuk" page and Retry-After, at once and
+    without hashing, instead of waiting its turn or claiming the password was wrong."""
+    live = LiveServer(seeded.url, {"PANTAU_HASH_WORKERS": "1", "PANTAU_HASH_QUEUE": "0",
+                                   "PANTAU_LOGIN_FAILURES_PER_ADDRESS": "1000000"})
+    stop = threading.Event()
+
+    def flood() -> None:
+        with httpx.Client(base_url=live.base, timeout=30) as c:
+            while not stop.is_set():
+                c.post("/api/auth/token", data={"username": f"nobody-{uuid.uuid4().hex}",
+                                                "password": "bukan-kata-sandinya-123"})
+
+    flooders = [threading.Thread(target=flood) for _ in range(4)]
+    try:
+        for t in flooders:
+            t.start()
+        with httpx.Client(base_url=live.base, timeout=30) as web:
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', web.get("/login").text).group(1)
+            for _ in range(100):
+                started = time.monotonic()
+                page = web.post("/login", data={"username": f"nobody-{uuid.uuid4().hex}", "csrf_token": csrf,
+                                                "password": "bukan-kata-sandinya-123", "next": "/"})
+                if page.status_code != 401:
+                    break
+        assert page.status_code == 503, page.status_code
+        assert "Server sibuk" in page.text and "server busy" in page.text
+        assert int(page.headers["retry-after"]) > 0
+        assert time.monotonic() - started < 1.0  # refused at once, no hash
+    finally:
+        stop.set()
+        for t in flooders:
+            t.join()
+        live.stop()
