@@ -103,7 +103,8 @@ def _overload_rows(sc: dict) -> list[str]:
            f"with no non-2xx, nothing slower than {OVERLOAD_MAX_MS / 1000:.0f} s and at least "
            f"{OVERLOAD_MIN_RATIO:.0%} of the 16-client throughput (× 16 = the ratio; the rest is run-to-run noise "
            "on a shared machine); logins with only 401 and 503 'server busy' (Retry-After) answers and the probe under "
-           f"{PROBE_MAX_MS / 1000:.0f} s. Load = the machine's 1-minute load average after the run.", "",
+           f"{PROBE_MAX_MS / 1000:.0f} s. Load = the machine's 1-minute load average after the run. The same runs "
+           "before and after the fix of issue #14 item 4, interleaved: bench/RESULTS-overload.md.", "",
            "| workers | what | clients | req/s | × 16 | p50 ms | p99 ms | max ms | non-2xx | of them 503 "
            "| probe p50 / max ms | load | |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for srv in servers:
