@@ -42,9 +42,11 @@ def busy_processes(limit: int = 6) -> list[str]:
 
 def versions(url: str) -> dict[str, str]:
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT current_setting('server_version'), postgis_full_version()")
+        # The server's own database need not have PostGIS installed (the benchmark databases do).
+        cur.execute("SELECT current_setting('server_version'), "
+                    "(SELECT default_version FROM pg_available_extensions WHERE name = 'postgis')")
         pg, postgis = cur.fetchone()
-    out = {"PostgreSQL": pg, "PostGIS": postgis.split('"')[1] if '"' in postgis else postgis,
+    out = {"PostgreSQL": pg, "PostGIS": postgis or "not available",
            "Python": platform.python_version()}
     for name in PACKAGES:
         try:
