@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
@@ -140,7 +141,19 @@ class Pool:
         except SlotsBusy as exc:
             raise PoolBusy(str(exc)) from exc
         conn = self._idle_or_none()
-        return conn if conn is not None else await run_blocking(self._open)
+        if conn is not None:
+            return conn
+        opening = asyncio.ensure_future(run_blocking(self._open))
+        try:
+            return await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            # Cancelled while connecting: the connection (and its slot) go back once it is open.
+            opening.add_done_callback(self._give_back_opened)
+            raise
+
+    def _give_back_opened(self, opening: asyncio.Future) -> None:
+        if not opening.cancelled() and opening.exception() is None:
+            self._release(opening.result(), broken=False)
 
     def acquire(self) -> Connection:
         """A connection, waiting in the same queue in this thread; give it back through

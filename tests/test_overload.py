@@ -254,3 +254,28 @@ def test_web_login_while_every_hashing_thread_is_busy_says_busy_not_wrong_passwo
         for t in flooders:
             t.join()
         live.stop()
+
+
+def test_a_request_cancelled_while_its_connection_opens_gives_the_slot_back(db_url):
+    """A client gone while its connection is being opened: the connection and its slot return to the
+    pool when the opening ends (else every such cancellation would shrink the pool for good)."""
+    pool = Pool(db_url, 0, 1, 5000, wait_seconds=2.0)
+
+    async def slow_thread(fn):
+        await asyncio.sleep(0.2)
+        return await asyncio.to_thread(fn)
+
+    async def scenario() -> None:
+        opening = asyncio.create_task(pool.acquire_async(slow_thread))
+        await asyncio.sleep(0.05)
+        opening.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await opening
+        conn = await pool.acquire_async(asyncio.to_thread)  # the only slot, back within the wait
+        with pool.connection(conn) as c, c.cursor() as cur:
+            cur.execute("SELECT 1")
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        pool.close()
