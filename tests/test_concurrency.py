@@ -37,6 +37,7 @@ IMPORT_CLIENTS, FILES_PER_CLIENT, SHARED_NIBS = 4, 4, 160
 EDIT_CLIENTS, EDITS_PER_CLIENT = 4, 25
 RETRIES = 4
 PASSWORD = "kata-sandi-konkuren-panjang"
+AGENCIES = ("imigrasi", "disnakertrans")
 
 
 def _points(url: str, n: int) -> list[tuple[float, float]]:
@@ -93,7 +94,7 @@ def _plan_imports(points) -> list[list[dict]]:
                 rows.insert(rnd.randrange(len(rows)), [bad_nib, f"PT Rusak {c}{f}", "Jasa", "46100", "", "", "",
                                                        "", "", "2027-12-31"])
             files.append({"rows": rows, "mode": "skip_invalid" if kind == "skip_bad" else "all_or_nothing",
-                          "source": ("imigrasi", "disnakertrans")[(c + f) % 2], "kind": kind, "bad_nib": bad_nib,
+                          "source": AGENCIES[(c + f) % 2], "kind": kind, "bad_nib": bad_nib,
                           "name": f"perusahaan-c{c}-f{f}.csv"})
         plans.append(files)
     return plans
@@ -104,6 +105,9 @@ def world(fresh_db_url):
     conn = psycopg2.connect(fresh_db_url)
     try:
         create_user(conn, "editor.konkuren", PASSWORD, "editor", "kesbangpol", None)
+        # Each agency's files come from an editor of that agency (an editor imports for its own only).
+        for agency in AGENCIES:
+            create_user(conn, f"editor.{agency}", PASSWORD, "editor", agency, None)
     finally:
         conn.close()
     edit_ids = _seed_companies(fresh_db_url, 6)
@@ -114,18 +118,25 @@ def world(fresh_db_url):
                            timeout=60)
         token.raise_for_status()
         yield {"url": fresh_db_url, "server": server, "edit_ids": edit_ids, "points": points,
-               "headers": {"Authorization": f"Bearer {token.json()['access_token']}"}}
+               "headers": {"Authorization": f"Bearer {token.json()['access_token']}"},
+               "agency_headers": {a: _bearer(server.base, f"editor.{a}") for a in AGENCIES}}
     finally:
         server.stop()
 
 
-def _importer(base, headers, files, results, errors):
+def _bearer(base: str, username: str) -> dict:
+    token = httpx.post(f"{base}/api/auth/token", data={"username": username, "password": PASSWORD}, timeout=60)
+    token.raise_for_status()
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def _importer(base, agency_headers, files, results, errors):
     try:
-        with httpx.Client(base_url=base, headers=headers, timeout=180) as client:
+        with httpx.Client(base_url=base, timeout=180) as client:
             for spec in files:
                 # A well-behaved client sends a file again when told it collided with another import (409).
                 for attempt in range(RETRIES + 1):
-                    r = client.post("/api/imports/companies",
+                    r = client.post("/api/imports/companies", headers=agency_headers[spec["source"]],
                                     files={"file": (spec["name"], _csv(spec["rows"]), "text/csv")},
                                     data={"mode": spec["mode"], "source": spec["source"]})
                     body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
@@ -175,7 +186,8 @@ def test_concurrent_imports_and_edits_lose_nothing(world):
     plans = _plan_imports(world["points"])
 
     import_results, edit_results, errors = [], [], []
-    threads = [threading.Thread(target=_importer, args=(base, headers, files, import_results, errors)) for files in plans]
+    threads = [threading.Thread(target=_importer, args=(base, world["agency_headers"], files, import_results, errors))
+               for files in plans]
     for k in range(EDIT_CLIENTS):
         # Half the editors race on the two shared companies, the others each edit only their own.
         targets = shared_targets if k % 2 == 0 else [own_targets[k // 2]]
