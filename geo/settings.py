@@ -98,6 +98,18 @@ class ImportSettings(BaseSettings):
     queue_s: int = Field(default=30, ge=0, description="longest an import waits for its turn before 503")
 
 
+class ReportSettings(BaseSettings):
+    """Background report jobs (POST /api/reports/jobs): each runs in a child process of the server
+    worker that accepted it; the status and the file are kept in the database (report_jobs)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="PANTAU_REPORT_")
+
+    concurrency: int = Field(default=1, ge=1, description="report jobs building at once per server worker")
+    queue: int = Field(default=4, ge=0, description="jobs that may wait for their turn per worker; beyond, 503")
+    timeout_s: int = Field(default=900, ge=10, description="wall clock of one job; then it is killed and fails")
+    keep_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60, description="how long a finished job and its file stay")
+
+
 class Settings(BaseSettings):
     """Everything together; what create_app(settings) receives."""
 
@@ -108,6 +120,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
 
 
 @lru_cache
