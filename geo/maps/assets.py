@@ -54,6 +54,9 @@ COPIES: tuple[tuple[str, str], ...] = (
     ("drmonty-leaflet-awesome-markers/css/leaflet.awesome-markers.css", "awesome-markers/leaflet.awesome-markers.css"),
     ("drmonty-leaflet-awesome-markers/css/images", "awesome-markers/images"),
     ("d3/d3.min.js", "d3/d3.min.js"),
+    # The vector basemap (a local PMTiles file, geo/maps/basemap.py): one bundle with the pmtiles reader.
+    ("protomaps-leaflet/dist/protomaps-leaflet.js", "protomaps-leaflet/protomaps-leaflet.js"),
+    ("protomaps-leaflet/LICENSE", "protomaps-leaflet/LICENSE"),
     # /api/docs (Swagger UI) from this server, not a CDN.
     ("swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"),
     ("swagger-ui-dist/swagger-ui.css", "swagger-ui/swagger-ui.css"),
