@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from dataclasses import dataclass
 
 import matplotlib
 
@@ -11,6 +12,7 @@ matplotlib.use("Agg")  # no display, no network: reports are drawn headless
 import matplotlib.patheffects as pe  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 HALO = [pe.withStroke(linewidth=2.2, foreground="white")]
 matplotlib.rcParams["svg.hashsalt"] = "pantau-report"  # fixed ids: same map, same bytes
@@ -23,11 +25,51 @@ def figure(width_mm: float, height_mm: float) -> Figure:
     return fig
 
 
-def png(fig: Figure, dpi: int = 150) -> bytes:
+@dataclass(frozen=True)
+class TextBox:
+    """A text drawn on a picture: its box as fractions of the picture (origin bottom left)."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    rotation: float = 0.0
+
+
+class Picture(bytes):
+    """PNG bytes that also know the texts drawn on them, so the PDF can lay them under the image
+    as an invisible text layer: map labels and legends can be searched, copied and read back."""
+
+    texts: tuple[TextBox, ...] = ()
+
+    def __new__(cls, data: bytes, texts: tuple[TextBox, ...] = ()):
+        obj = super().__new__(cls, data)
+        obj.texts = texts
+        return obj
+
+
+def drawn_texts(fig: Figure) -> tuple[TextBox, ...]:
+    """Every visible, non-empty text of a drawn figure (titles, labels, legends, ticks)."""
+    renderer = fig.canvas.get_renderer()
+    w, h = fig.bbox.width, fig.bbox.height
+    out = []
+    for t in fig.findobj(Text):
+        text = t.get_text().strip()
+        if not text or not t.get_visible() or t.figure is None:
+            continue
+        bb = t.get_window_extent(renderer)
+        x0, y0, x1, y1 = max(bb.x0 / w, 0), max(bb.y0 / h, 0), min(bb.x1 / w, 1), min(bb.y1 / h, 1)
+        if x1 > x0 and y1 > y0:
+            out.append(TextBox(text, x0, y0, x1, y1, t.get_rotation()))
+    return tuple(out)
+
+
+def png(fig: Figure, dpi: int = 150) -> Picture:
     buf = io.BytesIO()
     # No Software/date metadata: the bytes depend only on what is drawn.
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    return buf.getvalue()
+    return Picture(buf.getvalue(), drawn_texts(fig))
 
 
 def source(fig, text: str, width_chars: int = 160) -> None:

@@ -116,8 +116,42 @@ def _fit_words(text: str, width: float | None) -> str:
     return " ".join(out)
 
 
+class Picture(Image):
+    """A map or chart with its texts laid under it invisibly (text render mode 3, as in a scanned
+    and OCR'd page): the PDF can be searched for a district, and its labels copied or read back."""
+
+    def __init__(self, png: bytes, width: float, height: float) -> None:
+        super().__init__(io.BytesIO(png), width=width, height=height)
+        self.texts = getattr(png, "texts", ())
+
+    def draw(self) -> None:
+        super().draw()
+        canv, w, h = self.canv, self.drawWidth, self.drawHeight
+        ox, oy = getattr(self, "_offs_x", 0), getattr(self, "_offs_y", 0)
+        for box in self.texts:
+            lines = box.text.splitlines()
+            vertical = abs(box.rotation % 180 - 90) < 1
+            bw, bh = (box.x1 - box.x0) * w, (box.y1 - box.y0) * h
+            along, across = (bh, bw) if vertical else (bw, bh)
+            size = across / len(lines) / 1.2
+            canv.saveState()
+            # From the corner where the first line starts: top left, or bottom left when turned upwards.
+            canv.translate(ox + box.x0 * w, oy + (box.y0 if vertical else box.y1) * h)
+            if vertical:
+                canv.rotate(90)
+            for k, line in enumerate(lines):
+                natural = stringWidth(line, "Helvetica", size) or 1
+                t = canv.beginText(0, -(k + 0.85) * size * 1.2)
+                t.setTextRenderMode(3)
+                t.setFont("Helvetica", size)
+                t.setHorizScale(100 * along / natural)
+                t.textLine(line)
+                canv.drawText(t)
+            canv.restoreState()
+
+
 def _image(png: bytes, width_mm: float, height_mm: float) -> Image:
-    return Image(io.BytesIO(png), width=width_mm * mm, height=height_mm * mm)
+    return Picture(png, width_mm * mm, height_mm * mm)
 
 
 class Section(Flowable):
