@@ -70,6 +70,7 @@ def assemble(conn: Connection, opts: Options) -> dict:
     regencies = gather.regions(conn, scope, "regency")
     districts = gather.regions(conn, scope, "district")
     sums = _totals(regencies)
+    names = {r["code"]: r["name"] for r in regencies}
     api = gather.totals(conn, scope)  # the figures of /api/stats/summary
     companies = gather.companies(conn, scope)
     quarterly = gather.quarterly(conn, scope)
@@ -102,6 +103,9 @@ def assemble(conn: Connection, opts: Options) -> dict:
             "agency": opts.agency, "agency_name": gather.agency_name(conn, opts.agency),
             "filter": flt.as_query(), "scope": list(flt.scope) if flt.scope is not None else None,
             "regency": flt.regency_code, "threshold": t, "personal": opts.personal,
+            # names of what the report covers, for its title and "cakupan" (codes are not for readers)
+            "region_name": names.get(flt.regency_code) if flt.regency_code else None,
+            "scope_names": [names.get(code, code) for code in flt.scope] if flt.scope is not None else None,
             "boundaries": gather.boundary_version(conn),
         },
         "summary": summary,

@@ -31,10 +31,10 @@ from geo.reports.suppress import is_hidden, show
 
 rl_config.invariant = 1  # no random document id, no wall-clock date: same content, same bytes
 rl_config.useA85 = 0  # binary image streams: ASCII85 in pure Python took ~7 s for 20 map images
-TITLE = "Laporan Pemantauan Tenaga Kerja Asing — Provinsi Kalimantan Tengah"
+TITLE = texts.title({})  # the province report's; a one-regency report names its regency (texts.title)
 MARGIN = 15 * mm
 FRAME_W, FRAME_H = A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN - 14 * mm
-FRONT_PAGES = 6  # cover, summary, province map, charts, permits, inspections
+FRONT_PAGES = 6  # cover, summary, province (or regency) map, charts, permits, inspections
 ATLAS_TOP = 10  # companies listed on an atlas page; the XLSX has all
 
 _base = getSampleStyleSheet()
@@ -187,7 +187,8 @@ class _Doc(SimpleDocTemplate):
 class _Decor:
     def __init__(self, meta: dict) -> None:
         self.trace = texts.trace_line(meta)
-        self.head = f"Pemantauan TKA Kalimantan Tengah — {meta['period_label']}"
+        place = meta.get("region_name") or "Kalimantan Tengah"
+        self.head = f"Pemantauan TKA {place} — {meta['period_label']}"
 
     def __call__(self, canvas, doc) -> None:
         canvas.saveState()
@@ -235,7 +236,7 @@ def cover(c: dict) -> list:
     rows = [[Paragraph(f"<b>{_esc(k)}</b>", BODY), Paragraph(_esc(v), BODY)] for k, v in facts]
     t = Table(rows, colWidths=[45 * mm, FRAME_W - 45 * mm])
     t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.grey)]))
-    return _page("", Spacer(1, 40 * mm), Paragraph(_esc(TITLE), COVER_T), Spacer(1, 8 * mm), t, Spacer(1, 12 * mm),
+    return _page("", Spacer(1, 40 * mm), Paragraph(_esc(texts.title(m)), COVER_T), Spacer(1, 8 * mm), t, Spacer(1, 12 * mm),
                  Paragraph(_esc(texts.suppression_note(m)), SMALL), Spacer(1, 4 * mm),
                  Paragraph("Dokumen ini memuat data pemantauan untuk rapat koordinasi. Setiap halaman mencantumkan "
                            "filter, waktu data dan hash isi sehingga halaman cetak dapat ditelusuri ke datanya.", SMALL))
@@ -257,24 +258,62 @@ def summary(c: dict) -> list:
            ("Izin kerja kedaluwarsa", s["permits_expired"]), ("Izin kerja berakhir <=90 hari", s["permits_expiring_90d"]),
            ("RPTKA kedaluwarsa", s["rptka_expired"]), ("RPTKA berakhir <=90 hari", s["rptka_expiring_90d"]),
            ("Pemeriksaan dalam periode", s["inspections_period"]), ("Perusahaan belum diperiksa 12 bulan", s["not_inspected_12m"])]
+    if c["meta"]["regency"]:  # a one-regency report counts its districts
+        key[3] = ("Kecamatan dengan TKA", sum(1 for d in c["districts"] if _has_workers(d)))
     keys = grid(("Angka utama", "Jumlah"), key, widths=[90 * mm, 30 * mm])
-    reg = tables.regencies(c)
+    reg = _areas(c)
     regt = grid(reg.headers[1:], [r[1:] for r in reg.rows], total=reg.total[1:],
                 widths=[44 * mm] + [13.6 * mm] * 10, wrap_cols=(0,))
     return _page("Ringkasan", Paragraph("Ringkasan", H1), Paragraph(f"Keadaan {_esc(c['meta']['period_label'])}; status izin per "
                  f"{labels.long_date(c['meta']['reference_day'])}.", BODY), Spacer(1, 3 * mm), keys,
                  Paragraph("Perubahan dibanding triwulan sebelumnya", H2), change,
                  Paragraph(_esc(texts.history_note()), SMALL),
-                 Paragraph("Per kabupaten/kota", H2), regt, Spacer(1, 2 * mm),
+                 Paragraph(f"Per {_unit_word(c)}", H2), regt, Spacer(1, 2 * mm),
                  Paragraph(_esc(texts.suppression_note(c["meta"])), SMALL))
 
 
+def _has_workers(unit: dict) -> bool:
+    v = unit["foreign_workers"]
+    return is_hidden(v) or (isinstance(v, int) and v > 0)
+
+
+def _unit_word(c: dict) -> str:
+    """The regions a report's tables and map are broken down by."""
+    return "kecamatan" if c["meta"]["regency"] else "kabupaten/kota"
+
+
+def _areas(c: dict) -> tables.Table:
+    """Per regency; in a one-regency report per district of it (one regency row would say nothing)."""
+    reg = tables.regencies(c)
+    if not c["meta"]["regency"]:
+        return reg
+    return tables.Table("kecamatan", "Rekapitulasi per kecamatan", ("Kode", "Kecamatan", *tables.REGION_HEADERS[2:]),
+                        [tables._region_row(d) for d in c["districts"]], reg.total)
+
+
+def _company_points(companies: list[dict]):
+    xs, ys = project_points([x["lon"] for x in companies], [x["lat"] for x in companies])
+    return xs, ys, staticmaps.point_sizes([x["foreign_workers"] for x in companies])
+
+
 def province_page(c: dict, geo: Geometries) -> list:
-    values = {r["code"]: r["foreign_workers"] for r in c["regencies"]}
-    png = staticmaps.province_map(geo, values, c["meta"]["threshold"], texts.source_note(c["meta"]),
-                                  f"Sebaran TKA per kabupaten/kota — {c['meta']['period_label']}")
-    return _page("Peta provinsi", Paragraph("Peta sebaran TKA", H1), _image(png, 180, 150), Spacer(1, 3 * mm),
-                 Paragraph("Warna menunjukkan jumlah TKA aktif per kabupaten/kota; angka di peta sama dengan tabel "
+    """The overview map: the province by regency, or the regency of a one-regency report by district."""
+    meta = c["meta"]
+    word = _unit_word(c)
+    if meta["regency"]:
+        values = {d["code"]: d["foreign_workers"] for d in c["districts"]}
+        png = staticmaps.regency_map(geo, meta["regency"], values, _company_points(c["companies"]),
+                                     meta["threshold"], texts.source_note(meta),
+                                     f"{texts.region(meta)}: sebaran TKA per kecamatan — {meta['period_label']}",
+                                     size_mm=(180, 178), figures=True)
+        section, image = "Peta kabupaten/kota", _image(png, 180, 178)
+    else:
+        values = {r["code"]: r["foreign_workers"] for r in c["regencies"]}
+        png = staticmaps.province_map(geo, values, meta["threshold"], texts.source_note(meta),
+                                      f"Sebaran TKA per kabupaten/kota — {meta['period_label']}")
+        section, image = "Peta provinsi", _image(png, 180, 150)
+    return _page(section, Paragraph("Peta sebaran TKA", H1), image, Spacer(1, 3 * mm),
+                 Paragraph(f"Warna menunjukkan jumlah TKA aktif per {word}; angka di peta sama dengan tabel "
                            "ringkasan. Kelas dibagi menurut sebaran nilai (jumlah sama per kelas).", SMALL))
 
 
@@ -294,7 +333,7 @@ def charts_page(c: dict) -> list:
 
 
 def permits_page(c: dict) -> list:
-    reg = tables.regencies(c)
+    reg = _areas(c)
     cols = (1, 3, 4, 5, 6, 7, 8)
     regt = grid([reg.headers[i] for i in cols], [[r[i] for i in cols] for r in reg.rows],
                 total=[reg.total[i] for i in cols], widths=[50 * mm] + [21 * mm] * 6, wrap_cols=(0,))
@@ -303,7 +342,7 @@ def permits_page(c: dict) -> list:
     more = len(exp.rows) - len(top)
     t = grid(exp.headers, top, widths=[24 * mm, 26 * mm, 62 * mm, 38 * mm, 12 * mm, 18 * mm], wrap_cols=(2, 3))
     out = [Paragraph("Izin kedaluwarsa dan segera berakhir", H1),
-           Paragraph("Izin kerja TKA dan RPTKA perusahaan per kabupaten/kota", H2), regt,
+           Paragraph(f"Izin kerja TKA dan RPTKA perusahaan per {_unit_word(c)}", H2), regt,
            Paragraph(f"RPTKA kedaluwarsa atau berakhir dalam 90 hari ({len(exp.rows)} perusahaan)", H2), t]
     if more:
         out.append(Paragraph(f"… dan {more} perusahaan lain: lihat lampiran XLSX (lembar izin_berakhir).", SMALL))
@@ -326,18 +365,39 @@ def inspections_page(c: dict) -> list:
 
 
 def atlas_units(c: dict) -> list[dict]:
-    """One atlas page per regency, or per district when the report is for one regency."""
+    """One atlas page per regency, or per district with workers when the report is for one regency
+    (the districts without are listed together: empty_districts)."""
     if c["meta"]["regency"]:
-        return [d for d in c["districts"] if d["parent_code"] == c["meta"]["regency"]]
+        return [d for d in _districts_of(c) if _has_workers(d)]
     return c["regencies"]
+
+
+def _districts_of(c: dict) -> list[dict]:
+    return [d for d in c["districts"] if d["parent_code"] == c["meta"]["regency"]]
+
+
+def empty_districts_page(c: dict) -> list:
+    """A one-regency report's districts without foreign workers: one table, not a page each."""
+    empty = [d for d in _districts_of(c) if not _has_workers(d)]
+    if not empty:
+        return []
+    cols = ("companies", "rptka_expired", "rptka_expiring_90d", "inspections_12m", "not_inspected_12m")
+    headers = ("Kode", "Kecamatan", *(tables.REGION_HEADERS[2 + tables.REGION_KEYS.index(k)] for k in cols))
+    rows = [(d["code"], d["name"], *(d[k] for k in cols)) for d in empty]
+    table = grid(headers, rows, widths=[24 * mm, 56 * mm] + [20 * mm] * len(cols), wrap_cols=(1,))
+    total = len(_districts_of(c))
+    return _page("Kecamatan tanpa TKA", Paragraph("Kecamatan tanpa TKA", H1),
+                 Paragraph(f"{len(empty)} dari {total} kecamatan di {_esc(texts.region(c['meta']))} tidak "
+                           "mempunyai TKA aktif tercatat dengan filter ini; kecamatan ini tidak mendapat halaman "
+                           "atlas sendiri. Perusahaan tanpa TKA dan pemeriksaannya tetap dihitung di bawah.", BODY),
+                 Spacer(1, 3 * mm), table)
 
 
 def atlas_page(c: dict, geo: Geometries, unit: dict) -> list:
     meta, level = c["meta"], "district" if len(unit["code"]) == 8 else "regency"
     key = "district_code" if level == "district" else "regency_code"
     mine = [x for x in c["companies"] if x[key] == unit["code"]]
-    xs, ys = project_points([x["lon"] for x in mine], [x["lat"] for x in mine])
-    points = (xs, ys, staticmaps.point_sizes([x["foreign_workers"] for x in mine]))
+    points = _company_points(mine)
     if level == "regency":
         children = [d for d in c["districts"] if d["parent_code"] == unit["code"]]
         values = {d["code"]: d["foreign_workers"] for d in children}
@@ -348,8 +408,10 @@ def atlas_page(c: dict, geo: Geometries, unit: dict) -> list:
                      total=("Jumlah", *(unit[k] for k in tables.REGION_KEYS)),
                      widths=[36 * mm] + [16 * mm] * 9, wrap_cols=(0,))
     else:
+        # the regency's classes: the same legend and colours as the regency map and every district page
+        bins = staticmaps.classes([d["foreign_workers"] for d in _districts_of(c)], meta["threshold"])
         png = staticmaps.district_map(geo, unit["code"], unit["foreign_workers"], points, meta["threshold"],
-                                      texts.source_note(meta), f"Kecamatan {unit['name']} ({unit['code']})")
+                                      texts.source_note(meta), f"Kecamatan {unit['name']} ({unit['code']})", bins)
         table = grid(("Kecamatan", *tables.REGION_HEADERS[2:]), [tables._region_row(unit)[1:]],
                      widths=[36 * mm] + [16 * mm] * 9, wrap_cols=(0,))
     ranked = sorted(mine, key=lambda x: (-(x["foreign_workers"] if isinstance(x["foreign_workers"], int) else 0),
@@ -383,12 +445,14 @@ def render(c: dict, geo: Geometries) -> bytes:
     buf = io.BytesIO()
     m = c["meta"]
     doc = _Doc(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 6 * mm,
-                            bottomMargin=MARGIN + 8 * mm, title=TITLE, author=m["agency_name"],
+                            bottomMargin=MARGIN + 8 * mm, title=texts.title(m), author=m["agency_name"],
                             subject=f"{m['period_label']}; hash {m['hash']}", creator="Pantau", producer="Pantau",
                             invariant=1)
     story = cover(c) + summary(c) + province_page(c, geo) + charts_page(c) + permits_page(c) + inspections_page(c)
     for unit in atlas_units(c):
         story += atlas_page(c, geo, unit)
+    if m["regency"]:
+        story += empty_districts_page(c)
     story += annex(c)
     # The running header is drawn when a page ends, so it names the section that page belongs to.
     doc.decor = _Decor(m)

@@ -87,10 +87,12 @@ def province_map(geo: Geometries, values: dict[str, object], threshold: int | No
 
 
 def regency_map(geo: Geometries, regency: str, district_values: dict[str, object], points,
-                threshold: int | None, source: str, title: str) -> bytes:
+                threshold: int | None, source: str, title: str, size_mm: tuple[float, float] = (180, 118),
+                figures: bool = False) -> bytes:
     """One regency: its districts shaded by workers and named, neighbours for context, company
-    points sized by workers, a locator inset of the province."""
-    fig = carto.figure(180, 118)
+    points sized by workers, a locator inset of the province. `figures`: each district's label
+    carries its count too (the overview map of a one-regency report, as the province map does)."""
+    fig = carto.figure(*size_mm)
     ax = fig.add_axes(ATLAS_MAP)
     own = geo.regencies.loc[[regency]]
     districts = geo.districts[geo.districts["parent_code"] == regency]
@@ -106,9 +108,10 @@ def regency_map(geo: Geometries, regency: str, district_values: dict[str, object
                fontsize=6.5, title_fontsize=7, frameon=False)
     obstacles = [carto.north_arrow(ax), carto.scale_bar(ax)]
     # District names first (largest first), then neighbouring regencies where room is left.
-    items = [(row["label_x"], row["label_y"], row["name"],
-              {"ha": "center", "va": "center", "fontsize": 5.5, "color": "#222222", "path_effects": carto.HALO,
-               "zorder": 6}) for _, row in _by_area(districts)]
+    items = [(row["label_x"], row["label_y"],
+              f"{row['name']}\n{show(district_values.get(code, 0))}" if figures else row["name"],
+              {"ha": "center", "va": "center", "fontsize": 6 if figures else 5.5, "color": "#222222",
+               "linespacing": 1.1, "path_effects": carto.HALO, "zorder": 6}) for code, row in _by_area(districts)]
     items += _neighbour_items(ax, geo, regency)
     carto.place_labels(ax, items, obstacles)
     _locator(fig, geo, regency)
@@ -147,10 +150,13 @@ def _points(ax, points) -> Line2D:
                   markersize=3, label=f"Perusahaan ({len(xs):,} titik;\n1 titik = 1 perusahaan)".replace(",", "."))
 
 
-def _locator(fig, geo: Geometries, regency: str):
+def _locator(fig, geo: Geometries, regency: str, district: str | None = None):
     inset = fig.add_axes((0.74, 0.50, 0.25, 0.40))
     geo.regencies.plot(ax=inset, color="#e6e6e6", edgecolor="#aaaaaa", linewidth=0.3)
     geo.regencies.loc[[regency]].plot(ax=inset, color="#e34a33", edgecolor="black", linewidth=0.4)
+    if district:  # the district itself, inside its highlighted regency
+        geo.districts.loc[[district]].plot(ax=inset, color="black", linewidth=0)
+    # Framed after the last plot: geopandas labels the axes "Easting/Northing [metre]" on each plot.
     carto.frame_axes(inset, geo.province.total_bounds, pad=0.02)
     inset.set_facecolor("white")
     return inset
@@ -162,19 +168,20 @@ def point_sizes(workers: list) -> list[float]:
 
 
 def district_map(geo: Geometries, district: str, workers, points, threshold: int | None, source: str,
-                 title: str) -> bytes:
-    """One district of a regency report: the district shaded, its neighbours named, company points."""
+                 title: str, bins=None) -> bytes:
+    """One district of a regency report: the district shaded, its neighbours named, company points.
+    `bins`: the classes of the regency's districts, so every district page shares one legend."""
     fig = carto.figure(180, 118)
     ax = fig.add_axes(ATLAS_MAP)
     own = geo.districts.loc[[district]]
     geo.districts.plot(ax=ax, color="#eeeeee", edgecolor="#aaaaaa", linewidth=0.4)
-    bins = classes([workers], threshold)
+    bins = classes([workers], threshold) if bins is None else bins
     own.plot(ax=ax, color=_colour(workers, bins), edgecolor="black", linewidth=1.2)
     carto.frame_axes(ax, own.total_bounds, pad=0.15)
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    fig.legend(handles=[_points(ax, points)], loc="lower left", bbox_to_anchor=(0.735, 0.08), fontsize=6.5,
-               frameon=False)
+    fig.legend(handles=_legend_items(bins, threshold) + [_points(ax, points)], title="TKA per kecamatan",
+               loc="lower left", bbox_to_anchor=(0.735, 0.08), fontsize=6.5, title_fontsize=7, frameon=False)
     obstacles = [carto.north_arrow(ax), carto.scale_bar(ax)]
     near = [(code, row) for code, row in _by_area(geo.districts)
             if x0 < row["label_x"] < x1 and y0 < row["label_y"] < y1]
@@ -185,8 +192,7 @@ def district_map(geo: Geometries, district: str, workers, points, threshold: int
                "fontweight": "bold" if code == district else "normal", "path_effects": carto.HALO, "zorder": 6})
              for code, row in near]
     carto.place_labels(ax, items, obstacles)
-    inset = _locator(fig, geo, district[:5])
-    own.plot(ax=inset, color="black", linewidth=0)  # the district itself, inside its highlighted regency
+    _locator(fig, geo, district[:5], district)
     fig.text(0.01, 0.965, title, fontsize=10, fontweight="bold", va="top")
     carto.source(fig, source)
     return carto.png(fig)

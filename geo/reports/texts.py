@@ -12,10 +12,27 @@ FILTER_NAMES = {"sector": "sektor", "nationality": "kewarganegaraan", "permit_st
                 "regency_code": "kabupaten/kota", "district_code": "kecamatan", "datetime": "masa berlaku RPTKA"}
 
 
+PROVINCE_NAME = "Provinsi Kalimantan Tengah"
+
+
+def region(meta: dict) -> str:
+    """What the report covers, as a title names it: the regency of a one-regency report, else the province."""
+    return meta.get("region_name") or PROVINCE_NAME
+
+
+def title(meta: dict) -> str:
+    return f"Laporan Pemantauan Tenaga Kerja Asing — {region(meta)}"
+
+
 def describe_filter(meta: dict) -> str:
     parts = [f"{FILTER_NAMES.get(k, k)}={v}" for k, v in sorted(meta["filter"].items())]
-    scope = meta["scope"]
-    parts.append("cakupan: seluruh provinsi" if scope is None else f"cakupan: {', '.join(scope)}")
+    if meta.get("region_name"):
+        covered = meta["region_name"]
+    elif meta["scope"] is None:
+        covered = "seluruh provinsi"
+    else:
+        covered = ", ".join(meta.get("scope_names") or meta["scope"])
+    parts.append(f"cakupan: {covered}")
     return "; ".join(parts)
 
 
