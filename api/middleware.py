@@ -26,6 +26,7 @@ from api.client_address import ClientAddressMiddleware, parse_networks
 from api.log_batching import BatchedStreamHandler
 from api.log_format import LineSafeFormatter, printable
 from api.validation import install_validation_handler
+from geo import clock
 from geo.auth.secrets import signing_keys
 from geo.settings import Settings
 
@@ -112,6 +113,9 @@ def _security_headers(scope: Scope, message: Message, request_id: str, hsts: boo
     if hsts:
         extra.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
     extra.append((REQUEST_ID_HEADER.lower().encode(), request_id.encode()))
+    if scope.get("path", "").startswith("/api/") and b"x-data-as-of" not in present:
+        # When the answer was made, in the province's time (geo.clock): the moment its figures hold for.
+        extra.append((b"x-data-as-of", clock.iso(clock.now()).encode()))
     message["headers"] = headers + extra
 
 

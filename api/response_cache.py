@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from api.blocking import blocking
 from api.fresh_versions import versions_key
+from geo import clock
 from geo.db import Connection
 from geo.tiles import ResultCache, data_version, etag_matches, etag_of
 
@@ -35,7 +36,7 @@ def _cache(request: Request, name: str, size_mb: int) -> ResultCache:
 
 def _full_key(conn: Connection, cache: str, key: tuple, tables: tuple[str, ...]) -> tuple[date, tuple]:
     """The day (statuses depend on it) and the cache key: request part, day, data versions."""
-    today = date.today()
+    today = clock.today()
     return today, (cache, *key, today, data_version(conn, tables))
 
 
@@ -73,7 +74,7 @@ async def cached_response(
     depends on besides the data and the day (the user's regencies included), since users share the
     cache. The versions come from the shared fresh read (api.fresh_versions), so a hit is served on
     the event loop with no thread hop."""
-    today = date.today()
+    today = clock.today()
     versions = await request.app.state.versions.read()
     full_key = (cache, *key, today, versions_key(versions, tables))
     etag = etag_of(full_key)

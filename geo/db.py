@@ -12,6 +12,7 @@ import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
 
+from geo import clock
 from geo.cluster import LocalCluster
 from geo.db_slots import FairSlots, SlotsBusy
 from geo.settings import DatabaseSettings
@@ -53,6 +54,8 @@ def ensure_server(settings: DatabaseSettings) -> str:
 
 
 def connect(url: str, *, application_name: str = "pantau", **kwargs) -> Connection:
+    # The session counts dates in the province's zone (geo.clock), whatever the server's TimeZone.
+    kwargs["options"] = " ".join(filter(None, (kwargs.get("options"), clock.session_options())))
     return psycopg2.connect(url, application_name=application_name, **kwargs)
 
 
@@ -110,7 +113,7 @@ class Pool:
         self._url = url
         self._kwargs = {
             "application_name": "pantau-api",
-            "options": f"-c statement_timeout={statement_timeout_ms}",
+            "options": f"-c statement_timeout={statement_timeout_ms} {clock.session_options()}",
             "connect_timeout": 5,
         }
         self._idle: deque[Connection] = deque()

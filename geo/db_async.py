@@ -16,6 +16,7 @@ from typing import Any
 import psycopg2
 import psycopg2.extensions as ext
 
+from geo import clock
 from geo.db import UNAVAILABLE_ERRORS, Connection, Cursor, DatabaseUnavailable
 
 CONNECT_TIMEOUT_S = 5.0
@@ -55,7 +56,7 @@ class AsyncReads:
 
     def __init__(self, url: str, maxconn: int, statement_timeout_ms: int, application_name: str = "pantau-api") -> None:
         self._url = url
-        self._kwargs = {"application_name": application_name, "options": f"-c statement_timeout={statement_timeout_ms}"}
+        self._kwargs = {"application_name": application_name, "options": f"-c statement_timeout={statement_timeout_ms} {clock.session_options()}"}
         self._idle: list[Connection] = []
         self._slots = asyncio.Semaphore(maxconn)
 

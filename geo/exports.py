@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo import formulas, redaction
+from geo import clock, formulas, redaction
 from geo.db import Connection
 from geo.filters import MonitoringFilter
 
@@ -45,7 +45,7 @@ SELECT c.nib, c.name AS nama_perusahaan, c.sector AS sektor, c.kbli, c.address A
        c.regency_code AS kabupaten_kota, r.name AS nama_kabupaten_kota,
        c.district_code AS kecamatan, d.name AS nama_kecamatan,
        round(ST_Y(c.geom)::numeric, 6)::float8 AS latitude, round(ST_X(c.geom)::numeric, 6)::float8 AS longitude,
-       c.rptka_valid_until AS rptka_berlaku_hingga, permit_status(c.rptka_valid_until) AS status_rptka,
+       c.rptka_valid_until AS rptka_berlaku_hingga, permit_status(c.rptka_valid_until, %s) AS status_rptka,
        c.status, (SELECT count(*) FROM foreign_workers fw WHERE fw.company_id = c.id AND fw.status = 'active')
            AS jumlah_tka,
        ST_AsBinary(c.geom) AS wkb
@@ -60,7 +60,7 @@ _WORKER = """
 SELECT c.nib, c.name AS nama_perusahaan, {personal}
        w.nationality AS kewarganegaraan, w.sex AS jenis_kelamin, w.position AS jabatan,
        w.position_level AS tingkat_jabatan, w.rptka_number AS nomor_rptka,
-       w.permit_valid_until AS izin_berlaku_hingga, permit_status(w.permit_valid_until) AS status_izin,
+       w.permit_valid_until AS izin_berlaku_hingga, permit_status(w.permit_valid_until, %s) AS status_izin,
        w.itas_valid_until AS itas_berlaku_hingga, w.status,
        c.regency_code AS kabupaten_kota, c.district_code AS kecamatan,
        round(ST_Y(w.work_site)::numeric, 6)::float8 AS lokasi_kerja_lat,
@@ -99,11 +99,12 @@ def _sql(kind: str, flt: MonitoringFilter, personal: bool) -> tuple[str, list]:
             extra.append(flt.period_end)
         return _INSPECTION.format(where=where, period=" AND ".join(conds)), params + extra
     where, params = flt.company_where("c", "fw")
+    today = flt.today or clock.today()  # permit states on the province's day, not the database's
     if kind == "companies":
-        return _COMPANY.format(where=where), params
+        return _COMPANY.format(where=where), [today, *params]
     worker_where, worker_params = flt.worker_where("w")
     sql = _WORKER.format(where=where, worker_where=worker_where, personal=_WORKER_PERSONAL if personal else "")
-    return sql, params + worker_params
+    return sql, [today, *params, *worker_params]
 
 
 def fetch(conn: Connection, kind: str, flt: MonitoringFilter, *, personal: bool = False) -> gpd.GeoDataFrame:

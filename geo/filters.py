@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from geo import clock
 from geo.db import Connection, transaction
 
 # The sector list is fixed by migrations (a new sector comes with a deployment and a restart), so
@@ -111,7 +112,7 @@ class MonitoringFilter:
             params.append(self.district_code)
         if self.permit_status:
             conds.append(f"permit_status({c}.rptka_valid_until, %s) = %s")
-            params += [self.today or date.today(), self.permit_status]
+            params += [self.today or clock.today(), self.permit_status]
         if self.period_start:
             conds.append(f"{c}.rptka_valid_until >= %s")
             params.append(self.period_start)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from geo import redaction
+from geo import clock, redaction
 from geo.db import Connection, transaction
 
 # Worker fields that are personal data (UU 27/2022); only for roles that may see them.
@@ -48,7 +48,7 @@ SELECT c.id, c.nib, c.name, c.sector, s.label AS sector_label, s.kemnaker_group,
        c.regency_code, r.name AS regency_name, c.district_code, d.name AS district_name,
        c.location_method, c.location_distance_m,
        c.declared_regency, c.declared_district, c.location_mismatch,
-       c.rptka_valid_until, permit_status(c.rptka_valid_until) AS permit_status,
+       c.rptka_valid_until, permit_status(c.rptka_valid_until, %(today)s) AS permit_status,
        c.created_at, c.updated_at, c.version,
        COALESCE((SELECT jsonb_object_agg(n.nationality, n.workers ORDER BY n.nationality)
                    FROM (SELECT w.nationality, count(*) AS workers FROM foreign_workers w
@@ -67,7 +67,7 @@ def company_detail(conn: Connection, company_id: int, regencies) -> dict[str, An
     """A company with sector label, region names, declared vs computed location, RPTKA permit
     status and active workers by nationality; None when absent or outside `regencies`."""
     with transaction(conn) as cur:
-        cur.execute(_COMPANY_SQL, {"id": company_id, "scope": _scope(regencies)})
+        cur.execute(_COMPANY_SQL, {"id": company_id, "scope": _scope(regencies), "today": clock.today()})
         row = _one(cur)
     if row is None:
         return None
@@ -95,8 +95,8 @@ def _worker_columns(include_personal: bool) -> str:
     personal = "w.full_name, w.passport_number, w.itas_number, " if include_personal else ""
     return (
         "w.id, w.company_id, " + personal + "w.nationality, w.sex, w.position, w.position_level, "
-        "w.rptka_number, w.permit_valid_until, permit_status(w.permit_valid_until) AS permit_status, "
-        "w.itas_valid_until, permit_status(w.itas_valid_until) AS itas_status, "
+        "w.rptka_number, w.permit_valid_until, permit_status(w.permit_valid_until, %(today)s) AS permit_status, "
+        "w.itas_valid_until, permit_status(w.itas_valid_until, %(today)s) AS itas_status, "
         "w.work_site_district_code, sd.name AS work_site_district_name, "
         "ST_X(w.work_site) AS work_site_lon, ST_Y(w.work_site) AS work_site_lat, "
         "w.status, w.updated_at, w.version"
@@ -109,10 +109,10 @@ def company_workers(conn: Connection, company_id: int, include_personal: bool) -
     sql = (
         f"SELECT {_worker_columns(include_personal)} FROM foreign_workers w "  # noqa: S608 - fixed columns
         "LEFT JOIN boundaries sd ON sd.code = w.work_site_district_code "
-        "WHERE w.company_id = %s ORDER BY w.id"
+        "WHERE w.company_id = %(id)s ORDER BY w.id"
     )
     with transaction(conn) as cur:
-        cur.execute(sql, (company_id,))
+        cur.execute(sql, {"id": company_id, "today": clock.today()})
         return _rows(cur)
 
 
@@ -124,7 +124,7 @@ def worker_detail(conn: Connection, worker_id: int, regencies, include_personal:
         f"WHERE w.id = %(id)s AND {_SCOPE}"
     )
     with transaction(conn) as cur:
-        cur.execute(sql, {"id": worker_id, "scope": _scope(regencies)})
+        cur.execute(sql, {"id": worker_id, "scope": _scope(regencies), "today": clock.today()})
         return _one(cur)
 
 

@@ -10,7 +10,6 @@ import changes the ETag and the in-process cache key at once; If-None-Match → 
 from __future__ import annotations
 
 import threading
-from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -22,6 +21,7 @@ from api.errors import BadRequest, NotFound
 from api.filters import Filters
 from api.fresh_versions import versions_key
 from api.security import CurrentUser
+from geo import clock
 from geo.tiles import (
     TileCache,
     TileError,
@@ -74,7 +74,7 @@ async def get_tile(collection: str, z: str, x: str, y: str, request: Request,
         raise BadRequest(str(exc)) from exc
     settings, cache = _cache(request)
 
-    today = date.today()
+    today = clock.today()
     versions = await request.app.state.versions.read()  # shared fresh read: a hit needs no thread
     key = (layer.name, zi, xi, yi, flt if layer.filtered else None, today if layer.filtered else None,
            versions_key(versions, layer.tables))

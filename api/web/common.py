@@ -17,6 +17,7 @@ from markupsafe import Markup
 from api.deps import Conn
 from api.middleware import html_csp
 from api.security import CSRF_COOKIE, Principal, current_user
+from geo import clock
 from geo.maps.csp import InlineScripts
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
@@ -69,6 +70,8 @@ def render(request: Request, template: str, context: dict, status_code: int = 20
     ctx = {
         "user": principal, "role_label": ROLE_LABEL.get(principal.role) if principal else None,
         "csrf_token": csrf_token(request), "permit_label": PERMIT_LABEL,
+        # 'Data per ...' in the footer of every signed-in page: the province's time (geo.clock).
+        "data_as_of": clock.stamp(clock.as_of()) if principal else None,
         # {{ inline_script(text) }}: the only way a template writes an inline script; its hash goes
         # into this page's Content-Security-Policy (scripts without one are refused).
         "inline_script": lambda source: Markup(scripts.element(source)), **context,
@@ -89,5 +92,5 @@ def error_page(request: Request, status_code: int, title: str, message: str) -> 
 
 
 def current_quarter(today: date | None = None) -> str:
-    day = today or date.today()
+    day = today or clock.today()
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import typer
 
+from geo import clock
 from geo import db as dbmod
 from geo.demo import DemoRefused, Size, load_demo
 from geo.demo import profile as P
@@ -14,7 +15,7 @@ from geo.settings import get_settings
 
 def _parse_day(value: str | None) -> date:
     if not value:
-        return date.today()
+        return clock.today()
     try:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 
+from geo import clock
 from geo.db import Connection, transaction
 from geo.demo import profile
 from geo.demo.generate import District, Size, generate
@@ -47,7 +48,7 @@ def load_demo(conn: Connection, size: Size | None = None, seed: int = profile.DE
     `replace` (existing monitoring data is deleted first, in the same transaction);
     with `only_if_empty` returns None instead of refusing."""
     size = size or Size()
-    today = today or date.today()
+    today = today or clock.today()
     started = time.monotonic()
     with transaction(conn) as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from geo import clock
 from geo.db import Connection, transaction
 from geo.filters import MonitoringFilter
 
@@ -19,7 +20,7 @@ STATUS_CODES = ("valid", "expiring", "expired", "unknown")
 def company_points_json(conn: Connection, flt: MonitoringFilter, today: date | None = None) -> str:
     """{"count": n, "status": [...], "points": [[id, lon, lat, status index, inspected in 12 months 0/1]]}
     of the companies the (scoped) filter selects, as JSON text."""
-    day = today or flt.today or date.today()
+    day = today or flt.today or clock.today()
     where, params = flt.company_where("c", "w")
     sql = f"""
 WITH recent AS (  -- companies inspected in the last 12 months: one hash join, not 100k sub-queries

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from geo import clock
 from geo.db import Connection, transaction
 from geo.filters import FilterError, MonitoringFilter
 
@@ -38,7 +39,7 @@ def check_level(level: str) -> str:
 
 def effective(flt: MonitoringFilter, today: date | None) -> tuple[MonitoringFilter, date]:
     """The day the counts are taken on, also used by the filter's permit_status condition."""
-    day = today or flt.today or date.today()
+    day = today or flt.today or clock.today()
     return replace(flt, today=day), day
 
 

@@ -17,7 +17,7 @@ def summary(conn: Connection, flt: MonitoringFilter, today: date | None = None) 
     `permits_expired` / `permits_expiring_30d` / `permits_expiring_90d` (as in `region_stats`),
     `rptka_expired` / `rptka_expiring_90d`, `not_inspected_12m`, and for the calendar quarter
     containing `today`: `quarter` ("2026-Q4"), `inspections_quarter` (all inspections dated in
-    the quarter) and `findings_quarter` ({finding: count}, every category, 'none' included)."""
+    the quarter up to `today`) and `findings_quarter` ({finding: count}, every category, 'none' included)."""
     flt, day = effective(flt, today)
     where, c_params = flt.company_where("c", "w")
     fw_sql, w_params = workers_sql(flt)
@@ -28,7 +28,7 @@ fw AS MATERIALIZED ({fw_sql}),
 nat AS (SELECT nationality, sum(n)::int8 AS n FROM fw GROUP BY 1),
 iq AS (
     SELECT i.finding FROM fc JOIN inspections i ON i.company_id = fc.id, p
-     WHERE i.inspected_on >= p.q0 AND i.inspected_on < p.q0 + interval '3 months'
+     WHERE i.inspected_on >= p.q0 AND i.inspected_on <= p.today
 )
 SELECT json_build_object(
     'quarter', to_char(p.q0, 'YYYY-"Q"Q'),
