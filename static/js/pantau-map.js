@@ -80,9 +80,20 @@
     });
     this.index = new Supercluster({ radius: 60, maxZoom: 16 }).load(this.features);
     this.drawn = 0;
-    // Own pane above the region polygons (overlayPane), below popups: points stay visible.
-    if (!this.map.getPane("companies")) { this.map.createPane("companies").style.zIndex = 620; }
-    this.canvas = L.canvas({ padding: 0.3, pane: "companies" });
+    // Points in their own panes above the region polygons (overlayPane), below popups. A pane spans
+    // the whole map: it takes no pointer events itself (else no region under it gets hover or
+    // click), only the points drawn in it do. Company points are SVG, whose paths take their own
+    // events (Leaflet's .leaflet-interactive); a canvas would catch every event over the map. The
+    // inspection rings (not interactive, possibly thousands) stay on a canvas.
+    this.svg = L.svg({ padding: 0.3, pane: passivePane(this.map, "companies", 620) });
+    this.canvas = L.canvas({ padding: 0.3, pane: passivePane(this.map, "inspectionRings", 615) });
+  }
+
+  function passivePane(map, name, zIndex) {
+    var pane = map.getPane(name) || map.createPane(name);
+    pane.style.zIndex = zIndex;
+    pane.style.pointerEvents = "none";
+    return name;
   }
 
   CompanyLayer.prototype.draw = function () {
@@ -103,7 +114,7 @@
       } else {
         var st = STATUS[self.status[f.properties.s]] || STATUS.unknown;
         layer = L.circleMarker(latlng, { radius: 7, color: "#222", weight: 1, fillColor: st.color,
-                                         fillOpacity: 0.95, renderer: self.canvas });
+                                         fillOpacity: 0.95, renderer: self.svg });
         layer.on("click", function () { openPopup(map, latlng, f.properties.id); });
         shown += 1;
       }
@@ -132,7 +143,10 @@
     var pts = this.features.map(function (f) {
       return [f.geometry.coordinates[1], f.geometry.coordinates[0], 1];
     });
-    this.cfg.heat.addLayer(L.heatLayer(pts, { radius: 18, blur: 20, maxZoom: 11, minOpacity: 0.3 }));
+    var heat = L.heatLayer(pts, { radius: 18, blur: 20, maxZoom: 11, minOpacity: 0.3 });
+    // Its canvas covers the map in the overlay pane, above the regions: it must not take their events.
+    heat.on("add", function () { if (heat._canvas) { heat._canvas.style.pointerEvents = "none"; } });
+    this.cfg.heat.addLayer(heat);
   };
 
   // --- regions: drill-down, minimap, search ----------------------------------------------------
