@@ -305,8 +305,8 @@ def province_page(c: dict, geo: Geometries) -> list:
         png = staticmaps.regency_map(geo, meta["regency"], values, _company_points(c["companies"]),
                                      meta["threshold"], texts.source_note(meta),
                                      f"{texts.region(meta)}: sebaran TKA per kecamatan — {meta['period_label']}",
-                                     size_mm=(180, 178), figures=True)
-        section, image = "Peta kabupaten/kota", _image(png, 180, 178)
+                                     size_mm=(size := staticmaps.fitted_size(geo, meta["regency"])), figures=True)
+        section, image = "Peta kabupaten/kota", _image(png, *size)
     else:
         values = {r["code"]: r["foreign_workers"] for r in c["regencies"]}
         png = staticmaps.province_map(geo, values, meta["threshold"], texts.source_note(meta),

@@ -112,12 +112,25 @@ def regency_map(geo: Geometries, regency: str, district_values: dict[str, object
               f"{row['name']}\n{show(district_values.get(code, 0))}" if figures else row["name"],
               {"ha": "center", "va": "center", "fontsize": 6 if figures else 5.5, "color": "#222222",
                "linespacing": 1.1, "path_effects": carto.HALO, "zorder": 6}) for code, row in _by_area(districts)]
+    if figures:  # a label carrying a count of workers is drawn, if need be small (as on the province map)
+        counted = [item for item, code in zip(items, (c for c, _ in _by_area(districts)), strict=True)
+                   if district_values.get(code, 0)]
+        obstacles += carto.place_labels(ax, counted, obstacles, min_size=4.5, force=True)
+        items = [item for item in items if item not in counted]
     items += _neighbour_items(ax, geo, regency)
     carto.place_labels(ax, items, obstacles)
     _locator(fig, geo, regency)
     fig.text(0.01, 0.965, title, fontsize=10, fontweight="bold", va="top")
     carto.source(fig, source)
     return carto.png(fig)
+
+
+def fitted_size(geo: Geometries, regency: str, width_mm: float = 180, lowest: float = 118,
+                highest: float = 210) -> tuple[float, float]:
+    """A figure size for regency_map whose map fills its height: tall regencies get a tall page."""
+    minx, miny, maxx, maxy = geo.regencies.loc[[regency]].total_bounds
+    map_h = (maxy - miny) / max(maxx - minx, 1) * width_mm * ATLAS_MAP[2]  # at equal scale, as drawn
+    return width_mm, round(min(max(map_h / ATLAS_MAP[3], lowest), highest), 1)
 
 
 def _by_area(frame):
