@@ -28,6 +28,7 @@ from api.log_format import LineSafeFormatter, printable
 from api.validation import install_validation_handler
 from geo import clock
 from geo.auth.secrets import signing_keys
+from geo.maps.settings import get_map_settings
 from geo.settings import Settings
 
 access_log = logging.getLogger("pantau.access")
@@ -65,12 +66,14 @@ class HttpSettings(BaseSettings):
 # map's Folium set-up; api.web.common sends that page's own header). No 'unsafe-inline' for
 # scripts, so markup smuggled in through data (an onerror attribute, a <script>) cannot run. Styles
 # keep 'unsafe-inline': Folium writes <style> blocks and the legend's colours are style attributes.
-# Maps draw no third-party tiles, and nothing may frame us.
+# Images only from this server, plus a base-map tile server when one is configured
+# (geo.maps.settings: its origin, validated so it cannot add directives). Nothing may frame us.
 def html_csp(script_hashes: tuple[str, ...] | list[str] = ()) -> str:
     scripts = " ".join(["'self'", *script_hashes])
+    images = " ".join(["'self'", "data:", "blob:", *get_map_settings().tile_origins()])
     return (
         f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+        f"img-src {images}; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
         "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 

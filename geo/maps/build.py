@@ -14,6 +14,7 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from geo.maps.assets import STATIC_URL, localize, vendor_url
+from geo.maps.basemap import add_base_layers
 from geo.maps.classify import classify
 from geo.maps.jsutil import js_literal
 from geo.maps.legend import Legend, legend_html, legend_pending_html
@@ -117,12 +118,6 @@ def build_map(fc: dict, page: MapPage, settings: MapSettings) -> folium.Map:
         control_scale=True, prefer_canvas=False, maxZoom=18, minZoom=5, zoomSnap=0.25,
     )
     m.fit_bounds([[south, west], [north, east]], padding=(12, 12))
-    if settings.basemap_url:
-        folium.TileLayer(settings.basemap_url, attr=settings.basemap_attribution, name="Peta dasar",
-                         overlay=True, show=False, max_zoom=18).add_to(m)
-    if settings.satellite_url:
-        folium.TileLayer(settings.satellite_url, attr=settings.satellite_attribution or "Citra satelit",
-                         name="Citra satelit", overlay=True, show=False, max_zoom=18).add_to(m)
 
     data = _prepare(fc, page)
     level_label = LEVEL_LABEL[page.region_level]
@@ -140,7 +135,8 @@ def build_map(fc: dict, page: MapPage, settings: MapSettings) -> folium.Map:
     heat = folium.FeatureGroup(name="Peta panas perusahaan", show=False).add_to(m)
 
     plugins.Fullscreen(position="topleft", title="Layar penuh", title_cancel="Keluar dari layar penuh").add_to(m)
-    folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    control = folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    add_base_layers(m, control.get_name(), settings)  # geo.maps.basemap: only configured ones
     Legend(legend_pending_html(MEASURES[page.measure], f"per {level_label.lower()}")).add_to(m)
     RuntimeLayers(
         {"pointsUrl": page.points_url, "statsUrl": page.stats_url, "level": page.level, "measure": page.measure,

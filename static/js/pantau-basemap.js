@@ -1,0 +1,60 @@
+/* Pantau map base layers (geo/maps/basemap.py): "Tanpa peta dasar", a raster tile server, a vector
+   basemap from a local PMTiles file served by Pantau (drawn by protomaps-leaflet, works offline),
+   satellite imagery. Offered as radio buttons in the map's layer control; the choice is remembered
+   in this browser across pages. Attributions arrive escaped (Leaflet writes them as HTML). */
+(function () {
+  "use strict";
+
+  var KEY = "pantau.basemap";
+
+  function remembered() {
+    try { return window.localStorage.getItem(KEY); } catch (e) { return null; }
+  }
+
+  function remember(id) {
+    try { window.localStorage.setItem(KEY, id); } catch (e) { /* private mode: not remembered */ }
+  }
+
+  function makeLayer(o) {
+    if (o.kind === "none") { return L.layerGroup(); }
+    if (o.kind === "pmtiles") {
+      if (!window.protomapsL) { return null; }
+      return window.protomapsL.leafletLayer({
+        url: o.url, flavor: "light", lang: "id", maxDataZoom: o.maxDataZoom, attribution: o.attribution,
+        className: "pantau-basemap-vector"
+      });
+    }
+    return L.tileLayer(o.url, { attribution: o.attribution, maxZoom: 18, className: "pantau-basemap-tiles" });
+  }
+
+  function start(cfg) {
+    var map = cfg.map, layers = {}, first = null;
+    cfg.layers.forEach(function (o) {
+      var layer = makeLayer(o);
+      if (!layer) { return; }
+      layer.pantauBasemap = o.id;
+      layers[o.id] = layer;
+      if (!first && o.kind !== "none") { first = o.id; }
+      cfg.control.addBaseLayer(layer, o.label);
+    });
+    if (!first) { return; }
+
+    function mark(id) {
+      // With a base map the choropleth is lighter, so rivers, roads and towns show through.
+      map.getContainer().classList.toggle("pantau-basemap-on", id !== "none");
+      document.body.dataset.basemap = id;
+    }
+
+    map.on("baselayerchange", function (e) {
+      if (!e.layer.pantauBasemap) { return; }
+      remember(e.layer.pantauBasemap);
+      mark(e.layer.pantauBasemap);
+    });
+    var want = remembered();
+    var id = Object.prototype.hasOwnProperty.call(layers, want) ? want : first;
+    layers[id].addTo(map);
+    mark(id);
+  }
+
+  window.PantauBasemap = { start: start };
+})();
