@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from api.deps import Conn
 from api.errors import BadRequest, NotFound
 from api.filters import Filters
+from api.ogc_openapi import rooted_openapi
 from api.response_cache import cached_response
 from api.security import CurrentUser
 from geo.features import cql2
@@ -27,7 +28,18 @@ from geo.features.cache import FeaturesSettings
 from geo.features.catalog import CATALOG, Collection, get_collection
 from geo.features.errors import FeatureNotFound, FeatureQueryError
 from geo.features.output import as_csv, as_html, feature_collection
-from geo.features.params import CRS84, parse_bbox, parse_page, parse_properties, parse_sortby
+from geo.features.params import (
+    CRS84,
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    Page,
+    filter_properties,
+    parse_bbox,
+    parse_properties,
+    parse_property_filters,
+    parse_sortby,
+)
 from geo.features.sql import (
     Result,
     Where,
@@ -104,8 +116,10 @@ def landing(request: Request) -> JSONResponse:
         "description": "Pemantauan tenaga kerja asing (TKA) Kalimantan Tengah — OGC API – Features.",
         "links": [
             {"rel": "self", "type": "application/json", "href": api_url(request, "/"), "title": "Halaman ini"},
+            # The document rooted here, as OGC API clients (GDAL, QGIS) look paths up; Swagger UI
+            # (service-doc) reads /api/openapi.json, the same API named from the host root.
             {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0",
-             "href": api_url(request, "/openapi.json"), "title": "OpenAPI"},
+             "href": api_url(request, "/openapi-ogc.json"), "title": "OpenAPI"},
             {"rel": "service-doc", "type": "text/html", "href": api_url(request, "/docs"), "title": "Dokumentasi API"},
             {"rel": "conformance", "type": "application/json", "href": api_url(request, "/conformance"),
              "title": "Kelas kesesuaian"},
@@ -117,6 +131,18 @@ def landing(request: Request) -> JSONResponse:
 @router.get("/conformance", summary="Conformance classes implemented")
 def conformance() -> JSONResponse:
     return JSONResponse({"conformsTo": CONFORMANCE})
+
+
+@router.get("/openapi-ogc.json", include_in_schema=False)
+def openapi_ogc(request: Request) -> Response:
+    """The OpenAPI document with paths relative to /api and one items path per collection
+    (api/ogc_openapi.py); built once per process from FastAPI's document."""
+    state = request.app.state
+    body = getattr(state, "openapi_ogc", None)
+    if body is None:
+        doc = rooted_openapi(request.app.openapi(), CATALOG.values(), MONITORING_PARAMS)
+        body = state.openapi_ogc = json.dumps(doc, ensure_ascii=False).encode()
+    return Response(body, media_type="application/json")
 
 
 # --- collections --------------------------------------------------------------------------------
@@ -180,9 +206,11 @@ def queryables(collection_id: str, request: Request, principal: CurrentUser) -> 
 
 # --- items --------------------------------------------------------------------------------------
 def _check_params(request: Request, coll: Collection) -> None:
+    properties = {col.name for col in filter_properties(coll)}
     for name in request.query_params:
-        if name not in ITEM_PARAMS:
-            raise BadRequest(f"{name}: unknown query parameter (known: {', '.join(sorted(ITEM_PARAMS))})")
+        if name not in ITEM_PARAMS and name not in properties:
+            known = ", ".join(sorted(ITEM_PARAMS | properties))
+            raise BadRequest(f"{name}: unknown query parameter (known: {known})")
         if not coll.monitoring and name in MONITORING_PARAMS:
             raise BadRequest(f"{name}: does not apply to collection {coll.id!r}")
 
@@ -204,6 +232,9 @@ def _paging_links(request: Request, path: str, offset: int, limit: int, returned
 
 
 @router.get("/collections/{collection_id}/items", summary="Features of a collection (GeoJSON, CSV, HTML)",
+            description="Besides the parameters below, every scalar queryable property of the collection "
+            "filters by equality as `name=value` (e.g. `status=active`, `workers=3`): declared per collection "
+            "in the document for OGC API clients, /api/openapi-ogc.json.",
             response_class=Response, responses={200: {"content": {GEOJSON: {}, "text/csv": {}, "text/html": {}}}})
 async def items(
     collection_id: str,
@@ -213,25 +244,26 @@ async def items(
     flt: Filters,
     bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy (WGS 84 lon/lat)")] = None,
     bbox_crs: Annotated[str | None, Query(alias="bbox-crs")] = None,
-    limit: Annotated[str | None, Query(description="1..10000, default 100")] = None,
-    offset: Annotated[str | None, Query(description="features to skip, default 0")] = None,
+    # Typed, so the OpenAPI document gives clients the default and the largest page (GDAL 3.8+
+    # sizes its pages from it); a bad value is a 400 naming it (api/validation.py).
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="features per page")] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="features to skip")] = 0,
     sortby: Annotated[str | None, Query(description="+prop,-prop (queryables)")] = None,
     properties: Annotated[str | None, Query(description="comma-separated properties to return")] = None,
     filter_: Annotated[str | None, Query(alias="filter", description="CQL2 text")] = None,
-    filter_lang: Annotated[str | None, Query(alias="filter-lang", description="cql2-text")] = None,
+    filter_lang: Annotated[Literal["cql2-text"] | None, Query(alias="filter-lang")] = None,
     filter_crs: Annotated[str | None, Query(alias="filter-crs")] = None,
-    f: Annotated[str | None, Query(description="json | csv | html")] = None,
+    f: Annotated[Literal["json", "csv", "html"] | None, Query(description="json | csv | html")] = None,
 ) -> Response:
     coll = _collection(collection_id)
     _check_params(request, coll)
     fmt = output_format(request, f, ("json", "csv", "html"))
     try:
-        page = parse_page(limit, offset)
+        page = Page(limit, offset)
         box = parse_bbox(bbox, bbox_crs)
         sort = parse_sortby(sortby, coll)
         columns = parse_properties(properties, coll)
-        if filter_ and filter_lang not in (None, "cql2-text"):
-            raise FeatureQueryError(f"filter-lang: {filter_lang!r} is not supported (use cql2-text)")
+        equal = parse_property_filters(request.query_params.multi_items(), coll, ITEM_PARAMS)
         if filter_ and filter_crs and filter_crs not in CRS84:
             raise FeatureQueryError(f"filter-crs: {filter_crs!r} is not supported (only CRS84)")
     except FeatureQueryError as exc:
@@ -242,6 +274,8 @@ async def items(
         where = base_where(coll, flt, principal.regencies)
         if box:
             where.add(f"ST_Intersects({coll.geom_sql}, ST_MakeEnvelope(%s, %s, %s, %s, 4326))", box)
+        for column, value in equal:  # column text from the catalog, the value bound
+            where.add(f"{column.sql} = %s", [value])
         if filter_:
             try:
                 where.add(*cql2.to_sql(filter_, coll))

@@ -1,9 +1,12 @@
-"""Parsing and checking the items query parameters: bbox, limit, offset, sortby, properties."""
+"""Parsing and checking the items query parameters: bbox, limit, offset, sortby, properties, and
+`name=value` equality filters on a collection's properties."""
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from datetime import date
 
 from geo.features.catalog import Collection, Column
 from geo.features.errors import FeatureQueryError
@@ -91,3 +94,66 @@ def parse_properties(value: str | None, collection: Collection) -> tuple[Column,
         if column not in chosen:
             chosen.append(column)
     return tuple(chosen)
+
+
+# --- name=value filters (OGC API – Features Part 1, /rec/core/fc-filters) --------------------------
+PROPERTY_FILTER_TYPES = ("string", "integer", "number", "boolean")
+_INTEGER = re.compile(r"^[+-]?\d{1,18}$")
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def filter_properties(collection: Collection) -> tuple[Column, ...]:
+    """The properties a client may filter on with `name=value` (equality): the scalar queryables.
+    GIS clients (GDAL's OAPIF driver, QGIS) send simple attribute filters this way when the API
+    definition declares the parameter."""
+    return tuple(col for col in collection.queryables if col.type in PROPERTY_FILTER_TYPES)
+
+
+def property_value(column: Column, raw: str):
+    """One `name=value` filter value checked against the column's type: a mistake is a 400 naming
+    the value, never a database error or a silently empty page."""
+    name, text = column.name, raw.strip()
+    if column.type == "integer":
+        if not _INTEGER.match(text):
+            raise FeatureQueryError(f"{name}: {raw!r} is not an integer")
+        return int(text)
+    if column.type == "number":
+        try:
+            number = float(text)
+        except ValueError:
+            raise FeatureQueryError(f"{name}: {raw!r} is not a number") from None
+        if not math.isfinite(number):
+            raise FeatureQueryError(f"{name}: {raw!r} is not a finite number")
+        return number
+    if column.type == "boolean":
+        if text.lower() not in _BOOLEANS:
+            raise FeatureQueryError(f"{name}: {raw!r} is not true/false")
+        return _BOOLEANS[text.lower()]
+    if column.format == "date":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise FeatureQueryError(f"{name}: {raw!r} is not a date (YYYY-MM-DD)") from None
+    if column.enum and raw not in column.enum:
+        raise FeatureQueryError(f"{name}: {raw!r} is not one of {', '.join(column.enum)}")
+    return raw
+
+
+def parse_property_filters(
+    query: list[tuple[str, str]], collection: Collection, handled_elsewhere: frozenset[str] | set[str]
+) -> tuple[tuple[Column, object], ...]:
+    """(column, value) for each `name=value` query parameter naming a filterable property of the
+    collection; names in `handled_elsewhere` (e.g. the monitoring filters) are left to their own
+    parsing. A property given twice is refused (equality with two values would match nothing)."""
+    columns = {col.name: col for col in filter_properties(collection)}
+    out: list[tuple[Column, object]] = []
+    seen: set[str] = set()
+    for name, raw in query:
+        column = columns.get(name)
+        if column is None or name in handled_elsewhere:
+            continue
+        if name in seen:
+            raise FeatureQueryError(f"{name}: given more than once (one value per property)")
+        seen.add(name)
+        out.append((column, property_value(column, raw)))
+    return tuple(out)
