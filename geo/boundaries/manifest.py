@@ -15,6 +15,9 @@ class Layer:
     file: str
     sha256: str
     features: int
+    # The upstream SQL dumps (paths in its repository) this GeoJSON was converted from: provenance,
+    # and what to fetch when converting a new release. The upstream publishes no GeoJSON.
+    converted_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -29,17 +32,19 @@ class LayerSet:
 class Manifest:
     path: Path
     default_source: str
-    download_base: str | None
+    download_base: str | None  # an http(s) base serving <set folder>/<file>; None: no public copy
     attribution: str
     licence: str
     sets: dict[str, LayerSet]
+    raw_base: str | None = None  # direct downloads of the upstream repository's files, at a fixed ref
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
         sets = {}
         for name, spec in raw["sets"].items():
-            layers = tuple(Layer(**layer) for layer in spec["layers"])
+            layers = tuple(Layer(**{**layer, "converted_from": tuple(layer.get("converted_from", ()))})
+                           for layer in spec["layers"])
             for layer in layers:
                 if layer.level not in LEVELS:
                     raise ValueError(f"manifest {path}: set {name!r} has unknown level {layer.level!r}")
@@ -53,7 +58,12 @@ class Manifest:
             attribution=raw["upstream"]["attribution"],
             licence=raw["upstream"]["licence"],
             sets=sets,
+            raw_base=raw["upstream"].get("raw_base"),
         )
+
+    def upstream_urls(self, layer: Layer) -> list[str]:
+        """Direct download URLs of the upstream files `layer` was converted from."""
+        return [self.raw_base + path for path in layer.converted_from] if self.raw_base else []
 
     def layer_set(self, name: str) -> LayerSet:
         try:

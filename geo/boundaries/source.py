@@ -1,8 +1,12 @@
 """Copy (or download) a set's boundary files into Pantau's cache and verify their checksums.
 
-Resolution order for where files come from: the explicit source (PANTAU_BOUNDARIES_SOURCE), the
-workspace mirror named in the manifest (relative to the project), then the manifest's download base.
-A source may be the folder holding the set folders (../shared/boundaries) or a set folder itself.
+Where files come from: the explicit source (PANTAU_BOUNDARIES_SOURCE or --source) alone when given;
+otherwise the workspace mirror named in the manifest (relative to the project), then the manifest's
+download base if it has one, each supplying the files the previous one lacked. A source is a folder
+holding the set folders (../shared/boundaries), a set folder itself, or an http(s) base URL serving
+<set folder>/<file> as direct downloads. When none has a file, the error names every place tried and
+how to set PANTAU_BOUNDARIES_SOURCE (a first install offline, without the mirror, must not end
+with a bare "cannot download").
 """
 
 from __future__ import annotations
@@ -33,17 +37,21 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def candidate_sources(manifest: Manifest, explicit: str | None) -> list[str]:
+def candidate_sources(manifest: Manifest, explicit: str | None) -> list[tuple[str, str]]:
+    """(folder or http(s) base URL, what names it) in the order they are tried. A missing workspace
+    mirror stays in the list, so the message when nothing works says it was looked for."""
     if explicit:
-        return [explicit]
+        return [(explicit, "PANTAU_BOUNDARIES_SOURCE / --source")]
     found = []
     if manifest.default_source:
-        mirror = (PROJECT_ROOT / manifest.default_source).resolve()
-        if mirror.is_dir():
-            found.append(str(mirror))
+        found.append((str((PROJECT_ROOT / manifest.default_source).resolve()), "cermin ruang kerja (workspace mirror)"))
     if manifest.download_base:
-        found.append(manifest.download_base)
+        found.append((manifest.download_base, "download_base manifest"))
     return found
+
+
+def _is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
 
 
 def _locate_local(root: Path, layer_set: LayerSet, layer: Layer) -> Path | None:
@@ -55,48 +63,92 @@ def _locate_local(root: Path, layer_set: LayerSet, layer: Layer) -> Path | None:
 
 def _download(url: str, target: Path) -> None:
     try:
-        with urllib.request.urlopen(url, timeout=60) as response, target.open("wb") as out:  # noqa: S310
-            shutil.copyfileobj(response, out)
+        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - http(s) only, checked by the caller
+            if response.headers.get_content_type() == "text/html":
+                # A repository's web page (github.com/...), not the file: say so, not "checksum differs".
+                raise SourceError(f"{url}: halaman HTML, bukan berkas (an HTML page, not a file download)")
+            with target.open("wb") as out:
+                shutil.copyfileobj(response, out)
     except OSError as exc:
-        raise SourceError(f"cannot download {url}: {exc}") from exc
+        raise SourceError(f"{url}: tidak dapat diunduh (cannot download): {exc}") from exc
+
+
+def _fetch_one(source: str, layer_set: LayerSet, layer: Layer, target: Path) -> None:
+    """Copy or download one file to `target`, verified; SourceError when the source lacks it."""
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".part") as tmp:
+        tmp_path = Path(tmp.name)
+    try:
+        if _is_url(source):
+            _download(f"{source.rstrip('/')}/{layer_set.folder}/{layer.file}", tmp_path)
+        else:
+            found = _locate_local(Path(source), layer_set, layer)
+            if found is None:
+                raise SourceError(f"{source}: {layer.file} tidak ada di {layer_set.folder}/ maupun di folder itu "
+                                  f"sendiri ({layer.file} not found in {source}/{layer_set.folder}/ or {source}/)")
+            shutil.copyfile(found, tmp_path)
+        actual = sha256_of(tmp_path)
+        if actual != layer.sha256:
+            raise ChecksumMismatch(
+                f"{layer.file} from {source} has SHA-256 {actual}, the manifest expects "
+                f"{layer.sha256}: refusing to load a file that differs from the recorded source"
+            )
+        tmp_path.replace(target)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def _nothing_found(layer_set: LayerSet, tried: list[str]) -> SourceError:
+    files = ", ".join(layer.file for layer in layer_set.layers)
+    first = f"{layer_set.folder}/{layer_set.layers[0].file}"
+    places = "\n".join(f"  - {line}" for line in tried) or "  - (tidak ada sumber (no source configured))"
+    return SourceError(
+        f"berkas batas wilayah '{layer_set.name}' tidak ditemukan (boundary files not found). "
+        f"Sudah dicari di (looked in):\n{places}\n"
+        f"Atur PANTAU_BOUNDARIES_SOURCE ke folder yang berisi {layer_set.folder}/ dengan {files} (atau berkas-berkas "
+        f"itu langsung), atau ke URL dasar http(s) tempat {first} dst. dapat diunduh langsung, lalu ulangi: mis. "
+        "PANTAU_BOUNDARIES_SOURCE=/media/usb/batas make run, atau pantau boundaries load --source FOLDER_ATAU_URL "
+        f"(set PANTAU_BOUNDARIES_SOURCE to a folder holding {layer_set.folder}/ with these files, or the files "
+        f"themselves, or to an http(s) base URL serving {first} etc. as direct downloads, then retry; e.g. "
+        "PANTAU_BOUNDARIES_SOURCE=/media/usb/boundaries make run, or pantau boundaries load --source DIR_OR_URL). "
+        "Berkas ini hasil konversi dump SQL cahyadsn/wilayah_boundaries dan tidak ada di repositori itu; salin dari "
+        ".pantau/boundaries/ instalasi lain atau dari cermin instansi (these files are converted from the upstream "
+        "SQL dumps and are not in that repository: copy them from another installation's .pantau/boundaries/ or an "
+        "agency mirror; data/boundaries/README.md). Checksum tiap berkas diperiksa terhadap "
+        "data/boundaries/manifest.json (every file's checksum is checked against the manifest)."
+    )
 
 
 def fetch_set(manifest: Manifest, layer_set: LayerSet, cache_dir: Path, source: str | None) -> tuple[str, dict[str, Path]]:
-    """Return (source used, {level: verified file in the cache})."""
-    sources = candidate_sources(manifest, source)
-    if not sources:
-        raise SourceError(
-            "no boundary source: set PANTAU_BOUNDARIES_SOURCE to a folder or URL holding "
-            f"{layer_set.folder}/{layer_set.layers[0].file} and the other files of the manifest"
-        )
-    src = sources[0]
+    """Return (source used, {level: verified file in the cache}). Files already in the cache with
+    the right checksum are kept; the others come from the first source, in candidate order, that
+    has them. A file whose checksum differs is refused at once (ChecksumMismatch)."""
     target_dir = cache_dir / layer_set.folder
     target_dir.mkdir(parents=True, exist_ok=True)
-    files: dict[str, Path] = {}
-    for layer in layer_set.layers:
-        target = target_dir / layer.file
-        if not (target.is_file() and sha256_of(target) == layer.sha256):
-            with tempfile.NamedTemporaryFile(dir=target_dir, delete=False, suffix=".part") as tmp:
-                tmp_path = Path(tmp.name)
+    files = {layer.level: target_dir / layer.file for layer in layer_set.layers}
+    missing = [layer for layer in layer_set.layers
+               if not (files[layer.level].is_file() and sha256_of(files[layer.level]) == layer.sha256)]
+    if not missing:
+        return str(target_dir), files
+    tried: list[str] = []
+    used = ""
+    for src, origin in candidate_sources(manifest, source):
+        if not _is_url(src) and not Path(src).is_dir():
+            tried.append(f"{src} [{origin}]: folder tidak ada (no such folder)")
+            continue
+        fetched: list[Layer] = []
+        for layer in missing:
             try:
-                if src.startswith(("http://", "https://")):
-                    _download(f"{src.rstrip('/')}/{layer_set.folder}/{layer.file}", tmp_path)
-                else:
-                    found = _locate_local(Path(src), layer_set, layer)
-                    if found is None:
-                        raise SourceError(
-                            f"{layer.file} ({layer.level}) not found in {src} "
-                            f"(looked in {src}/{layer_set.folder}/ and {src}/)"
-                        )
-                    shutil.copyfile(found, tmp_path)
-                actual = sha256_of(tmp_path)
-                if actual != layer.sha256:
-                    raise ChecksumMismatch(
-                        f"{layer.file} from {src} has SHA-256 {actual}, the manifest expects "
-                        f"{layer.sha256}: refusing to load a file that differs from the recorded source"
-                    )
-                tmp_path.replace(target)
-            finally:
-                tmp_path.unlink(missing_ok=True)
-        files[layer.level] = target
-    return src, files
+                _fetch_one(src, layer_set, layer, files[layer.level])
+            except ChecksumMismatch:
+                raise
+            except SourceError as exc:
+                tried.append(f"{exc} [{origin}]")  # one line per source: the first file it lacks
+                if _is_url(src):
+                    break  # e.g. unreachable: do not wait for it once per file
+                continue
+            fetched.append(layer)
+            used = src
+        missing = [layer for layer in missing if layer not in fetched]
+        if not missing:
+            return used, files
+    raise _nothing_found(layer_set, tried)
