@@ -98,24 +98,25 @@ def _fetch_one(source: str, layer_set: LayerSet, layer: Layer, target: Path) -> 
 
 
 def _nothing_found(layer_set: LayerSet, tried: list[str]) -> SourceError:
-    files = ", ".join(layer.file for layer in layer_set.layers)
+    files = ", ".join(f"{layer_set.folder}/{layer.file}" for layer in layer_set.layers)
     first = f"{layer_set.folder}/{layer_set.layers[0].file}"
     places = "\n".join(f"  - {line}" for line in tried) or "  - (tidak ada sumber (no source configured))"
-    return SourceError(
-        f"berkas batas wilayah '{layer_set.name}' tidak ditemukan (boundary files not found). "
-        f"Sudah dicari di (looked in):\n{places}\n"
-        f"Atur PANTAU_BOUNDARIES_SOURCE ke folder yang berisi {layer_set.folder}/ dengan {files} (atau berkas-berkas "
-        f"itu langsung), atau ke URL dasar http(s) tempat {first} dst. dapat diunduh langsung, lalu ulangi: mis. "
-        "PANTAU_BOUNDARIES_SOURCE=/media/usb/batas make run, atau pantau boundaries load --source FOLDER_ATAU_URL "
-        f"(set PANTAU_BOUNDARIES_SOURCE to a folder holding {layer_set.folder}/ with these files, or the files "
-        f"themselves, or to an http(s) base URL serving {first} etc. as direct downloads, then retry; e.g. "
-        "PANTAU_BOUNDARIES_SOURCE=/media/usb/boundaries make run, or pantau boundaries load --source DIR_OR_URL). "
-        "Berkas ini hasil konversi dump SQL cahyadsn/wilayah_boundaries dan tidak ada di repositori itu; salin dari "
-        ".pantau/boundaries/ instalasi lain atau dari cermin instansi (these files are converted from the upstream "
-        "SQL dumps and are not in that repository: copy them from another installation's .pantau/boundaries/ or an "
-        "agency mirror; data/boundaries/README.md). Checksum tiap berkas diperiksa terhadap "
-        "data/boundaries/manifest.json (every file's checksum is checked against the manifest)."
-    )
+    return SourceError("\n".join((
+        f"berkas batas wilayah '{layer_set.name}' tidak ditemukan (boundary files not found).",
+        "Sudah dicari di (looked in):",
+        places,
+        f"Atur PANTAU_BOUNDARIES_SOURCE ke folder yang berisi {files}, atau ke URL http(s) yang menyajikan "
+        f"<URL>/{first} dst. sebagai unduhan langsung, lalu ulangi",
+        f"(set PANTAU_BOUNDARIES_SOURCE to a folder holding {files}, or to an http(s) base URL serving "
+        f"<URL>/{first} etc. as direct downloads, then retry):",
+        "  PANTAU_BOUNDARIES_SOURCE=/media/usb/batas make run",
+        "  .venv/bin/pantau boundaries load --source FOLDER_ATAU_URL",
+        "Berkas ini hasil konversi dump SQL cahyadsn/wilayah_boundaries dan tidak ada di repositori itu: salin dari "
+        ".pantau/boundaries/ instalasi lain atau dari server berkas instansi (these files are converted from the "
+        "upstream SQL dumps and are not in that repository: copy them from another installation's "
+        ".pantau/boundaries/ or an agency file server); SHA-256 tiap berkas diperiksa (every file's SHA-256 is "
+        "checked): data/boundaries/README.md.",
+    )))
 
 
 def fetch_set(manifest: Manifest, layer_set: LayerSet, cache_dir: Path, source: str | None) -> tuple[str, dict[str, Path]]:
