@@ -24,7 +24,10 @@
         className: "pantau-basemap-vector"
       });
     }
-    return L.tileLayer(o.url, { attribution: o.attribution, maxZoom: 18, className: "pantau-basemap-tiles" });
+    // The page sends no Referer (its address holds the filters); tile servers that ask for one
+    // (OpenStreetMap's) get this site's origin only.
+    return L.tileLayer(o.url, { attribution: o.attribution, maxZoom: 18, className: "pantau-basemap-tiles",
+                                referrerPolicy: "strict-origin" });
   }
 
   function start(cfg) {

@@ -30,10 +30,10 @@ class TileHandler(BaseHTTPRequestHandler):
     """A stand-in for an office's raster tile server: one light-green PNG for every tile."""
 
     png = None
-    paths: list[str] = []
+    referers: list[str | None] = []
 
     def do_GET(self):  # noqa: N802 - http.server's name
-        type(self).paths.append(self.path)
+        type(self).referers.append(self.headers.get("Referer"))
         self.send_response(200)
         self.send_header("Content-Type", "image/png")
         self.send_header("Content-Length", str(len(self.png)))
@@ -48,7 +48,7 @@ class TileHandler(BaseHTTPRequestHandler):
 def tile_server():
     buf = BytesIO()
     Image.new("RGB", (256, 256), (200, 230, 190)).save(buf, "PNG")
-    TileHandler.png, TileHandler.paths = buf.getvalue(), []
+    TileHandler.png, TileHandler.referers = buf.getvalue(), []
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), TileHandler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -174,6 +174,8 @@ def test_tile_server_basemap_loads_under_the_policy_and_credits_as_text(browser,
     poll(page, """() => [...document.querySelectorAll('.pantau-basemap-tiles img')]
         .some(i => i.complete && i.naturalWidth === 256)""", bool)
     assert any(u.startswith(tile_server + "/") for u, _ in reqs.items)
+    # The tile server learns which site asks (some require it), never the page's path and filters.
+    assert TileHandler.referers and set(TileHandler.referers) == {basemap_server.base + "/"}
     assert reqs.errors == []  # no image refused by the Content-Security-Policy
     # The attribution from the settings is text: no element made from it, nothing ran.
     credit = page.locator(".leaflet-control-attribution")
