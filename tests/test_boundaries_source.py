@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.boundaries import Manifest, SourceError, fetch_set
+from geo.boundaries import SourceError, fetch_set
 from geo.boundaries.source import sha256_of
 from geo.settings import PROJECT_ROOT
 from tests.conftest import free_port
@@ -103,7 +103,7 @@ def test_a_web_page_is_not_taken_for_the_file(manifest, tmp_path, serve):
         fetch_set(manifest, manifest.layer_set("kalteng"), tmp_path / "cache", url)
     message = str(info.value)
     assert f"{url}/kalteng/province.geojson" in message
-    assert "HTML" in message and "SHA-256" not in message
+    assert "HTML" in message and "has SHA-256" not in message  # not a checksum mismatch
 
 
 def test_the_manifest_links_only_direct_downloads(manifest):
