@@ -42,7 +42,7 @@ class BoundarySettings(BaseSettings):
     source: str | None = Field(
         default=None,
         description="directory or http(s) base URL holding the boundary files; "
-        "default: the workspace mirror ../shared/boundaries when present, else the manifest's URL",
+        "default: the workspace mirror ../shared/boundaries, then the manifest's download_base if it has one",
     )
     manifest: Path = PROJECT_ROOT / "data" / "boundaries" / "manifest.json"
     home_province: str = Field(
