@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from geo.db import Connection
@@ -28,12 +29,23 @@ class Report:
     hash: str
 
 
-def build_report(conn: Connection, opts: content_mod.Options, fmt: str) -> Report:
+# (percent, step) as a background job shows them; what a user reads, in Indonesian.
+Progress = Callable[[int, str], None]
+STEP_DATA = "membaca data (reading the data)"
+STEP_RENDER = {"pdf": "menggambar peta dan tabel PDF (drawing the PDF maps and tables)",
+               "html": "menyusun peta HTML (building the HTML maps)",
+               "xlsx": "menyusun lembar XLSX (building the XLSX sheets)"}
+
+
+def build_report(conn: Connection, opts: content_mod.Options, fmt: str, progress: Progress | None = None) -> Report:
     if fmt not in FORMATS:
         raise ReportError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
+    step = progress or (lambda _pct, _text: None)
+    step(5, STEP_DATA)
     c = content_mod.assemble(conn, opts)
     if c["meta"]["agency_name"] is None:
         raise ReportError(f"agency: unknown agency {opts.agency!r}")
+    step(30, STEP_RENDER[fmt])
     if fmt == "pdf":
         from geo.reports import pdf
 
@@ -46,6 +58,7 @@ def build_report(conn: Connection, opts: content_mod.Options, fmt: str) -> Repor
         from geo.reports import xlsx
 
         body = xlsx.render(c)
+    step(95, "menyimpan berkas (storing the file)")
     media, ext = FORMATS[fmt]
     region = (opts.flt.regency_code or home_province()).replace(".", "")
     return Report(body, media, f"laporan-tka-{region}-{opts.period}-{c['meta']['hash']}.{ext}", c["meta"]["hash"])
