@@ -11,8 +11,11 @@ import httpx
 import mapbox_vector_tile
 import pytest
 from pmtiles.reader import Reader
+from pmtiles.tile import Compression, TileType, zxy_to_tileid
+from pmtiles.writer import write
 from pydantic import ValidationError
 
+from geo.maps.basemap import base_layers, pmtiles_info
 from geo.maps.settings import MapSettings
 from tests.basemap_pmtiles import make_basemap
 from tests.conftest import LiveServer
@@ -87,6 +90,38 @@ def test_map_page_allows_images_from_the_tile_server_only_and_escapes_its_credit
     # set-up script's JSON ("&" as \u0026).
     assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;Dinas Peta \\u0026quot;Kalteng" in r.text
     assert "<script>alert(1)" not in r.text and "\\u003cscript" not in r.text
+
+
+def test_a_setting_naming_another_file_publishes_nothing(db_url, make_user, tmp_path):
+    """A PANTAU_BASEMAP_PMTILES mistakenly naming another file (here a secret) is neither offered
+    nor served: only a vector PMTiles file is."""
+    secret = tmp_path / "secret_key"
+    secret.write_text("PANTAU_SECRET_KEY=not-for-the-map-readers-0123456789" * 10)
+    server = LiveServer(db_url, {"PANTAU_BASEMAP_PMTILES": str(secret)})
+    try:
+        headers = bearer(server.base, make_user, "admin")
+        r = httpx.get(f"{server.base}/maps/basemap.pmtiles", headers={**headers, "Range": "bytes=0-99"})
+        assert r.status_code == 404 and b"not-for-the-map" not in r.content
+        page = httpx.get(f"{server.base}/maps/province", headers=headers)
+        assert page.status_code == 200 and "PantauBasemap" not in page.text
+    finally:
+        server.stop()
+
+
+def test_only_vector_pmtiles_files_are_offered(tmp_path, pmtiles_file):
+    settings = MapSettings(basemap_pmtiles=pmtiles_file)
+    assert [o["id"] for o in base_layers(settings)] == ["none", "pmtiles"]
+    assert base_layers(settings)[1]["maxDataZoom"] == 8
+    raster = tmp_path / "raster.pmtiles"
+    with write(str(raster)) as w:
+        w.write_tile(zxy_to_tileid(0, 0, 0), b"\x89PNG not really")
+        w.finalize({"tile_type": TileType.PNG, "tile_compression": Compression.NONE}, {})
+    for path in (raster, tmp_path / "missing.pmtiles", tmp_path / "raster.pmtiles.txt"):
+        if path.suffix == ".txt":
+            path.write_text("PMTiles? no")
+        assert pmtiles_info(path) is None
+        assert base_layers(MapSettings(basemap_pmtiles=path)) == []
+    assert base_layers(MapSettings(basemap_pmtiles=None, basemap_tiles_url="", satellite_url="")) == []
 
 
 @pytest.mark.parametrize("value", [

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 
 from api.errors import NotFound
 from api.security import CurrentUser
-from geo.maps.basemap import PMTILES_URL
+from geo.maps.basemap import PMTILES_URL, pmtiles_info
 from geo.maps.settings import get_map_settings
 
 router = APIRouter(include_in_schema=False)
@@ -19,7 +19,8 @@ router = APIRouter(include_in_schema=False)
 @router.get(PMTILES_URL)
 async def basemap_file(principal: CurrentUser) -> FileResponse:
     path = get_map_settings().basemap_pmtiles
-    if path is None or not path.is_file():
+    # Only a vector PMTiles file: a setting pointing at any other file must not publish it.
+    if path is None or not path.is_file() or pmtiles_info(path) is None:
         raise NotFound("peta dasar lokal tidak dikonfigurasi (no local basemap file configured)")
     # Browsers keep the pieces they read for an hour (private: never a shared cache); the ETag
     # changes with the file, and the reader then starts over.
