@@ -17,7 +17,7 @@ async def monitoring_filter(
     principal: CurrentUser,
     conn: Conn,
     sector: Annotated[str | None, Query(description="sector code(s), comma-separated, e.g. perkebunan_sawit")] = None,
-    nationality: Annotated[str | None, Query(description="ISO 3166-1 alpha-2 code(s), comma-separated, e.g. CN,MY")] = None,
+    nationality: Annotated[str | None, Query(description="country code(s) (ISO 3166-1) or name(s), comma-separated, e.g. CN,MY or Tiongkok")] = None,
     permit_status: Annotated[str | None, Query(description="company RPTKA: valid | expiring (within 90 days) | expired")] = None,
     regency_code: Annotated[str | None, Query(description="regency (kabupaten/kota) code, e.g. 62.71")] = None,
     district_code: Annotated[str | None, Query(description="district (kecamatan) code, e.g. 62.71.01")] = None,

@@ -167,6 +167,20 @@ def parse_csv_param(value: str | None, upper: bool = False) -> tuple[str, ...]:
     return tuple(v.upper() for v in items) if upper else items
 
 
+def parse_nationalities(value: str | None) -> tuple[str, ...]:
+    """Codes or names as people type them ('CN', 'cn', 'Tiongkok', 'China', 'RRT') -> ISO codes."""
+    from geo.labels import nationality_code  # CLDR tables: loaded on the first nationality filter
+
+    codes = []
+    for item in parse_csv_param(value):
+        code = nationality_code(item)
+        if code is None:
+            raise FilterError(f"nationality: {item[:40]!r} bukan nama negara atau kode ISO 3166-1 yang dikenal "
+                              "(not a known country name or ISO 3166-1 code, e.g. CN, MY, Tiongkok)")
+        codes.append(code)
+    return tuple(dict.fromkeys(codes))
+
+
 def parse_datetime_interval(value: str | None) -> tuple[date | None, date | None]:
     """OGC `datetime`: a date, or an interval `start/end` with `..` or empty for open ends."""
     if not value:
@@ -200,7 +214,7 @@ def from_params(
     start, end = parse_datetime_interval(datetime)
     return MonitoringFilter(
         sector=parse_csv_param(sector),
-        nationality=parse_csv_param(nationality, upper=True),
+        nationality=parse_nationalities(nationality),
         permit_status=permit_status or None,
         regency_code=regency_code or None,
         district_code=district_code or None,

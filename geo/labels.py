@@ -43,6 +43,12 @@ SEX = {"L": "Laki-laki", "P": "Perempuan", "?": "Tidak tercatat", "unknown": "Ti
 PERMIT_STATUS = {"valid": "Berlaku", "expiring": "Berakhir dalam 90 hari", "expired": "Kedaluwarsa",
                  "unknown": "Tidak tercatat"}
 
+# The two counts of active foreign workers, named and told apart the same way everywhere (#15).
+ACTIVE_WORKERS = "TKA aktif (semua status izin)"
+ACTIVE_NOTE = ('"TKA aktif" adalah semua TKA yang tercatat masih bekerja, apa pun status izinnya; '
+               '"TKA aktif dengan izin berlaku" hanya yang izin kerja dan ITAS-nya masih berlaku pada hari '
+               'yang dihitung, sehingga biasanya lebih kecil.')
+
 # CLDR's Indonesian names, except where Indonesian government usage differs: "Tiongkok" for China
 # (Keppres 12/2014; CLDR agrees today, pinned here so a data update cannot bring back "Cina"), and
 # the short forms for the special administrative regions.

@@ -4,6 +4,8 @@ screen and paper use the same words), and the issuing agency's full name for the
 from __future__ import annotations
 
 from geo.labels import (  # noqa: F401 - re-exported for the report modules
+    ACTIVE_NOTE,
+    ACTIVE_WORKERS,
     AGENCIES,
     FINDINGS,
     INSPECTION_STATUS,
