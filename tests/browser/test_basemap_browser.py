@@ -199,3 +199,17 @@ def test_without_a_configured_basemap_nothing_is_offered_or_loaded(browser, maps
     assert not [u for u, _ in reqs.items if "basemap" in u or "protomaps" in u]
     assert reqs.origins() == {maps_server.base}
     context.close()
+
+
+def test_home_page_map_offers_the_same_base_layers(browser, basemap_server, tmp_path):  # noqa: F811
+    context = browser.new_context(viewport=VIEWPORTS["1280"])
+    page = context.new_page()
+    log_in(page, basemap_server.base, "admin-peta", "/")
+    reqs = Requests(page)
+    page.reload()
+    wait_markers(page)
+    assert base_labels(page) == LABELS
+    wait_vector_drawn(page)
+    assert reqs.origins() == {basemap_server.base}
+    assert reqs.errors == []
+    context.close()
