@@ -17,13 +17,17 @@ from markupsafe import Markup
 from api.deps import Conn
 from api.middleware import html_csp
 from api.security import CSRF_COOKIE, Principal, current_user
-from geo import clock
+from geo import clock, labels
 from geo.maps.csp import InlineScripts
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
+# What a person reads: names for codes and Indonesian dates (geo.labels, shared with the reports).
+TEMPLATES.env.filters.update(long_date=labels.long_date, nationality=labels.nationality, team=labels.team,
+                             label=lambda code, table: labels.name(getattr(labels, table), code))
+TEMPLATES.env.globals["nationality_choices"] = labels.nationality_choices
 
 ROLE_LABEL = {"admin": "Admin", "editor": "Editor", "analyst": "Analis", "viewer": "Peninjau"}
-PERMIT_LABEL = {"valid": "Berlaku", "expiring": "Habis ≤ 90 hari", "expired": "Sudah habis", "unknown": "Tidak diketahui"}
+PERMIT_LABEL = labels.PERMIT_STATUS
 
 
 def safe_next(target: str | None) -> str:

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import Conn
 from api.web.common import PageUser, current_quarter, error_page, render
+from geo import labels
 from geo.db import Connection
 from geo.filters import FilterError, MonitoringFilter, from_params
 from geo.maps.build import DEFAULT_MEASURE, MEASURES, MapPage, build_map, render_parts
@@ -28,7 +29,7 @@ from geo.maps.settings import get_map_settings
 router = APIRouter(include_in_schema=False)
 
 CHILD_URL = {"province": "/maps/regency/{code}", "regency": "/maps/district/{code}", "district": None}
-PERMIT_TEXT = {"valid": "berlaku", "expiring": "habis ≤ 90 hari", "expired": "sudah habis"}
+PERMIT_TEXT = {k: v.lower() for k, v in labels.PERMIT_STATUS.items()}
 
 
 class PageFilter:
@@ -58,11 +59,11 @@ def describe(flt: MonitoringFilter, sectors: dict[str, str]) -> str | None:
     if flt.sector:
         parts.append("sektor " + ", ".join(sectors.get(s, s) for s in flt.sector))
     if flt.nationality:
-        parts.append("kewarganegaraan " + ", ".join(flt.nationality))
+        parts.append("kewarganegaraan " + ", ".join(labels.nationality(n) for n in flt.nationality))
     if flt.permit_status:
         parts.append("RPTKA " + PERMIT_TEXT[flt.permit_status])
     if flt.period_start or flt.period_end:
-        parts.append(f"periode {flt.period_start or '…'} s.d. {flt.period_end or '…'}")
+        parts.append(f"RPTKA berakhir {labels.long_date(flt.period_start, '…')} s.d. {labels.long_date(flt.period_end, '…')}")
     return "; ".join(parts) or None
 
 

@@ -13,9 +13,9 @@ from geo.maps.jsutil import js_literal
 
 PERMIT_LEGEND = (
     ("valid", "#1a9850", "RPTKA berlaku"),
-    ("expiring", "#fdae61", "RPTKA habis ≤ 90 hari"),
-    ("expired", "#d73027", "RPTKA sudah habis"),
-    ("unknown", "#7f7f7f", "RPTKA tidak diketahui"),
+    ("expiring", "#fdae61", "RPTKA berakhir dalam 90 hari"),
+    ("expired", "#d73027", "RPTKA kedaluwarsa"),
+    ("unknown", "#7f7f7f", "RPTKA tidak tercatat"),
 )
 
 
@@ -28,7 +28,8 @@ def legend_html(title: str, subtitle: str, classes: Classification, filters_text
     permits = "".join(
         f'<div class="lg-row"><span class="lg-dot" style="background:{color}"></span>{escape(label)}</div>'
         for _, color, label in PERMIT_LEGEND
-    )
+    ) + ('<div class="lg-row"><span class="lg-cluster"></span>Kelompok perusahaan: angka = jumlah, '
+         'klik untuk memperbesar</div>')
     flt = f'<div class="lg-filter">Filter: {escape(filters_text)}</div>' if filters_text else ""
     return (
         f'<div class="lg-title">{escape(title)}</div><div class="lg-sub">{escape(subtitle)}</div>'

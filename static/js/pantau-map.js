@@ -6,9 +6,9 @@
 
   var STATUS = {
     valid: { color: "#1a9850", label: "Berlaku" },
-    expiring: { color: "#fdae61", label: "Habis ≤ 90 hari" },
-    expired: { color: "#d73027", label: "Sudah habis" },
-    unknown: { color: "#7f7f7f", label: "Tidak diketahui" }
+    expiring: { color: "#fdae61", label: "Berakhir dalam 90 hari" },
+    expired: { color: "#d73027", label: "Kedaluwarsa" },
+    unknown: { color: "#7f7f7f", label: "Tidak tercatat" }
   };
 
   function esc(value) {
