@@ -112,7 +112,7 @@ def _table(t: tables.Table, limit: int | None = None) -> str:
     for row in rows + ([t.total] if t.total else []):
         cells = []
         for v in row:
-            text = v.strftime("%d-%m-%Y") if isinstance(v, date) else show(v)
+            text = labels.long_date(v) if isinstance(v, date) else show(v)
             cls = ' class="n"' if isinstance(v, int | float) or (isinstance(v, str) and v.startswith("<")) else ""
             cells.append(f"<td{cls}>{htmlmod.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")

@@ -52,9 +52,9 @@ def _esc(text) -> str:
 
 def _cell(value):
     if isinstance(value, datetime):
-        return value.strftime("%d-%m-%Y %H:%M")
+        return f"{labels.long_date(value)} {value:%H:%M}"
     if hasattr(value, "strftime"):
-        return value.strftime("%d-%m-%Y")
+        return labels.long_date(value)
     if isinstance(value, float):
         return f"{value:.5f}"
     return show(value)
@@ -63,7 +63,9 @@ def _cell(value):
 def grid(headers, rows, widths=None, total=None, repeat=True, wrap_cols=()) -> LongTable:
     """A table with a bold repeated header row, numbers right-aligned, zebra rows."""
     def fmt(row):
-        return [Paragraph(_esc(_cell(v)), CELL) if i in wrap_cols else _cell(v) for i, v in enumerate(row)]
+        # Dates are written out ('28 September 2026'): they may wrap in a narrow column.
+        return [Paragraph(_esc(_cell(v)), CELL) if i in wrap_cols or hasattr(v, "strftime") else _cell(v)
+                for i, v in enumerate(row)]
 
     data = [[Paragraph(f"<b>{_esc(_fit_words(h, widths[i] if widths else None))}</b>", CELL)
              for i, h in enumerate(headers)]] + [fmt(r) for r in rows]
@@ -253,7 +255,7 @@ def summary(c: dict) -> list:
             for k, name in (("active_workers", "TKA aktif dengan izin berlaku (akhir triwulan)"),
                             ("inspections", "Pemeriksaan dalam triwulan"), ("findings", "Pemeriksaan dengan temuan"))]
     change = grid(("Angka", cur["quarter"], prev["quarter"], "Perubahan"), rows, widths=[70 * mm, 30 * mm, 30 * mm, 30 * mm])
-    key = [("Perusahaan pemberi kerja TKA", s["companies"]), ("TKA aktif", s["foreign_workers"]),
+    key = [("Perusahaan pemberi kerja TKA", s["companies"]), (labels.ACTIVE_WORKERS, s["foreign_workers"]),
            ("Kewarganegaraan", s["nationalities"]), ("Kabupaten/kota dengan TKA", s["regencies_with_workers"]),
            ("Izin kerja kedaluwarsa", s["permits_expired"]), ("Izin kerja berakhir <=90 hari", s["permits_expiring_90d"]),
            ("RPTKA kedaluwarsa", s["rptka_expired"]), ("RPTKA berakhir <=90 hari", s["rptka_expiring_90d"]),

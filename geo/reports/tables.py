@@ -83,7 +83,7 @@ def expiring(content: dict) -> Table:
 def inspections(content: dict) -> Table:
     names = _region_names(content)
     headers = ("Tanggal", "Perusahaan", "Kabupaten/kota", "Tim", "Temuan", "Tindak lanjut", "Status")
-    rows = [(i["inspected_on"], i["company"], names.get(i["regency_code"], i["regency_code"]), i["team"],
+    rows = [(i["inspected_on"], i["company"], names.get(i["regency_code"], i["regency_code"]), labels.team(i["team"]),
              labels.FINDINGS[i["finding"]], i["follow_up"], labels.INSPECTION_STATUS[i["status"]])
             for i in content["inspections"]]
     return Table("pemeriksaan", "Pemeriksaan lapangan dalam periode", headers, rows)
@@ -105,7 +105,7 @@ def workers(content: dict) -> Table:
     names = _region_names(content)
     headers = ("Nama lengkap", "No. paspor", "Kewarganegaraan", "Jenis kelamin", "Jabatan", "Tingkat jabatan",
                "Perusahaan", "Kabupaten/kota", "Izin kerja berlaku s.d.", "No. ITAS", "ITAS berlaku s.d.")
-    rows = [(w["full_name"], w["passport_number"], labels.nationality(w["nationality"]), w["sex"], w["position"],
+    rows = [(w["full_name"], w["passport_number"], labels.nationality(w["nationality"]), labels.SEX.get(w["sex"], w["sex"]), w["position"],
              labels.POSITION_LEVELS.get(w["position_level"], w["position_level"]), w["company"],
              names.get(w["regency_code"], w["regency_code"]), w["permit_valid_until"], w["itas_number"],
              w["itas_valid_until"]) for w in content.get("workers", [])]

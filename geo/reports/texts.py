@@ -24,8 +24,17 @@ def title(meta: dict) -> str:
     return f"Laporan Pemantauan Tenaga Kerja Asing — {region(meta)}"
 
 
+def _filter_value(key: str, value: str) -> str:
+    if key == "nationality":
+        return ", ".join(labels.nationality(v) for v in value.split(","))
+    if key == "datetime":
+        start, _, end = value.partition("/")
+        return " s.d. ".join(labels.long_date(None if d in ("", "..") else d, "…") for d in (start, end or start))
+    return value
+
+
 def describe_filter(meta: dict) -> str:
-    parts = [f"{FILTER_NAMES.get(k, k)}={v}" for k, v in sorted(meta["filter"].items())]
+    parts = [f"{FILTER_NAMES.get(k, k)}={_filter_value(k, v)}" for k, v in sorted(meta["filter"].items())]
     if meta.get("region_name"):
         covered = meta["region_name"]
     elif meta["scope"] is None:
@@ -59,7 +68,7 @@ def suppression_note(meta: dict) -> str:
 
 
 def history_note() -> str:
-    return ("Tren: TKA yang tercatat dan izinnya masih berlaku pada akhir tiap triwulan; TKA yang sudah "
+    return (f"{labels.ACTIVE_NOTE} Tren: TKA yang tercatat dan izinnya masih berlaku pada akhir tiap triwulan; TKA yang sudah "
             "keluar dihitung sampai perubahan terakhir datanya (riwayat status belum tersedia).")
 
 

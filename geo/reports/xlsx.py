@@ -20,6 +20,7 @@ HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
 BOLD = Font(bold=True)
 RIGHT = Alignment(horizontal="right")
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
+DATE_FORMAT = "[$-421]D MMMM YYYY"  # a date cell shown as '1 Desember 2026' (Indonesian month names)
 
 
 def _cell(ws, value, *, bold: bool = False, header: bool = False):
@@ -31,7 +32,7 @@ def _cell(ws, value, *, bold: bool = False, header: bool = False):
         return cell
     if isinstance(value, date):
         cell = WriteOnlyCell(ws, value)
-        cell.number_format = "DD-MM-YYYY"
+        cell.number_format = DATE_FORMAT
     elif formulas.is_risky(value):  # text that a spreadsheet would run: a string cell
         cell = formulas.as_text(WriteOnlyCell(ws, value))
     elif isinstance(value, str) and value.startswith("<"):  # a suppressed count, aligned like numbers
@@ -87,7 +88,7 @@ def _notes(wb: Workbook, c: dict) -> None:
             formulas.as_text(value_cell)
         value_cell.alignment = Alignment(wrap_text=True, vertical="top")
         if isinstance(value, date):
-            value_cell.number_format = "DD-MM-YYYY"
+            value_cell.number_format = DATE_FORMAT
         ws.append([_cell(ws, key, bold=True), value_cell])
 
 
