@@ -122,6 +122,11 @@ def test_only_vector_pmtiles_files_are_offered(tmp_path, pmtiles_file):
         assert pmtiles_info(path) is None
         assert base_layers(MapSettings(basemap_pmtiles=path)) == []
     assert base_layers(MapSettings(basemap_pmtiles=None, basemap_tiles_url="", satellite_url="")) == []
+    both = base_layers(MapSettings(basemap_tiles_url=TILES, satellite_url="https://citra.example.go.id/{z}/{y}/{x}.jpg",
+                                   satellite_attribution="<b>LAPAN</b>"))
+    assert [(o["id"], o["label"]) for o in both] == [
+        ("none", "Tanpa peta dasar"), ("tiles", "Peta dasar (server ubin)"), ("satellite", "Citra satelit")]
+    assert both[2]["attribution"] == "&lt;b&gt;LAPAN&lt;/b&gt;"
 
 
 @pytest.mark.parametrize("value", [
