@@ -14,6 +14,7 @@ from tests import test_reports_data as dataset
 from tests.test_reports import pdf_pages, report
 
 known_db, server, token = dataset.known_db, base.server, base.token  # the module fixtures
+pytestmark = pytest.mark.slow  # a one-regency PDF: ~20 s
 REGENCY, REGENCY_NAME = "62.02", "Kabupaten Kotawaringin Timur"
 CLASS_RANGE = re.compile(r"(?<![\d.])\d+–\d+(?![\d.])")  # a legend class "3–10" (en dash)
 

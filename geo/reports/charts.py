@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
 
 from geo.reports import cartography as carto
-from geo.reports.suppress import is_hidden
+from geo.reports import labels
+from geo.reports.suppress import is_hidden, show
 
 BAR = "#2166ac"
 
@@ -55,3 +57,33 @@ def trend_chart(quarterly: list[dict], width_mm: float = 175, height_mm: float =
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
     fig.text(0.02, 0.97, "Tren per triwulan", fontsize=9, fontweight="bold", va="top")
     return carto.png(fig)
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    png: bytes
+    width_mm: float  # as laid out on the PDF page
+    height_mm: float
+    words: str  # the figures as text: the HTML image's alt text
+
+
+def report_charts(c: dict) -> list[Chart]:
+    """The charts of a report, the same set for the PDF and the offline HTML."""
+    s = c["summary"]
+    bars = (("nationality", "TKA per kewarganegaraan", s["by_nationality"], labels.nationality, 70),
+            ("sector", "Perusahaan per sektor", s["by_sector"], lambda k: c["sector_labels"].get(k, k), 70),
+            ("position_level", "TKA per tingkat jabatan", s["by_position_level"],
+             lambda k: labels.POSITION_LEVELS.get(k, k), 55),
+            ("sex", "TKA per jenis kelamin", s["by_sex"], lambda k: labels.SEX.get(k, k), 55))
+    out = []
+    for key, title, counts, label_of, height in bars:
+        items = pooled(counts, label_of)
+        words = "; ".join(f"{name} {show(v) if v else '<3 per kategori'}" for name, v in items)
+        out.append(Chart(key, title, bar_chart(items, title, height_mm=height), 87, height, words))
+    q = c["quarterly"]
+    words = "; ".join(f"{row['quarter']}: TKA {show(row['active_workers'])}, pemeriksaan {row['inspections']}, "
+                      f"dengan temuan {row['findings']}" for row in q)
+    out.append(Chart("trend", "Tren per triwulan", trend_chart(q), 178, 63, words))
+    return out

@@ -10,6 +10,7 @@ from datetime import date
 
 import folium
 from folium.plugins import MarkerCluster
+from matplotlib.colors import to_hex
 
 from geo.db import Connection, transaction
 from geo.maps.assets import inline_assets, localize
@@ -17,8 +18,8 @@ from geo.maps.build import render_parts
 from geo.maps.csp import InlineScripts
 from geo.maps.textlayers import CompanyPoints, RegionTooltips
 from geo.reports import charts, labels, staticmaps, tables, texts
-from geo.reports.pdf import TITLE
-from geo.reports.suppress import show
+from geo.reports.maplayers import MapLegend, RegionLabels
+from geo.reports.suppress import is_hidden, show
 from geo.settings import home_province
 
 _ASSET_TAG = re.compile(r"^\s*<(script\b[^>]*\bsrc=|link\b)[^>]*>(\s*</script>)?\s*$", re.I)
@@ -28,8 +29,19 @@ h1{font-size:1.6rem} h2{margin-top:2rem;border-bottom:2px solid #2f4b6e;padding-
 table.t{border-collapse:collapse;font-size:.8rem;margin:.5rem 0} table.t th{background:#dde6f0;text-align:left}
 table.t td,table.t th{border:1px solid #bbb;padding:2px 6px} table.t td.n{text-align:right}
 .note{font-size:.8rem;color:#444} .trace{font-size:.75rem;color:#555;border-top:1px solid #ccc;margin-top:2rem}
-.charts img{max-width:48%;margin:.3rem} nav a{margin-right:.6rem;font-size:.85rem}
+nav a{display:inline-block;margin-right:.6rem;font-size:.85rem}
 .folium-map{border:1px solid #999;margin:.5rem 0}
+.tw{overflow-x:auto;max-width:100%}
+.charts figure{display:inline-block;vertical-align:top;width:48%;margin:.3rem 0 .6rem;text-align:center}
+.charts figure[data-chart=trend]{width:100%} .charts img{max-width:100%;height:auto}
+.charts figcaption{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
+.report-legend{background:rgba(255,255,255,.93);padding:4px 8px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.35);font-size:12px;line-height:1.35}
+.rl-title{font-weight:600;margin-bottom:2px;cursor:pointer}
+.rl-swatch{display:inline-block;width:14px;height:10px;border:1px solid #888;margin-right:6px;vertical-align:middle}
+.rl-dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin:0 8px 0 3px;vertical-align:middle}
+.report-label span{position:absolute;transform:translate(-50%,-50%);white-space:pre;text-align:center;font-size:11px;font-weight:600;line-height:1.1;color:#222;text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}
+@media (max-width:700px){.charts figure{width:100%} .report-legend{font-size:10px;padding:2px 5px} .report-label span{font-size:9.5px}
+.leaflet-control-layers-expanded{font-size:11px;padding:2px 6px}}
 .report-tip th{text-align:left;padding-right:.6rem}
 """
 
@@ -46,18 +58,48 @@ def _geojson(conn: Connection, level: str, regency: str | None = None) -> dict:
         return cur.fetchone()[0]
 
 
-def _choropleth(fc: dict, values: dict, threshold: int | None, name: str) -> folium.GeoJson:
+def _label_points(conn: Connection, codes: list[str]) -> list[tuple[str, float, float]]:
+    """(code, lat, lon) of each region's label point (as on the PDF maps), largest region first."""
+    with transaction(conn) as cur:
+        cur.execute("""SELECT code, round(ST_Y(label_point)::numeric, 5)::float, round(ST_X(label_point)::numeric, 5)::float
+                         FROM boundaries WHERE code = ANY(%s) ORDER BY ST_Area(geom) DESC, code""", [codes])
+        return cur.fetchall()
+
+
+def _legend_rows(bins, threshold: int | None) -> list[tuple[str, str]]:
+    """The PDF map legend's entries (staticmaps), as (colour, text): screen and paper read alike."""
+    return [(to_hex(p.get_facecolor()), p.get_label()) for p in staticmaps._legend_items(bins, threshold)]
+
+
+def _regions(fmap: folium.Map, conn: Connection, fc: dict, values: dict, threshold: int | None, name: str,
+             legend_title: str, points: bool) -> None:
+    """Regions shaded by workers, each labelled with its name and count, and the map's colour key."""
     bins = staticmaps.classes(list(values.values()), threshold)
+    names = {}
     for f in fc["features"]:
         v = values.get(f["properties"]["code"], 0)
         f["properties"]["tka"] = show(v)
         f["properties"]["fill"] = staticmaps._colour(v, bins)
+        names[f["properties"]["code"]] = f["properties"]["name"]
     layer = folium.GeoJson(
         fc, name=name,
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#444", "weight": 1, "fillOpacity": 0.85},
     )
     RegionTooltips([("name", "Wilayah"), ("tka", "TKA")]).add_to(layer)  # names as text, not markup
-    return layer
+    layer.add_to(fmap)
+    # Most workers first, then the largest regions: the order in which labels get room when they
+    # would overlap (a hidden "<3" counts as 1).
+    rows = sorted(_label_points(conn, list(names)), key=lambda r: -_weight(values.get(r[0], 0)))
+    group = folium.FeatureGroup(name="Label wilayah")
+    RegionLabels(fmap.get_name(), [[lat, lon, f"{staticmaps.short_name(names[code])}\n{show(values.get(code, 0))}"]
+                                   for code, lat, lon in rows]).add_to(group)
+    group.add_to(fmap)
+    MapLegend(legend_title, _legend_rows(bins, threshold),
+              "Perusahaan (ukuran = jumlah TKA)" if points else None).add_to(fmap)
+
+
+def _weight(value) -> int:
+    return 1 if is_hidden(value) else value if isinstance(value, int) else 0
 
 
 def _map(fc: dict) -> folium.Map:
@@ -119,11 +161,20 @@ def _table(t: tables.Table, limit: int | None = None) -> str:
     more = len(t.rows) - len(rows)
     note = (f'<p class="note">… dan {show(more)} baris lainnya (lihat lampiran XLSX, lembar {t.key}).</p>'
             if more else "")
-    return f'<h3>{htmlmod.escape(t.title)}</h3><table class="t"><tr>{head}</tr>{"".join(body)}</table>{note}'
+    # scrolls inside its box on a phone instead of widening the page
+    return (f'<h3>{htmlmod.escape(t.title)}</h3><div class="tw"><table class="t"><tr>{head}</tr>{"".join(body)}'
+            f"</table></div>{note}")
 
 
 def _img(png: bytes, alt: str) -> str:
     return f'<img alt="{htmlmod.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+
+
+def _figure(chart: charts.Chart) -> str:
+    """A chart of the PDF's set: its figures in the alt text, its title (drawn in the image) as a
+    caption for screen readers."""
+    return (f'<figure class="chart" data-chart="{chart.key}">{_img(chart.png, f"{chart.title}: {chart.words}")}'
+            f"<figcaption>{htmlmod.escape(chart.title)}</figcaption></figure>")
 
 
 def render(c: dict, conn: Connection) -> bytes:
@@ -154,28 +205,27 @@ def render(c: dict, conn: Connection) -> bytes:
     allowed = {u["code"] for u in units}
     top_fc["features"] = [f for f in top_fc["features"] if f["properties"]["code"] in allowed]
     top = _map(top_fc)
-    _choropleth(top_fc, {u["code"]: u["foreign_workers"] for u in units}, t, "TKA").add_to(top)
-    if regency or len(c["companies"]) <= MARKER_LIMIT:
+    points = bool(regency or len(c["companies"]) <= MARKER_LIMIT)
+    _regions(top, conn, top_fc, {u["code"]: u["foreign_workers"] for u in units}, t, "TKA",
+             "TKA per kecamatan" if regency else "Jumlah TKA", points)
+    if points:
         _companies_layer(c["companies"]).add_to(top)
     folium.LayerControl(collapsed=False).add_to(top)
-    s = c["summary"]
-    nav = "".join(f'<a href="#u-{u["code"]}">{htmlmod.escape(staticmaps.short_name(u["name"]))}</a>' for u in units)
+    nav = " ".join(f'<a href="#u-{u["code"]}">{htmlmod.escape(staticmaps.short_name(u["name"]))}</a>' for u in units)
     sections.append(
-        f"<h1>{htmlmod.escape(TITLE)}</h1>"
+        f"<h1>{htmlmod.escape(texts.title(m))}</h1>"
         f"<p><b>{htmlmod.escape(m['period_label'])}</b> — {htmlmod.escape(m['agency_name'])}<br>"
         f"Data per {htmlmod.escape(texts.as_of(m))}; status izin per {labels.long_date(m['reference_day'])}; "
         f"{htmlmod.escape(texts.describe_filter(m))}; hash {m['hash']}</p>"
         f'<p class="note">{htmlmod.escape(texts.suppression_note(m))}</p><nav>{nav}</nav>'
-        f"<h2>Ringkasan</h2>{_table(tables.regencies(c))}"
+        f"<h2>Ringkasan</h2>{_table(tables.areas(c))}"
         f"<h2>Peta sebaran TKA</h2>{add_map(top)}"
         + ("" if regency or len(c["companies"]) <= MARKER_LIMIT else
            f'<p class="note">Titik {show(len(c["companies"]))} perusahaan ditampilkan pada peta tiap '
            "kabupaten/kota di bawah (dikelompokkan; perbesar untuk melihat tiap titik).</p>")
         + f'<p class="note">{htmlmod.escape(texts.source_note(m))}</p>'
         "<h2>Grafik</h2><div class=\"charts\">"
-        + _img(charts.bar_chart(charts.pooled(s["by_nationality"], labels.nationality), "TKA per kewarganegaraan"), "TKA per kewarganegaraan")
-        + _img(charts.bar_chart(charts.pooled(s["by_sector"], lambda k: c["sector_labels"].get(k, k)), "Perusahaan per sektor"), "Perusahaan per sektor")
-        + _img(charts.trend_chart(c["quarterly"]), "Tren per triwulan")
+        + "".join(_figure(chart) for chart in charts.report_charts(c))
         + f'</div><p class="note">{htmlmod.escape(texts.history_note())}</p>'
         f"<h2>Izin</h2>{_table(tables.expiring(c), LIST_LIMIT)}"
         f"<h2>Pemeriksaan</h2>{_table(tables.findings(c))}{_table(tables.inspections(c), LIST_LIMIT)}"
@@ -186,12 +236,12 @@ def render(c: dict, conn: Connection) -> bytes:
             fc = _geojson(conn, "district", u["code"])
             kids = {d["code"]: d["foreign_workers"] for d in c["districts"] if d["parent_code"] == u["code"]}
             fmap = _map(fc)
-            _choropleth(fc, kids, t, "TKA per kecamatan").add_to(fmap)
+            _regions(fmap, conn, fc, kids, t, "TKA per kecamatan", "TKA per kecamatan", True)
             _companies_layer([x for x in c["companies"] if x["regency_code"] == u["code"]]).add_to(fmap)
             sections.append(f'<h3 id="u-{u["code"]}">{htmlmod.escape(u["name"])} ({u["code"]})</h3>{add_map(fmap)}')
     sections.append(f"<h2>Lampiran</h2>{_table(tables.districts(c))}{_table(tables.nationality_by_regency(c))}")
     sections.append(f'<p class="trace">{htmlmod.escape(texts.trace_line(m))}</p>')
-    rest = (f"<title>{htmlmod.escape(TITLE)} — {htmlmod.escape(m['period_label'])}</title>"
+    rest = (f"<title>{htmlmod.escape(texts.title(m))} — {htmlmod.escape(m['period_label'])}</title>"
            f"<meta name=\"pantau-hash\" content=\"{m['hash']}\">"
            + "\n".join(heads) + f"<style>{CSS}</style></head><body>" + "".join(sections)
            + "".join(scripts) + "</body></html>")

@@ -263,7 +263,7 @@ def summary(c: dict) -> list:
     if c["meta"]["regency"]:  # a one-regency report counts its districts
         key[3] = ("Kecamatan dengan TKA", sum(1 for d in c["districts"] if _has_workers(d)))
     keys = grid(("Angka utama", "Jumlah"), key, widths=[90 * mm, 30 * mm])
-    reg = _areas(c)
+    reg = tables.areas(c)
     regt = grid(reg.headers[1:], [r[1:] for r in reg.rows], total=reg.total[1:],
                 widths=[44 * mm] + [13.6 * mm] * 10, wrap_cols=(0,))
     return _page("Ringkasan", Paragraph("Ringkasan", H1), Paragraph(f"Keadaan {_esc(c['meta']['period_label'])}; status izin per "
@@ -282,15 +282,6 @@ def _has_workers(unit: dict) -> bool:
 def _unit_word(c: dict) -> str:
     """The regions a report's tables and map are broken down by."""
     return "kecamatan" if c["meta"]["regency"] else "kabupaten/kota"
-
-
-def _areas(c: dict) -> tables.Table:
-    """Per regency; in a one-regency report per district of it (one regency row would say nothing)."""
-    reg = tables.regencies(c)
-    if not c["meta"]["regency"]:
-        return reg
-    return tables.Table("kecamatan", "Rekapitulasi per kecamatan", ("Kode", "Kecamatan", *tables.REGION_HEADERS[2:]),
-                        [tables._region_row(d) for d in c["districts"]], reg.total)
 
 
 def _company_points(companies: list[dict]):
@@ -320,22 +311,15 @@ def province_page(c: dict, geo: Geometries) -> list:
 
 
 def charts_page(c: dict) -> list:
-    s = c["summary"]
-    nat = charts.bar_chart(charts.pooled(s["by_nationality"], labels.nationality), "TKA per kewarganegaraan")
-    sec = charts.bar_chart(charts.pooled(s["by_sector"], lambda k: c["sector_labels"].get(k, k)),
-                           "Perusahaan per sektor")
-    lvl = charts.bar_chart(charts.pooled(s["by_position_level"], lambda k: labels.POSITION_LEVELS.get(k, k)),
-                           "TKA per tingkat jabatan", height_mm=55)
-    sex = charts.bar_chart(charts.pooled(s["by_sex"], lambda k: labels.SEX.get(k, k)), "TKA per jenis kelamin",
-                           height_mm=55)
-    pair = Table([[_image(nat, 87, 71), _image(sec, 87, 71)], [_image(lvl, 87, 55), _image(sex, 87, 55)]])
-    return _page("Grafik", Paragraph("Grafik", H1), pair, _image(charts.trend_chart(c["quarterly"]), 178, 63),
+    made = {ch.key: _image(ch.png, ch.width_mm, ch.height_mm) for ch in charts.report_charts(c)}
+    pair = Table([[made["nationality"], made["sector"]], [made["position_level"], made["sex"]]])
+    return _page("Grafik", Paragraph("Grafik", H1), pair, made["trend"],
                  Paragraph(_esc(texts.history_note() + " Kategori dengan kurang dari "
                                 f"{c['meta']['threshold'] or 1} TKA digabung dalam 'Lainnya'."), SMALL))
 
 
 def permits_page(c: dict) -> list:
-    reg = _areas(c)
+    reg = tables.areas(c)
     cols = (1, 3, 4, 5, 6, 7, 8)
     regt = grid([reg.headers[i] for i in cols], [[r[i] for i in cols] for r in reg.rows],
                 total=[reg.total[i] for i in cols], widths=[50 * mm] + [21 * mm] * 6, wrap_cols=(0,))

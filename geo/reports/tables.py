@@ -112,5 +112,15 @@ def workers(content: dict) -> Table:
     return Table("tka", "Daftar TKA (data pribadi, UU 27/2022)", headers, rows)
 
 
+def areas(content: dict) -> Table:
+    """The report's regions: per regency, or per district in a one-regency report (where one
+    regency row would say nothing); totals from the summary either way."""
+    reg = regencies(content)
+    if not content["meta"]["regency"]:
+        return reg
+    return Table("kecamatan", "Rekapitulasi per kecamatan", ("Kode", "Kecamatan", *REGION_HEADERS[2:]),
+                 [_region_row(d) for d in content["districts"]], reg.total)
+
+
 def _region_names(content: dict) -> dict[str, str]:
     return {r["code"]: r["name"] for r in content["regencies"] + content["districts"]}
