@@ -39,6 +39,7 @@ _RUNTIME_JS = [
     ("leaflet_heat_js", vendor_url("heat/leaflet-heat.js")),
     ("leaflet_search_js", vendor_url("search/dist/leaflet-search.min.js")),
     ("polylinemeasure_js", vendor_url("polylinemeasure/Leaflet.PolylineMeasure.js")),
+    ("pantau_labels_js", f"{STATIC_URL}/js/pantau-labels.js"),
     ("pantau_map_js", f"{STATIC_URL}/js/pantau-map.js"),
 ]
 _RUNTIME_CSS = [
@@ -48,6 +49,7 @@ _RUNTIME_CSS = [
     ("leaflet_search_css", vendor_url("search/dist/leaflet-search.min.css")),
     ("polylinemeasure_css", vendor_url("polylinemeasure/Leaflet.PolylineMeasure.css")),
     ("pantau_map_css", f"{STATIC_URL}/css/pantau-map.css"),
+    ("pantau_labels_css", f"{STATIC_URL}/css/pantau-labels.css"),
 ]
 
 

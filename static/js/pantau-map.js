@@ -247,41 +247,8 @@
     return '<table class="region-tooltip">' + rows + "</table>";
   }
 
-  // A label is shown only where its region is wide enough on screen at the current zoom and it
-  // does not cover a label already placed (larger regions first), so crowded districts/villages
-  // do not print over each other; zooming in reveals more of them.
-  var LABEL_MIN_PX = 40;
-
-  function updateLabels(cfg) {
-    var map = cfg.map, placed = [], cands = [];
-    (cfg.labelItems || []).forEach(function (it) {
-      var el = it.marker.getElement();
-      if (!el) { return; }
-      var nw = map.latLngToContainerPoint(it.bounds.getNorthWest()),
-          se = map.latLngToContainerPoint(it.bounds.getSouthEast());
-      var w = Math.abs(se.x - nw.x), h = Math.abs(se.y - nw.y);
-      el.style.display = "";
-      cands.push({ el: el, size: w * h, fits: w >= LABEL_MIN_PX && h >= 16 });
-    });
-    cands.forEach(function (c) { c.box = c.el.firstChild ? c.el.firstChild.getBoundingClientRect() : null; });
-    cands.sort(function (a, b) { return b.size - a.size; });
-    cands.forEach(function (c) {
-      var ok = c.fits && c.box && !placed.some(function (p) {
-        return c.box.left < p.right + 3 && c.box.right > p.left - 3 && c.box.top < p.bottom + 1 && c.box.bottom > p.top - 1;
-      });
-      if (ok) { placed.push(c.box); }
-      c.el.style.display = ok ? "" : "none";
-    });
-    document.body.dataset.labelsShown = String(placed.length);
-  }
-
   function applyStats(cfg, data) {
     var items = [], base = cfg.regions.options.style;
-    if (!cfg.map.getPane("regionLabels")) {
-      var pane = cfg.map.createPane("regionLabels");
-      pane.style.zIndex = 640;
-      pane.style.pointerEvents = "none";
-    }
     cfg.labels.clearLayers();
     // The GeoJSON layer's style (Folium's highlight resets to it on mouseout) now takes the fill
     // from the numbers.
@@ -296,18 +263,14 @@
       cfg.regions.resetStyle(layer);
       if (!r) { return; }
       layer.bindTooltip(tooltipHtml(cfg, p.name, r), { sticky: true, className: "region-tip" });
-      var lp = p.label_point, html = '<div class="region-label"><span>' + esc(p.label) + "</span><b>" +
-        number(r.values[data.measure]) + "</b></div>";
-      var marker = L.marker([lp[1], lp[0]], {
-        icon: L.divIcon({ html: html, className: "region-label-icon", iconSize: [0, 0] }), interactive: false,
-        pane: "regionLabels"
-      }).addTo(cfg.labels);
-      items.push({ marker: marker, bounds: layer.getBounds() });
+      var lp = p.label_point, value = r.values[data.measure] || 0;
+      items.push({ code: p.code, name: p.label, value: value, valueText: number(value),
+                   latlng: L.latLng(lp[1], lp[0]), bounds: layer.getBounds() });
     });
-    cfg.labelItems = items;
-    updateLabels(cfg);
     var legend = document.querySelector(".pantau-legend");
     if (legend) { legend.innerHTML = data.legend; }  // built and escaped on the server (geo.maps.legend)
+    // By importance, each non-zero region labelled (static/js/pantau-labels.js).
+    cfg.labelSet = window.PantauLabels.attach(cfg.map, cfg.labels, items);
     document.body.dataset.statsDrawn = "1";
     document.body.dataset.statsAt = String(Math.round(performance.now()));
   }
@@ -321,7 +284,6 @@
     addMeasure(cfg);
     addMinimap(cfg);
     addSearch(cfg);
-    map.on("zoomend", function () { updateLabels(cfg); });
     if (offline) {  // a saved page: outlines only, no server to ask
       document.body.dataset.markersDrawn = "offline";
       setStatus("Luring: hanya batas wilayah");

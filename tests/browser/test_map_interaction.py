@@ -9,7 +9,9 @@ import os
 import re
 import subprocess
 from pathlib import Path
+from urllib.parse import quote
 
+import httpx
 import psycopg2
 import pytest
 
@@ -56,11 +58,11 @@ def device(request, browser):
 def open_map(context, base: str, path: str, user: str = "admin-interaksi"):
     page = context.new_page()
     rec = Recorder(page)
-    page.goto(f"{base}/login?next={path}")
+    page.goto(f"{base}/login?next={quote(path, safe='')}")
     page.fill("#username", user)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}{path}*")
+    page.wait_for_url(lambda url: url == f"{base}{path}")
     wait_markers(page)
     page.locator(".folium-map").scroll_into_view_if_needed()
     page.wait_for_timeout(200)
@@ -188,3 +190,76 @@ def test_markers_unticked_intercept_nothing_and_ticked_keep_their_clicks(demo, b
     page.wait_for_url(re.compile(re.escape(server.base) + r"/maps/regency/62\.\d\d(\?.*)?$"), timeout=10_000)
     assert rec.errors == []
     context.close()
+
+
+# --- item 2: a label for every region with a non-zero value at the default zoom ------------------
+LABELS = """() => {
+    const rect = el => { const r = el.getBoundingClientRect(); return {l: r.left, r: r.right, t: r.top, b: r.bottom}; };
+    const map = document.querySelector('.folium-map');
+    return {
+        map: rect(map),
+        labels: [...map.querySelectorAll('.region-label-icon')].filter(el => el.style.display !== 'none')
+            .map(el => ({code: el.dataset.code || null, mode: el.dataset.mode, text: el.innerText.replace(/\\s+/g, ' ').trim(),
+                         ...rect(el.querySelector('.region-label'))})),
+        keyed: [...map.querySelectorAll('.pantau-label-key li[data-code]')]
+            .map(el => ({code: el.dataset.code, text: el.innerText.replace(/\\s+/g, ' ').trim(), ...rect(el)})),
+        controls: [...map.querySelectorAll('.leaflet-control')].filter(el => el.offsetWidth > 0).map(rect),
+    };
+}"""
+
+FILTER = "sector=perkebunan_sawit&nationality=MY"
+LABEL_PAGES = {  # page → (level and parent of its regions, the regions the issue names)
+    "/": ("regency", "62", ["62.02", "62.08", "62.13"]),
+    f"/?{FILTER}": ("regency", "62", ["62.02", "62.08", "62.13"]),
+    "/maps/province": ("regency", "62", ["62.02", "62.08", "62.13"]),
+    f"/maps/province?{FILTER}": ("regency", "62", ["62.02", "62.08", "62.13"]),
+    "/maps/regency/62.02": ("district", "62.02", ["62.02.06"]),
+    f"/maps/regency/62.02?{FILTER}": ("district", "62.02", ["62.02.06"]),
+}
+
+
+def overlap(a: dict, b: dict, tolerance: float = 0.5) -> bool:
+    return min(a["r"], b["r"]) - max(a["l"], b["l"]) > tolerance and min(a["b"], b["b"]) - max(a["t"], b["t"]) > tolerance
+
+
+def within(a: dict, b: dict) -> bool:
+    return a["l"] >= b["l"] - 0.5 and a["r"] <= b["r"] + 0.5 and a["t"] >= b["t"] - 0.5 and a["b"] <= b["b"] + 0.5
+
+
+@pytest.mark.parametrize("path", list(LABEL_PAGES))
+def test_every_region_with_a_value_is_labelled_at_the_default_zoom(demo, device, path):
+    """#15 item 2: labels were placed largest region first, so Kotawaringin Timur (second by
+    workers), Sukamara, Barito Timur and Sampit's district had none at the default zoom."""
+    _, context = device
+    server, _ = demo
+    level, parent, named = LABEL_PAGES[path]
+    page, rec = open_map(context, server.base, path)
+    query = path.partition("?")[2]
+    cookies = {c["name"]: c["value"] for c in context.cookies()}
+    stats = httpx.get(f"{server.base}/api/stats/{level}?parent={parent}&{query}", cookies=cookies).json()["regions"]
+    values = {r["code"]: (r["name"].removeprefix("Kabupaten "), r["foreign_workers"] or 0) for r in stats}
+    nonzero = {code for code, (_, v) in values.items() if v > 0}
+    assert nonzero & set(named), f"{path}: the test needs a named region with workers"
+    page.wait_for_timeout(300)  # placement follows the controls' final size
+    state = page.evaluate(LABELS)
+    labels = {lab["code"]: lab for lab in state["labels"] if lab["code"]}
+    by_text = {lab["text"]: lab for lab in state["labels"]}
+    keyed = {k["code"]: k for k in state["keyed"]}
+    for code in sorted(nonzero):
+        name, value = values[code]
+        text = f"{name} {value:,}".replace(",", ".")
+        lab, entry = labels.get(code) or by_text.get(text), keyed.get(code)
+        assert lab or entry, f"{path}: {name} ({value}) has no label"
+        if lab:
+            assert within(lab, state["map"]), f"{path}: label of {name} outside the map"
+        if entry:  # a numbered badge (where there is room even for that) and the name in the key
+            assert entry["text"] == text and within(entry, state["map"]), (path, entry)
+            assert not lab or lab["mode"] == "key", (path, lab)
+        else:
+            assert lab["text"] == text, (path, lab)
+    for i, a in enumerate(state["labels"]):
+        for b in state["labels"][i + 1:]:
+            assert not overlap(a, b), f"{path}: labels {a['text']!r} and {b['text']!r} overlap"
+        for c in state["controls"]:
+            assert not overlap(a, c), f"{path}: label {a['text']!r} under a map control"
+    assert rec.errors == []
