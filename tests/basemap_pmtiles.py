@@ -1,7 +1,8 @@
 """A small vector basemap for the tests: a PMTiles file in the Protomaps basemap schema (the layers
 and kinds protomaps-leaflet draws: earth, water, roads, places) with the Java Sea's coast, the
-Kahayan, Mentaya and Barito rivers as water areas, the Trans-Kalimantan road and six towns of
-Kalimantan Tengah. Coordinates are rough (hand-drawn), enough to recognise the province."""
+Kahayan, Mentaya and Barito rivers as water areas, the Katingan as a line, the Trans-Kalimantan
+road and six towns of Kalimantan Tengah. Coordinates are rough (hand-drawn), enough to recognise
+the province."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ RIVERS = {
                        (113.05, -3.45)],
     "Sungai Barito": [(114.85, -0.50), (114.90, -0.95), (114.80, -1.50), (114.84, -1.71), (114.70, -2.40),
                       (114.60, -3.00), (114.50, -3.50)],
+}
+RIVER_LINES = {  # mapped as lines only (no water area), as many smaller rivers are
+    "Sungai Katingan": [(113.00, -0.80), (113.20, -1.80), (113.35, -2.50), (113.30, -3.10), (113.35, -3.35)],
 }
 COAST = [(110.0, -2.95), (110.8, -3.05), (111.5, -3.0), (112.3, -3.3), (113.0, -3.4), (113.6, -3.35),
          (114.0, -3.3), (114.5, -3.45), (115.2, -3.9), (116.5, -4.0)]
@@ -72,6 +76,8 @@ def _layers() -> dict[str, list[tuple[object, dict]]]:
     water = [(sea, {"kind": "ocean"})]
     for name, line in RIVERS.items():
         water.append((LineString(line).buffer(0.025, cap_style="flat"), {"kind": "river", "name": name}))
+    for name, line in RIVER_LINES.items():
+        water.append((LineString(line), {"kind": "river", "name": name}))
     return {
         "earth": [(box(*BBOX), {"kind": "earth"})],
         "water": water,

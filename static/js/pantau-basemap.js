@@ -15,14 +15,28 @@
     try { window.localStorage.setItem(KEY, id); } catch (e) { /* private mode: not remembered */ }
   }
 
+  // The light style draws rivers mapped as lines only from zoom 14; regency and district maps (zoom
+  // 7-12) need them too: in Kalimantan places are told by their river.
+  function addRiverLines(layer) {
+    var P = window.protomapsL;
+    if (!P.LineSymbolizer || !Array.isArray(layer.paintRules)) { return; }
+    layer.paintRules.push({
+      dataLayer: "water", minzoom: 7, maxzoom: 13,
+      symbolizer: new P.LineSymbolizer({ color: "#80deea", width: function (z) { return z < 10 ? 1.2 : z < 12 ? 1.8 : 2.5; } }),
+      filter: function (z, f) { return f.geomType === 2 && f.props.kind === "river"; }
+    });
+  }
+
   function makeLayer(o) {
     if (o.kind === "none") { return L.layerGroup(); }
     if (o.kind === "pmtiles") {
       if (!window.protomapsL) { return null; }
-      return window.protomapsL.leafletLayer({
+      var layer = window.protomapsL.leafletLayer({
         url: o.url, flavor: "light", lang: "id", maxDataZoom: o.maxDataZoom, attribution: o.attribution,
         className: "pantau-basemap-vector"
       });
+      addRiverLines(layer);
+      return layer;
     }
     // The page sends no Referer (its address holds the filters); tile servers that ask for one
     // (OpenStreetMap's) get this site's origin only.
