@@ -28,6 +28,7 @@ from geo.filters import FilterError, MonitoringFilter, from_params
 from geo.reports import jobs
 from geo.reports.build import FORMATS, ReportError, build_report
 from geo.reports.content import Options
+from geo.reports.data import agency_name
 from geo.reports.period import PeriodError, Quarter
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -38,20 +39,28 @@ NO_STORE = {"Cache-Control": "no-store"}
 def report_options(conn, principal: Principal, flt: MonitoringFilter, *, period: str, fmt: str, regency: str | None,
                    suppress: bool, threshold: int, agency: str, personal: bool) -> Options:
     """The options of a report this user may have (flt already scoped to the user); BadRequest if not."""
+    # Messages in Indonesian for the dialog, the English one (parameter and value) in brackets.
     try:
         quarter = Quarter.parse(period)
-        if fmt not in FORMATS:
-            raise ReportError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
-        if regency is not None:
-            if flt.regency_code and flt.regency_code != regency:
-                raise ReportError(f"regency: {regency!r} differs from regency_code {flt.regency_code!r}")
+    except PeriodError as exc:
+        raise BadRequest(f"triwulan tidak sah ({exc})") from exc
+    if fmt not in FORMATS:
+        raise BadRequest(f"format harus PDF, HTML atau XLSX (format: {fmt!r} is not one of {', '.join(FORMATS)})")
+    if regency is not None:
+        if flt.regency_code and flt.regency_code != regency:
+            raise BadRequest(f"wilayah berbeda dengan filter kabupaten/kota "
+                             f"(regency: {regency!r} differs from regency_code {flt.regency_code!r})")
+        try:
             flt = _with_regency(flt, regency, conn)
-        if personal and (fmt != "xlsx" or not principal.can_see_personal):
-            raise ReportError("personal: only in the XLSX and only for roles allowed to see personal data")
-        if flt.regency_code and not principal.allows_regency(flt.regency_code):
-            raise ReportError(f"regency: {flt.regency_code!r} is outside your regencies")
-    except (PeriodError, ReportError) as exc:
-        raise BadRequest(str(exc)) from exc
+        except ReportError as exc:
+            raise BadRequest(f"wilayah tidak dikenal ({exc})") from exc
+    if personal and (fmt != "xlsx" or not principal.can_see_personal):
+        raise BadRequest("data pribadi hanya dalam XLSX dan hanya untuk peran yang berhak (personal: only in the "
+                         "XLSX and only for roles allowed to see personal data)")
+    if flt.regency_code and not principal.allows_regency(flt.regency_code):
+        raise BadRequest(f"wilayah di luar cakupan akun Anda (regency: {flt.regency_code!r} is outside your regencies)")
+    if agency_name(conn, agency) is None:  # checked here so that a job is refused at once, not failed later
+        raise BadRequest(f"instansi tidak dikenal (agency: unknown agency {agency!r})")
     return Options(quarter, flt, threshold=threshold if suppress else None, agency=agency, personal=personal)
 
 
@@ -86,7 +95,7 @@ def get_report(
     try:
         result = build_report(conn, opts, format)
     except ReportError as exc:
-        raise BadRequest(str(exc)) from exc
+        raise BadRequest(f"laporan tidak dapat dibuat ({exc})") from exc
     _audit_export(conn, principal, opts, format, result.hash)
     return _attachment(result.body, result.media_type, result.filename, result.hash)
 
@@ -150,7 +159,7 @@ def _job_options(conn, principal: Principal, body: JobRequest) -> Options:
                           body.datetime)
         flt.validate_against(conn)
     except FilterError as exc:
-        raise BadRequest(str(exc)) from exc
+        raise BadRequest(f"filter tidak sah ({exc})") from exc
     return report_options(conn, principal, flt.scoped(principal.regencies), period=body.period, fmt=body.format,
                           regency=body.regency, suppress=body.suppress, threshold=body.threshold, agency=body.agency,
                           personal=body.personal)
@@ -287,7 +296,8 @@ def get_company_sheet(
     threshold: Annotated[int, Query(ge=2, le=20, description="suppression threshold")] = 3,
 ) -> Response:
     if format not in SHEET_FORMATS:
-        raise BadRequest(f"format: {format!r} is not one of {', '.join(SHEET_FORMATS)}")
+        raise BadRequest(f"format harus PDF atau XLSX (format: {format!r} is not one of {', '.join(SHEET_FORMATS)})")
     if personal and not principal.can_see_personal:
-        raise BadRequest("personal: only for roles allowed to see personal data")
+        raise BadRequest("data pribadi hanya untuk peran yang berhak (personal: only for roles allowed to see "
+                         "personal data)")
     return _company_sheet(conn, principal, company_id, format, personal, threshold if suppress else None)

@@ -76,6 +76,8 @@
   function fail(text) {
     running = false;
     start.disabled = false;
+    show(box, false);
+    show(download, false);
     error.textContent = text;
     show(error, true);
     document.body.setAttribute("data-report-state", "failed");

@@ -46,6 +46,7 @@ def run_dialog(page, fmt: str) -> Path:
         new MutationObserver(() => window.__seen.push([document.body.dataset.reportState || '',
                                                         document.getElementById('report-progress').value]))
           .observe(document.body, {attributes: true, attributeFilter: ['data-report-state']}); }""")
+    assert not page.locator("#report-download").is_visible() and not page.locator("#report-progress-box").is_visible()
     page.click("#report-start")
     page.wait_for_selector("#report-progress-box", state="visible")
     page.wait_for_selector("body[data-report-state=done]", state="attached", timeout=240_000)
@@ -125,8 +126,8 @@ def test_scoped_analyst_html_and_failure_message(browser, maps_server, tmp_path)
     page.select_option("#report-region", index=page.locator("#report-region option").count() - 1)
     page.click("#report-start")
     page.wait_for_selector("body[data-report-state=failed]", state="attached", timeout=30_000)
-    assert "di luar" in page.locator("#report-error").inner_text() or \
-        "outside" in page.locator("#report-error").inner_text()
+    assert "di luar cakupan" in page.locator("#report-error").inner_text()
+    assert not page.locator("#report-download").is_visible()  # the earlier file's link is gone
     shot(page, "report-dialog-refused-phone", tmp_path)
     assert rec.foreign() == []
     assert [e for e in rec.errors if "400" not in e] == []  # the refused POST is logged by Chromium
