@@ -362,7 +362,7 @@ def _districts_of(c: dict) -> list[dict]:
     return [d for d in c["districts"] if d["parent_code"] == c["meta"]["regency"]]
 
 
-def empty_districts_page(c: dict) -> list:
+def empty_districts_page(c: dict, geo: Geometries) -> list:
     """A one-regency report's districts without foreign workers: one table, not a page each."""
     empty = [d for d in _districts_of(c) if not _has_workers(d)]
     if not empty:
@@ -372,11 +372,15 @@ def empty_districts_page(c: dict) -> list:
     rows = [(d["code"], d["name"], *(d[k] for k in cols)) for d in empty]
     table = grid(headers, rows, widths=[24 * mm, 56 * mm] + [20 * mm] * len(cols), wrap_cols=(1,))
     total = len(_districts_of(c))
+    meta = c["meta"]
+    width, height = staticmaps.fitted_size(geo, meta["regency"], highest=150)
+    png = staticmaps.empty_districts_map(geo, meta["regency"], [d["code"] for d in empty], texts.source_note(meta),
+                                         f"{texts.region(meta)}: kecamatan tanpa TKA", (width, height))
     return _page("Kecamatan tanpa TKA", Paragraph("Kecamatan tanpa TKA", H1),
-                 Paragraph(f"{len(empty)} dari {total} kecamatan di {_esc(texts.region(c['meta']))} tidak "
+                 Paragraph(f"{len(empty)} dari {total} kecamatan di {_esc(texts.region(meta))} tidak "
                            "mempunyai TKA aktif tercatat dengan filter ini; kecamatan ini tidak mendapat halaman "
                            "atlas sendiri. Perusahaan tanpa TKA dan pemeriksaannya tetap dihitung di bawah.", BODY),
-                 Spacer(1, 3 * mm), table)
+                 Spacer(1, 3 * mm), table, Spacer(1, 4 * mm), _image(png, width, height))
 
 
 def atlas_page(c: dict, geo: Geometries, unit: dict) -> list:
@@ -438,7 +442,7 @@ def render(c: dict, geo: Geometries) -> bytes:
     for unit in atlas_units(c):
         story += atlas_page(c, geo, unit)
     if m["regency"]:
-        story += empty_districts_page(c)
+        story += empty_districts_page(c, geo)
     story += annex(c)
     # The running header is drawn when a page ends, so it names the section that page belongs to.
     doc.decor = _Decor(m)

@@ -125,6 +125,35 @@ def regency_map(geo: Geometries, regency: str, district_values: dict[str, object
     return carto.png(fig)
 
 
+def empty_districts_map(geo: Geometries, regency: str, empty: list[str], source: str, title: str,
+                        size_mm: tuple[float, float] = (180, 118)) -> bytes:
+    """Where a regency's districts without workers lie: those hatched and named, the others (each
+    with an atlas page) plain, and the locator inset."""
+    fig = carto.figure(*size_mm)
+    ax = fig.add_axes(ATLAS_MAP)
+    own = geo.regencies.loc[[regency]]
+    districts = geo.districts[geo.districts["parent_code"] == regency]
+    geo.regencies.plot(ax=ax, color="#eeeeee", edgecolor="#999999", linewidth=0.5)
+    chosen = districts.index.isin(empty)
+    districts[~chosen].plot(ax=ax, color="white", edgecolor="#666666", linewidth=0.5)
+    if chosen.any():
+        districts[chosen].plot(ax=ax, color="#f2f2f2", edgecolor="#444444", linewidth=0.6, hatch="////")
+    own.boundary.plot(ax=ax, color="black", linewidth=1.2)
+    carto.frame_axes(ax, own.total_bounds, pad=0.06)
+    legend = [Patch(facecolor="#f2f2f2", edgecolor="#444444", hatch="////", label="Kecamatan tanpa TKA"),
+              Patch(facecolor="white", edgecolor="#666666", label="Kecamatan dengan TKA\n(halaman atlas)")]
+    fig.legend(handles=legend, loc="lower left", bbox_to_anchor=(0.735, 0.08), fontsize=6.5, frameon=False)
+    obstacles = [carto.north_arrow(ax), carto.scale_bar(ax)]
+    items = [(row["label_x"], row["label_y"], row["name"],
+              {"ha": "center", "va": "center", "fontsize": 6, "color": "#222222", "path_effects": carto.HALO,
+               "zorder": 6}) for code, row in _by_area(districts) if code in empty]
+    carto.place_labels(ax, items, obstacles, min_size=4.5, force=True)
+    _locator(fig, geo, regency)
+    fig.text(0.01, 0.965, title, fontsize=10, fontweight="bold", va="top")
+    carto.source(fig, source)
+    return carto.png(fig)
+
+
 def fitted_size(geo: Geometries, regency: str, width_mm: float = 180, lowest: float = 118,
                 highest: float = 210) -> tuple[float, float]:
     """A figure size for regency_map whose map fills its height: tall regencies get a tall page."""
