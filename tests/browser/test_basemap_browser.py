@@ -5,6 +5,7 @@ and its attribution shows as text; with nothing configured nothing is offered or
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -109,10 +110,19 @@ COLOURS = """() => {
 }"""
 
 
+BLANK_TILES = """() => [...document.querySelectorAll('.pantau-basemap-vector canvas')]
+    .filter(c => !c.width || c.getContext('2d').getImageData(c.width >> 1, c.height >> 1, 1, 1).data[3] === 0)
+    .length"""
+
+
 def wait_vector_drawn(page) -> None:
     """Until the vector basemap's tile canvases show land, water and roads or towns, not a blank
     background (at least 3 colours); tiles are drawn one by one after their pieces arrive."""
     poll(page, COLOURS, lambda n: n >= 3)
+    # Then, for the screenshots, until every tile is painted (tiles far from the centre come
+    # last); protomaps-leaflet's "load" event cannot be waited for, it may skip a tile it abandons.
+    with contextlib.suppress(AssertionError):
+        poll(page, BLANK_TILES, lambda n: n == 0, timeout=10)
 
 
 def poll(page, script: str, done, timeout: float = 30.0):
@@ -158,6 +168,7 @@ def test_local_pmtiles_basemap_is_read_from_pantau_only_and_draws(browser, basem
     choose(page, "Peta dasar (berkas lokal)")
     wait_vector_drawn(page)
     assert len(reqs.basemap()) > before
+    page.screenshot(path=str(tmp_path / f"basemap-pmtiles-regency-{size}.png"))
     assert reqs.errors == []
     context.close()
 
