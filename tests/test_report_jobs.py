@@ -250,3 +250,24 @@ def test_job_visible_from_another_server_process(seeded, tmp_path):
         assert summary_total(pdf_text(body, tmp_path))[0] == "3"
     finally:
         other.stop()
+
+
+def test_district_region_is_carried(seeded, tmp_path):
+    """From a district map: the report is the regency's atlas limited to that district."""
+    headers = seeded.headers("analyst")
+    district = seeded.query("SELECT district_code FROM companies WHERE id = %s", (seeded.company_ids[0],))[0][0]
+    inside = seeded.query("SELECT count(*) FROM companies WHERE district_code = %s", (district,))[0][0]
+    job = create(seeded.server.base, headers, format="xlsx", regency=district[:5], district_code=district).json()
+    state, _ = wait_done(seeded.server.base, headers, job["status_url"])
+    assert state["status"] == "done" and state["filter"] == {"regency_code": district[:5], "district_code": district}
+    book = openpyxl.load_workbook(io.BytesIO(httpx.get(seeded.server.base + state["download_url"], headers=headers,
+                                                       timeout=60).content))
+    names = [c.value for row in book["perusahaan"].iter_rows(min_row=2) for c in row
+             if isinstance(c.value, str) and c.value.startswith("PT ")]
+    assert len(names) == inside and "PT Jasa Palangka Raya" not in names
+    # A district of another regency than the one named: refused.
+    assert create(seeded.server.base, headers, regency="62.71", district_code=district).status_code == 400
+    # A district outside the user's scope, named without its regency: refused as the regency would be.
+    palangka = seeded.query("SELECT district_code FROM companies WHERE id = %s", (seeded.company_ids[2],))[0][0]
+    r = create(seeded.server.base, seeded.headers("analyst", ["62.02"]), district_code=palangka)
+    assert r.status_code == 400 and "di luar cakupan" in r.text

@@ -57,8 +57,12 @@ def report_options(conn, principal: Principal, flt: MonitoringFilter, *, period:
     if personal and (fmt != "xlsx" or not principal.can_see_personal):
         raise BadRequest("data pribadi hanya dalam XLSX dan hanya untuk peran yang berhak (personal: only in the "
                          "XLSX and only for roles allowed to see personal data)")
-    if flt.regency_code and not principal.allows_regency(flt.regency_code):
-        raise BadRequest(f"wilayah di luar cakupan akun Anda (regency: {flt.regency_code!r} is outside your regencies)")
+    if flt.district_code and flt.regency_code and not flt.district_code.startswith(flt.regency_code + "."):
+        raise BadRequest(f"kecamatan tidak terletak di kabupaten/kota itu (district_code: {flt.district_code!r} "
+                         f"is not in regency {flt.regency_code!r})")
+    for code in (flt.regency_code, flt.district_code):
+        if code and not principal.allows_regency(code):
+            raise BadRequest(f"wilayah di luar cakupan akun Anda (regency: {code[:5]!r} is outside your regencies)")
     if agency_name(conn, agency) is None:  # checked here so that a job is refused at once, not failed later
         raise BadRequest(f"instansi tidak dikenal (agency: unknown agency {agency!r})")
     return Options(quarter, flt, threshold=threshold if suppress else None, agency=agency, personal=personal)

@@ -166,3 +166,21 @@ def test_company_outside_scope_is_404_in_the_browser(browser, maps_server, maps_
     response = page.goto(f"{maps_server.base}/api/reports/companies/{other}?format=pdf")
     assert response.status == 404
     assert "PT Sawit Kahayan Lestari" not in page.content()
+
+
+@pytest.mark.parametrize("view", VIEWPORTS)
+def test_home_page_dialog_opens_and_closes(browser, maps_server, tmp_path, view):
+    w, h = VIEWPORTS[view]
+    page = browser.new_page(viewport={"width": w, "height": h})
+    rec = Recorder(page)
+    log_in(page, maps_server.base, "viewer-peta", "/")
+    page.click("#report-link")
+    assert page.locator("#report-dialog").is_visible() and inside_viewport(page, "#report-dialog")
+    assert page.locator("#report-region").input_value() == "province:"
+    assert "Tanpa filter" in page.locator("#report-filter").inner_text()
+    page.check("#report-form input[name=format][value=xlsx]")
+    assert page.locator("#report-personal").count() == 0  # a viewer is not offered named workers
+    shot(page, f"report-dialog-home-{view}", tmp_path)
+    page.click("#report-close")
+    assert not page.locator("#report-dialog").is_visible()
+    assert rec.foreign() == [] and rec.errors == []
