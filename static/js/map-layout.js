@@ -1,19 +1,37 @@
-/* The two controls on the map's right edge, the layer list (top) and the legend (bottom), never
-   overlap: the legend gets the height left below the layer list and scrolls inside it; where even
-   that is too little it folds to its title. On a phone both start folded (the layer list as
-   Leaflet's layers button, the legend as its title) and opening one folds the other. Layout only:
-   the map's content and interaction are static/js/pantau-map.js's. */
+/* Controls on the map never cover each other. Leaflet stacks the controls of one corner; across
+   corners nothing stops them meeting, so here:
+   - the legend (bottom right) gets the height left below the top-right controls (the layer list)
+     and scrolls inside it, or folds to its title where that is too little;
+   - the bottom-left stack (scale, minimap, key of numbered labels) stays below the top-left
+     buttons: the minimap steps aside first, then the key scrolls or steps aside;
+   - on a phone the two bottom boxes share the width half and half, both folding controls start
+     folded, and opening the layer list folds the legend and the other way round.
+   Layout only: the map's content and interaction are static/js/pantau-map.js's and pantau-labels.js's. */
 (function () {
   "use strict";
   var PHONE = window.matchMedia("(max-width: 575.98px)");
-  var GAP = 10;         // px between the two controls
+  var GAP = 10;         // px between controls
   var MIN_LEGEND = 90;  // px: below this the legend folds rather than scroll in a slit
+  var MIN_KEY = 40;     // px: the numbered key's title and one line
+  var EXPANDED = "leaflet-control-layers-expanded";
+
+  // The lowest bottom of the top-corner controls above `el` (any corner: a wide layer list reaches
+  // over to the left), plus the gap: how high `el` may grow from its bottom edge.
+  function ceiling(map, el, top) {
+    var e = el.getBoundingClientRect();
+    Array.prototype.forEach.call(map.querySelectorAll(".leaflet-top > .leaflet-control"), function (c) {
+      var r = c.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0 && r.left < e.right && r.right > e.left) { top = Math.max(top, r.bottom); }
+    });
+    return top + GAP;
+  }
 
   function setUp(map) {
     var layers = map.querySelector(".leaflet-control-layers");
     var legend = map.querySelector(".pantau-legend");
+    var topLeft = map.querySelector(".leaflet-top.leaflet-left");
+    var topRight = map.querySelector(".leaflet-top.leaflet-right");
     if (!legend) { return; }
-    var EXPANDED = "leaflet-control-layers-expanded";
     var userOpened = false;  // the person unfolded the legend: do not fold it back on every resize
 
     function layersOpen() { return !!layers && layers.classList.contains(EXPANDED); }
@@ -25,15 +43,33 @@
       legend.setAttribute("aria-expanded", folded ? "false" : "true");
     }
 
+    // The bottom-left stack (scale, minimap, numbered key) below the top-left buttons: the minimap
+    // steps aside first, then the key scrolls in the room left, or steps aside below its title.
+    function fitLeft(box) {
+      var corner = map.querySelector(".leaflet-bottom.leaflet-left");
+      if (!corner) { return; }
+      var key = corner.querySelector(".pantau-label-key");  // added and refilled by pantau-labels.js
+      var mini = corner.querySelector(".leaflet-control-minimap");
+      if (mini) { mini.style.display = ""; }
+      if (key) { key.style.display = "none"; }
+      if (mini && corner.getBoundingClientRect().top < ceiling(map, corner, box.top)) { mini.style.display = "none"; }
+      if (!key) { return; }
+      key.style.display = "";  // measured where it would be
+      key.style.maxWidth = PHONE.matches ? Math.floor(box.width / 2 - 1.5 * GAP) + "px" : "";
+      var room = Math.floor(key.getBoundingClientRect().bottom - ceiling(map, key, box.top));
+      key.style.display = room < MIN_KEY ? "none" : "";
+      key.style.maxHeight = Math.max(room, 0) + "px";
+    }
+
     function fit() {
-      var bottom = legend.getBoundingClientRect().bottom;
-      var top = map.getBoundingClientRect().top + GAP;
-      if (layers) { top = Math.max(top, layers.getBoundingClientRect().bottom + GAP); }
-      var room = Math.floor(bottom - top);
-      if (!legend.classList.contains("lg-folded")) {
-        if (room < MIN_LEGEND && !userOpened) {
+      var box = map.getBoundingClientRect();
+      legend.style.maxWidth = PHONE.matches ? Math.floor(box.width / 2 - 1.5 * GAP) + "px" : "";
+      fitLeft(box);
+      var room = Math.floor(legend.getBoundingClientRect().bottom - ceiling(map, legend, box.top));
+      if (!legend.classList.contains("lg-folded") && room < MIN_LEGEND) {
+        if (!userOpened) {
           setFolded(true);
-        } else if (room < MIN_LEGEND && layersOpen()) {
+        } else if (layersOpen()) {
           foldLayers();  // the person chose the legend: the layer list steps back
           return fit();
         }
@@ -46,7 +82,7 @@
 
     legend.setAttribute("role", "button");
     legend.setAttribute("tabindex", "0");
-    legend.title = "Legenda: ketuk untuk membuka atau menutup";
+    legend.title = "Legenda: ketuk judulnya untuk membuka atau menutup";
     setFolded(PHONE.matches);
     if (PHONE.matches) { foldLayers(); }
 
@@ -58,7 +94,7 @@
       fit();
     }
     legend.addEventListener("click", function (e) {
-      // Links or text selection inside an open legend stay usable; only the title folds it there.
+      // Inside an open legend only the title folds it (text stays selectable).
       if (!legend.classList.contains("lg-folded") && !e.target.closest(".lg-title")) { return; }
       toggleLegend();
     });
@@ -78,15 +114,22 @@
       });
     }
 
-    var again = function () { window.requestAnimationFrame(fit); };
+    var pending = false;
+    var again = function () {
+      if (pending) { return; }
+      pending = true;
+      window.requestAnimationFrame(function () { pending = false; fit(); });
+    };
     if (window.ResizeObserver) {
       var watch = new ResizeObserver(again);
-      watch.observe(map);
-      if (layers) { watch.observe(layers); }
+      [map, topLeft, topRight].forEach(function (el) { if (el) { watch.observe(el); } });
     }
     window.addEventListener("resize", again);
-    // The legend's content arrives with the statistics (fetched after the page).
-    new MutationObserver(again).observe(legend, { childList: true, subtree: true });
+    // The legend's content arrives with the statistics, the key's with the labels (both after the page).
+    var changes = new MutationObserver(again);
+    changes.observe(legend, { childList: true, subtree: true });
+    var bottomLeft = map.querySelector(".leaflet-bottom.leaflet-left");
+    if (bottomLeft) { changes.observe(bottomLeft, { childList: true, subtree: true }); }
     fit();
   }
 

@@ -49,10 +49,31 @@ LAYERS, LEGEND = ".leaflet-control-layers", ".pantau-legend"
 EXPANDED = ".leaflet-control-layers-expanded"
 
 
+def overlapping_controls(page) -> list[str]:
+    """Pairs of visible map controls (top level: not those inside the minimap) whose boxes meet."""
+    return page.evaluate("""() => {
+        const out = [];
+        for (const map of document.querySelectorAll('.folium-map')) {
+            const els = [...map.querySelectorAll('.leaflet-control')].filter(e => {
+                const r = e.getBoundingClientRect();
+                return !e.parentElement.closest('.leaflet-control') && r.width > 0 && r.height > 0;
+            });
+            for (let i = 0; i < els.length; i++) for (let j = i + 1; j < els.length; j++) {
+                const r = els[i].getBoundingClientRect(), s = els[j].getBoundingClientRect();
+                const w = Math.min(r.right, s.right) - Math.max(r.left, s.left);
+                const h = Math.min(r.bottom, s.bottom) - Math.max(r.top, s.top);
+                if (w > 0 && h > 0) out.push(els[i].className + ' × ' + els[j].className);
+            }
+        }
+        return out;
+    }""")
+
+
 def controls_apart(page) -> None:
     assert page.locator(LEGEND).is_visible() and page.locator(LAYERS).is_visible()
     assert inside_map(page, LEGEND) and inside_map(page, LAYERS)
     assert overlap(page, LAYERS, LEGEND) == 0
+    assert overlapping_controls(page) == []
 
 
 @SIZES
