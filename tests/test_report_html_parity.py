@@ -29,8 +29,11 @@ READ_MAPS = """() => Array.from(document.querySelectorAll('.folium-map.leaflet-c
         legends: legend.length,
         legendTitle: legend.length ? legend[0].querySelector('.rl-title').textContent : '',
         legendRows: legend.length ? Array.from(legend[0].querySelectorAll('.rl-row')).map(r => r.textContent) : [],
-        labels: Array.from(m.querySelectorAll('.report-label')).map(l => l.textContent),
-        shownLabels: Array.from(m.querySelectorAll('.report-label')).filter(l => l.style.visibility !== 'hidden').length,
+        labels: Array.from(m.querySelectorAll('.region-label-icon')).map(l => ({
+            code: l.dataset.code, mode: l.dataset.mode,
+            name: l.querySelector('span').textContent, value: l.querySelector('b').textContent})),
+        keyed: Array.from(m.querySelectorAll('.pantau-label-key li')).map(li => ({
+            code: li.dataset.code, name: li.querySelector('span').textContent, value: li.querySelector('b').textContent})),
     };
 })"""
 READ_CHARTS = """() => Array.from(document.querySelectorAll('.charts figure')).map(f => ({
@@ -87,25 +90,33 @@ def regions(server, token):
     return regencies, {r["code"]: get("district", parent=r["code"]) for r in regencies}
 
 
-def test_every_map_has_a_legend_and_a_label_per_region(province, regions):
+def readable(m: dict, region: dict) -> bool:
+    """Whether the map shows the region's name and count: on its label (centred or a callout with
+    a leader) or, where crowded, in the map's key of numbered badges."""
+    name, count = region["name"].removeprefix("Kabupaten "), region["foreign_workers"]
+    counts = {shown(count), "<3"} if count else {"0"}  # the secondary rule may hide one more cell
+    on_map = any(lbl["code"] == region["code"] and lbl["mode"] in ("centre", "callout") and lbl["name"] == name
+                 and lbl["value"] in counts for lbl in m["labels"])
+    in_key = any(k["code"] == region["code"] and k["name"] == name and k["value"] in counts for k in m["keyed"])
+    return on_map or in_key
+
+
+def test_every_map_has_a_legend_and_labels_naming_each_region_with_workers(province, regions):
     _, (maps, _), _ = province
     regencies, districts = regions
     assert len(maps) == 1 + len(regencies) == 15
     for m in maps:
         assert m["legends"] == 1, m["heading"]
         assert m["legendTitle"] and len(m["legendRows"]) >= 3 and m["legendRows"][0] == "0", m
-        assert m["shownLabels"] >= 1, m["heading"]
-    # the province map: a label per regency, its name over its count as the summary table shows it
+    # the province map: a label per regency; each with workers shows its name and its count
     top = maps[0]
-    assert len(top["labels"]) == len(regencies)
-    for r in regencies:
-        name = r["name"].removeprefix("Kabupaten ")
-        assert f"{name}\n{shown(r['foreign_workers'])}" in top["labels"] or f"{name}\n<3" in top["labels"], r
-    # each regency's map: a label per district
+    assert sorted(lbl["code"] for lbl in top["labels"]) == sorted(r["code"] for r in regencies)
+    assert all(readable(top, r) for r in regencies if r["foreign_workers"]), top
+    # each regency's map: the same for its districts
     for m in maps[1:]:
         code = m["heading"].removeprefix("u-")
-        assert len(m["labels"]) == len(districts[code]) > 0, code
-        assert {lbl.split("\n")[0] for lbl in m["labels"]} == {d["name"] for d in districts[code]}
+        assert sorted(lbl["code"] for lbl in m["labels"]) == sorted(d["code"] for d in districts[code]), code
+        assert all(readable(m, d) for d in districts[code] if d["foreign_workers"]), m
 
 
 def test_legends_read_as_the_pdf_maps(province, regions):

@@ -39,8 +39,10 @@ nav a{display:inline-block;margin-right:.6rem;font-size:.85rem}
 .rl-title{font-weight:600;margin-bottom:2px;cursor:pointer}
 .rl-swatch{display:inline-block;width:14px;height:10px;border:1px solid #888;margin-right:6px;vertical-align:middle}
 .rl-dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin:0 8px 0 3px;vertical-align:middle}
-.report-label span{position:absolute;transform:translate(-50%,-50%);white-space:pre;text-align:center;font-size:11px;font-weight:600;line-height:1.1;color:#222;text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}
-@media (max-width:700px){.charts figure{width:100%} .report-legend{font-size:10px;padding:2px 5px} .report-label span{font-size:9.5px}
+.region-label-icon{pointer-events:none}
+.region-label{transform:translate(-50%,-50%);display:inline-flex;flex-direction:column;align-items:center;white-space:nowrap;font-size:11px;line-height:1.15;color:#1d1d1d;text-align:center;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}
+.region-label b{font-size:12px}
+@media (max-width:700px){.charts figure{width:100%} .report-legend{font-size:10px;padding:2px 5px}
 .leaflet-control-layers-expanded{font-size:11px;padding:2px 6px}}
 .report-tip th{text-align:left;padding-right:.6rem}
 """
@@ -87,12 +89,11 @@ def _regions(fmap: folium.Map, conn: Connection, fc: dict, values: dict, thresho
     )
     RegionTooltips([("name", "Wilayah"), ("tka", "TKA")]).add_to(layer)  # names as text, not markup
     layer.add_to(fmap)
-    # Most workers first, then the largest regions: the order in which labels get room when they
-    # would overlap (a hidden "<3" counts as 1).
-    rows = sorted(_label_points(conn, list(names)), key=lambda r: -_weight(values.get(r[0], 0)))
+    # The weight orders the labels (most workers first); a hidden "<3" weighs 1.
     group = folium.FeatureGroup(name="Label wilayah")
-    RegionLabels(fmap.get_name(), [[lat, lon, f"{staticmaps.short_name(names[code])}\n{show(values.get(code, 0))}"]
-                                   for code, lat, lon in rows]).add_to(group)
+    RegionLabels(fmap.get_name(), layer.get_name(),
+                 [[code, lat, lon, staticmaps.short_name(names[code]), show(values.get(code, 0)),
+                   _weight(values.get(code, 0))] for code, lat, lon in _label_points(conn, list(names))]).add_to(group)
     group.add_to(fmap)
     MapLegend(legend_title, _legend_rows(bins, threshold),
               "Perusahaan (ukuran = jumlah TKA)" if points else None).add_to(fmap)

@@ -1,6 +1,7 @@
 """Folium elements that make the offline HTML report's maps readable: region labels (name and
-count) and the colour key. Their texts are written as JSON and static/js/pantau-report.js sets them
-as DOM text nodes (the same rule as geo.maps.textlayers: names from data never become markup)."""
+count, placed by the web maps' static/js/pantau-labels.js) and the colour key. Their texts are
+written as JSON and set as DOM text nodes (the same rule as geo.maps.textlayers: names from data
+never become markup)."""
 
 from __future__ import annotations
 
@@ -15,20 +16,22 @@ _REPORT_JS = [("pantau_report_js", f"{STATIC_URL}/js/pantau-report.js")]
 
 
 class RegionLabels(JSCSSMixin, MacroElement):
-    """Labels added to the parent layer (a FeatureGroup of `map_name`): `rows` [lat, lon, text]
-    most important first; the script hides those that would overlap at the current zoom."""
+    """Labels in the parent layer (a FeatureGroup of the map `map_name`) for the regions of the
+    GeoJson layer `regions_name`: `rows` [code, lat, lon, name, count as shown, weight]."""
 
-    default_js = _REPORT_JS
+    default_js = [("pantau_labels_js", f"{STATIC_URL}/js/pantau-labels.js"), *_REPORT_JS]
+    default_css = [("pantau_labels_css", f"{STATIC_URL}/css/pantau-labels.css")]
     _template = Template(
         """{% macro script(this, kwargs) %}
-        PantauReport.labels({{ this.map_name }}, {{ this._parent.get_name() }}, {{ this.rows }});
+        PantauReport.labels({{ this.map_name }}, {{ this._parent.get_name() }}, {{ this.regions_name }},
+                            {{ this.rows }});
         {% endmacro %}"""
     )
 
-    def __init__(self, map_name: str, rows: list[list]) -> None:
+    def __init__(self, map_name: str, regions_name: str, rows: list[list]) -> None:
         super().__init__()
         self._name = "RegionLabels"
-        self.map_name = map_name
+        self.map_name, self.regions_name = map_name, regions_name
         self.rows = js_literal(rows)
 
 

@@ -43,47 +43,21 @@
     });
   }
 
-  // Region labels ("name" over "count"), most important first: [lat, lon, text]. Each is a text node
-  // in a non-interactive pane above the regions; a label that would overlap one already shown is
-  // hidden at this zoom and may appear when zoomed in (as the PDF leaves out what does not fit).
-  function labels(map, group, rows) {
-    var markers = rows.map(function (r) {
-      var span = document.createElement("span");
-      span.textContent = r[2];
-      return L.marker([r[0], r[1]], { icon: L.divIcon({ className: "report-label", html: span, iconSize: null }),
-                                      interactive: false, keyboard: false, pane: "reportLabels" });
+  // Region labels placed as on the web maps (static/js/pantau-labels.js): by importance, every
+  // region with workers labelled (centred, as a callout, or a numbered badge with a key), those
+  // without only where they fit. rows: [code, lat, lon, name, count as shown, weight].
+  function labels(map, group, regions, rows) {
+    var bounds = {};
+    regions.eachLayer(function (layer) {
+      if (layer.feature) { bounds[layer.feature.properties.code] = layer.getBounds(); }
     });
-
-    function declutter() {
-      // the legend, layer list, zoom and scale controls are obstacles too
-      var taken = Array.prototype.map.call(map.getContainer().querySelectorAll(".leaflet-control"),
-                                           function (c) { return c.getBoundingClientRect(); });
-      markers.forEach(function (m) {
-        var el = m.getElement();
-        if (!el) { return; }
-        el.style.visibility = "";
-        var r = el.firstChild.getBoundingClientRect(), size = map.getContainer().getBoundingClientRect();
-        var outside = r.left < size.left || r.right > size.right || r.top < size.top || r.bottom > size.bottom;
-        var hit = outside || taken.some(function (t) {
-          return r.left < t.right && r.right > t.left && r.top < t.bottom && r.bottom > t.top;
-        });
-        if (hit) {
-          el.style.visibility = "hidden";
-        } else {
-          taken.push(r);
-        }
-      });
-    }
-
-    if (!map.getPane("reportLabels")) {
-      var pane = map.createPane("reportLabels");
-      pane.style.zIndex = 450;  // above regions and company points (400), below tooltips (650)
-      pane.style.pointerEvents = "none";
-    }
-    markers.forEach(function (m) { group.addLayer(m); });
-    group.on("add", declutter);
-    map.on("zoomend moveend resize", declutter);
-    declutter();
+    var items = rows.map(function (r) {
+      return { code: r[0], latlng: L.latLng(r[1], r[2]), name: r[3], valueText: r[4], value: r[5],
+               bounds: bounds[r[0]] || L.latLngBounds([r[1], r[2]], [r[1], r[2]]) };
+    });
+    // Placed once the group is on the map: the labels are measured as drawn.
+    function attach() { window.PantauLabels.attach(map, group, items); }
+    if (map.hasLayer(group)) { attach(); } else { group.once("add", attach); }
   }
 
   // The colour key of a map: {title, rows: [[colour, text]], points: text or null}. Text nodes only.
