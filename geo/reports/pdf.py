@@ -409,7 +409,8 @@ def atlas_page(c: dict, geo: Geometries, unit: dict) -> list:
     comp = tables.companies(c, ranked)
     cols = (1, 2, 4, 5, 6, 8, 10)
     ct = grid([comp.headers[i] for i in cols], [[r[i] for i in cols] for r in comp.rows],
-              widths=[52 * mm, 34 * mm, 26 * mm, 12 * mm, 18 * mm, 19 * mm, 19 * mm], wrap_cols=(0, 1, 2))
+              # dates written out ("22 September 2027") on one line: a page of ten rows stays one page
+              widths=[40 * mm, 34 * mm, 26 * mm, 10 * mm, 14 * mm, 28 * mm, 28 * mm], wrap_cols=(0, 1, 2))
     out = [Paragraph(f"Atlas: {_esc(unit['name'])}", H1), _image(png, 180, 118), table,
            Paragraph(f"Perusahaan dengan TKA terbanyak ({len(ranked)} dari {len(mine)})", H2)]
     out.append(ct if ranked else Paragraph("Tidak ada perusahaan tercatat dengan filter ini.", BODY))
