@@ -4,7 +4,7 @@ of one regency), annex tables. Every page footer carries the filter, data time a
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 
 from reportlab import rl_config
 from reportlab.lib import colors
@@ -62,10 +62,12 @@ def _cell(value):
 
 def grid(headers, rows, widths=None, total=None, repeat=True, wrap_cols=()) -> LongTable:
     """A table with a bold repeated header row, numbers right-aligned, zebra rows."""
+    def wraps(i, v) -> bool:  # words wider than their column ('28 September 2026', 'Berakhir dalam 90 hari')
+        return i in wrap_cols or bool(widths) and isinstance(v, str | date) and \
+            stringWidth(_cell(v), "Helvetica", CELL.fontSize) > widths[i] - 12
+
     def fmt(row):
-        # Dates are written out ('28 September 2026'): they may wrap in a narrow column.
-        return [Paragraph(_esc(_cell(v)), CELL) if i in wrap_cols or hasattr(v, "strftime") else _cell(v)
-                for i, v in enumerate(row)]
+        return [Paragraph(_esc(_cell(v)), CELL) if wraps(i, v) else _cell(v) for i, v in enumerate(row)]
 
     data = [[Paragraph(f"<b>{_esc(_fit_words(h, widths[i] if widths else None))}</b>", CELL)
              for i, h in enumerate(headers)]] + [fmt(r) for r in rows]
