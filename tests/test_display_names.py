@@ -135,6 +135,16 @@ def test_home_page_lists_nationalities_by_name(seeded):
     assert any(b.startswith("Tiongkok") for b in badges)
 
 
+def test_region_tooltips_name_nationalities(seeded):
+    base, h = seeded.server.base, seeded.headers("viewer")
+    r = httpx.get(f"{base}/maps/data/regions.json", params={"level": "regency", "parent": "62", "measure": "foreign_workers"},
+                  headers=h, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    texts = [v["nationalities"] for v in r.json()["regions"].values()]
+    assert any("Tiongkok" in t for t in texts), texts
+    assert not any(re.search(r"\b[A-Z]{2} \d", t) for t in texts), texts
+
+
 # --- reports ----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def reporting(server_url, template_db):

@@ -44,17 +44,32 @@
     });
   }
 
+  // Names and dates as on the pages and in the reports (geo/labels.py): the browser's CLDR
+  // (Intl), with the same pinned names, e.g. "Tiongkok" for CN.
+  var NATIONALITY = { CN: "Tiongkok", HK: "Hong Kong", MO: "Makau", MM: "Myanmar" };
+  var REGIONS = window.Intl && Intl.DisplayNames ? new Intl.DisplayNames(["id"], { type: "region" }) : null;
+  var LONG_DATE = new Intl.DateTimeFormat("id-ID", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+
+  function nationality(code) {
+    try { return NATIONALITY[code] || (REGIONS && REGIONS.of(code)) || code; } catch (e) { return code; }
+  }
+
+  function longDate(iso) {
+    var d = new Date(String(iso).slice(0, 10) + "T00:00:00Z");
+    return isNaN(d) ? String(iso) : LONG_DATE.format(d);
+  }
+
   function popupHtml(c, inspections) {
     var nat = Object.keys(c.workers_by_nationality || {}).map(function (k) {
-      return esc(k) + " " + number(c.workers_by_nationality[k]);
+      return esc(nationality(k)) + " " + number(c.workers_by_nationality[k]);
     }).join(", ") || "–";
     var st = STATUS[c.permit_status] || STATUS.unknown;
     var last = inspections && inspections.length ? inspections[0] : null;
     return '<div class="company-popup"><h6>' + esc(c.name) + "</h6>" +
       "<table><tr><th>Sektor</th><td>" + esc(c.sector_label || c.sector) + "</td></tr>" +
       "<tr><th>Pekerja asing</th><td>" + number(c.workers_active) + " (" + nat + ")</td></tr>" +
-      "<tr><th>RPTKA</th><td>" + esc(st.label) + (c.rptka_valid_until ? " (s.d. " + esc(c.rptka_valid_until) + ")" : "") + "</td></tr>" +
-      "<tr><th>Pemeriksaan terakhir</th><td>" + (last ? esc(last.inspected_on) : "belum pernah") + "</td></tr>" +
+      "<tr><th>RPTKA</th><td>" + esc(st.label) + (c.rptka_valid_until ? " (s.d. " + esc(longDate(c.rptka_valid_until)) + ")" : "") + "</td></tr>" +
+      "<tr><th>Pemeriksaan terakhir</th><td>" + (last ? esc(longDate(last.inspected_on)) : "belum pernah") + "</td></tr>" +
       "<tr><th>Wilayah</th><td>" + esc(c.district_name) + ", " + esc(c.regency_name) + "</td></tr></table>" +
       '<a href="/companies/' + encodeURIComponent(c.id) + '">Lihat detail perusahaan</a></div>';
   }

@@ -11,6 +11,7 @@ import httpx
 import psycopg2
 import pytest
 
+from geo import labels
 from geo.maps.assets import inline_assets
 from tests.browser import fixtures, test_maps_browser
 from tests.browser.data import COMPANIES, permit
@@ -63,11 +64,11 @@ def test_company_popup(browser, maps_server, maps_db):
     assert name in text
     assert "Perkebunan" in text or "sawit" in text.lower()  # the sector's label
     for nat, n in row[5]:
-        assert f"{nat} {n}" in text
+        assert f"{labels.nationality(nat)} {n}" in text  # 'Tiongkok 1', not 'CN 1'
     assert f"{sum(n for _, n in row[5])} (" in text  # active workers, then by nationality
-    valid_until = (date.today() + timedelta(days=row[4])).isoformat()
+    valid_until = labels.long_date(date.today() + timedelta(days=row[4]))
     assert "Berlaku" in text and valid_until in text
-    assert (date.today() - timedelta(days=min(row[6]))).isoformat() in text  # last inspection
+    assert labels.long_date(date.today() - timedelta(days=min(row[6]))) in text  # last inspection
     assert page.locator(".company-popup a").get_attribute("href") == f"/companies/{cid}"
     # Viewers get no personal data in the popup.
     assert "PX" not in text and "Worker Name" not in text
