@@ -49,7 +49,12 @@ def build_report(conn: Connection, opts: content_mod.Options, fmt: str, progress
     if fmt == "pdf":
         from geo.reports import pdf
 
-        body = pdf.render(c, geometry.load(conn, home_province()))
+        # Most of a PDF's time is its atlas maps: the bar moves with each (35-85), then the pages are laid out.
+        def atlas(done: int, total: int) -> None:
+            step(35 + 50 * done // max(total, 1), "menyusun halaman PDF (laying out the pages)" if done == total
+                 else f"menggambar peta atlas {done} dari {total} (drawing atlas maps)")
+
+        body = pdf.render(c, geometry.load(conn, home_province()), progress=atlas if progress else None)
     elif fmt == "html":
         from geo.reports import html
 

@@ -434,7 +434,8 @@ def annex(c: dict) -> list:
     return out
 
 
-def render(c: dict, geo: Geometries) -> bytes:
+def render(c: dict, geo: Geometries, progress=None) -> bytes:
+    """The PDF; `progress(done, total)` is called after each atlas page is drawn (a job's progress bar)."""
     buf = io.BytesIO()
     m = c["meta"]
     doc = _Doc(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 6 * mm,
@@ -442,8 +443,11 @@ def render(c: dict, geo: Geometries) -> bytes:
                             subject=f"{m['period_label']}; hash {m['hash']}", creator="Pantau", producer="Pantau",
                             invariant=1)
     story = cover(c) + summary(c) + province_page(c, geo) + charts_page(c) + permits_page(c) + inspections_page(c)
-    for unit in atlas_units(c):
+    units = atlas_units(c)
+    for done, unit in enumerate(units, start=1):
         story += atlas_page(c, geo, unit)
+        if progress:
+            progress(done, len(units))
     if m["regency"]:
         story += empty_districts_page(c, geo)
     story += annex(c)
