@@ -69,6 +69,16 @@ def test_dates_agencies_and_codes():
     assert labels.name(labels.WORKER_STATUS, "baru") == "baru"  # an unknown code is shown, not hidden
 
 
+def test_report_filter_line_in_words():
+    from geo.reports.texts import describe_filter
+
+    line = describe_filter({"filter": {"nationality": "CN,MY", "permit_status": "expiring",
+                                       "datetime": "2027-01-01/2027-03-31"}, "scope": None})
+    assert "kewarganegaraan=Tiongkok, Malaysia" in line
+    assert "status RPTKA=berakhir dalam 90 hari" in line
+    assert "RPTKA berakhir=1 Januari 2027 s.d. 31 Maret 2027" in line
+
+
 # --- the nationality filter against a real server -------------------------------------------------
 def _ids(response: httpx.Response) -> set[int]:
     assert response.status_code == 200, response.text

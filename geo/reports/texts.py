@@ -9,7 +9,7 @@ from geo.reports import labels
 from geo.settings import PROJECT_ROOT
 
 FILTER_NAMES = {"sector": "sektor", "nationality": "kewarganegaraan", "permit_status": "status RPTKA",
-                "regency_code": "kabupaten/kota", "district_code": "kecamatan", "datetime": "masa berlaku RPTKA"}
+                "regency_code": "kabupaten/kota", "district_code": "kecamatan", "datetime": "RPTKA berakhir"}
 
 
 PROVINCE_NAME = "Provinsi Kalimantan Tengah"
@@ -27,6 +27,8 @@ def title(meta: dict) -> str:
 def _filter_value(key: str, value: str) -> str:
     if key == "nationality":
         return ", ".join(labels.nationality(v) for v in value.split(","))
+    if key == "permit_status":
+        return labels.PERMIT_STATUS.get(value, value).lower()
     if key == "datetime":
         start, _, end = value.partition("/")
         return " s.d. ".join(labels.long_date(None if d in ("", "..") else d, "…") for d in (start, end or start))
