@@ -10,6 +10,7 @@ every output prints `stamp(as_of())`: "data per 5 Desember 2026 14:07 WIB".
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -27,6 +28,10 @@ _PROVINCES = {
     # Maluku and Papua
     **dict.fromkeys(("81", "82", "91", "92", "93", "94", "95", "96"), "WIT"),
 }
+
+
+class ClockError(ValueError):
+    """A moment given from outside (SOURCE_DATE_EPOCH) that is not one."""
 
 
 def zone_abbreviation(code: str | None = None) -> str:
@@ -61,6 +66,18 @@ def today(code: str | None = None) -> date:
 def as_of(code: str | None = None) -> datetime:
     """The moment an output's figures are read, to the minute: what 'data per' prints."""
     return now(code).replace(second=0)
+
+
+def source_date() -> datetime | None:
+    """SOURCE_DATE_EPOCH (the reproducible-builds convention: seconds since 1970), as the moment a
+    command-line report is made instead of now; None when unset. Never read by the server."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(int(value), zone()).replace(second=0)
+    except (ValueError, OverflowError, OSError):
+        raise ClockError(f"SOURCE_DATE_EPOCH: {value[:20]!r} is not a number of seconds since 1970") from None
 
 
 def stamp(moment: datetime) -> str:

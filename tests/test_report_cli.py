@@ -20,6 +20,7 @@ from tests.dbutil import create_database, dbname_of, drop_database
 
 PERIOD = "2026-Q4"
 DEMO_DAY = "2026-11-28"
+MADE_AT = "1796454420"  # SOURCE_DATE_EPOCH: 5 December 2026 14:07 WIB
 FRONT_PAGES = 6
 
 
@@ -98,7 +99,8 @@ def test_pdf_one_regency_has_a_page_per_district_with_workers(demo_db, tmp_path)
     assert "kabupaten/kota=62.02" in pages[0]
 
 
-def test_html_is_one_offline_file(demo_db, tmp_path):
+def test_html_is_one_offline_file(demo_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", MADE_AT)  # the report's moment ('data per'): the same file twice
     out = tmp_path / "r.html"
     r = pantau(demo_db, "report", "--period", PERIOD, "--format", "html", "--out", out)
     assert r.returncode == 0, r.stderr
@@ -112,7 +114,8 @@ def test_html_is_one_offline_file(demo_db, tmp_path):
     assert again.read_bytes() == out.read_bytes()  # Folium's random element ids are renumbered
 
 
-def test_xlsx_deterministic_and_without_personal_data(demo_db, tmp_path):
+def test_xlsx_deterministic_and_without_personal_data(demo_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", MADE_AT)
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
     r1 = pantau(demo_db, "report", "--period", PERIOD, "--format", "xlsx", "--out", a)
     assert r1.returncode == 0, r1.stderr
@@ -120,9 +123,9 @@ def test_xlsx_deterministic_and_without_personal_data(demo_db, tmp_path):
     assert r2.returncode == 0, r2.stderr
     # seconds apart (zip times have a 2 s resolution, openpyxl would stamp the wall clock): same bytes
     assert a.read_bytes() == b.read_bytes()
-    with zipfile.ZipFile(a) as z:  # every entry dated with the data timestamp, not the wall clock
+    with zipfile.ZipFile(a) as z:  # every entry dated with the report's moment (WIB), not the wall clock
         stamps = {i.date_time for i in z.infolist()}
-    assert len(stamps) == 1 and stamps != {(1980, 1, 1, 0, 0, 0)}
+    assert stamps == {(2026, 12, 5, 14, 7, 0)}
     wb = openpyxl.load_workbook(io.BytesIO(a.read_bytes()))
     assert "tka" not in wb.sheetnames and wb.sheetnames[0] == "Keterangan"
     assert wb.properties.modified == wb.properties.created
@@ -147,7 +150,8 @@ def test_no_suppress_shows_small_counts(demo_db, tmp_path):
 
     hidden, wb1 = cells(kept)
     shown, wb2 = cells(raw)
-    assert "<3" in hidden and "<3" not in shown
+    # hidden counts are the error value #N/A (SUM says #N/A), never the text "<3" in a numeric column
+    assert "#N/A" in hidden and "<3" not in hidden and "#N/A" not in shown
     assert any(isinstance(v, int) and 0 < v < 3 for v in shown)
     assert "Tanpa penyamaran" in str(wb2["Keterangan"]["B8"].value)
     assert "UU 27/2022" in str(wb1["Keterangan"]["B8"].value)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from geo import clock
 from geo import db as dbmod
 from geo.auth import audit
 from geo.filters import FilterError, from_params
@@ -37,14 +38,16 @@ def report(
         flt = from_params(sector, nationality, permit_status, regency, district, interval)
         if personal and fmt != "xlsx":
             raise ReportError("personal: named worker rows exist only in the XLSX annex (--format xlsx)")
-        opts = Options(quarter, flt, threshold=None if no_suppress else threshold, agency=agency, personal=personal)
+        # SOURCE_DATE_EPOCH, when set, is the report's moment ('data per', its day): reproducible files.
+        opts = Options(quarter, flt, threshold=None if no_suppress else threshold, agency=agency, personal=personal,
+                       now=clock.source_date())
         with dbmod.connection(url) as conn:
             flt.validate_against(conn)
             result = build_report(conn, opts, fmt)
             audit.record(conn, "report.export", username="cli", target=str(quarter),
                          detail={"format": fmt, "filter": flt.as_query(), "hash": result.hash,
                                  "suppressed": opts.threshold, "personal": personal})
-    except (PeriodError, FilterError, ReportError) as exc:
+    except (PeriodError, FilterError, ReportError, clock.ClockError) as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(1) from exc
     out.write_bytes(result.body)

@@ -16,10 +16,11 @@ from jinja2 import Template
 from geo import labels
 from geo.maps.assets import STATIC_URL, localize, vendor_url
 from geo.maps.basemap import add_base_layers
-from geo.maps.classify import classify
+from geo.maps.classify import SMALL_BELOW, classify
 from geo.maps.jsutil import js_literal
 from geo.maps.legend import Legend, legend_html, legend_pending_html
 from geo.maps.regions import LEVEL_LABEL
+from geo.maps.scale import MetricScale
 from geo.maps.settings import MapSettings
 
 # Selectable measures: stats field → label (Indonesian).
@@ -30,6 +31,8 @@ MEASURES = {
     "not_inspected_12m": "Perusahaan belum diperiksa 12 bulan",
 }
 DEFAULT_MEASURE = "foreign_workers"
+# Counts of persons: reports hide small ones, so their maps class them apart (geo.maps.classify).
+PERSON_MEASURES = ("foreign_workers", "permits_expiring_90d")
 PENDING_FILL = "#dcd8cf"  # regions before their numbers arrive (or offline)
 
 
@@ -118,8 +121,9 @@ def build_map(fc: dict, page: MapPage, settings: MapSettings) -> folium.Map:
     west, south, east, north = page.bbox
     m = folium.Map(
         location=[(south + north) / 2, (west + east) / 2], zoom_start=7, tiles=None,
-        control_scale=True, prefer_canvas=False, maxZoom=18, minZoom=5, zoomSnap=0.25,
+        control_scale=False, prefer_canvas=False, maxZoom=18, minZoom=5, zoomSnap=0.25,
     )
+    MetricScale().add_to(m)  # kilometres only (folium's control_scale adds miles)
     m.fit_bounds([[south, west], [north, east]], padding=(12, 12))
 
     data = _prepare(fc, page)
@@ -152,8 +156,8 @@ def build_map(fc: dict, page: MapPage, settings: MapSettings) -> folium.Map:
 
 def region_values(rows: list[dict], measure: str, title: str, subtitle: str, filters_text: str | None) -> dict:
     """The run-time part of a choropleth: per region its numbers and fill colour, and the legend
-    (classes by geo.maps.classify, so the method text stays mapclassify's)."""
-    classes = classify([r.get(measure) or 0 for r in rows])
+    (classes by geo.maps.classify, the same as the reports' maps: `breaks` lists them)."""
+    classes = classify([r.get(measure) or 0 for r in rows], SMALL_BELOW if measure in PERSON_MEASURES else None)
     regions = {}
     for r in rows:
         nat = r.get("by_nationality") or {}
@@ -162,7 +166,7 @@ def region_values(rows: list[dict], measure: str, title: str, subtitle: str, fil
             "values": {k: r.get(k) or 0 for k in MEASURES},
             "nationalities": ", ".join(f"{labels.nationality(k)} {v}" for k, v in list(nat.items())[:5]) or "–",
         }
-    return {"measure": measure, "method": classes.method,
+    return {"measure": measure, "method": classes.method, "breaks": classes.breaks,
             "legend": legend_html(title, subtitle, classes, filters_text), "regions": regions}
 
 

@@ -1,10 +1,15 @@
 """Classing a measure for a choropleth with mapclassify, and saying in Indonesian how it was done.
 
-Counts per region are small integers with many zeros; zero gets its own grey class (a region
-with nothing is not "low"), the positive values are classed:
-- at most 5 distinct values: one class per value (nilai unik);
-- enough regions for natural breaks (>= 8 and > 5 distinct values): Fisher-Jenks, 5 classes;
-- otherwise: equal intervals, 4 classes.
+One scheme for the web maps, the PDF atlas and the offline HTML report, so the same data gets the
+same classes, breaks and colours on screen and on paper:
+- zero gets its own grey class (a region with nothing is not "low");
+- counts of persons: 1 up to the suppression threshold (default 3) form one class of their own,
+  the values a published report prints as "<3"; and a count the report hides by the secondary rule
+  (geo.reports.suppress) is left out of the breaks, so no break can give a hidden value away. The
+  screen, which shows every count, computes the breaks the same way, so both agree;
+- the remaining positive values: at most 5 distinct values one class each (nilai unik); 8 or more
+  values with more distinct ones natural breaks (Fisher-Jenks), 5 classes; otherwise equal
+  intervals, 4 classes.
 """
 
 from __future__ import annotations
@@ -14,14 +19,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from geo.reports.suppress import hidden_indices, is_hidden
+
 with warnings.catch_warnings():  # "Numba not installed": the pure-Python path is fast enough here
     warnings.simplefilter("ignore")
     import mapclassify
 
-# ColorBrewer YlOrRd, light to dark; zero is grey.
+# ColorBrewer YlOrRd, light to dark; zero is grey, the small counts near-white cream (below the lightest).
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 ZERO_COLOR = "#e4e4e4"
+SMALL_COLOR = "#fffbe8"
 MAX_CLASSES = 5
+SMALL_BELOW = 3  # the default suppression threshold of reports (geo.reports.content.Options)
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,7 @@ class Bin:
     upper: int
     color: str
     count: int  # regions in the class
+    small: bool = False  # the class of counts below the suppression threshold ("<3" in reports)
 
     @property
     def label(self) -> str:
@@ -43,21 +53,51 @@ class Classification:
     method: str  # human text, Indonesian
     bins: tuple[Bin, ...]
 
-    def color(self, value: int | float | None) -> str:
+    def color(self, value) -> str:
+        """The fill of a value: a count, or a published cell ("<3": the small class)."""
+        if is_hidden(value):
+            return SMALL_COLOR
         if not value:
             return ZERO_COLOR
         for b in self.bins:
             if b.lower <= value <= b.upper:
                 return b.color
-        return self.bins[-1].color if self.bins else ZERO_COLOR
+        # Above the top class: a count the breaks left out (hidden in reports by the secondary rule).
+        classed = [b for b in self.bins if b.lower > 0 and not b.small]
+        return classed[-1].color if classed else (self.bins[-1].color if self.bins else ZERO_COLOR)
+
+    def summary(self) -> str:
+        """The method and every class on one line, as the reports print it under a map and in the
+        XLSX notes: 'natural breaks (Fisher-Jenks), 5 kelas; 1–2 satu kelas: 0 · 1–2 · 5–12 · ...'."""
+        return f"{self.method}: {' · '.join(b.label for b in self.bins)}"
+
+    @property
+    def breaks(self) -> tuple[tuple[int, int], ...]:
+        """(lower, upper) of every class, zero and small classes included: what the legends print."""
+        return tuple((b.lower, b.upper) for b in self.bins)
 
 
-def classify(values: list[int]) -> Classification:
-    positive = np.array([v for v in values if v and v > 0], dtype=float)
-    zeros = sum(1 for v in values if not v)
+def classify(values: list, small_below: int | None = None) -> Classification:
+    """Classes for the values of the regions drawn on one map (ints, or published cells where "<3"
+    marks a hidden count). `small_below`: for counts of persons, the suppression threshold: values
+    1..small_below-1 form the small class and counts the secondary rule would hide are left out of
+    the breaks; None for other measures (companies)."""
+    zeros = sum(1 for v in values if not is_hidden(v) and not v)
     bins: list[Bin] = [Bin(0, 0, ZERO_COLOR, zeros)] if zeros else []
+    counts = [v if isinstance(v, int | float) and not is_hidden(v) else 0 for v in values]
+    if small_below:
+        left_out = hidden_indices([int(v) for v in counts], small_below)
+        small = sum(1 for i, v in enumerate(values) if is_hidden(v) or 0 < counts[i] < small_below)
+        if small:
+            bins.append(Bin(1, small_below - 1, SMALL_COLOR, small, small=True))
+        positive = np.array([v for i, v in enumerate(counts) if v >= small_below and i not in left_out], dtype=float)
+    else:
+        positive = np.array([v for v in counts if v > 0], dtype=float)
+    note = f"; 1–{small_below - 1} satu kelas" if small_below else ""
     if positive.size == 0:
-        return Classification("semua wilayah bernilai 0", tuple(bins))
+        only_small = any(b.small for b in bins)
+        return Classification(f"hanya nilai 1–{small_below - 1}" if only_small else "semua wilayah bernilai 0",
+                              tuple(bins))
     distinct = np.unique(positive)
     if distinct.size <= MAX_CLASSES:
         method = "nilai unik (setiap nilai satu kelas)"
@@ -70,10 +110,11 @@ def classify(values: list[int]) -> Classification:
     else:
         method = "interval sama (equal interval), 4 kelas"
         uppers = np.asarray(mapclassify.EqualInterval(positive, k=4).bins)
+    method += note
     palette = _spread(len(uppers))
     if distinct.size <= MAX_CLASSES:
-        counts = [int((positive == v).sum()) for v in distinct]
-        bins += [Bin(int(v), int(v), palette[i], counts[i]) for i, v in enumerate(distinct)]
+        n_of = [int((positive == v).sum()) for v in distinct]
+        bins += [Bin(int(v), int(v), palette[i], n_of[i]) for i, v in enumerate(distinct)]
         return Classification(method, tuple(bins))
     lower = int(positive.min())
     for i, up in enumerate(uppers):
@@ -84,6 +125,13 @@ def classify(values: list[int]) -> Classification:
         bins.append(Bin(lower, upper, palette[i], n))
         lower = upper + 1
     return Classification(method, tuple(bins))
+
+
+def classify_report(values: list, threshold: int | None) -> Classification:
+    """The classes of a report map of counts of persons: its published values (hidden ones "<3")
+    under the report's suppression threshold; with the default threshold, or none, the breaks of
+    the web map of the same data."""
+    return classify(values, max(SMALL_BELOW, threshold or 0))
 
 
 def _spread(k: int) -> tuple[str, ...]:

@@ -42,7 +42,7 @@ def bar_chart(items: list[tuple[str, int]], title: str, width_mm: float = 85, he
 def trend_chart(quarterly: list[dict], width_mm: float = 175, height_mm: float = 62) -> bytes:
     fig = carto.figure(width_mm, height_mm)
     ax = fig.add_axes((0.07, 0.17, 0.6, 0.7))
-    labels = [q["quarter"] for q in quarterly]
+    labels = [q.get("label", q["quarter"]).replace(" s.d. ", "\ns.d. ") for q in quarterly]
     x = range(len(labels))
     for key, name, colour in (("active_workers", "TKA dengan izin berlaku", "#b30000"),
                               ("inspections", "Pemeriksaan", BAR),

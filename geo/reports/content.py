@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 
-from geo import redaction
+from geo import clock, redaction
 from geo.db import Connection
 from geo.reports import data as gather
 from geo.reports.hashing import content_hash
@@ -22,7 +23,8 @@ class Options:
     threshold: int | None = 3  # None = no suppression
     agency: str = "kesbangpol"
     personal: bool = False  # include named worker rows and unmasked free text (caller checked the role)
-    issued: object = None  # date on the cover; default the data day (keeps reports reproducible)
+    issued: object = None  # date on the cover; default the day of `now`
+    now: datetime | None = None  # the moment the figures are read ('data per'); default geo.clock.as_of()
 
 
 def _protect_columns(rows: list[dict], key_of_group, threshold: int | None) -> None:
@@ -61,7 +63,9 @@ def _totals(raw_regencies: list[dict]) -> dict:
 
 
 def assemble(conn: Connection, opts: Options) -> dict:
-    as_of = gather.data_timestamp(conn)
+    # One moment for the whole report: its "data per" and, in the province's time zone, the day
+    # permit states are counted on (the day the home page and /api/stats use at that moment).
+    as_of = opts.now or clock.as_of()
     today = gather.reference_day(opts.period, as_of)
     flt = replace(opts.flt, today=today)
     scope = gather.Scope(flt, opts.period, today, as_of)
@@ -98,7 +102,8 @@ def assemble(conn: Connection, opts: Options) -> dict:
         "meta": {
             "period": str(opts.period), "period_label": opts.period.label,
             "period_start": opts.period.start, "period_end": opts.period.end,
-            "reference_day": today, "data_as_of": as_of,
+            "reference_day": today, "data_as_of": as_of, "last_change": gather.data_timestamp(conn),
+            "window": opts.period.until(today).label,
             "issued": opts.issued or as_of.date(),
             "agency": opts.agency, "agency_name": gather.agency_name(conn, opts.agency),
             "filter": flt.as_query(), "scope": list(flt.scope) if flt.scope is not None else None,
@@ -118,5 +123,12 @@ def assemble(conn: Connection, opts: Options) -> dict:
     }
     if opts.personal:
         content["workers"] = gather.workers(conn, scope)
-    content["meta"]["hash"] = content_hash(content)
+    comparison = gather.comparison(conn, scope)
+    for side in ("current", "previous"):
+        comparison[side]["active_workers"] = protect_one(comparison[side]["active_workers"], t)
+    content["comparison"] = comparison
+    # The hash covers the data, the options and the reference day, not the minute it was made:
+    # the same data on the same day gives the same hash.
+    content["meta"]["hash"] = content_hash({**content, "meta": {k: v for k, v in content["meta"].items()
+                                                                 if k != "data_as_of"}})
     return content

@@ -8,14 +8,15 @@ filter. Counts of persons are then passed through suppression (geo.reports.suppr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from geo import clock
 from geo.db import Connection, transaction
 from geo.filters import MonitoringFilter
 from geo.reports import labels
 from geo.reports.period import Quarter
 from geo.settings import home_province
-from geo.stats import quarterly_series, region_stats, summary
+from geo.stats import quarterly_series, region_stats, summary, window_totals
 
 TREND_QUARTERS = 8
 REGION_COUNTS = ("companies", "foreign_workers", "permits_expired", "permits_expiring_30d",
@@ -31,22 +32,22 @@ class Scope:
     flt: MonitoringFilter
     period: Quarter
     today: date  # permit states are computed on this day
-    data_as_of: datetime
+    data_as_of: datetime  # the moment the figures are read ('data per'), in the province's time
 
 
 def data_timestamp(conn: Connection) -> datetime:
-    """The latest change to monitoring data (else the boundary load): the report's 'data as of'."""
+    """The latest change to monitoring data (else the boundary load), in the province's time."""
     with transaction(conn) as cur:
         cur.execute("""SELECT coalesce(greatest((SELECT max(updated_at) FROM companies),
                                                 (SELECT max(updated_at) FROM foreign_workers),
                                                 (SELECT max(updated_at) FROM inspections)),
                                        (SELECT max(finished_at) FROM boundary_loads))""")
         ts = cur.fetchone()[0]
-    return (ts or datetime(2000, 1, 1)).replace(microsecond=0)
+    return (ts or datetime(2000, 1, 1, tzinfo=UTC)).astimezone(clock.zone()).replace(microsecond=0)
 
 
 def reference_day(period: Quarter, as_of: datetime) -> date:
-    """End of the quarter, or the data day when the quarter is not over yet."""
+    """End of the quarter, or the day of `as_of` (the province's today) when the quarter is not over."""
     return min(period.end, as_of.date())
 
 
@@ -109,6 +110,20 @@ def companies(conn: Connection, scope: Scope) -> list[dict]:
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
+def comparison(conn: Connection, scope: Scope) -> dict:
+    """The reporting quarter (up to the reference day while it runs) against the same number of days
+    of the previous quarter: active workers at each window's last day, inspections and findings."""
+    current = scope.period.until(scope.today)
+    previous = current.previous()
+    rows = window_totals(conn, scope.flt, [(w.start, w.end) for w in (current, previous)])
+    keys = ("active_workers", "inspections", "findings")
+    return {"partial": current.partial, "days": current.days,
+            "current": {"label": current.label, "short_label": current.short_label, "start": current.start,
+                        "end": current.end, **{k: rows[0][k] for k in keys}},
+            "previous": {"label": previous.label, "short_label": previous.short_label, "start": previous.start,
+                         "end": previous.end, **{k: rows[1][k] for k in keys}}}
+
+
 def inspections(conn: Connection, scope: Scope) -> list[dict]:
     """Inspections in the reporting quarter of the filtered companies (no free-text notes: they may
     name persons)."""
@@ -132,7 +147,9 @@ def quarterly(conn: Connection, scope: Scope) -> list[dict]:
     first = scope.period.back(TREND_QUARTERS)[0]
     rows = quarterly_series(conn, scope.flt, None, str(first), str(scope.period), today=scope.today)
     keys = ("quarter", "active_workers", "inspections", "findings")
-    return [{k: r[k] for k in keys} for r in rows]
+    running = scope.period.until(scope.today)  # a running quarter is labelled "2026-Q4 s.d. 5 Des"
+    return [{**{k: r[k] for k in keys}, "label": running.short_label if r["quarter"] == str(scope.period) else r["quarter"]}
+            for r in rows]
 
 
 def workers(conn: Connection, scope: Scope) -> list[dict]:

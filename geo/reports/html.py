@@ -16,6 +16,7 @@ from geo.db import Connection, transaction
 from geo.maps.assets import inline_assets, localize
 from geo.maps.build import render_parts
 from geo.maps.csp import InlineScripts
+from geo.maps.scale import MetricScale
 from geo.maps.textlayers import CompanyPoints, RegionTooltips
 from geo.reports import charts, labels, staticmaps, tables, texts
 from geo.reports.maplayers import MapLegend, RegionLabels
@@ -107,7 +108,8 @@ def _map(fc: dict) -> folium.Map:
     lats = [p[1] for f in fc["features"] for p in _coords(f["geometry"])]
     lons = [p[0] for f in fc["features"] for p in _coords(f["geometry"])]
     # maxZoom as a map option: marker clusters need it and there is no tile layer to carry it
-    m = folium.Map(tiles=None, width="100%", height="480px", control_scale=True, maxZoom=18)
+    m = folium.Map(tiles=None, width="100%", height="480px", control_scale=False, maxZoom=18)
+    MetricScale().add_to(m)  # kilometres only
     m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
     return m
 
@@ -224,6 +226,7 @@ def render(c: dict, conn: Connection) -> bytes:
         + ("" if regency or len(c["companies"]) <= MARKER_LIMIT else
            f'<p class="note">Titik {show(len(c["companies"]))} perusahaan ditampilkan pada peta tiap '
            "kabupaten/kota di bawah (dikelompokkan; perbesar untuk melihat tiap titik).</p>")
+        + f'<p class="note">Kelas peta (sama dengan peta di layar dan PDF): {htmlmod.escape(texts.map_classes(c))}</p>'
         + f'<p class="note">{htmlmod.escape(texts.source_note(m))}</p>'
         "<h2>Grafik</h2><div class=\"charts\">"
         + "".join(_figure(chart) for chart in charts.report_charts(c))

@@ -178,6 +178,13 @@ def _page(section: str, *flowables) -> list:
 class _Doc(SimpleDocTemplate):
     section = ""
     decor = None
+    created: datetime | None = None
+
+    def beforeDocument(self) -> None:  # noqa: N802 - reportlab hook: the canvas exists now
+        # Invariant mode dates every PDF 1 January 2000: the report's own moment instead ('data per').
+        if self.created is not None:
+            stamp = pdf_date(self.created)
+            self.canv.setDateFormatter(lambda *_: stamp)
 
     def afterPage(self) -> None:  # noqa: N802 - reportlab hook: the page is complete, draw its frame
         if self.decor:
@@ -247,16 +254,17 @@ def cover(c: dict) -> list:
 
 
 def summary(c: dict) -> list:
-    s, q = c["summary"], c["quarterly"]
-    cur, prev = q[-1], q[-2]
+    s = c["summary"]
+    # Like with like: a running quarter against the same number of days of the previous one.
+    cur, prev = c["comparison"]["current"], c["comparison"]["previous"]
 
     def delta(a, b):
         return f"{a - b:+d}".replace("+0", "0") if isinstance(a, int) and isinstance(b, int) else "–"
 
     rows = [(name, show(cur[k]), show(prev[k]), delta(cur[k], prev[k]))
-            for k, name in (("active_workers", "TKA aktif dengan izin berlaku (akhir triwulan)"),
-                            ("inspections", "Pemeriksaan dalam triwulan"), ("findings", "Pemeriksaan dengan temuan"))]
-    change = grid(("Angka", cur["quarter"], prev["quarter"], "Perubahan"), rows, widths=[70 * mm, 30 * mm, 30 * mm, 30 * mm])
+            for k, name in (("active_workers", "TKA aktif dengan izin berlaku (hari terakhir)"),
+                            ("inspections", "Pemeriksaan"), ("findings", "Pemeriksaan dengan temuan"))]
+    change = grid(("Angka", cur["label"], prev["label"], "Perubahan"), rows, widths=[70 * mm, 30 * mm, 30 * mm, 30 * mm])
     key = [("Perusahaan pemberi kerja TKA", s["companies"]), (labels.ACTIVE_WORKERS, s["foreign_workers"]),
            ("Kewarganegaraan", s["nationalities"]), ("Kabupaten/kota dengan TKA", s["regencies_with_workers"]),
            ("Izin kerja kedaluwarsa", s["permits_expired"]), ("Izin kerja berakhir <=90 hari", s["permits_expiring_90d"]),
@@ -271,6 +279,7 @@ def summary(c: dict) -> list:
     return _page("Ringkasan", Paragraph("Ringkasan", H1), Paragraph(f"Keadaan {_esc(c['meta']['period_label'])}; status izin per "
                  f"{labels.long_date(c['meta']['reference_day'])}.", BODY), Spacer(1, 3 * mm), keys,
                  Paragraph("Perubahan dibanding triwulan sebelumnya", H2), change,
+                 Paragraph(_esc(texts.comparison_note(c["comparison"])), SMALL),
                  Paragraph(_esc(texts.history_note()), SMALL),
                  Paragraph(f"Per {_unit_word(c)}", H2), regt, Spacer(1, 2 * mm),
                  Paragraph(_esc(texts.suppression_note(c["meta"])), SMALL))
@@ -309,7 +318,8 @@ def province_page(c: dict, geo: Geometries) -> list:
         section, image = "Peta provinsi", _image(png, 180, 150)
     return _page(section, Paragraph("Peta sebaran TKA", H1), image, Spacer(1, 3 * mm),
                  Paragraph(f"Warna menunjukkan jumlah TKA aktif per {word}; angka di peta sama dengan tabel "
-                           "ringkasan. Kelas dibagi menurut sebaran nilai (jumlah sama per kelas).", SMALL))
+                           "ringkasan. Kelas peta (sama dengan peta di layar): "
+                           f"{_esc(staticmaps.classes(list(values.values()), meta['threshold']).summary())}.", SMALL))
 
 
 def charts_page(c: dict) -> list:
@@ -434,6 +444,13 @@ def annex(c: dict) -> list:
     return out
 
 
+def pdf_date(moment: datetime) -> str:
+    """A PDF date string with the moment's UTC offset: D:20261205140700+07'00'."""
+    offset = int(moment.utcoffset().total_seconds() // 60) if moment.utcoffset() is not None else 0
+    sign = "+" if offset >= 0 else "-"
+    return f"D:{moment:%Y%m%d%H%M%S}{sign}{abs(offset) // 60:02d}'{abs(offset) % 60:02d}'"
+
+
 def render(c: dict, geo: Geometries, progress=None) -> bytes:
     """The PDF; `progress(done, total)` is called after each atlas page is drawn (a job's progress bar)."""
     buf = io.BytesIO()
@@ -453,5 +470,6 @@ def render(c: dict, geo: Geometries, progress=None) -> bytes:
     story += annex(c)
     # The running header is drawn when a page ends, so it names the section that page belongs to.
     doc.decor = _Decor(m)
+    doc.created = m["data_as_of"]
     doc.build(story)
     return buf.getvalue()

@@ -4,54 +4,38 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from geo.maps.classify import SMALL_BELOW, SMALL_COLOR, ZERO_COLOR, Classification, classify_report
 from geo.reports import cartography as carto
 from geo.reports.geometry import Geometries
-from geo.reports.suppress import is_hidden, show
+from geo.reports.suppress import show
 
-PALETTE = ("#fdd49e", "#fc8d59", "#e34a33", "#b30000")  # ColorBrewer OrRd, print-safe
-ZERO, HIDDEN, OUTSIDE = "#f4f4f4", "#fef0d9", "#dddddd"
+OUTSIDE = "#dddddd"
 ATLAS_MAP = (0.01, 0.075, 0.71, 0.845)  # left part of an atlas map; the right column holds locator and legend
 DETAILED_POINTS = 1500  # above this many companies on one map, uniform small dots (fast, readable)
 POINT_COLOUR = "#2166ac"
 
 
-def classes(values: list, threshold: int | None) -> list[tuple[int, int]]:
-    """Up to four classes over the shown counts (>= threshold): equal-count breaks, rounded."""
-    low = threshold or 1
-    shown = sorted(v for v in values if isinstance(v, int) and v >= low)
-    if not shown:
-        return []
-    k = min(len(PALETTE), len(set(shown)))
-    edges = sorted({int(np.quantile(shown, i / k, method="higher")) for i in range(1, k + 1)})
-    out, start = [], low
-    for edge in edges:
-        if edge >= start:
-            out.append((start, edge))
-            start = edge + 1
-    return out
+def classes(values: list, threshold: int | None) -> Classification:
+    """The classes of the web maps (geo.maps.classify) for the published values of one map: the same
+    data gets the same breaks and colours on paper as on screen."""
+    return classify_report(values, threshold)
 
 
-def _colour(value, bins) -> str:
-    if is_hidden(value):
-        return HIDDEN
-    if not value:
-        return ZERO
-    for i, (lo, hi) in enumerate(bins):
-        if lo <= value <= hi:
-            return PALETTE[i]
-    return PALETTE[len(bins) - 1]
+def _colour(value, bins: Classification) -> str:
+    return bins.color(value)
 
 
-def _legend_items(bins, threshold, title_zero="0") -> list:
-    items = [Patch(facecolor=ZERO, edgecolor="#888888", label=title_zero)]
-    if threshold:
-        items.append(Patch(facecolor=HIDDEN, edgecolor="#888888", label=f"1–{threshold - 1} (tampil <{threshold})"))
-    items += [Patch(facecolor=PALETTE[i], edgecolor="#888888", label=f"{lo}–{hi}" if lo != hi else f"{lo}")
-              for i, (lo, hi) in enumerate(bins)]
+def _legend_items(bins: Classification, threshold, title_zero="0") -> list:
+    """Every class, zero and small ones included (a class no region falls in is still listed, so
+    the legend of every map of a report reads the same)."""
+    items = [Patch(facecolor=ZERO_COLOR, edgecolor="#888888", label=title_zero)]
+    small = f"1–{max(SMALL_BELOW, threshold or 0) - 1}"
+    items.append(Patch(facecolor=SMALL_COLOR, edgecolor="#888888",
+                       label=f"{small} (tampil <{threshold})" if threshold else small))
+    items += [Patch(facecolor=b.color, edgecolor="#888888", label=b.label) for b in bins.bins if b.lower > 0 and not b.small]
     return items
 
 

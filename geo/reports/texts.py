@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+from geo import clock
+from geo.maps.classify import classify_report
 from geo.reports import labels
 from geo.settings import PROJECT_ROOT
 
@@ -48,8 +50,7 @@ def describe_filter(meta: dict) -> str:
 
 
 def as_of(meta: dict) -> str:
-    ts = meta["data_as_of"]
-    return f"{labels.long_date(ts)} {ts:%H:%M} (UTC{ts:%z})".replace("(UTC+0700)", "WIB")
+    return clock.stamp(meta["data_as_of"])  # '5 Desember 2026 14:07 WIB': the province's time
 
 
 def trace_line(meta: dict) -> str:
@@ -67,6 +68,23 @@ def suppression_note(meta: dict) -> str:
             f"\"<{t}\". Bila dalam satu baris atau kelompok yang dijumlahkan hanya satu sel disamarkan, "
             f"sel terkecil berikutnya juga disamarkan agar tidak dapat dihitung balik dari jumlahnya. "
             f"Jumlah perusahaan tidak disamarkan.")
+
+
+def map_classes(c: dict) -> str:
+    """How the overview map (workers per regency, or per district of a one-regency report) is
+    classed, with every class: the same classes as the web map of the same data."""
+    m = c["meta"]
+    units = [d for d in c["districts"] if d["parent_code"] == m["regency"]] if m["regency"] else c["regencies"]
+    return classify_report([u["foreign_workers"] for u in units], m["threshold"]).summary()
+
+
+def comparison_note(comparison: dict) -> str:
+    """Says what the change table compares, above all when the quarter is still running."""
+    cur, prev = comparison["current"], comparison["previous"]
+    if not comparison["partial"]:
+        return f"Triwulan penuh {cur['label']} dibandingkan dengan triwulan penuh {prev['label']}."
+    return (f"Triwulan berjalan: {cur['label']} ({comparison['days']} hari) dibandingkan dengan "
+            f"{comparison['days']} hari pertama triwulan sebelumnya ({prev['label']}), bukan dengan triwulan penuh.")
 
 
 def history_note() -> str:

@@ -1,5 +1,9 @@
 """The XLSX annex (openpyxl): one sheet per table with typed cells, frozen header, autofilter and
-column widths, and a 'Keterangan' sheet with filter, timestamp, hash and the suppression rule."""
+column widths, and a 'Keterangan' sheet with filter, timestamp, hash and the suppression rule.
+
+A suppressed count is the error value #N/A (shaded, explained in a comment on its column's header
+and in 'Keterangan'), never the text "<3": text in a numeric column is skipped by SUM without a
+word, so a total made in Excel would silently be too small; #N/A makes SUM say #N/A instead."""
 
 from __future__ import annotations
 
@@ -9,14 +13,18 @@ from datetime import UTC, date, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from geo import formulas
 from geo.reports import tables, texts
+from geo.reports.suppress import is_hidden
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
+HIDDEN_FILL = PatternFill("solid", fgColor="E7E2D6")
+HIDDEN_VALUE = "#N/A"  # an error cell: SUM over it is #N/A, not a total without it
 BOLD = Font(bold=True)
 RIGHT = Alignment(horizontal="right")
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
@@ -35,9 +43,9 @@ def _cell(ws, value, *, bold: bool = False, header: bool = False):
         cell.number_format = DATE_FORMAT
     elif formulas.is_risky(value):  # text that a spreadsheet would run: a string cell
         cell = formulas.as_text(WriteOnlyCell(ws, value))
-    elif isinstance(value, str) and value.startswith("<"):  # a suppressed count, aligned like numbers
-        cell = WriteOnlyCell(ws, value)
-        cell.alignment = RIGHT
+    elif is_hidden(value):  # a suppressed count: an error value in the numeric column, shaded
+        cell = WriteOnlyCell(ws, HIDDEN_VALUE)
+        cell.fill, cell.alignment = HIDDEN_FILL, RIGHT
     elif bold:
         cell = WriteOnlyCell(ws, value)
     else:
@@ -47,7 +55,14 @@ def _cell(ws, value, *, bold: bool = False, header: bool = False):
     return cell
 
 
-def _sheet(wb: Workbook, table: tables.Table) -> None:
+def _hidden_note(threshold: int) -> str:
+    return (f"#N/A (berwarna) = jumlah 1–{threshold - 1} orang yang disamarkan (UU 27/2022), atau sel yang ikut "
+            "disamarkan agar tidak dapat dihitung balik. SUM atas kolom ini menghasilkan #N/A, bukan total yang "
+            "keliru; baris Jumlah memuat total resmi. Untuk menjumlah angka yang tampil saja: "
+            "=AGGREGATE(9;6;kolom).")
+
+
+def _sheet(wb: Workbook, table: tables.Table, meta: dict) -> None:
     # Write-only (streamed): 100,000 companies in a fraction of the memory of a normal workbook.
     # Widths, frozen header and filter must be set before the first row is written.
     ws = wb.create_sheet(table.key[:31])
@@ -60,7 +75,16 @@ def _sheet(wb: Workbook, table: tables.Table) -> None:
         ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 48)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(table.headers))}{len(rows) + 1}"
-    ws.append([_cell(ws, h, header=True) for h in table.headers])
+    # Printed pages carry what the figures are and when: the sheet's page header and footer.
+    ws.oddHeader.left.text = f"{table.title} — {meta['period_label']}"
+    ws.oddHeader.right.text = f"Data per {texts.as_of(meta)}"
+    ws.oddFooter.left.text = f"Hash {meta['hash']}"
+    ws.oddFooter.right.text = "Hal. &P / &N"
+    header = [_cell(ws, h, header=True) for h in table.headers]
+    for i, cell in enumerate(header):
+        if any(is_hidden(row[i]) for row in rows):
+            cell.comment = Comment(_hidden_note(meta["threshold"] or 3), "Pantau", width=320, height=140)
+    ws.append(header)
     for row in table.rows:
         ws.append([_cell(ws, v) for v in row])
     if table.total:
@@ -70,11 +94,14 @@ def _sheet(wb: Workbook, table: tables.Table) -> None:
 def _notes(wb: Workbook, c: dict) -> None:
     m = c["meta"]
     ws = wb.create_sheet("Keterangan")
+    period = m["period_label"] + (f" ({m['window']})" if "s.d." in m["window"] else "")
     rows = [("Laporan", "Laporan Pemantauan Tenaga Kerja Asing — Provinsi Kalimantan Tengah"),
-            ("Periode", m["period_label"]), ("Instansi penerbit", m["agency_name"]),
+            ("Periode", period), ("Instansi penerbit", m["agency_name"]),
             ("Data per", texts.as_of(m)), ("Status izin dihitung per", m["reference_day"]),
             ("Filter dan cakupan", texts.describe_filter(m)), ("Hash isi", m["hash"]),
             ("Penyamaran angka kecil", texts.suppression_note(m)),
+            ("Sel #N/A", _hidden_note(m["threshold"]) if m["threshold"] else "Tidak ada (tanpa penyamaran)."),
+            ("Kelas peta TKA", texts.map_classes(c)),
             ("Catatan tren", texts.history_note()),
             ("Batas wilayah", texts.boundary_attribution())]
     if m["personal"]:
@@ -124,9 +151,9 @@ def render(c: dict) -> bytes:
     _notes(wb, c)
     for table in (tables.regencies(c), tables.districts(c), tables.nationality_by_regency(c),
                   tables.companies(c), tables.expiring(c), tables.inspections(c), tables.findings(c)):
-        _sheet(wb, table)
+        _sheet(wb, table, c["meta"])
     if c["meta"]["personal"]:
-        _sheet(wb, tables.workers(c))
+        _sheet(wb, tables.workers(c), c["meta"])
     buf = io.BytesIO()
     # ExcelWriter directly: Workbook.save() would overwrite `modified` with the current time.
     ExcelWriter(wb, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()

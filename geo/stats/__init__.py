@@ -6,7 +6,7 @@ personal data leaves these functions.
 """
 
 from geo.stats.regions import LEVELS, region_stats, region_stats_geojson, region_stats_json
-from geo.stats.series import parse_quarter, quarterly_series
+from geo.stats.series import parse_quarter, quarterly_series, window_totals
 from geo.stats.summary import summary
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "region_stats_geojson",
     "region_stats_json",
     "summary",
+    "window_totals",
 ]

@@ -55,7 +55,8 @@ def quarterly_series(
       (the earlier of permit_valid_until and itas_valid_until >= end; unknown = not counted).
       Departed/deported workers count while their record was last changed after that end
       (status is not historised, so the last change stands for the departure);
-    - `inspections`: inspections of those companies dated in the quarter;
+    - `inspections`: inspections of those companies dated in the quarter (the current one: up to
+      today);
     - `findings`: those of them with a finding other than 'none'.
     Regions: `code` alone → that region; `level` alone → every region of the level within the
     scope (not villages); neither → the province. `start`/`end` are quarters ('2025-Q1') or
@@ -108,7 +109,7 @@ aw AS (
 ins AS (
     SELECT fc.region, q.q0, count(*) AS n, count(*) FILTER (WHERE i.finding <> 'none') AS findings
       FROM fc JOIN inspections i ON i.company_id = fc.id
-      JOIN q ON i.inspected_on BETWEEN q.q0 AND q.q1
+      JOIN q ON i.inspected_on BETWEEN q.q0 AND LEAST(q.q1, %s::date)
      GROUP BY 1, 2
 )
 SELECT coalesce(json_agg(json_build_object(
@@ -122,5 +123,41 @@ SELECT coalesce(json_agg(json_build_object(
   LEFT JOIN ins ON ins.region = r.code AND ins.q0 = q.q0
 """  # noqa: S608
     with transaction(conn) as cur:
-        cur.execute(TUNING + sql, [q_start, q_end, *reg_params, *fc_params, day, day, day, *nat_params])
+        cur.execute(TUNING + sql, [q_start, q_end, *reg_params, *fc_params, day, day, day, *nat_params, day])
+        return cur.fetchone()[0]
+
+
+def window_totals(conn: Connection, flt: MonitoringFilter, windows: list[tuple[date, date]]) -> list[dict]:
+    """For each (start, end) window, in the order given: `active_workers` at `end` (counted as
+    quarterly_series counts a quarter's end), `inspections` and `findings` dated start..end, of the
+    filtered companies in scope. For comparing a running quarter with the same days of the last."""
+    fc_sql, fc_params = companies_sql("province", flt, None)
+    nat_cond, nat_params = "TRUE", []
+    if flt.nationality:
+        nat_cond, nat_params = "w.nationality = ANY(%s)", [list(flt.nationality)]
+    sql = f"""
+WITH q AS (SELECT * FROM unnest(%s::date[], %s::date[]) WITH ORDINALITY AS q(q0, q1, k)),
+fc AS MATERIALIZED ({fc_sql}),
+aw AS (
+    SELECT q.k, count(*) AS n
+      FROM fc JOIN foreign_workers w ON w.company_id = fc.id
+      JOIN q ON w.created_at::date <= q.q1 AND LEAST(w.permit_valid_until, w.itas_valid_until) >= q.q1
+            AND (w.status = 'active' OR w.updated_at::date > q.q1)
+     WHERE {nat_cond}
+     GROUP BY 1
+),
+ins AS (
+    SELECT q.k, count(*) AS n, count(*) FILTER (WHERE i.finding <> 'none') AS findings
+      FROM fc JOIN inspections i ON i.company_id = fc.id
+      JOIN q ON i.inspected_on BETWEEN q.q0 AND q.q1
+     GROUP BY 1
+)
+SELECT coalesce(json_agg(json_build_object(
+           'start', q.q0, 'end', q.q1, 'active_workers', coalesce(aw.n, 0),
+           'inspections', coalesce(ins.n, 0), 'findings', coalesce(ins.findings, 0)) ORDER BY q.k), '[]'::json)
+  FROM q LEFT JOIN aw ON aw.k = q.k LEFT JOIN ins ON ins.k = q.k
+"""  # noqa: S608
+    starts, ends = [w[0] for w in windows], [w[1] for w in windows]
+    with transaction(conn) as cur:
+        cur.execute(TUNING + sql, [starts, ends, *fc_params, *nat_params])
         return cur.fetchone()[0]
