@@ -192,38 +192,74 @@
     }).addTo(cfg.map);
   }
 
+  // The search box asks the server (/api/search): regions of every level and the companies of the
+  // user's regions, not only what this page draws. Choosing a region opens its map page (a village:
+  // its district's, focused on it) with this page's filter; a company drawn here is shown with its
+  // popup, any other opens its page. A saved page (no server) searches the regions it draws.
   function addSearch(cfg) {
     if (!L.Control.Search) { return; }
-    var regions = [];
-    cfg.regions.eachLayer(function (layer) {
-      regions.push({ name: layer.feature.properties.name, layer: layer });
-    });
-    function source(text, callResponse) {
-      var q = text.toLowerCase(), out = {};
-      regions.forEach(function (r) {
-        if (r.name.toLowerCase().indexOf(q) >= 0) {
-          var loc = r.layer.getBounds().getCenter();
-          loc.layer = r.layer;
-          out["Wilayah: " + r.name] = loc;
+    var picks = {};
+    function pick(out, key, value) {
+      // Keys are the tips' texts, names as typed by editors: one such as "hasOwnProperty" must not
+      // shadow the method leaflet-search calls on this object.
+      if (key in Object.prototype) { return; }
+      out[key] = value.latlng;
+      picks[key] = value;
+    }
+    function drawnRegions(text, out) {
+      var q = text.toLowerCase();
+      cfg.regions.eachLayer(function (layer) {
+        var p = layer.feature.properties;
+        if (p.name.toLowerCase().indexOf(q) >= 0) {
+          pick(out, "Wilayah: " + p.name, { kind: "drawn", latlng: layer.getBounds().getCenter(), bounds: layer.getBounds() });
         }
       });
-      getJSON("/api/companies/search?q=" + encodeURIComponent(text))
-        .then(function (res) {
-          var items = res.features || res.items || res.results || (Array.isArray(res) ? res : []);
-          items.slice(0, 15).forEach(function (it) {
-            var p = it.properties || it, g = it.geometry;
-            var lon = g ? g.coordinates[0] : (p.lon || (p.location && p.location.lon));
-            var lat = g ? g.coordinates[1] : (p.lat || (p.location && p.location.lat));
-            // Keys are the tips' texts, names as typed by editors: one such as "hasOwnProperty"
-            // must not shadow the method leaflet-search calls on this object.
-            if (p.name && !(p.name in Object.prototype) && lat !== undefined && lon !== undefined) {
-              out[p.name] = L.latLng(lat, lon);
-            }
-          });
-        })
-        .catch(function () { /* company search unavailable: regions only */ })
-        .then(function () { callResponse(out); });
-      return { abort: function () {} };
+    }
+    function source(text, callResponse) {
+      var out = {}, controller = window.AbortController ? new AbortController() : null;
+      picks = {};
+      fetch("/api/search?" + new URLSearchParams({ q: text, limit: "10" }), {
+        credentials: "same-origin", headers: { Accept: "application/json" }, signal: controller && controller.signal
+      }).then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.json();
+      }).then(function (res) {
+        (res.regions || []).forEach(function (r) {
+          var b = L.latLngBounds([r.bbox[1], r.bbox[0]], [r.bbox[3], r.bbox[2]]);
+          pick(out, "Wilayah: " + r.label, { kind: "region", latlng: b.getCenter(), bounds: b, region: r });
+        });
+        (res.companies || []).forEach(function (c) {
+          var key = c.name in out ? c.name + " (" + (c.district_name || c.id) + ")" : c.name;
+          pick(out, key, { kind: "company", latlng: L.latLng(c.lat, c.lon), company: c });
+        });
+        callResponse(out);
+      }).catch(function (err) {
+        if (err && err.name === "AbortError") { return; }  // a newer text is being looked up
+        drawnRegions(text, out);
+        callResponse(out);
+      });
+      return { abort: function () { if (controller) { controller.abort(); } } };
+    }
+    function go(latlng, title, map) {
+      var p = picks[title];
+      if (!p) { map.panTo(latlng); return; }
+      if (p.kind === "company") {
+        var st = window.PANTAU_STATE, id = p.company.id;
+        var here = st && st.layer && st.layer.features.some(function (f) { return f.properties.id === id; });
+        if (!here) { window.location.href = p.company.href; return; }
+        map.setView(latlng, 15);
+        openPopup(map, latlng, id);
+        return;
+      }
+      if (p.kind === "region") {
+        var parts = p.region.href.split("#"), path = parts[0];
+        if (path !== window.location.pathname) {
+          window.location.href = path + window.location.search + (parts[1] ? "#" + parts[1] : "");
+          return;
+        }
+        if (focusRegion(cfg, p.region.code)) { return; }
+      }
+      map.fitBounds(p.bounds, { maxZoom: 14 });
     }
     // leaflet-search writes a tip's text as HTML unless buildTip makes the element: names are data.
     function buildTip(text) {
@@ -233,9 +269,26 @@
     }
     cfg.map.addControl(new L.Control.Search({
       sourceData: source, formatData: function (records) { return records; }, buildTip: buildTip,
-      position: "topleft", marker: false, zoom: 13, minLength: 2, initial: false,
-      textPlaceholder: "Cari perusahaan atau wilayah…", textErr: "Tidak ditemukan", textCancel: "Batal"
+      // The server has matched the names (also spelt alike); show all it found, in its order.
+      filterData: function (text, records) { return records; }, moveToLocation: go,
+      position: "topleft", marker: false, minLength: 2, initial: false,
+      textPlaceholder: "Cari wilayah atau perusahaan…", textErr: "Tidak ditemukan (not found)", textCancel: "Batal"
     }));
+  }
+
+  // A region drawn on this page: fitted and outlined (a search result, or #focus=code in the URL).
+  function focusRegion(cfg, code) {
+    var found = null;
+    cfg.regions.eachLayer(function (layer) {
+      if (layer.feature.properties.code === code) { found = layer; }
+    });
+    if (!found) { return false; }
+    cfg.map.fitBounds(found.getBounds(), { maxZoom: 15 });
+    found.setStyle({ weight: 4, color: "#0d47a1" });
+    found.bringToFront();
+    cfg.focusCode = code;
+    document.body.dataset.focus = code;
+    return true;
   }
 
   function addMeasure(cfg) {
@@ -271,6 +324,7 @@
       var st = Object.assign({}, typeof base === "function" ? base(f) : base);
       var r = data.regions[f.properties.code];
       if (r) { st.fillColor = r.fill; }
+      if (f.properties.code === cfg.focusCode) { st.weight = 4; st.color = "#0d47a1"; }
       return st;
     };
     cfg.regions.eachLayer(function (layer) {
@@ -299,6 +353,8 @@
     addMeasure(cfg);
     addMinimap(cfg);
     addSearch(cfg);
+    var focus = /^#focus=([0-9.]+)$/.exec(window.location.hash);
+    if (focus) { focusRegion(cfg, focus[1]); }
     if (offline) {  // a saved page: outlines only, no server to ask
       document.body.dataset.markersDrawn = "offline";
       setStatus("Luring: hanya batas wilayah");

@@ -263,3 +263,78 @@ def test_every_region_with_a_value_is_labelled_at_the_default_zoom(demo, device,
         for c in state["controls"]:
             assert not overlap(a, c), f"{path}: label {a['text']!r} under a map control"
     assert rec.errors == []
+
+
+# --- item 12: search all regions at every level and the user's companies --------------------------
+def search_tips(page, text: str) -> list[str]:
+    """The tips the search box shows for `text` once the server has answered."""
+    if not page.locator(".leaflet-control-search input.search-input").is_visible():
+        page.click(".leaflet-control-search .search-button")
+    page.fill(".leaflet-control-search input.search-input", "")
+    with page.expect_response(lambda r: "search?" in r.url and f"q={quote(text)}" in r.url.replace("+", "%20")):
+        page.type(".leaflet-control-search input.search-input", text, delay=20)
+    page.wait_for_timeout(200)
+    return page.locator(".leaflet-control-search .search-tip").evaluate_all("els => els.map(e => e.textContent)")
+
+
+def db_names(url: str, sql: str, params=()) -> list[str]:
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return [r[0] for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def test_search_finds_districts_and_villages_of_other_regencies_and_opens_them(demo, device):
+    """#15 item 12: "Mentaya" found companies but not the Mentaya districts, because only the
+    regions drawn on the page were searched."""
+    _, context = device
+    server, url = demo
+    start = "/maps/regency/62.71?sector=perkebunan_sawit"  # Palangka Raya: no Mentaya drawn here
+    page, rec = open_map(context, server.base, start)
+    tips = search_tips(page, "Mentaya")
+    for expected in ("Wilayah: Kec. Mentaya Hulu (Kotawaringin Timur)",
+                     "Wilayah: Kec. Mentaya Hilir Utara (Kotawaringin Timur)",
+                     "Wilayah: Kec. Mentaya Hilir Selatan (Kotawaringin Timur)",
+                     "Wilayah: Kel. Mentaya Seberang (Kec. Seranau, Kotawaringin Timur)"):
+        assert expected in tips, tips
+    companies = set(db_names(url, "SELECT name FROM companies WHERE name ILIKE '%%Mentaya%%'"))
+    found = [t for t in tips if not t.startswith("Wilayah: ")]
+    assert found and set(found) <= companies and len(found) == min(10, len(companies)), (found, companies)
+    # A district opens its own map, with the page's filter.
+    page.locator(".leaflet-control-search .search-tip", has_text="Kec. Mentaya Hulu").click()
+    page.wait_for_url(f"{server.base}/maps/district/62.02.03?sector=perkebunan_sawit", timeout=10_000)
+    wait_markers(page)
+    # A village opens its district's map, fitted to the village and outlined.
+    search_tips(page, "Mentaya Seberang")
+    page.locator(".leaflet-control-search .search-tip", has_text="Kel. Mentaya Seberang").click()
+    page.wait_for_url(re.compile(r".*/maps/district/62\.02\.12\?sector=perkebunan_sawit#focus=62\.02\.12\.1001$"),
+                      timeout=10_000)
+    page.wait_for_selector("body[data-focus='62.02.12.1001']", state="attached", timeout=10_000)
+    wait_markers(page)
+    inside = page.evaluate("""(code) => {
+        const st = window.PANTAU_STATE, map = st.layer.map, size = map.getSize();
+        let layer = null;
+        st.layer.cfg.regions.eachLayer(l => { if (l.feature.properties.code === code) layer = l; });
+        const b = layer.getBounds(), nw = map.latLngToContainerPoint(b.getNorthWest()),
+              se = map.latLngToContainerPoint(b.getSouthEast());
+        // In view, and filling a good part of it (the district as a whole is much larger).
+        return map.getBounds().pad(0.01).contains(b) && (se.x - nw.x > size.x * 0.3 || se.y - nw.y > size.y * 0.3);
+    }""", "62.02.12.1001")
+    assert inside
+    assert rec.errors == []
+
+
+def test_search_stays_within_the_users_regencies(demo, browser):
+    server, url = demo
+    context = browser.new_context(**VIEWPORTS["laptop"])
+    page, rec = open_map(context, server.base, "/maps/regency/62.71", user="peninjau-palangka")
+    tips = search_tips(page, "Mentaya")
+    outside = set(db_names(url, "SELECT name FROM companies WHERE regency_code <> '62.71'"))
+    assert not [t for t in tips if "Kotawaringin" in t or t in outside], tips
+    tips = search_tips(page, "Jekan")  # a district of Palangka Raya is found
+    assert "Wilayah: Kec. Jekan Raya (Kota Palangkaraya)" in tips, tips
+    assert rec.errors == []
+    context.close()
