@@ -84,3 +84,23 @@ def test_each_district_page_has_the_regency_legend(pages):
         assert "TKA per kecamatan" in page, page[:300]
         assert set(CLASS_RANGE.findall(page)) == classes  # same classes, so colours compare across pages
         assert "Perusahaan" in page
+
+
+def test_a_user_limited_to_one_regency_reads_its_name_as_the_scope(server, token, tmp_path):
+    r = report(server, token("viewer", [REGENCY]), format="pdf")
+    assert r.status_code == 200, r.text
+    for page in pdf_pages(r.content, tmp_path):
+        assert f"cakupan: {REGENCY_NAME}" in " ".join(page.split())
+
+
+def test_the_html_of_the_regency_has_its_title_and_the_pdf_map_legend(server, token, pages, districts, tmp_path):
+    from tests.test_report_html_parity import READ_MAPS, _open_offline
+
+    r = report(server, token("admin"), format="html", regency=REGENCY)
+    assert r.status_code == 200, r.text
+    maps, title = _open_offline(r.content, tmp_path / "r.html", 1280, 800,
+                                [READ_MAPS, "() => document.querySelector('h1').textContent"])
+    assert REGENCY_NAME in title and "Provinsi" not in title
+    assert len(maps) == 1 and maps[0]["legendTitle"] == "TKA per kecamatan"
+    assert {c for row in maps[0]["legendRows"] for c in CLASS_RANGE.findall(row)} == set(CLASS_RANGE.findall(pages[2]))
+    assert sorted(lbl["code"] for lbl in maps[0]["labels"]) == sorted(d["code"] for d in districts)
