@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import tempfile
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -129,13 +130,17 @@ def fetch(conn: Connection, kind: str, flt: MonitoringFilter, *, personal: bool 
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
 
 
-def write(gdf: gpd.GeoDataFrame, fmt: str, path: Path, kind: str) -> None:
+def write(gdf: gpd.GeoDataFrame, fmt: str, path: Path, kind: str, as_of: datetime | None = None) -> None:
+    """`as_of`: the moment the rows were read (default now), written into the file where the format has
+    a place for it ('Data per ...': XLSX properties and printed header, GeoJSON and GeoPackage
+    layer description); a CSV keeps only its columns (it can be imported again)."""
+    note = f"Pantau: {kind}, data per {clock.stamp(as_of or clock.as_of())}"
     if fmt not in FORMATS:
         raise ExportError(f"format tidak dikenal: {fmt} (unknown format; one of {', '.join(FORMATS)})")
     if fmt == "csv":
         _csv_table(gdf).to_csv(path, index=False, encoding="utf-8-sig", lineterminator=formulas.LINE_END)
     elif fmt == "xlsx":
-        _write_xlsx(gdf, path, kind)
+        _write_xlsx(gdf, path, kind, note)
     else:
         out = gdf.copy()
         for column in DATE_COLUMNS:
@@ -145,7 +150,8 @@ def write(gdf: gpd.GeoDataFrame, fmt: str, path: Path, kind: str) -> None:
                     else pd.to_datetime(out[column])
         if fmt == "kml":
             out = out.rename(columns={"nama_perusahaan": "Name"})
-        out.to_file(path, driver=_DRIVERS[fmt], engine="pyogrio", layer=kind)
+        options = {"DESCRIPTION": note} if fmt in ("geojson", "gpkg") else {}
+        out.to_file(path, driver=_DRIVERS[fmt], engine="pyogrio", layer=kind, layer_options=options)
 
 
 def _csv_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -153,7 +159,7 @@ def _csv_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     return formulas.csv_frame(pd.DataFrame(gdf.drop(columns="geometry")))
 
 
-def _write_xlsx(gdf: gpd.GeoDataFrame, path: Path, kind: str) -> None:
+def _write_xlsx(gdf: gpd.GeoDataFrame, path: Path, kind: str, note: str) -> None:
     """Real date cells, NIB/KBLI as text (so Excel keeps all digits), texts that look like formulas
     as text (geo.formulas), frozen header, autofilter."""
     from openpyxl import Workbook
@@ -178,17 +184,21 @@ def _write_xlsx(gdf: gpd.GeoDataFrame, path: Path, kind: str) -> None:
         ws.column_dimensions[get_column_letter(col)].width = max(12, len(frame.columns[col - 1]) + 2)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
+    wb.properties.title = wb.properties.subject = note
+    ws.oddHeader.right.text = note  # printed pages say when the rows were read
     wb.save(path)
 
 
 def export_to_file(conn: Connection, kind: str, flt: MonitoringFilter, fmt: str, path: Path, *,
                    personal: bool = False) -> int:
+    as_of = clock.as_of()
     gdf = fetch(conn, kind, flt, personal=personal)
-    write(gdf, fmt, Path(path), kind)
+    write(gdf, fmt, Path(path), kind, as_of)
     return len(gdf)
 
 
-def export_bytes(conn: Connection, kind: str, flt: MonitoringFilter, fmt: str, *, personal: bool = False) -> tuple[bytes, int]:
+def export_bytes(conn: Connection, kind: str, flt: MonitoringFilter, fmt: str, *, personal: bool = False,
+                 as_of: datetime | None = None) -> tuple[bytes, int]:
     """The export as bytes (for a download); drivers like GPKG need a real file, so a temp dir."""
     gdf = fetch(conn, kind, flt, personal=personal)
     if fmt == "csv":
@@ -197,5 +207,5 @@ def export_bytes(conn: Connection, kind: str, flt: MonitoringFilter, fmt: str, *
         return ("\ufeff" + buf.getvalue()).encode("utf-8"), len(gdf)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{kind}.{FORMATS[fmt][0] if fmt in FORMATS else 'x'}"
-        write(gdf, fmt, path, kind)
+        write(gdf, fmt, path, kind, as_of)
         return path.read_bytes(), len(gdf)

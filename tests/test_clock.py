@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+import openpyxl
 import psycopg2
 import pytest
 
@@ -151,11 +152,17 @@ def test_a_server_on_another_day_counts_on_the_province_day(other_day):
         export = client.get("/api/exports/companies", params={"format": "csv"})
         rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
         check("CSV export", [r["status_rptka"] for r in rows], [status])
+        check("export file name", f'-{day:%Y%m%d}-' in export.headers.get("content-disposition", ""), True)
+        long_day = clock.stamp(datetime.combine(day, datetime.min.time(), WIB)).rsplit(" ", 2)[0]
+        stamped = re.compile(rf"data per {re.escape(long_day)} \d\d:\d\d WIB")
+        geojson = client.get("/api/exports/companies", params={"format": "geojson"}).json()
+        check("GeoJSON description", bool(stamped.search(geojson.get("description", ""))), True)
+        xlsx = openpyxl.load_workbook(io.BytesIO(client.get("/api/exports/companies", params={"format": "xlsx"}).content))
+        check("XLSX export properties", bool(stamped.search(xlsx.properties.subject or "")), True)
 
         # the home page: its figures and its 'data per' stamp on the WIB day
         home = client.get("/")
         assert home.status_code == 200
-        long_day = clock.stamp(datetime.combine(day, datetime.min.time(), WIB)).rsplit(" ", 2)[0]
         check("home 'data per'", bool(re.search(rf"[Dd]ata per {re.escape(long_day)} \d\d:\d\d WIB", home.text)), True)
         figure = re.search(r'data-figure="permits_expiring_90d">\s*(\d+)\s*<', home.text)
         check("home permits", figure and int(figure.group(1)), 1 - expired)

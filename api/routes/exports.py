@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Conn
 from api.filters import Filters
 from api.security import CurrentUser
+from geo import clock
 from geo.auth import audit
 from geo.exports import FORMATS, export_bytes
 
@@ -33,10 +34,12 @@ async def export(
                                                         "(role may not see personal data)")
     # Inspection free text may name workers (geo.redaction): masked unless personal data is allowed.
     with_personal = kind in ("workers", "inspections") and principal.can_see_personal and personal is not False
-    body, count = await run_in_threadpool(export_bytes, conn, kind, flt, format, personal=with_personal)
+    as_of = clock.as_of()  # 'data per' in the file and its name, in the province's time
+    body, count = await run_in_threadpool(export_bytes, conn, kind, flt, format, personal=with_personal, as_of=as_of)
     # Every export is recorded; one carrying names/passport/ITAS numbers as personal.export.
     audit.record(conn, "personal.export" if with_personal else f"export.{kind}", **principal.audit_fields(),
                  target=f"export:{kind}", detail={"rows": count, "format": format, "filters": flt.as_query()})
     ext, media = FORMATS[format]
     return Response(body, media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="pantau-{kind}.{ext}"', "X-Row-Count": str(count)})
+        "Content-Disposition": f'attachment; filename="pantau-{kind}-{as_of:%Y%m%d-%H%M}.{ext}"',
+        "X-Row-Count": str(count)})
