@@ -54,6 +54,7 @@ _RUNTIME_CSS = [
     ("polylinemeasure_css", vendor_url("polylinemeasure/Leaflet.PolylineMeasure.css")),
     ("pantau_map_css", f"{STATIC_URL}/css/pantau-map.css"),
     ("pantau_labels_css", f"{STATIC_URL}/css/pantau-labels.css"),
+    ("pantau_search_css", f"{STATIC_URL}/css/pantau-search.css"),
 ]
 
 
