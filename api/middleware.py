@@ -113,12 +113,12 @@ def _security_headers(scope: Scope, message: Message, request_id: str, hsts: boo
         extra.append((b"content-security-policy", _csp(scope.get("path", ""), content_type).encode()))
     if scope.get("path", "").startswith("/api/") and b"cache-control" not in present:
         extra.append((b"cache-control", b"no-store"))  # responses may hold personal data: no shared caches
+    if scope.get("path", "").startswith("/api/") and b"x-data-as-of" not in present:
+        # When the answer was made, in the province's time (geo.clock): the moment its figures hold for.
+        extra.append((b"x-data-as-of", clock.header_now()))
     if hsts:
         extra.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
     extra.append((REQUEST_ID_HEADER.lower().encode(), request_id.encode()))
-    if scope.get("path", "").startswith("/api/") and b"x-data-as-of" not in present:
-        # When the answer was made, in the province's time (geo.clock): the moment its figures hold for.
-        extra.append((b"x-data-as-of", clock.iso(clock.now()).encode()))
     message["headers"] = headers + extra
 
 

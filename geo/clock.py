@@ -11,6 +11,7 @@ every output prints `stamp(as_of())`: "data per 5 Desember 2026 14:07 WIB".
 from __future__ import annotations
 
 import os
+import time
 from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -94,6 +95,18 @@ def stamp(moment: datetime) -> str:
 def iso(moment: datetime) -> str:
     """ISO 8601 with the offset, for API fields and headers: '2026-12-05T14:07:00+07:00'."""
     return moment.isoformat(timespec="seconds")
+
+
+_header: tuple[int, bytes] = (0, b"")
+
+
+def header_now() -> bytes:
+    """iso(now()) as header bytes, made once per second: it goes on every API answer."""
+    global _header
+    second = int(time.time())
+    if _header[0] != second:
+        _header = (second, iso(datetime.fromtimestamp(second, zone())).encode())
+    return _header[1]
 
 
 def session_options() -> str:

@@ -44,6 +44,9 @@ def test_stamp_and_iso_are_in_the_province_time():
     assert clock.stamp(datetime(2026, 12, 5, 17, 30, tzinfo=UTC)) == "6 Desember 2026 00:30 WIB"
     assert clock.stamp(datetime(2026, 12, 5, 9, 0, tzinfo=ZoneInfo("Asia/Makassar"))) == "5 Desember 2026 09:00 WITA"
     assert clock.iso(datetime(2026, 12, 5, 14, 7, tzinfo=WIB)) == "2026-12-05T14:07:00+07:00"
+    before = clock.now()
+    header = datetime.fromisoformat(clock.header_now().decode())
+    assert before <= header <= clock.now() and header.utcoffset() == timedelta(hours=7)
 
 
 def test_today_and_now_follow_the_province_not_the_process(monkeypatch):
