@@ -18,10 +18,18 @@ HALO = [pe.withStroke(linewidth=2.2, foreground="white")]
 matplotlib.rcParams["svg.hashsalt"] = "pantau-report"  # fixed ids: same map, same bytes
 
 
+class _Canvas(FigureCanvasAgg):
+    """Draws only when the map is saved: geopandas asks for a full redraw after each plot call
+    (draw_idle), which drew every map several times over (the same pixels either way)."""
+
+    def draw_idle(self, *args, **kwargs) -> None:
+        pass
+
+
 def figure(width_mm: float, height_mm: float) -> Figure:
     # A bare Figure (not pyplot): nothing global, nothing left open between maps.
     fig = Figure(figsize=(width_mm / 25.4, height_mm / 25.4), dpi=150)
-    FigureCanvasAgg(fig)  # a canvas with a renderer: label placement measures text before saving
+    _Canvas(fig)  # a canvas with a renderer: label placement measures text before saving
     return fig
 
 
