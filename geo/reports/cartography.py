@@ -69,7 +69,7 @@ def drawn_texts(fig: Figure) -> tuple[TextBox, ...]:
         bb = t.get_window_extent(renderer)
         x0, y0, x1, y1 = max(bb.x0 / w, 0), max(bb.y0 / h, 0), min(bb.x1 / w, 1), min(bb.y1 / h, 1)
         if x1 > x0 and y1 > y0:
-            out.append(TextBox(text, x0, y0, x1, y1, t.get_rotation()))
+            out.append(TextBox(text, float(x0), float(y0), float(x1), float(y1), float(t.get_rotation())))
     return tuple(out)
 
 
