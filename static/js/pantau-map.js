@@ -99,7 +99,8 @@
     // the whole map: it takes no pointer events itself (else no region under it gets hover or
     // click), only the points drawn in it do. Company points are SVG, whose paths take their own
     // events (Leaflet's .leaflet-interactive); a canvas would catch every event over the map. The
-    // inspection rings (not interactive, possibly thousands) stay on a canvas.
+    // inspection rings (not interactive, possibly thousands) stay on a canvas. (The heat map's
+    // canvas lies in the overlay pane under the regions' SVG, z-index 200: no matter.)
     this.svg = L.svg({ padding: 0.3, pane: passivePane(this.map, "companies", 620) });
     this.canvas = L.canvas({ padding: 0.3, pane: passivePane(this.map, "inspectionRings", 615) });
   }
@@ -158,10 +159,7 @@
     var pts = this.features.map(function (f) {
       return [f.geometry.coordinates[1], f.geometry.coordinates[0], 1];
     });
-    var heat = L.heatLayer(pts, { radius: 18, blur: 20, maxZoom: 11, minOpacity: 0.3 });
-    // Its canvas covers the map in the overlay pane, above the regions: it must not take their events.
-    heat.on("add", function () { if (heat._canvas) { heat._canvas.style.pointerEvents = "none"; } });
-    this.cfg.heat.addLayer(heat);
+    this.cfg.heat.addLayer(L.heatLayer(pts, { radius: 18, blur: 20, maxZoom: 11, minOpacity: 0.3 }));
   };
 
   // --- regions: drill-down, minimap, search ----------------------------------------------------

@@ -179,11 +179,15 @@ def test_markers_unticked_intercept_nothing_and_ticked_keep_their_clicks(demo, b
     page.goto(f"{server.base}/maps/province")
     wait_markers(page)
 
-    # "Perusahaan" unticked: where a marker was, the region below answers.
+    # "Perusahaan" unticked: where a marker was, the region below answers, also under the
+    # inspection rings and the heat map (canvases over the whole map).
     spot = page.evaluate(MARKER)
     assert spot, "no marker in the middle of the map"
-    page.locator(".leaflet-control-layers-overlays label", has_text=re.compile(r"^\s*Perusahaan\s*$")) \
-        .locator("input").uncheck()
+    overlays = page.locator(".leaflet-control-layers-overlays label")
+    overlays.filter(has_text=re.compile(r"^\s*Perusahaan\s*$")).locator("input").uncheck()
+    overlays.filter(has_text="Pemeriksaan 12 bulan").locator("input").check()
+    overlays.filter(has_text="Peta panas").locator("input").check()
+    page.wait_for_selector("canvas.leaflet-heatmap-layer", state="attached")
     page.mouse.move(spot["x"], spot["y"])
     page.locator(".leaflet-tooltip.region-tip").wait_for(timeout=5_000)
     page.mouse.click(spot["x"], spot["y"])
