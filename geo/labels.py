@@ -33,6 +33,15 @@ FINDINGS = {
     "no_permit": "Tanpa izin",
     "other": "Lainnya",
 }
+# The sectors table's labels (migration 0003; tests/test_display_names.py checks they agree), for
+# texts made without a database at hand, such as a report's filter line.
+SECTORS = {
+    "perkebunan_sawit": "Perkebunan kelapa sawit", "kehutanan": "Kehutanan",
+    "pertambangan_batubara": "Pertambangan batubara", "pertambangan_emas": "Pertambangan emas",
+    "pertambangan_zirkon": "Pertambangan zirkon", "smelter": "Smelter", "energi": "Energi dan pembangkit listrik",
+    "konstruksi": "Konstruksi", "industri_pengolahan": "Industri pengolahan", "perdagangan": "Perdagangan",
+    "pendidikan": "Pendidikan", "jasa": "Jasa",
+}
 INSPECTION_STATUS = {"open": "Terbuka", "in_progress": "Diproses", "closed": "Selesai"}
 POSITION_LEVELS = {"direktur": "Direktur", "komisaris": "Komisaris", "manajer": "Manajer",
                    "profesional": "Profesional", "konsultan": "Konsultan"}

@@ -69,11 +69,18 @@ def test_dates_agencies_and_codes():
     assert labels.name(labels.WORKER_STATUS, "baru") == "baru"  # an unknown code is shown, not hidden
 
 
+def test_sector_names_agree_with_the_database(conn):
+    with conn.cursor() as cur:
+        cur.execute("SELECT code, label FROM sectors")
+        assert dict(cur.fetchall()) == labels.SECTORS
+
+
 def test_report_filter_line_in_words():
     from geo.reports.texts import describe_filter
 
-    line = describe_filter({"filter": {"nationality": "CN,MY", "permit_status": "expiring",
+    line = describe_filter({"filter": {"nationality": "CN,MY", "permit_status": "expiring", "sector": "jasa,energi",
                                        "datetime": "2027-01-01/2027-03-31"}, "scope": None})
+    assert "sektor=Jasa, Energi dan pembangkit listrik" in line
     assert "kewarganegaraan=Tiongkok, Malaysia" in line
     assert "status RPTKA=berakhir dalam 90 hari" in line
     assert "RPTKA berakhir=1 Januari 2027 s.d. 31 Maret 2027" in line

@@ -11,6 +11,7 @@ from geo.labels import (  # noqa: F401 - re-exported for the report modules
     INSPECTION_STATUS,
     PERMIT_STATUS,
     POSITION_LEVELS,
+    SECTORS,
     SEX,
     WORKER_STATUS,
     long_date,

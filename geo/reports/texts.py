@@ -31,6 +31,8 @@ def _filter_value(key: str, value: str) -> str:
         return ", ".join(labels.nationality(v) for v in value.split(","))
     if key == "permit_status":
         return labels.PERMIT_STATUS.get(value, value).lower()
+    if key == "sector":
+        return ", ".join(labels.SECTORS.get(v, v) for v in value.split(","))
     if key == "datetime":
         start, _, end = value.partition("/")
         return " s.d. ".join(labels.long_date(None if d in ("", "..") else d, "…") for d in (start, end or start))

@@ -38,9 +38,20 @@
 
     function foldLayers() { if (layers) { layers.classList.remove(EXPANDED); } }
 
+    // The legend's title is its fold button (the legend's content is replaced when the numbers
+    // arrive, so the title is marked again after each change).
+    function markTitle() {
+      var title = legend.querySelector(".lg-title");
+      if (!title) { return; }
+      title.setAttribute("role", "button");
+      title.setAttribute("tabindex", "0");
+      title.setAttribute("aria-expanded", legend.classList.contains("lg-folded") ? "false" : "true");
+      title.title = "Legenda: buka atau tutup";
+    }
+
     function setFolded(folded) {
       legend.classList.toggle("lg-folded", folded);
-      legend.setAttribute("aria-expanded", folded ? "false" : "true");
+      markTitle();
     }
 
     // The bottom-left stack (scale, minimap, numbered key) below the top-left buttons: the minimap
@@ -62,6 +73,7 @@
     }
 
     function fit() {
+      markTitle();
       var box = map.getBoundingClientRect();
       legend.style.maxWidth = PHONE.matches ? Math.floor(box.width / 2 - 1.5 * GAP) + "px" : "";
       fitLeft(box);
@@ -80,9 +92,6 @@
       }
     }
 
-    legend.setAttribute("role", "button");
-    legend.setAttribute("tabindex", "0");
-    legend.title = "Legenda: ketuk judulnya untuk membuka atau menutup";
     setFolded(PHONE.matches);
     if (PHONE.matches) { foldLayers(); }
 
@@ -99,7 +108,7 @@
       toggleLegend();
     });
     legend.addEventListener("keydown", function (e) {
-      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); toggleLegend(); }
+      if ((e.key === "Enter" || e.key === " ") && e.target.closest(".lg-title")) { e.preventDefault(); toggleLegend(); }
     });
     if (layers) {
       // Leaflet's layers button opens the list; on a phone that folds the legend.

@@ -95,10 +95,15 @@ def test_map_page_controls_and_filters(browser, maps_server, size, tmp_path):
         assert page.locator(EXPANDED).count() == 0
         controls_apart(page)
         shot(page, "phone-province", tmp_path)
-        page.locator(f"{LEGEND} .lg-title").first.click()
-        assert page.locator(f"{LEGEND} .lg-row").first.is_visible()
+        title = page.locator(f"{LEGEND} .lg-title").first
+        assert title.get_attribute("role") == "button" and title.get_attribute("aria-expanded") == "false"
+        title.click()
+        assert page.locator(f"{LEGEND} .lg-row").first.is_visible() and title.get_attribute("aria-expanded") == "true"
         controls_apart(page)
         shot(page, "phone-province-legend", tmp_path)
+        title.press("Enter")  # the keyboard folds it too
+        assert not page.locator(f"{LEGEND} .lg-row").first.is_visible()
+        title.press("Enter")
         page.locator(".leaflet-control-layers-toggle").click()
         assert page.get_by_label("Perusahaan", exact=True).is_visible()
         controls_apart(page)
