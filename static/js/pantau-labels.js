@@ -158,6 +158,9 @@
     },
     setEntries: function (entries) {
       var list = this._list, map = this.options.map;
+      var same = entries.map(function (e) { return e.n + "\u0000" + e.code + "\u0000" + e.valueText; }).join("\u0001");
+      if (same === this._same) { return; }  // unchanged: no new layout for the page to react to
+      this._same = same;
       while (list.firstChild) { list.removeChild(list.firstChild); }
       entries.forEach(function (e) {
         var li = document.createElement("li"), name = document.createElement("span"), value = document.createElement("b");
