@@ -14,8 +14,11 @@ from datetime import date
 import httpx
 import openpyxl
 import psycopg2
+import pytest
 
 from tests.conftest import LiveServer
+
+pytestmark = pytest.mark.slow  # every test builds real reports, each in a child process (seconds to a minute)
 
 PERIOD = f"{date.today().year}-Q{(date.today().month - 1) // 3 + 1}"
 
