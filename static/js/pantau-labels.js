@@ -12,7 +12,7 @@
 
   var GAP = 2;            // px kept between two labels
   var MIN_REGION_PX = 40; // a zero-valued region narrower than this on screen gets no label
-  var RINGS = [10, 24, 42, 66, 96];  // px from the label point to a callout's nearest edge
+  var RINGS = [10, 24, 42, 66, 96, 130, 170];  // px from the label point to a callout's nearest edge
   var BADGE_RINGS = [6, 16, 30, 48, 72, 100, 140];
   var BADGE = 18;         // px: a numbered badge's size
 
