@@ -1,4 +1,4 @@
-"""Classing a measure for a choropleth with mapclassify, and saying in Indonesian how it was done.
+"""Classing a measure for a choropleth, and saying in Indonesian how it was done.
 
 One scheme for the web maps, the PDF atlas and the offline HTML report, so the same data gets the
 same classes, breaks and colours on screen and on paper:
@@ -14,16 +14,12 @@ same classes, breaks and colours on screen and on paper:
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
+import jenkspy  # Fisher-Jenks in C; mapclassify would bring scipy and scikit-learn (~90 MB, 2 s per report process)
 import numpy as np
 
 from geo.reports.suppress import hidden_indices, is_hidden
-
-with warnings.catch_warnings():  # "Numba not installed": the pure-Python path is fast enough here
-    warnings.simplefilter("ignore")
-    import mapclassify
 
 # ColorBrewer YlOrRd, light to dark; zero is grey, the small counts near-white cream (below the lightest).
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
@@ -104,12 +100,11 @@ def classify(values: list, small_below: int | None = None) -> Classification:
         uppers = distinct
     elif positive.size >= 8:
         method = f"natural breaks (Fisher-Jenks), {MAX_CLASSES} kelas"
-        with warnings.catch_warnings():  # "Numba not installed", at every call
-            warnings.simplefilter("ignore")
-            uppers = np.asarray(mapclassify.FisherJenks(positive, k=MAX_CLASSES).bins)
+        uppers = np.asarray(jenkspy.jenks_breaks(positive, n_classes=MAX_CLASSES)[1:])  # upper bounds
     else:
         method = "interval sama (equal interval), 4 kelas"
-        uppers = np.asarray(mapclassify.EqualInterval(positive, k=4).bins)
+        lo, hi = positive.min(), positive.max()
+        uppers = np.append(lo + (hi - lo) / 4 * np.arange(1, 4), hi)
     method += note
     palette = _spread(len(uppers))
     if distinct.size <= MAX_CLASSES:
