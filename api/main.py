@@ -1,58 +1,64 @@
-"""The application factory: `create_app(settings)` builds the same app for `make run` and tests.
+"""The application factory: `create_app(settings)` builds the same app for `make run` and tests;
+every knob it honours comes from `settings` (geo/settings.py), none from the environment.
 
-Routers are found, not listed: every module in `api/routes/` with a `router` is mounted under
-/api, every module in `api/web/` with a `router` at the site root (HTML pages). A module is one
-resource or page family; adding one needs no edit here.
+The routing table is below: one module per resource (`api/routes/`, under /api) or page family
+(`api/web/`, at the site root), each exposing `router`; a new module is added to the table.
 """
 
 from __future__ import annotations
 
 import gc
-import importlib
-import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from types import ModuleType
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
-import api.routes
-import api.web
+from api.cache import ResponseCache
 from api.errors import install_handlers
-from api.fresh_versions import FreshVersions
 from api.middleware import flush_logs
 from api.middleware import install as install_middleware
-from geo import __version__
+from api.routes import (
+    api_tokens,
+    audit,
+    auth,
+    discrepancies,
+    edits,
+    exports,
+    features,
+    health,
+    imports,
+    queries,
+    records,
+    reports,
+    search,
+    stats,
+    tiles,
+)
+from api.web import apidocs, basemap, companies, home, login, mapdata, maps, static
+from geo import __version__, clock
+from geo.auth.passwords import Hashing
 from geo.db import Pool, resolve_url
 from geo.db_async import AsyncReads
-from geo.settings import Settings, get_settings
+from geo.settings import Settings
 
-# Matched first: the routes a map calls on every pan (routes are tried in order, and each miss costs;
-# these modules' paths overlap no other module's).
-HOT_MODULES = ("features", "tiles", "stats")
-
-
-def _routers(package: ModuleType) -> list[APIRouter]:
-    found = []
-
-    def order(info) -> tuple:
-        return (HOT_MODULES.index(info.name) if info.name in HOT_MODULES else len(HOT_MODULES), info.name)
-
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=order):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        if isinstance(getattr(module, "router", None), APIRouter):
-            found.append(module.router)
-    return found
+# In matching order. Under /api the routes a map calls on every pan come first (routes are tried in
+# order, and each miss costs); tests/test_routing_order.py checks that no route shadows a later one.
+API_ROUTERS = (features, tiles, stats, api_tokens, audit, auth, discrepancies, edits, exports, health, imports,
+               queries, records, reports, search)
+PAGE_ROUTERS = (apidocs, basemap, companies, home, login, mapdata, maps, static)
 
 
 def create_app(settings: Settings) -> FastAPI:
+    """The app for `settings`. The province (geo.clock) is one per process: the app sets it."""
+    clock.use_province(settings.boundaries.home_province)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = settings.database
         url = resolve_url(db)
         app.state.pool = Pool(url, db.pool_min, db.pool_max, db.statement_timeout_ms, db.pool_wait_s, db.pool_max_waiting)
         app.state.reads = AsyncReads(url, db.pool_max, db.statement_timeout_ms)  # single reads on the event loop
-        app.state.versions = FreshVersions(app.state.reads)
+        app.state.cache = ResponseCache(settings.cache, app.state.reads.fetchall)
         # Everything loaded so far (FastAPI, pydantic, geopandas, the routes) lives as long as the
         # process: out of the collector's sight, a full collection under load took 80-170 ms every
         # second or two (that was the p99 of every route), scanning objects that never die.
@@ -80,15 +86,16 @@ def create_app(settings: Settings) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
+    app.state.hashing = Hashing(settings.auth)  # password checks: a few threads of their own
     install_handlers(app)
     install_middleware(app, settings)  # refuses to start in production without PANTAU_SECRET_KEY
-    for router in _routers(api.routes):
-        app.include_router(router, prefix="/api")  # directly: one router level less to match per request
-    for router in _routers(api.web):
-        app.include_router(router)
+    for module in API_ROUTERS:
+        app.include_router(module.router, prefix="/api")  # directly: one router level less to match per request
+    for module in PAGE_ROUTERS:
+        app.include_router(module.router)
     return app
 
 
 def app_from_env() -> FastAPI:
-    """Entry point for uvicorn --factory: settings from the environment."""
-    return create_app(get_settings())
+    """Entry point for uvicorn --factory: settings from the environment, read here once."""
+    return create_app(Settings())

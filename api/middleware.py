@@ -16,8 +16,6 @@ import traceback
 import uuid
 
 from fastapi import FastAPI
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,7 +26,6 @@ from api.log_format import LineSafeFormatter, printable
 from api.validation import install_validation_handler
 from geo import clock
 from geo.auth.secrets import signing_keys
-from geo.maps.settings import get_map_settings
 from geo.settings import Settings
 
 access_log = logging.getLogger("pantau.access")
@@ -46,31 +43,16 @@ def _new_request_id() -> str:
     return f"{_ID_PREFIX}{next(_ID_COUNTER):08x}"
 
 
-class HttpSettings(BaseSettings):
-    """HTTP-level settings, from the environment only."""
-
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="PANTAU_")
-
-    cors_origins: str = Field(default="", description="comma-separated origins allowed to call the API; empty = none")
-    max_json_kb: int = Field(default=1024, ge=1, description="largest non-upload request body (JSON, forms)")
-    trusted_proxies: str = Field(default="", description="comma-separated addresses/networks of reverse proxies "
-                                 "whose X-Forwarded-For is believed; empty = none")
-
-    @property
-    def origins(self) -> list[str]:
-        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
-
-
 # --- security headers -----------------------------------------------------------------------------
 # HTML pages: scripts only from this server, plus the inline blocks a page lists by sha256 (each
 # map's Folium set-up; api.web.common sends that page's own header). No 'unsafe-inline' for
 # scripts, so markup smuggled in through data (an onerror attribute, a <script>) cannot run. Styles
 # keep 'unsafe-inline': Folium writes <style> blocks and the legend's colours are style attributes.
 # Images only from this server, plus a base-map tile server when one is configured
-# (geo.maps.settings: its origin, validated so it cannot add directives). Nothing may frame us.
-def html_csp(script_hashes: tuple[str, ...] | list[str] = ()) -> str:
+# (Settings.maps: its origin, validated so it cannot add directives). Nothing may frame us.
+def html_csp(tile_origins: list[str], script_hashes: tuple[str, ...] | list[str] = ()) -> str:
     scripts = " ".join(["'self'", *script_hashes])
-    images = " ".join(["'self'", "data:", "blob:", *get_map_settings().tile_origins()])
+    images = " ".join(["'self'", "data:", "blob:", *tile_origins])
     return (
         f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
         f"img-src {images}; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
@@ -78,7 +60,6 @@ def html_csp(script_hashes: tuple[str, ...] | list[str] = ()) -> str:
     )
 
 
-HTML_CSP = html_csp()
 # Swagger UI (/api/docs): the vendored bundle and its set-up, both files under /static.
 DOCS_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -96,21 +77,21 @@ STATIC_HEADERS = (
 )
 
 
-def _csp(path: str, content_type: str) -> str:
+def _csp(path: str, content_type: str, html: str) -> str:
     if path.startswith("/api/docs"):
         return DOCS_CSP
     if content_type.startswith("text/html"):
-        return HTML_CSP
+        return html
     return DATA_CSP
 
 
-def _security_headers(scope: Scope, message: Message, request_id: str, hsts: bool) -> None:
+def _security_headers(scope: Scope, message: Message, request_id: str, hsts: bool, html: str) -> None:
     headers = list(message.get("headers", []))
     present = {k.lower() for k, _ in headers}
     content_type = next((v.decode("latin-1") for k, v in headers if k.lower() == b"content-type"), "")
     extra = [(k, v) for k, v in STATIC_HEADERS if k not in present]
     if b"content-security-policy" not in present:
-        extra.append((b"content-security-policy", _csp(scope.get("path", ""), content_type).encode()))
+        extra.append((b"content-security-policy", _csp(scope.get("path", ""), content_type, html).encode()))
     if scope.get("path", "").startswith("/api/") and b"cache-control" not in present:
         extra.append((b"cache-control", b"no-store"))  # responses may hold personal data: no shared caches
     if scope.get("path", "").startswith("/api/") and b"x-data-as-of" not in present:
@@ -143,8 +124,9 @@ class RequestContextMiddleware:
     """Outermost layer: gives each request an id, logs path + status + duration + id (never the
     query string), adds the security headers, and turns any unhandled exception into a generic 500."""
 
-    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
+    def __init__(self, app: ASGIApp, html_csp: str, hsts: bool = False) -> None:
         self.app = app
+        self.html_csp = html_csp  # HTML pages without a policy of their own
         self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -160,7 +142,7 @@ class RequestContextMiddleware:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"], status["sent"] = message["status"], True
-                _security_headers(scope, message, request_id, self.hsts)
+                _security_headers(scope, message, request_id, self.hsts, self.html_csp)
             await send(message)
 
         try:
@@ -265,8 +247,8 @@ def check_production(settings: Settings) -> None:
         signing_keys(settings)
 
 
-def install(app: FastAPI, settings: Settings, http: HttpSettings | None = None) -> None:
-    http = http or HttpSettings()
+def install(app: FastAPI, settings: Settings) -> None:
+    http = settings.http
     check_production(settings)
     trusted_proxies = parse_networks(http.trusted_proxies)  # a malformed entry refuses to start
     install_validation_handler(app)
@@ -292,6 +274,7 @@ def install(app: FastAPI, settings: Settings, http: HttpSettings | None = None) 
             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", REQUEST_ID_HEADER],
             expose_headers=["ETag", REQUEST_ID_HEADER], max_age=600,
         )
-    app.add_middleware(RequestContextMiddleware, hsts=settings.auth.env == "production" and settings.auth.cookie_secure)
+    app.add_middleware(RequestContextMiddleware, html_csp=html_csp(settings.maps.tile_origins()),
+                       hsts=settings.auth.env == "production" and settings.auth.cookie_secure)
     # Outermost: everything inside (rate limits, audit) sees the address the request really came from.
     app.add_middleware(ClientAddressMiddleware, trusted=trusted_proxies)

@@ -95,7 +95,8 @@ class ReportRunner:
         """Runs the child; the failure message to record if it ended without recording one, else None
         (the child marks its own failures; fail() leaves a finished job alone anyway)."""
         payload = json.dumps({"url": resolve_url(self.settings.database), "job": job_id,
-                              "keep_minutes": keep_minutes, "timeout_s": timeout_s}).encode()
+                              "keep_minutes": keep_minutes, "timeout_s": timeout_s,
+                              "province": self.settings.boundaries.home_province}).encode()
         proc = await asyncio.create_subprocess_exec(*_COMMAND, cwd=PROJECT_ROOT, stdin=asyncio.subprocess.PIPE)
         try:
             await asyncio.wait_for(proc.communicate(payload), timeout_s)

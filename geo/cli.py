@@ -7,18 +7,28 @@ import sys
 import psycopg2
 import typer
 
+from geo import clock, commands
 from geo import db as dbmod
 from geo.boundaries import BoundaryLoadError, Manifest, SourceError, fetch_set, load_set
 from geo.boundaries.status import boundary_counts
 from geo.cluster import ClusterError, LocalCluster
+from geo.commands import settings as get_settings
 from geo.migrate import MigrationError, migrate
-from geo.settings import Settings, get_settings
+from geo.settings import Settings
 
 app = typer.Typer(help="Pantau: peta pemantauan TKA Kalimantan Tengah (operator commands).", no_args_is_help=True)
 db_app = typer.Typer(help="The PostGIS database (embedded cluster unless DATABASE_URL is set).", no_args_is_help=True)
 boundaries_app = typer.Typer(help="Administrative boundaries.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(boundaries_app, name="boundaries")
+
+
+@app.callback()
+def _start() -> None:
+    """Settings from the environment, read once for the command that runs (geo.commands.settings)."""
+    settings = Settings()
+    clock.use_province(settings.boundaries.home_province)
+    commands.use(settings)
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from geo import clock
 from geo.db import Connection, transaction
 from geo.filters import MonitoringFilter
-from geo.settings import home_province
 
 MIN_CHARS, MAX_CHARS = 2, 100
 MAX_LIMIT = 50
@@ -85,7 +85,7 @@ def regions(conn: Connection, query: Query, scope: tuple[str, ...] | None, limit
     least 0.6: "Mentaja" finds Mentaya, not Menteng): exact names first, then names or
     words starting with it, then by level (province first) and likeness. A scoped user finds only
     the regions of its regencies (not the province as a whole)."""
-    province = home_province()
+    province = clock.province()
     params = {"province": province, "under": province + ".%", "pattern": query.pattern, "text": query.text,
               "prefix": query.prefix, "word": "% " + query.prefix, "levels": list(LEVELS),
               "scope": list(scope) if scope is not None else None, "limit": limit}

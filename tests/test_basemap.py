@@ -16,7 +16,7 @@ from pmtiles.writer import write
 from pydantic import ValidationError
 
 from geo.maps.basemap import base_layers, pmtiles_info
-from geo.maps.settings import MapSettings
+from geo.settings import MapSettings
 from tests.basemap_pmtiles import make_basemap
 from tests.conftest import LiveServer
 

@@ -16,7 +16,6 @@ import psycopg2
 import pytest
 
 from geo import clock
-from geo.settings import home_province
 from tests.conftest import LiveServer
 from tests.dbutil import dbname_of
 
@@ -49,20 +48,22 @@ def test_stamp_and_iso_are_in_the_province_time():
     assert before <= header <= clock.now() and header.utcoffset() == timedelta(hours=7)
 
 
-def test_today_and_now_follow_the_province_not_the_process(monkeypatch):
+def test_today_and_now_follow_the_province_not_the_process():
     before = datetime.now(WIB)
     assert clock.now().utcoffset() == timedelta(hours=7) and clock.as_of().second == 0
     assert clock.today() in (before.date(), datetime.now(WIB).date())
-    monkeypatch.setenv("PANTAU_PROVINCE", "63")
-    home_province.cache_clear()
+    clock.use_province("63")  # what an entry point does with PANTAU_PROVINCE=63
     try:
-        assert clock.zone_abbreviation() == "WITA"
+        assert clock.zone_abbreviation() == "WITA" and clock.province() == "63"
         assert clock.now().utcoffset() == timedelta(hours=8)
+        assert datetime.fromisoformat(clock.header_now().decode()).utcoffset() == timedelta(hours=8)
         assert clock.session_options() == "-c TimeZone=Asia/Makassar"
     finally:
-        monkeypatch.delenv("PANTAU_PROVINCE")
-        home_province.cache_clear()
+        clock.use_province("62")
     assert clock.session_options() == "-c TimeZone=Asia/Jakarta"
+    with pytest.raises(ValueError, match="20"):
+        clock.use_province("20")
+    assert clock.province() == "62"
 
 
 # --- a server on another day ---------------------------------------------------------------------

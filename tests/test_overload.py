@@ -21,7 +21,7 @@ import httpx
 import psycopg2
 import pytest
 
-from geo.auth.passwords import HASH_WORKERS
+from geo.auth.passwords import thread_count
 from geo.db import Pool, PoolBusy
 from tests.conftest import LiveServer
 from tests.http_load import Request, run_load
@@ -128,7 +128,7 @@ def test_login_flood_with_random_names_neither_starves_pages_nor_grows_memory(se
     # One Argon2 check holds 64 MB while it runs: only the hashing threads may hold one at a time
     # (before: one per pooled connection, 0.3 -> 0.9 GB).
     grown = peak_rss_mb(server.proc.pid) - rss_before
-    assert grown < 64 * (HASH_WORKERS + 2), f"peak memory grew by {grown:.0f} MB"
+    assert grown < 64 * (thread_count(0) + 2), f"peak memory grew by {grown:.0f} MB"
 
 
 def test_a_request_that_finds_every_connection_taken_gets_503_busy_after_a_short_wait(seeded):

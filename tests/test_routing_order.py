@@ -1,25 +1,20 @@
-"""The hot route modules are matched first (api/main.py HOT_MODULES): that is only safe while none of
-their routes matches a path that another module serves, which this checks for every route."""
+"""The routing table (api/main.py) lists every router, in matching order, the routes a map calls on
+every pan first. That order is only safe while no router's route matches a path that a later router
+serves, which this checks for every route."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
 import re
+from types import ModuleType
 
+import pytest
 from fastapi import APIRouter
 
 import api.routes
-from api.main import HOT_MODULES
-
-
-def _routes_by_module() -> dict[str, list]:
-    out = {}
-    for info in pkgutil.iter_modules(api.routes.__path__):
-        router = getattr(importlib.import_module(f"api.routes.{info.name}"), "router", None)
-        if router is not None:
-            out[info.name] = [r for r in router.routes if hasattr(r, "path_regex")]
-    return out
+import api.web
+from api.main import API_ROUTERS, PAGE_ROUTERS
 
 
 def _example(path: str) -> str:
@@ -27,24 +22,44 @@ def _example(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "123", path)
 
 
-def shadowed(hot: list, others: list) -> list[tuple[str, str]]:
-    """(hot path, other path) pairs where the hot route would answer the other route's requests."""
+def _methods(route) -> set[str]:
+    return getattr(route, "methods", None) or {"GET"}  # a mount (static files) answers GET
+
+
+def shadowed(first: list, later: list) -> list[tuple[str, str]]:
+    """(earlier path, later path) pairs where an earlier route would answer the later route's requests."""
     found = []
-    for route in others:
+    for route in later:
         sample = _example(route.path)
-        for hot_route in hot:
-            if (hot_route.methods or set()) & (route.methods or set()) and hot_route.path_regex.match(sample):
-                found.append((hot_route.path, route.path))
+        for early in first:
+            if _methods(early) & _methods(route) and early.path_regex.match(sample):
+                found.append((early.path, route.path))
     return found
 
 
-def test_hot_routes_shadow_no_other_route():
-    modules = _routes_by_module()
-    assert set(HOT_MODULES) <= set(modules)
-    hot = [r for name in HOT_MODULES for r in modules[name]]
-    others = [r for name, routes in modules.items() if name not in HOT_MODULES for r in routes]
-    assert len(hot) > 5 and len(others) > 10
-    assert shadowed(hot, others) == []
+def _routes(module: ModuleType) -> list:
+    return [r for r in module.router.routes if hasattr(r, "path_regex")]
+
+
+@pytest.mark.parametrize(("package", "table"), [(api.routes, API_ROUTERS), (api.web, PAGE_ROUTERS)])
+def test_every_router_is_in_the_table_once(package, table):
+    modules = {f"{package.__name__}.{info.name}" for info in pkgutil.iter_modules(package.__path__)}
+    with_router = {name for name in modules if isinstance(getattr(importlib.import_module(name), "router", None), APIRouter)}
+    assert sorted(m.__name__ for m in table) == sorted(with_router)
+
+
+def test_the_routes_a_map_calls_on_every_pan_come_first():
+    assert API_ROUTERS[:3] == (api.routes.features, api.routes.tiles, api.routes.stats)
+
+
+@pytest.mark.parametrize("table", [API_ROUTERS, PAGE_ROUTERS])
+def test_no_route_shadows_a_later_router(table):
+    earlier: list = []
+    for module in table:
+        routes = _routes(module)
+        assert shadowed(earlier, routes) == [], module.__name__
+        earlier += routes
+    assert len(earlier) > 10
 
 
 def test_the_check_sees_a_shadowed_route():

@@ -204,28 +204,3 @@ def test_tilejson_document(client, login, stats_server):
     assert 0 <= doc["minzoom"] < doc["maxzoom"]
     whole = client.get("/api/tiles/villages.json", headers=login("viewer")).json()
     assert whole["minzoom"] == 8 and whole["bounds"][0] < 111.5 and whole["bounds"][2] > 115
-
-
-def test_cache_computes_a_key_once_under_concurrency_and_evicts_by_size():
-    import threading
-    import time
-
-    from geo.tiles import ResultCache
-
-    cache, calls = ResultCache(1000), []
-
-    def compute() -> bytes:
-        calls.append(1)
-        time.sleep(0.2)
-        return b"x" * 100
-
-    results = []
-    threads = [threading.Thread(target=lambda: results.append(cache.get_or_compute("k", compute))) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(calls) == 1 and sorted(hit for _, hit in results) == [False] + [True] * 7
-    for i in range(10):
-        cache.put(i, b"y" * 200)
-    assert cache.get("k") is None and cache.get(9) is not None and cache.get(0) is None

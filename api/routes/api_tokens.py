@@ -69,7 +69,7 @@ def _confirm_password(request: Request, conn, principal: Principal, password: st
         raise BadRequest("password: kata sandi Anda diperlukan untuk membuat token API "
                          "(your password is required to create an API token)")
     user = get_user(conn, principal.username)
-    if user is None or not verify_password(password, user.password_hash):
+    if user is None or not verify_password(password, user.password_hash, request.app.state.hashing):
         audit.record(conn, "api_token.create", **principal.audit_fields(), outcome="denied",
                      detail={"reason": "wrong password"})
         raise HTTPException(status.HTTP_403_FORBIDDEN, "kata sandi salah (wrong password)")

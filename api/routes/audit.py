@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from api.deps import Conn
 from api.errors import BadRequest
 from api.security import Admin
 from geo.auth import login_audit
-from geo.auth.ratelimit import LoginLimitSettings
 from geo.db import transaction
 
 router = APIRouter(tags=["audit"])
@@ -19,6 +18,7 @@ router = APIRouter(tags=["audit"])
 
 @router.get("/audit", summary="The audit trail (admins only)")
 def audit_log(
+    request: Request,
     conn: Conn,
     principal: Admin,
     user: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._@-]{1,63}$", description="user name")] = None,
@@ -33,7 +33,7 @@ def audit_log(
     if since and until and since > until:
         raise BadRequest(f"since: {since.isoformat()} is after until {until.isoformat()}")
     family = action is not None and action.endswith(".")
-    login_audit.flush(conn, LoginLimitSettings().address_window_seconds)  # counted login noise of ended windows
+    login_audit.flush(conn, request.app.state.settings.auth.login_address_window_seconds)  # counted login noise of ended windows
     with transaction(conn) as cur:
         cur.execute(
             """SELECT id, at, username, role, agency, host(client_ip) AS client_ip, action, target, outcome, detail

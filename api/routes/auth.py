@@ -35,20 +35,13 @@ class Me(BaseModel):
     can_write: bool
 
 
-def _limit_settings(request: Request) -> ratelimit.LoginLimitSettings:
-    state = request.app.state
-    if not hasattr(state, "login_limits"):
-        state.login_limits = ratelimit.LoginLimitSettings()
-    return state.login_limits
-
-
 def authenticate(request: Request, conn, username: str, password: str):
     """Check a login, rate-limited per address and per address and user name (shared by all worker
     processes: geo/auth/ratelimit.py), every outcome audited (login noise aggregated: geo/auth/login_audit.py)."""
     ip = client_ip(request)
-    settings = _limit_settings(request)
-    login_audit.flush(conn, settings.address_window_seconds)
-    limits = ratelimit.login_limits(ip, username, request.app.state.settings.auth.login_attempts_per_minute, settings)
+    settings = request.app.state.settings.auth
+    login_audit.flush(conn, settings.login_address_window_seconds)
+    limits = ratelimit.login_limits(ip, username, settings)
     try:
         attempt = ratelimit.begin(conn, limits)
     except ratelimit.RateLimited as exc:
@@ -60,7 +53,8 @@ def authenticate(request: Request, conn, username: str, password: str):
         ) from None
     user = get_user(conn, username)
     try:
-        valid = verify_password(password, user.password_hash if user else None) and not user.disabled
+        valid = (verify_password(password, user.password_hash if user else None, request.app.state.hashing)
+                 and not user.disabled)
     except Exception:  # e.g. no capacity to check it now: not a failed attempt
         ratelimit.forget(conn, attempt)
         raise

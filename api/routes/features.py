@@ -2,7 +2,7 @@
 
 Handlers only parse, check access and assemble links: the features are built by PostgreSQL
 (geo.features.sql) and passed through as text. Item pages are cached in process and carry an
-ETag (api.response_cache) until the next write to the tables they read; PANTAU_FEATURES_CACHE_MB=0
+ETag (api/cache.py) until the next write to the tables they read; PANTAU_FEATURES_CACHE_MB=0
 turns the cache off.
 """
 
@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from functools import lru_cache
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from api.cache import cached
 from api.deps import Conn
 from api.errors import BadRequest, NotFound
 from api.filters import Filters
 from api.ogc_openapi import rooted_openapi
-from api.response_cache import cached_response
 from api.security import CurrentUser
 from geo.features import cql2
-from geo.features.cache import FeaturesSettings
 from geo.features.catalog import CATALOG, Collection, get_collection
 from geo.features.errors import FeatureNotFound, FeatureQueryError
 from geo.features.output import as_csv, as_html, feature_collection
@@ -69,18 +67,11 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
 ]
-# Everything a monitoring page reads (company, its workers and inspections, region names).
-MONITORING_TABLES = ("boundaries", "companies", "foreign_workers", "inspections")
 MONITORING_PARAMS = ("sector", "nationality", "permit_status", "datetime")
 ITEM_PARAMS = {
     "bbox", "bbox-crs", "limit", "offset", "datetime", "sector", "nationality", "permit_status",
     "regency_code", "district_code", "sortby", "properties", "filter", "filter-lang", "filter-crs", "f",
 }
-
-
-@lru_cache(maxsize=1)
-def _cache_mb() -> int:
-    return FeaturesSettings().cache_mb
 
 
 def api_url(request: Request, path: str = "", query: dict | list | None = None) -> str:
@@ -308,10 +299,10 @@ async def items(
     # Pages are cached per URL (every parameter and the host the links point to), output format and
     # the user's regencies; the data versions in the key make any committed write show at once.
     # A hit is served on the event loop, and so is a GeoJSON miss (one read through geo.db_async).
-    return await cached_response(
-        request, cache="features", size_mb=_cache_mb(),
-        key=(str(request.url), fmt, principal.regencies), tables=MONITORING_TABLES if coll.monitoring else ("boundaries",),
-        media_type=media, headers=headers,
+    # A monitoring page reads every table (company, workers, inspections, region names).
+    return await cached(
+        request, "features", (str(request.url), fmt), scope=principal.regencies,
+        tables=None if coll.monitoring else ("boundaries",), media_type=media, headers=headers,
         **({"produce_async": produce_json} if fmt == "json" else {"produce": produce_table}))
 
 

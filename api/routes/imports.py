@@ -113,7 +113,8 @@ async def import_file(
             # What the directory or line lengths already tell costs no import process.
             await run_in_threadpool(check_upload, path, file_name, longest_line, limits)
             job = Job(url=dbmod.resolve_url(settings.database), kind=kind, path=path, file_name=file_name, mode=mode,
-                      source=source, user=principal.username, regencies=principal.regencies, limits=limits)
+                      source=source, user=principal.username, regencies=principal.regencies, limits=limits,
+                      province=settings.boundaries.home_province)
             report = await run_async(job)
         except LimitExceeded as exc:
             await run_in_threadpool(_audit, settings, principal, kind, "failed", None, {**detail, "limit": exc.limit})

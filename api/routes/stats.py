@@ -2,7 +2,7 @@
 series. Aggregates only (no personal data), so every role may read them; rows stay within the
 user's regencies. One SQL statement per computed response; the JSON is built by PostgreSQL.
 
-Responses are cached in process and carry an ETag (api.response_cache), both keyed by the request
+Responses are cached in process and carry an ETag (api/cache.py), both keyed by the request
 (level, parent, filter, scope, day) and the data versions that every write bumps, so an edit or
 import shows on the next request; If-None-Match → 304. PANTAU_STATS_CACHE_MB=0 turns the cache off."""
 
@@ -16,20 +16,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from api.cache import cached
 from api.deps import Conn
 from api.errors import BadRequest, NotFound
 from api.filters import Filters
-from api.response_cache import cached_response
 from api.security import CurrentUser
-from geo.filters import FilterError
+from geo.filters import FilterError, MonitoringFilter
 from geo.stats import LEVELS, quarterly_series, region_stats_geojson, region_stats_json, summary
-from geo.stats.cache import STATS_TABLES, stats_cache_mb
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
 JSON = "application/json"
 
 
-async def _respond(request: Request, key: tuple, media_type: str, produce: Callable[[date], str]) -> Response:
+async def _respond(request: Request, flt: MonitoringFilter, key: tuple, media_type: str,
+                   produce: Callable[[date], str]) -> Response:
     """The cached response: a hit on the event loop, a miss in one hop to a thread for the SQL."""
     def build(today: date) -> bytes:
         try:
@@ -37,13 +37,12 @@ async def _respond(request: Request, key: tuple, media_type: str, produce: Calla
         except FilterError as exc:
             raise BadRequest(str(exc)) from exc
 
-    return await cached_response(request, cache="stats", size_mb=stats_cache_mb(), key=key,
-                                 tables=STATS_TABLES, media_type=media_type, produce=build)
+    return await cached(request, "stats", (*key, flt), scope=flt.scope, media_type=media_type, produce=build)
 
 
 @router.get("/summary", summary="Totals for the home page (within the filters and your regencies)")
 async def stats_summary(request: Request, principal: CurrentUser, flt: Filters, conn: Conn) -> Response:
-    return await _respond(request, ("summary", flt), JSON,
+    return await _respond(request, flt, ("summary",), JSON,
                           lambda today: json.dumps({"filter": flt.as_query(), **summary(conn, flt, today)}))
 
 
@@ -62,7 +61,7 @@ async def stats_timeseries(
         rows = quarterly_series(conn, flt, level, start, end, code=code, today=today)
         return json.dumps({"filter": flt.as_query(), "level": level, "code": code, "quarters": rows})
 
-    return await _respond(request, ("timeseries", flt, level, code, start, end), JSON, produce)
+    return await _respond(request, flt, ("timeseries", level, code, start, end), JSON, produce)
 
 
 @router.get(
@@ -93,4 +92,4 @@ async def stats_by_region(
         return f'{head[:-1]}, "regions": {rows}}}'
 
     media_type = "application/geo+json" if f == "geojson" else JSON
-    return await _respond(request, ("regions", flt, level, parent, f), media_type, produce)
+    return await _respond(request, flt, ("regions", level, parent, f), media_type, produce)

@@ -5,20 +5,19 @@ settings only, never from the request."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
 from api.errors import NotFound
 from api.security import CurrentUser
 from geo.maps.basemap import PMTILES_URL, pmtiles_info
-from geo.maps.settings import get_map_settings
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get(PMTILES_URL)
-async def basemap_file(principal: CurrentUser) -> FileResponse:
-    path = get_map_settings().basemap_pmtiles
+async def basemap_file(request: Request, principal: CurrentUser) -> FileResponse:
+    path = request.app.state.settings.maps.basemap_pmtiles
     # Only a vector PMTiles file: a setting pointing at any other file must not publish it.
     if path is None or not path.is_file() or pmtiles_info(path) is None:
         raise NotFound("peta dasar lokal tidak dikonfigurasi (no local basemap file configured)")

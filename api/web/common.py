@@ -82,7 +82,7 @@ def render(request: Request, template: str, context: dict, status_code: int = 20
     }
     response = TEMPLATES.TemplateResponse(request, template, ctx, status_code=status_code)
     if scripts.hashes:
-        response.headers["Content-Security-Policy"] = html_csp(scripts.hashes)
+        response.headers["Content-Security-Policy"] = html_csp(request.app.state.settings.maps.tile_origins(), scripts.hashes)
     if getattr(request.state, "new_csrf", None):
         settings = request.app.state.settings
         # Readable by the page's scripts (they echo it in X-CSRF-Token), hence not HttpOnly.

@@ -11,17 +11,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from api.cache import cached
 from api.deps import Conn
 from api.errors import BadRequest, NotFound
 from api.filters import Filters
-from api.response_cache import cached_response
 from api.web.maps import describe, sector_labels
 from geo.filters import FilterError
 from geo.maps.build import MEASURES, region_values
 from geo.maps.points import company_points_json
 from geo.maps.regions import LEVEL_LABEL
 from geo.stats import region_stats_json
-from geo.stats.cache import STATS_TABLES, stats_cache_mb
 
 router = APIRouter(tags=["maps"])
 REGION_LEVELS = ("regency", "district", "village")
@@ -31,9 +30,8 @@ REGION_LEVELS = ("regency", "district", "village")
 async def company_points(request: Request, conn: Conn, flt: Filters) -> Response:
     # Filters already carries the user's scope; no personal data: ids, positions, statuses only.
     # Cached like the statistics (a province page at 100,000 companies is ~2 MB built by PostgreSQL).
-    return await cached_response(request, cache="points", size_mb=4 * stats_cache_mb(), key=(flt,),
-                                 tables=("companies", "foreign_workers", "inspections"), media_type="application/json",
-                                 produce=lambda today: company_points_json(conn, flt, today).encode())
+    return await cached(request, "points", (flt,), scope=flt.scope, tables=("companies", "foreign_workers", "inspections"),
+                        produce=lambda today: company_points_json(conn, flt, today).encode())
 
 
 @router.get("/maps/data/regions.json", summary="Numbers per region, fill colours and legend for a map page")
@@ -60,6 +58,4 @@ async def region_numbers(
         return json.dumps(body, ensure_ascii=False).encode()
 
     # Keyed like the statistics API: request, scope (in flt), day and the data versions.
-    return await cached_response(
-        request, cache="stats", size_mb=stats_cache_mb(), key=("map-regions", flt, level, parent, measure),
-        tables=STATS_TABLES, media_type="application/json", produce=produce)
+    return await cached(request, "stats", ("map-regions", flt, level, parent, measure), scope=flt.scope, produce=produce)

@@ -24,7 +24,7 @@ from geo.maps.regions import (
     get_region,
     province,
 )
-from geo.maps.settings import get_map_settings
+from geo.settings import MapSettings
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,7 +75,8 @@ def sector_labels(conn: Connection) -> dict[str, str]:
     return dict(rows)
 
 
-def map_context(conn: Connection, level: str, code: str | None, flt: MonitoringFilter, measure: str) -> dict:
+def map_context(conn: Connection, level: str, code: str | None, flt: MonitoringFilter, measure: str,
+                maps: MapSettings) -> dict:
     """Everything a map needs for the region `code` (None = province) at page level `level`.
 
     No statistics here: the outlines come from the (cached) boundaries, and the page fetches the
@@ -95,7 +96,7 @@ def map_context(conn: Connection, level: str, code: str | None, flt: MonitoringF
     page = MapPage(level=level, region_level=child, measure=measure, child_url=CHILD_URL[level], query=query,
                    points_url=points_url, stats_url=stats_url, filters_text=describe(flt, sectors), bbox=region.bbox,
                    context=json.loads(context_geojson(conn, flt.scope)))
-    parts = render_parts(build_map(fc, page, get_map_settings()))
+    parts = render_parts(build_map(fc, page, maps))
     return {"map": parts, "region": region, "level": level, "level_label": LEVEL_LABEL, "child_label": LEVEL_LABEL[child],
             "region_count": len(fc["features"]), "measure": measure, "measures": MEASURES, "sectors": sectors,
             "flt": flt, "query": query, "quarter": current_quarter()}
@@ -114,7 +115,7 @@ def _page(request: Request, conn: Conn, principal, filters: PageFilter, level: s
         if not principal.allows_regency(code):
             return error_page(request, 403, "Di luar wilayah Anda",
                               f"Akun Anda tidak mencakup wilayah {code!r}.")
-    ctx = map_context(conn, level, code, flt, filters.measure)
+    ctx = map_context(conn, level, code, flt, filters.measure, request.app.state.settings.maps)
     ctx["crumbs"] = ancestors(conn, code) if code else [ctx["region"]]
     return render(request, "map.html", ctx)
 

@@ -2,10 +2,11 @@
 
 One hash costs a quarter of a second of CPU and 64 MB. Run on the request threads, a flood of logins
 (random user names pass any per-name limit) took every core and connection and pages waited for
-seconds. So hashes run on at most one thread per core (default half the cores), with a short queue
-in front; a check that finds the queue full is refused at once (PasswordCheckBusy: the API answers
-503 "server busy" with Retry-After) instead of waiting. Unknown and known user names take the same
-path and cost.
+seconds. So the server's hashes run on at most one thread per core (default half the cores), with a
+short queue in front (create_app makes one `Hashing` from its settings); a check that finds the queue
+full is refused at once (PasswordCheckBusy: the API answers 503 "server busy" with Retry-After)
+instead of waiting. Unknown and known user names take the same path and cost. Without a `Hashing`
+(the command line) a hash runs on the calling thread.
 """
 
 from __future__ import annotations
@@ -18,18 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from pwdlib import PasswordHash
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from geo.settings import AuthSettings
 
 T = TypeVar("T")
-
-
-class HashSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="PANTAU_HASH_")
-
-    workers: int = Field(default=0, ge=0, description="threads hashing passwords; 0 = half the cores, at least 1; "
-                                                     "never more than the cores")
-    queue: int = Field(default=4, ge=0, description="password checks that may wait for a hashing thread")
 
 
 class PasswordCheckBusy(RuntimeError):
@@ -38,12 +31,17 @@ class PasswordCheckBusy(RuntimeError):
     retry_after = 2
 
 
-class _BoundedHashing:
-    def __init__(self, settings: HashSettings) -> None:
-        cores = os.cpu_count() or 1
-        self.workers = min(settings.workers or max(1, cores // 2), cores)
+def thread_count(configured: int) -> int:
+    """PANTAU_HASH_WORKERS as threads: 0 = half the cores, at least 1, never more than the cores."""
+    cores = os.cpu_count() or 1
+    return min(configured or max(1, cores // 2), cores)
+
+
+class Hashing:
+    def __init__(self, settings: AuthSettings) -> None:
+        self.workers = thread_count(settings.hash_workers)
         self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="pantau-hash")
-        self._admitted = threading.BoundedSemaphore(self.workers + settings.queue)
+        self._admitted = threading.BoundedSemaphore(self.workers + settings.hash_queue)
 
     def run(self, fn: Callable[..., T], *args) -> T:
         """fn(*args) on a hashing thread; blocks the calling thread (never call it on an event loop)."""
@@ -56,8 +54,6 @@ class _BoundedHashing:
 
 
 _hasher = PasswordHash.recommended()
-_hashing = _BoundedHashing(HashSettings())
-HASH_WORKERS = _hashing.workers
 # Verifying against this when the user does not exist keeps timing the same for both cases.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
@@ -68,18 +64,22 @@ class WeakPassword(ValueError):
     pass
 
 
-def hash_password(password: str) -> str:
+def _run(hashing: Hashing | None, fn: Callable[..., T], *args) -> T:
+    return hashing.run(fn, *args) if hashing is not None else fn(*args)
+
+
+def hash_password(password: str, hashing: Hashing | None = None) -> str:
     if len(password) < MIN_LENGTH:
         raise WeakPassword(f"password must have at least {MIN_LENGTH} characters")
-    return _hashing.run(_hasher.hash, password)
+    return _run(hashing, _hasher.hash, password)
 
 
-def verify_password(password: str, password_hash: str | None) -> bool:
+def verify_password(password: str, password_hash: str | None, hashing: Hashing | None = None) -> bool:
     """Blocking; PasswordCheckBusy when too many checks are under way."""
     if password_hash is None:
-        _hashing.run(_hasher.verify, password, _DUMMY_HASH)
+        _run(hashing, _hasher.verify, password, _DUMMY_HASH)
         return False
-    return _hashing.run(_hasher.verify, password, password_hash)
+    return _run(hashing, _hasher.verify, password, password_hash)
 
 
 def generate_password() -> str:

@@ -15,18 +15,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from geo.db import Connection, transaction
-
-
-class LoginLimitSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="PANTAU_LOGIN_")
-
-    failures_per_address: int = Field(default=20, ge=1, description="failed logins from one address per window")
-    address_window_seconds: int = Field(default=900, ge=1, description="that window; also the window in which "
-                                        "repeated login noise is audited as one row")
+from geo.settings import AuthSettings
 
 
 @dataclass(frozen=True)
@@ -42,12 +32,11 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
-def login_limits(address: str | None, username: str, per_user_per_minute: int,
-                 settings: LoginLimitSettings) -> tuple[Limit, ...]:
+def login_limits(address: str | None, username: str, settings: AuthSettings) -> tuple[Limit, ...]:
     # The user name is hashed: a mistyped one may be a password.
     user_key = hashlib.sha256(f"{address or ''}|{username.lower()}".encode()).hexdigest()
-    return (Limit(f"a:{address or ''}", settings.failures_per_address, settings.address_window_seconds),
-            Limit(f"u:{user_key}", per_user_per_minute, 60))
+    return (Limit(f"a:{address or ''}", settings.login_failures_per_address, settings.login_address_window_seconds),
+            Limit(f"u:{user_key}", settings.login_attempts_per_minute, 60))
 
 
 def begin(conn: Connection, limits: tuple[Limit, ...]) -> list[int]:

@@ -8,7 +8,7 @@ import typer
 
 from geo import db as dbmod
 from geo.backup import BackupError, backup, restore
-from geo.settings import get_settings
+from geo.commands import settings as get_settings
 
 
 def register(app: typer.Typer) -> None:

@@ -8,9 +8,9 @@ import typer
 
 from geo import clock
 from geo import db as dbmod
+from geo.commands import settings as get_settings
 from geo.demo import DemoRefused, Size, load_demo
 from geo.demo import profile as P
-from geo.settings import get_settings
 
 
 def _parse_day(value: str | None) -> date:

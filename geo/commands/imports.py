@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from geo import db as dbmod
-from geo.settings import get_settings
+from geo.commands import settings as get_settings
 
 import_app = typer.Typer(help="Impor berkas CSV/XLSX instansi (companies, workers, inspections).", no_args_is_help=True)
 export_app = typer.Typer(help="Ekspor data terfilter (CSV, XLSX, GeoJSON, GPKG, KML).", no_args_is_help=True)
@@ -55,7 +55,8 @@ def _import(kind: str, file: Path, check: bool, skip_invalid: bool, report_path:
     settings = get_settings()
     limits = ImportLimits.unlimited() if no_limits else ImportLimits.from_settings(settings.imports)
     job = Job(url=dbmod.ensure_server(settings.database), kind=kind, path=str(file.resolve()), file_name=file.name,
-              mode=mode, source=source, user=user or getpass.getuser(), regencies=None, limits=limits)
+              mode=mode, source=source, user=user or getpass.getuser(), regencies=None, limits=limits,
+              province=settings.boundaries.home_province)
     try:
         report = run_sync(job)
     except ImportRefused as exc:

@@ -9,11 +9,11 @@ import typer
 from geo import clock
 from geo import db as dbmod
 from geo.auth import audit
+from geo.commands import settings as get_settings
 from geo.filters import FilterError, from_params
 from geo.reports.build import ReportError, build_report
 from geo.reports.content import Options
 from geo.reports.period import PeriodError, Quarter
-from geo.settings import get_settings
 
 
 def report(

@@ -10,7 +10,7 @@ from geo import db as dbmod
 from geo.auth import audit
 from geo.auth.tokens import InvalidToken, create_api_token, revoke_api_token
 from geo.auth.users import UserError, create_user, list_users, set_disabled, set_password
-from geo.settings import get_settings
+from geo.commands import settings as get_settings
 
 users_app = typer.Typer(help="User accounts (roles: admin, editor, analyst, viewer).", no_args_is_help=True)
 tokens_app = typer.Typer(help="Revocable API tokens for other agencies' systems.", no_args_is_help=True)

@@ -27,6 +27,7 @@ import typing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from geo import clock
 from geo.imports.limits import ImportLimits, LimitExceeded
 from geo.imports.report import ImportReport
 from geo.settings import PROJECT_ROOT
@@ -59,6 +60,7 @@ class Job:
     user: str
     regencies: tuple[str, ...] | None
     limits: ImportLimits
+    province: str  # the parent's Settings.boundaries.home_province (geo.clock)
 
     def encode(self) -> bytes:
         return json.dumps({**asdict(self), "limits": self.limits.as_dict()}).encode()
@@ -201,6 +203,7 @@ def _execute(job: Job) -> dict:
 
 def main() -> None:
     job = Job.decode(sys.stdin.buffer.read())
+    clock.use_province(job.province)
     _confine(job.limits)
     try:
         result = _execute(job)

@@ -1,4 +1,4 @@
-"""The base layers a map page offers (geo.maps.settings): "Tanpa peta dasar" (none), a raster tile
+"""The base layers a map page offers (Settings.maps): "Tanpa peta dasar" (none), a raster tile
 server, a vector basemap from a local PMTiles file served by Pantau (PMTILES_URL, api/web/basemap.py),
 satellite imagery. Only configured ones are offered; with none configured the page has no base-layer
 choice and loads nothing for it. static/js/pantau-basemap.js adds them to the layer control."""
@@ -18,7 +18,7 @@ from pmtiles.tile import TileType
 
 from geo.maps.assets import STATIC_URL, vendor_url
 from geo.maps.jsutil import js_literal
-from geo.maps.settings import MapSettings
+from geo.settings import MapSettings
 
 log = logging.getLogger("pantau.maps")
 

@@ -21,7 +21,7 @@ from geo.maps.jsutil import js_literal
 from geo.maps.legend import Legend, legend_html, legend_pending_html
 from geo.maps.regions import LEVEL_LABEL
 from geo.maps.scale import MetricScale
-from geo.maps.settings import MapSettings
+from geo.settings import MapSettings
 
 # Selectable measures: stats field → label (Indonesian).
 MEASURES = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from geo import clock
 from geo.db import Connection, transaction
-from geo.settings import home_province
 
 # Page level → the level of the regions drawn on it.
 CHILD_LEVEL = {"province": "regency", "regency": "district", "district": "village"}
@@ -36,7 +36,7 @@ def province(conn: Connection) -> Region | None:
     with transaction(conn) as cur:
         # The configured province; with the national boundaries loaded there are 38 to choose from.
         cur.execute("SELECT code FROM boundaries WHERE level = 'province' ORDER BY code <> %s, code LIMIT 1",
-                    (home_province(),))
+                    (clock.province(),))
         row = cur.fetchone()
     return None if row is None else get_region(conn, row[0])
 
@@ -108,4 +108,4 @@ SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_
 
 def context_geojson(conn: Connection, scope: tuple[str, ...] | None) -> str:
     """The regencies, coarsely simplified (~20 KB): the minimap's view of the whole province."""
-    return boundaries_geojson(conn, "regency", home_province(), scope, tolerance=0.01, decimals=3)
+    return boundaries_geojson(conn, "regency", clock.province(), scope, tolerance=0.01, decimals=3)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from geo import clock
 from geo.db import Connection
 from geo.reports import content as content_mod
 from geo.reports import geometry
-from geo.settings import home_province
 
 FORMATS = {
     "pdf": ("application/pdf", "pdf"),
@@ -54,7 +54,7 @@ def build_report(conn: Connection, opts: content_mod.Options, fmt: str, progress
             step(35 + 50 * done // max(total, 1), "menyusun halaman PDF (laying out the pages)" if done == total
                  else f"menggambar peta atlas {done} dari {total} (drawing atlas maps)")
 
-        body = pdf.render(c, geometry.load(conn, home_province()), progress=atlas if progress else None)
+        body = pdf.render(c, geometry.load(conn, clock.province()), progress=atlas if progress else None)
     elif fmt == "html":
         from geo.reports import html
 
@@ -65,5 +65,5 @@ def build_report(conn: Connection, opts: content_mod.Options, fmt: str, progress
         body = xlsx.render(c)
     step(95, "menyimpan berkas (storing the file)")
     media, ext = FORMATS[fmt]
-    region = (opts.flt.regency_code or home_province()).replace(".", "")
+    region = (opts.flt.regency_code or clock.province()).replace(".", "")
     return Report(body, media, f"laporan-tka-{region}-{opts.period}-{c['meta']['hash']}.{ext}", c["meta"]["hash"])

@@ -15,7 +15,6 @@ from geo.db import Connection, transaction
 from geo.filters import MonitoringFilter
 from geo.reports import labels
 from geo.reports.period import Quarter
-from geo.settings import home_province
 from geo.stats import quarterly_series, region_stats, summary, window_totals
 
 TREND_QUARTERS = 8
@@ -63,7 +62,7 @@ def regions(conn: Connection, scope: Scope, level: str) -> list[dict]:
     """Rows of /api/stats/{level}; a one-regency report keeps only that regency and its districts."""
     regency = scope.flt.regency_code
     # Within the report's province (the national boundaries may be loaded too).
-    parent = regency if level == "district" and regency else (home_province() if level != "province" else None)
+    parent = regency if level == "district" and regency else (clock.province() if level != "province" else None)
     rows = region_stats(conn, level, scope.flt, parent=parent, today=scope.today)
     rows = [r for r in rows if level != "regency" or regency is None or r["code"] == regency]
     return sorted((_plain(r) for r in rows), key=lambda r: r["code"])

@@ -1,5 +1,5 @@
 """One background report job in a child process: `python -m geo.reports.job_worker` reads
-{"url", "job", "keep_minutes", "timeout_s"} (JSON) on stdin, builds the report the job row names and
+{"url", "job", "keep_minutes", "timeout_s", "province"} (JSON) on stdin, builds the report the job row names and
 writes progress and the file into that row.
 
 A child process, not a thread of the server: a report is seconds to minutes of CPU in matplotlib,
@@ -20,6 +20,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from geo import clock
 from geo import db as dbmod
 
 APPLICATION_NAME = "pantau-report-job"
@@ -84,6 +85,7 @@ def main() -> int:
     _die_with_parent()
     os.nice(10)  # the server's requests first
     args = json.loads(sys.stdin.buffer.read())
+    clock.use_province(args["province"])
     return run(args["url"], args["job"], int(args["keep_minutes"]), int(args["timeout_s"]))
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from geo import clock
 from geo.reports import labels
-from geo.settings import home_province
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def _region_row(r: dict, name: str | None = None) -> tuple:
 
 def regencies(content: dict) -> Table:
     s = content["summary"]
-    total = (home_province(), "Jumlah", *(s[k] for k in REGION_KEYS))
+    total = (clock.province(), "Jumlah", *(s[k] for k in REGION_KEYS))
     return Table("kabupaten_kota", "Rekapitulasi per kabupaten/kota", REGION_HEADERS,
                  [_region_row(r) for r in content["regencies"]], total)
 
@@ -50,7 +50,7 @@ def nationality_by_regency(content: dict) -> Table:
     headers = ("Kode", "Kabupaten/kota", *(labels.nationality(c) for c in codes))
     rows = [(r["code"], r["name"], *(r["by_nationality"].get(c, 0) for c in codes)) for r in content["regencies"]]
     return Table("kewarganegaraan", "TKA per kewarganegaraan dan kabupaten/kota", headers, rows,
-                 (home_province(), "Jumlah", *(content["summary"]["by_nationality"][c] for c in codes)))
+                 (clock.province(), "Jumlah", *(content["summary"]["by_nationality"][c] for c in codes)))
 
 
 COMPANY_HEADERS = ("NIB", "Perusahaan", "Sektor", "Kabupaten/kota", "Kecamatan", "TKA",
