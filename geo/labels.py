@@ -1,4 +1,4 @@
-"""Indonesian display names for the codes Pantau stores, and Indonesian dates.
+"""Indonesian display names for the codes Pantau stores (dates and numbers: geo.formatting).
 
 One place, used by the web pages, the PDF, the offline HTML report and the XLSX annex, so a person
 reads the same words on screen and on paper. Codes stay in the API, URLs and exports' code columns.
@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime
 from functools import lru_cache
 
 from babel import Locale
-from babel.dates import format_date
 
 from geo.imports.countries import to_iso2
 
@@ -114,18 +112,3 @@ def nationality_code(text: str) -> str | None:
         return None
     return _by_name().get(stripped.casefold()) or to_iso2(stripped)
 
-
-def long_date(value: date | datetime | str | None, empty: str = "–") -> str:
-    """A date as Indonesians write it: '1 Desember 2026' (CLDR's Indonesian month names)."""
-    if value is None or value == "":
-        return empty
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    if isinstance(value, datetime):
-        value = value.date()
-    return _long_date(value)
-
-
-@lru_cache(maxsize=4096)  # a report prints the same few hundred days many times
-def _long_date(day: date) -> str:
-    return format_date(day, "d MMMM y", locale="id")

@@ -15,7 +15,7 @@ import psycopg2
 import pytest
 from openpyxl import load_workbook
 
-from geo import labels
+from geo import formatting, labels
 from geo.auth.users import create_user
 from geo.filters import FilterError, from_params
 from tests.browser import data as browser_data
@@ -58,10 +58,10 @@ def test_filter_parsing_accepts_names_and_refuses_unknown_ones():
 
 
 def test_dates_agencies_and_codes():
-    assert labels.long_date(date(2026, 12, 1)) == "1 Desember 2026"
-    assert labels.long_date(date(2027, 2, 28)) == "28 Februari 2027"
-    assert labels.long_date("2026-08-17") == "17 Agustus 2026"
-    assert labels.long_date(None) == "–"
+    assert formatting.long_date(date(2026, 12, 1)) == "1 Desember 2026"
+    assert formatting.long_date(date(2027, 2, 28)) == "28 Februari 2027"
+    assert formatting.long_date("2026-08-17") == "17 Agustus 2026"
+    assert formatting.long_date(None) == "–"
     assert labels.team(["disnakertrans", "imigrasi"]) == "Disnakertrans, Imigrasi"
     assert labels.team("{imigrasi,kesbangpol}") == "Imigrasi, Kesbangpol"
     assert labels.name(labels.POSITION_LEVELS, "konsultan") == "Konsultan"
@@ -133,12 +133,12 @@ def test_company_page_reads_as_words(seeded):
         assert not re.search(rf"(^|\s){code}(\s|$)", text), code
     assert "Tiongkok" in text and "Malaysia" in text and "Manajer" in text and "Profesional" in text
     assert "Aktif" in text
-    permit_day = labels.long_date(date.today() + timedelta(days=200))
+    permit_day = formatting.long_date(date.today() + timedelta(days=200))
     assert permit_day in text and (date.today() + timedelta(days=200)).isoformat() not in text
     inspections = _cells(html, "inspections")
     assert inspections[0][1] == "Imigrasi, Kesbangpol"
     assert inspections[0][2] == "Tidak ada temuan" and inspections[0][4] == "Terbuka"
-    assert inspections[0][0] == labels.long_date(date.today() - timedelta(days=30))
+    assert inspections[0][0] == formatting.long_date(date.today() - timedelta(days=30))
     facts = re.search(r'<dd[^>]*id="worker-count".*?</dd>', html, re.S).group(0)
     assert "Tiongkok" in facts and ">CN" not in facts
 
@@ -225,10 +225,10 @@ def test_pdf_and_html_report_use_names(reporting, tmp_path):
     for code in ("imigrasi", "disnakertrans", "Cina"):
         assert not re.search(rf"\b{code}\b", text), code
     assert "Disnakertrans, Imigrasi" in flat and "Tiongkok" in flat
-    assert labels.long_date(INSPECTED) in flat and INSPECTED.strftime("%d-%m-%Y") not in flat
+    assert formatting.long_date(INSPECTED) in flat and INSPECTED.strftime("%d-%m-%Y") not in flat
     # The two counts of active workers are told apart.
     assert labels.ACTIVE_WORKERS in flat and "apa pun status izinnya" in flat
     html = _report(reporting, "html").decode()
     assert "disnakertrans, imigrasi" not in html and "Disnakertrans, Imigrasi" in html
     assert "Tiongkok" in html and "Cina" not in html
-    assert labels.long_date(INSPECTED) in html and INSPECTED.strftime("%d-%m-%Y") not in html
+    assert formatting.long_date(INSPECTED) in html and INSPECTED.strftime("%d-%m-%Y") not in html

@@ -17,12 +17,13 @@ from markupsafe import Markup
 from api.deps import Conn
 from api.middleware import html_csp
 from api.security import CSRF_COOKIE, Principal, current_user
-from geo import clock, labels
+from geo import clock, formatting, labels
 from geo.maps.csp import InlineScripts
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
-# What a person reads: names for codes and Indonesian dates (geo.labels, shared with the reports).
-TEMPLATES.env.filters.update(long_date=labels.long_date, nationality=labels.nationality, team=labels.team,
+# What a person reads, as the reports print it: names for codes (geo.labels), dates and numbers (geo.formatting).
+TEMPLATES.env.filters.update(long_date=formatting.long_date, number=formatting.number,
+                             nationality=labels.nationality, team=labels.team,
                              label=lambda code, table: labels.name(getattr(labels, table), code))
 TEMPLATES.env.globals["nationality_choices"] = labels.nationality_choices
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import Conn
 from api.web.common import PageUser, current_quarter, error_page, render
-from geo import labels
+from geo import formatting, labels
 from geo.db import Connection
 from geo.filters import FilterError, MonitoringFilter, from_params
 from geo.maps.build import DEFAULT_MEASURE, MEASURES, MapPage, build_map, render_parts
@@ -63,7 +63,7 @@ def describe(flt: MonitoringFilter, sectors: dict[str, str]) -> str | None:
     if flt.permit_status:
         parts.append("RPTKA " + PERMIT_TEXT[flt.permit_status])
     if flt.period_start or flt.period_end:
-        parts.append(f"RPTKA berakhir {labels.long_date(flt.period_start, '…')} s.d. {labels.long_date(flt.period_end, '…')}")
+        parts.append(f"RPTKA berakhir {formatting.long_date(flt.period_start, '…')} s.d. {formatting.long_date(flt.period_end, '…')}")
     return "; ".join(parts) or None
 
 

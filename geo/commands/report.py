@@ -11,6 +11,7 @@ from geo import db as dbmod
 from geo.auth import audit
 from geo.commands import settings as get_settings
 from geo.filters import FilterError, from_params
+from geo.formatting import number
 from geo.reports.build import ReportError, build_report
 from geo.reports.content import Options
 from geo.reports.period import PeriodError, Quarter
@@ -51,7 +52,7 @@ def report(
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(1) from exc
     out.write_bytes(result.body)
-    typer.echo(f"{out} ({len(result.body):,} bytes, {fmt}, hash {result.hash})")
+    typer.echo(f"{out} ({number(len(result.body))} bytes, {fmt}, hash {result.hash})")
 
 
 def register(app: typer.Typer) -> None:

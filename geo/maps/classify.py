@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import jenkspy  # Fisher-Jenks in C; mapclassify would bring scipy and scikit-learn (~90 MB, 2 s per report process)
 import numpy as np
 
+from geo.formatting import number
 from geo.reports.suppress import hidden_indices, is_hidden
 
 # ColorBrewer YlOrRd, light to dark; zero is grey, the small counts near-white cream (below the lightest).
@@ -39,9 +40,7 @@ class Bin:
 
     @property
     def label(self) -> str:
-        return f"{self.lower:,}".replace(",", ".") if self.lower == self.upper else (
-            f"{self.lower:,}–{self.upper:,}".replace(",", ".")
-        )
+        return number(self.lower) if self.lower == self.upper else f"{number(self.lower)}–{number(self.upper)}"
 
 
 @dataclass(frozen=True)

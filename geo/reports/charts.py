@@ -5,11 +5,19 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+from matplotlib.ticker import FuncFormatter
+
+from geo.formatting import number
 from geo.reports import cartography as carto
 from geo.reports import labels
 from geo.reports.suppress import is_hidden, show
 
 BAR = "#2166ac"
+
+
+def _ticks() -> FuncFormatter:
+    """Axis numbers as the tables print them ('10.000'); one per axis (a formatter keeps its axis)."""
+    return FuncFormatter(lambda value, _: number(value))
 
 
 def pooled(counts: dict[str, object], label_of, top: int = 8) -> list[tuple[str, int]]:
@@ -31,8 +39,9 @@ def bar_chart(items: list[tuple[str, int]], title: str, width_mm: float = 85, he
     ax.barh(range(len(values)), values, color=BAR)
     ax.set_yticks(range(len(values)), names, fontsize=7)
     ax.tick_params(axis="x", labelsize=7)
+    ax.xaxis.set_major_formatter(_ticks())
     for i, v in enumerate(values):
-        ax.text(v, i, f" {v}" if v else " <3 per kategori", va="center", fontsize=6.5)
+        ax.text(v, i, f" {number(v)}" if v else " <3 per kategori", va="center", fontsize=6.5)
     ax.set_xlim(0, max(values + [1]) * 1.2)
     ax.spines[["top", "right"]].set_visible(False)
     fig.text(0.02, 0.96, title, fontsize=9, fontweight="bold", va="top")
@@ -52,6 +61,7 @@ def trend_chart(quarterly: list[dict], width_mm: float = 175, height_mm: float =
                 color=colour, label=name)
     ax.set_xticks(list(x), labels, fontsize=6.5, rotation=0)
     ax.tick_params(axis="y", labelsize=7)
+    ax.yaxis.set_major_formatter(_ticks())
     ax.grid(axis="y", color="#dddddd", lw=0.5)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
@@ -83,7 +93,7 @@ def report_charts(c: dict) -> list[Chart]:
         words = "; ".join(f"{name} {show(v) if v else '<3 per kategori'}" for name, v in items)
         out.append(Chart(key, title, bar_chart(items, title, height_mm=height), 87, height, words))
     q = c["quarterly"]
-    words = "; ".join(f"{row['quarter']}: TKA {show(row['active_workers'])}, pemeriksaan {row['inspections']}, "
-                      f"dengan temuan {row['findings']}" for row in q)
+    words = "; ".join(f"{row['quarter']}: TKA {show(row['active_workers'])}, pemeriksaan {show(row['inspections'])}, "
+                      f"dengan temuan {show(row['findings'])}" for row in q)
     out.append(Chart("trend", "Tren per triwulan", trend_chart(q), 178, 63, words))
     return out

@@ -12,16 +12,17 @@ import folium
 from folium.plugins import MarkerCluster
 from matplotlib.colors import to_hex
 
-from geo import clock
+from geo import formatting
 from geo.db import Connection, transaction
 from geo.maps.assets import inline_assets, localize
 from geo.maps.build import render_parts
 from geo.maps.csp import InlineScripts
 from geo.maps.scale import MetricScale
 from geo.maps.textlayers import CompanyPoints, RegionTooltips
-from geo.reports import charts, labels, staticmaps, tables, texts
+from geo.reports import charts, staticmaps, tables, texts
 from geo.reports.maplayers import MapLegend, RegionLabels
 from geo.reports.suppress import is_hidden, show
+from geo.settings import home_province
 
 _ASSET_TAG = re.compile(r"^\s*<(script\b[^>]*\bsrc=|link\b)[^>]*>(\s*</script>)?\s*$", re.I)
 CSS = """
@@ -51,7 +52,7 @@ nav a{display:inline-block;margin-right:.6rem;font-size:.85rem}
 
 def _geojson(conn: Connection, level: str, regency: str | None = None) -> dict:
     """Boundaries as GeoJSON (PostGIS builds it), simplified for the browser."""
-    cond, params = ("parent_code = %s", [regency]) if regency else ("left(code, 2) = %s", [clock.province()])
+    cond, params = ("parent_code = %s", [regency]) if regency else ("left(code, 2) = %s", [home_province()])
     with transaction(conn) as cur:
         cur.execute(f"""SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(
                             json_build_object('type', 'Feature', 'properties', json_build_object('code', code, 'name', name),
@@ -157,7 +158,7 @@ def _table(t: tables.Table, limit: int | None = None) -> str:
     for row in rows + ([t.total] if t.total else []):
         cells = []
         for v in row:
-            text = labels.long_date(v) if isinstance(v, date) else show(v)
+            text = formatting.long_date(v) if isinstance(v, date) else show(v)
             cls = ' class="n"' if isinstance(v, int | float) or (isinstance(v, str) and v.startswith("<")) else ""
             cells.append(f"<td{cls}>{htmlmod.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -218,7 +219,7 @@ def render(c: dict, conn: Connection) -> bytes:
     sections.append(
         f"<h1>{htmlmod.escape(texts.title(m))}</h1>"
         f"<p><b>{htmlmod.escape(m['period_label'])}</b> — {htmlmod.escape(m['agency_name'])}<br>"
-        f"Data per {htmlmod.escape(texts.as_of(m))}; status izin per {labels.long_date(m['reference_day'])}; "
+        f"Data per {htmlmod.escape(texts.as_of(m))}; status izin per {formatting.long_date(m['reference_day'])}; "
         f"{htmlmod.escape(texts.describe_filter(m))}; hash {m['hash']}</p>"
         f'<p class="note">{htmlmod.escape(texts.suppression_note(m))}</p><nav>{nav}</nav>'
         f"<h2>Ringkasan</h2>{_table(tables.areas(c))}"

@@ -14,7 +14,6 @@ from geo.labels import (  # noqa: F401 - re-exported for the report modules
     SECTORS,
     SEX,
     WORKER_STATUS,
-    long_date,
     nationality,
     team,
 )

@@ -25,6 +25,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from geo import formatting
 from geo.reports import charts, labels, staticmaps, tables, texts
 from geo.reports.geometry import Geometries, project_points
 from geo.reports.suppress import is_hidden, show
@@ -52,9 +53,9 @@ def _esc(text) -> str:
 
 def _cell(value):
     if isinstance(value, datetime):
-        return f"{labels.long_date(value)} {value:%H:%M}"
+        return f"{formatting.long_date(value)} {value:%H:%M}"
     if hasattr(value, "strftime"):
-        return labels.long_date(value)
+        return formatting.long_date(value)
     if isinstance(value, float):
         return f"{value:.5f}"
     return show(value)
@@ -235,11 +236,11 @@ def _wrap(text: str, canvas, width: float) -> list[str]:
 # --- pages --------------------------------------------------------------------------------------
 def cover(c: dict) -> list:
     m = c["meta"]
-    facts = [("Periode", f"{m['period_label']} ({labels.long_date(m['period_start'])} – {labels.long_date(m['period_end'])})"),
+    facts = [("Periode", f"{m['period_label']} ({formatting.long_date(m['period_start'])} – {formatting.long_date(m['period_end'])})"),
              ("Instansi penerbit", m["agency_name"]),
-             ("Tanggal", labels.long_date(m["issued"])),
+             ("Tanggal", formatting.long_date(m["issued"])),
              ("Data per", texts.as_of(m)),
-             ("Status izin dihitung per", labels.long_date(m["reference_day"])),
+             ("Status izin dihitung per", formatting.long_date(m["reference_day"])),
              ("Cakupan dan filter", texts.describe_filter(m)),
              ("Hash isi", m["hash"])]
     if m["regency"]:
@@ -277,7 +278,7 @@ def summary(c: dict) -> list:
     regt = grid(reg.headers[1:], [r[1:] for r in reg.rows], total=reg.total[1:],
                 widths=[44 * mm] + [13.6 * mm] * 10, wrap_cols=(0,))
     return _page("Ringkasan", Paragraph("Ringkasan", H1), Paragraph(f"Keadaan {_esc(c['meta']['period_label'])}; status izin per "
-                 f"{labels.long_date(c['meta']['reference_day'])}.", BODY), Spacer(1, 3 * mm), keys,
+                 f"{formatting.long_date(c['meta']['reference_day'])}.", BODY), Spacer(1, 3 * mm), keys,
                  Paragraph("Perubahan dibanding triwulan sebelumnya", H2), change,
                  Paragraph(_esc(texts.comparison_note(c["comparison"])), SMALL),
                  Paragraph(_esc(texts.history_note()), SMALL),
@@ -355,8 +356,8 @@ def inspections_page(c: dict) -> list:
     lt = grid(ins.headers, latest, widths=[17 * mm, 44 * mm, 30 * mm, 25 * mm, 24 * mm, 27 * mm, 13 * mm],
               wrap_cols=(1, 2, 3, 4, 5))
     out = [Paragraph("Hasil pemeriksaan dan tindak lanjut", H1),
-           Paragraph(f"{len(ins.rows)} pemeriksaan lapangan antara {labels.long_date(c['meta']['period_start'])} "
-                     f"dan {labels.long_date(c['meta']['reference_day'])}.", BODY), Spacer(1, 2 * mm), ft,
+           Paragraph(f"{len(ins.rows)} pemeriksaan lapangan antara {formatting.long_date(c['meta']['period_start'])} "
+                     f"dan {formatting.long_date(c['meta']['reference_day'])}.", BODY), Spacer(1, 2 * mm), ft,
            Paragraph(f"Pemeriksaan dengan temuan (terbaru, {len(latest)} dari "
                      f"{sum(1 for r in ins.rows if r[4] != labels.FINDINGS['none'])})", H2), lt]
     return _page("Pemeriksaan", *out)

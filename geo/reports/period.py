@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from babel.dates import format_date
+from geo.formatting import long_date, short_date
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+# 'Triwulan III 2026' as government reports write it; CLDR's Indonesian quarter is 'Kuartal ke-3'.
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
@@ -97,14 +98,14 @@ class Window:
         """'2026-Q3', or '2026-Q4 s.d. 5 Desember 2026' while the quarter is running."""
         if not self.partial:
             return str(self.quarter)
-        return f"{self.quarter} s.d. {format_date(self.end, 'long', locale='id')}"
+        return f"{self.quarter} s.d. {long_date(self.end)}"
 
     @property
     def short_label(self) -> str:
         """For chart axes: '2026-Q4' or '2026-Q4 s.d. 5 Des'."""
         if not self.partial:
             return str(self.quarter)
-        return f"{self.quarter} s.d. {format_date(self.end, 'd MMM', locale='id')}"
+        return f"{self.quarter} s.d. {short_date(self.end)}"
 
     def previous(self) -> Window:
         """The previous quarter over as many days as this window (its whole length when this one is

@@ -7,6 +7,7 @@ import math
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from geo.formatting import number
 from geo.maps.classify import SMALL_BELOW, SMALL_COLOR, ZERO_COLOR, Classification, classify_report
 from geo.reports import cartography as carto
 from geo.reports.geometry import Geometries
@@ -173,7 +174,7 @@ def _points(ax, points) -> Line2D:
     ax.plot(xs, ys, linestyle="", marker="o", markersize=1.1, markeredgewidth=0, color=POINT_COLOUR, alpha=0.55,
             zorder=5, rasterized=True)
     return Line2D([], [], marker="o", linestyle="", markerfacecolor=POINT_COLOUR, markeredgewidth=0,
-                  markersize=3, label=f"Perusahaan ({len(xs):,} titik;\n1 titik = 1 perusahaan)".replace(",", "."))
+                  markersize=3, label=f"Perusahaan ({number(len(xs))} titik;\n1 titik = 1 perusahaan)")
 
 
 def _locator(fig, geo: Geometries, regency: str, district: str | None = None):

@@ -12,6 +12,8 @@ Counts of companies are not personal data and are never suppressed.
 
 from __future__ import annotations
 
+from geo.formatting import number
+
 Cell = int | str  # a published count: the number, or the text "<3" when hidden
 
 
@@ -54,9 +56,9 @@ def protect_one(value: int, threshold: int | None) -> Cell:
 
 
 def show(value) -> str:
-    """Text for a table cell, Indonesian thousands separator."""
+    """Text for a table cell: '1.234', '<3', 'ya'."""
     if isinstance(value, bool):
         return "ya" if value else "tidak"
     if isinstance(value, int):
-        return f"{value:,}".replace(",", ".")
+        return number(value)
     return "" if value is None else str(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from geo import clock
+from geo import clock, formatting
 from geo.maps.classify import classify_report
 from geo.reports import labels
 from geo.settings import PROJECT_ROOT
@@ -35,7 +35,7 @@ def _filter_value(key: str, value: str) -> str:
         return ", ".join(labels.SECTORS.get(v, v) for v in value.split(","))
     if key == "datetime":
         start, _, end = value.partition("/")
-        return " s.d. ".join(labels.long_date(None if d in ("", "..") else d, "…") for d in (start, end or start))
+        return " s.d. ".join(formatting.long_date(None if d in ("", "..") else d, "…") for d in (start, end or start))
     return value
 
 
@@ -58,7 +58,7 @@ def as_of(meta: dict) -> str:
 def trace_line(meta: dict) -> str:
     """The footer of every page: what the page was made from."""
     return (f"Filter: {describe_filter(meta)} | Data per {as_of(meta)} | Status izin per "
-            f"{labels.long_date(meta['reference_day'])} | Hash {meta['hash']}")
+            f"{formatting.long_date(meta['reference_day'])} | Hash {meta['hash']}")
 
 
 def suppression_note(meta: dict) -> str:

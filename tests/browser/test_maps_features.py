@@ -11,7 +11,7 @@ import httpx
 import psycopg2
 import pytest
 
-from geo import labels
+from geo import formatting, labels
 from geo.maps.assets import inline_assets
 from tests.browser import fixtures, test_maps_browser
 from tests.browser.data import COMPANIES, permit
@@ -66,9 +66,9 @@ def test_company_popup(browser, maps_server, maps_db):
     for nat, n in row[5]:
         assert f"{labels.nationality(nat)} {n}" in text  # 'Tiongkok 1', not 'CN 1'
     assert f"{sum(n for _, n in row[5])} (" in text  # active workers, then by nationality
-    valid_until = labels.long_date(date.today() + timedelta(days=row[4]))
+    valid_until = formatting.long_date(date.today() + timedelta(days=row[4]))
     assert "Berlaku" in text and valid_until in text
-    assert labels.long_date(date.today() - timedelta(days=min(row[6]))) in text  # last inspection
+    assert formatting.long_date(date.today() - timedelta(days=min(row[6]))) in text  # last inspection
     assert page.locator(".company-popup a").get_attribute("href") == f"/companies/{cid}"
     # Viewers get no personal data in the popup.
     assert "PX" not in text and "Worker Name" not in text

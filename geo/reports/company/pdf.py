@@ -21,7 +21,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from geo import labels
+from geo import formatting, labels
 from geo.reports.suppress import show
 
 rl_config.invariant = 1  # no random document id: same content, same bytes
@@ -54,7 +54,7 @@ def _p(value, style=CELL) -> Paragraph:
 
 
 def _date(value) -> str:
-    return labels.long_date(value) if value else "–"
+    return formatting.long_date(value) if value else "–"
 
 
 def _grid(headers: list[str], rows: list[list], widths: list[float]) -> LongTable:
@@ -128,7 +128,7 @@ def _inspections(c: dict) -> list:
 
 def render(c: dict, location_png: bytes | None) -> bytes:
     co = c["company"]
-    trace = (f"Lembar perusahaan · NIB {co['nib']} · data per {labels.long_date(c['meta']['data_as_of'])} "
+    trace = (f"Lembar perusahaan · NIB {co['nib']} · data per {formatting.long_date(c['meta']['data_as_of'])} "
              f"{c['meta']['data_as_of']:%H:%M} · Hash {c['meta']['hash']}")
 
     def decor(canvas, doc) -> None:
