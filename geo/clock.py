@@ -17,6 +17,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from geo.formatting import long_date
+from geo.settings import BoundarySettings
 
 # Indonesia's three time zones (Keppres 41/1987) by the 2-digit province code (Kepmendagri).
 _ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
@@ -29,6 +30,7 @@ _PROVINCES = {
     # Maluku and Papua
     **dict.fromkeys(("81", "82", "91", "92", "93", "94", "95", "96"), "WIT"),
 }
+_province = BoundarySettings.model_fields["home_province"].default  # until an entry point says (use_province)
 
 
 class ClockError(ValueError):
@@ -38,7 +40,7 @@ class ClockError(ValueError):
 def zone_abbreviation(code: str | None = None) -> str:
     """'WIB', 'WITA' or 'WIT' for a region code (its first two digits: the province); default the
     province Pantau covers (PANTAU_PROVINCE)."""
-    province = (code or _home())[:2]
+    province = (code or _province)[:2]
     try:
         return _PROVINCES[province]
     except KeyError:
@@ -115,7 +117,15 @@ def session_options() -> str:
     return f"-c TimeZone={_ZONES[zone_abbreviation()]}"
 
 
-def _home() -> str:
-    from geo.settings import home_province  # late: settings read the environment
+def use_province(code: str) -> None:
+    """The province this process covers (Settings.boundaries.home_province, PANTAU_PROVINCE): set by
+    each entry point (create_app, the CLI, the import and report child processes) from the settings
+    it was given. One per process: the clock is."""
+    global _province, _header
+    zone_abbreviation(code)  # an unknown province is refused here, not on the first request
+    _province, _header = code, (0, b"")
 
-    return home_province()
+
+def province() -> str:
+    """E.g. '62': the province page, the province map and the reports are of this province."""
+    return _province

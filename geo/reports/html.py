@@ -12,7 +12,7 @@ import folium
 from folium.plugins import MarkerCluster
 from matplotlib.colors import to_hex
 
-from geo import formatting
+from geo import clock, formatting
 from geo.db import Connection, transaction
 from geo.maps.assets import inline_assets, localize
 from geo.maps.build import render_parts
@@ -22,7 +22,6 @@ from geo.maps.textlayers import CompanyPoints, RegionTooltips
 from geo.reports import charts, staticmaps, tables, texts
 from geo.reports.maplayers import MapLegend, RegionLabels
 from geo.reports.suppress import is_hidden, show
-from geo.settings import home_province
 
 _ASSET_TAG = re.compile(r"^\s*<(script\b[^>]*\bsrc=|link\b)[^>]*>(\s*</script>)?\s*$", re.I)
 CSS = """
@@ -52,7 +51,7 @@ nav a{display:inline-block;margin-right:.6rem;font-size:.85rem}
 
 def _geojson(conn: Connection, level: str, regency: str | None = None) -> dict:
     """Boundaries as GeoJSON (PostGIS builds it), simplified for the browser."""
-    cond, params = ("parent_code = %s", [regency]) if regency else ("left(code, 2) = %s", [home_province()])
+    cond, params = ("parent_code = %s", [regency]) if regency else ("left(code, 2) = %s", [clock.province()])
     with transaction(conn) as cur:
         cur.execute(f"""SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(
                             json_build_object('type', 'Feature', 'properties', json_build_object('code', code, 'name', name),
