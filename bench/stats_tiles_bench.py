@@ -1,12 +1,20 @@
-"""Benchmark (e) stats by district and (f) one z10 company tile over Palangka Raya.
+"""Benchmark (e) stats by district and (f) one z10 company tile over Palangka Raya, and (#16 item 7)
+uncached statistics over distinct requests: every level, with and without filters.
 
     .venv/bin/python bench/stats_tiles_bench.py [--companies 100000 --workers 500000] [--duration 10]
+    .venv/bin/python bench/stats_tiles_bench.py --distinct [--rounds 3] [--label after] [--record]
 
 Builds (once) a database `pantau_bench_stats_tiles` on the embedded cluster with the Kalimantan
 Tengah boundaries and the demo dataset at the given size, then runs wrk (-t2 -c16) against one
 uvicorn worker and pgbench (-c16 -j2) on the same SQL, and prints a Markdown table.
 Uncached = a server with PANTAU_TILES_CACHE_MB=0 and PANTAU_STATS_CACHE_MB=0 (every request runs
 the SQL); cached = a default server (the first request of the run fills the cache).
+
+--distinct: one client, caches off, each of ~80 distinct statistics requests (province, regency and
+district level; no filter, sector, nationality, RPTKA status, combinations, a regency, a parent, a
+scoped user, and a date range and villages, which the aggregates do not answer) once per round; the
+p50 per level and kind of filter. `--record` appends the table to bench/RESULTS-stats-tiles.md;
+`make bench` runs it on its 100,000-company dataset (bench/harness.py).
 """
 
 from __future__ import annotations
@@ -21,8 +29,10 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date
+from collections import defaultdict
+from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import psycopg2
@@ -37,13 +47,17 @@ from geo.demo import Size, load_demo  # noqa: E402
 from geo.filters import MonitoringFilter  # noqa: E402
 from geo.migrate import migrate  # noqa: E402
 from geo.settings import Settings  # noqa: E402
-from geo.stats.regions import _stats_query  # noqa: E402
+from geo.stats import aggregates  # noqa: E402
+from geo.stats.common import regions_sql  # noqa: E402
 from geo.tiles import get_layer  # noqa: E402
 from geo.tiles.layers import tile_query  # noqa: E402
 from tests.conftest import LiveServer  # noqa: E402
 from tests.dbutil import with_dbname  # noqa: E402
 
 DB = "pantau_bench_stats_tiles"
+RESULTS = ROOT / "bench" / "RESULTS-stats-tiles.md"
+NO_CACHE = {"PANTAU_TILES_CACHE_MB": "0", "PANTAU_STATS_CACHE_MB": "0", "PANTAU_FEATURES_CACHE_MB": "0"}
+TARGET_MS = 100  # #16 item 7: uncached statistics, p50
 PALANGKA_RAYA = (113.92, -2.21)
 
 
@@ -86,10 +100,10 @@ def prepare(server_url: str, companies: int, workers: int) -> str:
     return url
 
 
-def token(url: str, server: LiveServer) -> str:
+def token(url: str, server: LiveServer, regencies: list[str] | None = None) -> str:
     username, password = f"bench-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
     conn = psycopg2.connect(url)
-    create_user(conn, username, password, "viewer", "kesbangpol", None)
+    create_user(conn, username, password, "viewer", "kesbangpol", regencies)
     conn.close()
     r = httpx.post(f"{server.base}/api/auth/token", data={"username": username, "password": password})
     r.raise_for_status()
@@ -131,22 +145,143 @@ def literal(url: str, sql: str, params: list) -> str:
     return text
 
 
+# --- #16 item 7: uncached statistics over distinct requests --------------------------------------
+STATS_LEVELS = ("province", "regency", "district")
+BASE_KINDS = ("date range (base tables)", "parent district (base tables)")  # not answered by the aggregates
+
+
+def stats_requests(url: str) -> list[tuple[str, str, str, bool]]:
+    """(level, kind of filter, path, scoped user?) of the distinct workload, from the values most
+    common in the data."""
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT sector FROM companies GROUP BY 1 ORDER BY count(*) DESC, 1")
+        sectors = [r[0] for r in cur.fetchall()]
+        cur.execute("SELECT nationality FROM foreign_workers WHERE status = 'active' GROUP BY 1 ORDER BY count(*) DESC, 1")
+        nations = [r[0] for r in cur.fetchall()]
+        cur.execute("SELECT regency_code FROM companies GROUP BY 1 ORDER BY count(*) DESC, 1")
+        regencies = [r[0] for r in cur.fetchall()]
+        cur.execute("SELECT district_code FROM companies GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3")
+        districts = [r[0] for r in cur.fetchall()]
+    conn.close()
+    today = date.today()
+    filters: list[tuple[str, dict]] = [("none", {})]
+    filters += [("sector", {"sector": s}) for s in sectors[:4]]
+    filters += [("nationality", {"nationality": n}) for n in nations[:4]]
+    filters += [("nationality (two)", {"nationality": ",".join(nations[i:i + 2])}) for i in (0, 2)]
+    filters += [("RPTKA status", {"permit_status": p}) for p in ("valid", "expiring", "expired")]
+    filters += [("sector + nationality", {"sector": sectors[i], "nationality": nations[i]}) for i in (0, 1)]
+    filters += [("sector + RPTKA status", {"sector": sectors[i], "permit_status": p}) for i, p in ((0, "expiring"), (1, "valid"))]
+    filters += [("regency_code", {"regency_code": r}) for r in regencies[:3]]
+    filters += [("date range (base tables)", {"datetime": f"{today}/{today + timedelta(days=d)}"}) for d in (90, 365)]
+    out = [(level, kind, f"/api/stats/{level}" + (f"?{urlencode(params)}" if params else ""), False)
+           for level in STATS_LEVELS for kind, params in filters]
+    out += [("district", "parent", f"/api/stats/district?parent={r}", False) for r in regencies[:3]]
+    out += [(level, "scoped user (2 regencies)", f"/api/stats/{level}", True) for level in STATS_LEVELS]
+    out += [("village", "parent district (base tables)", f"/api/stats/village?parent={d}", False) for d in districts]
+    return out
+
+
+def measure_distinct(base: str, bearer: str, scoped_bearer: str, requests: list, rounds: int) -> dict:
+    """Milliseconds per (level, kind): each request once per round, one client, in order."""
+    times: dict[tuple[str, str], list[float]] = defaultdict(list)
+    with httpx.Client(base_url=base, timeout=300) as client:
+        for _ in range(rounds):
+            for level, kind, path, scoped in requests:
+                headers = {"Authorization": f"Bearer {scoped_bearer if scoped else bearer}"}
+                started = time.perf_counter()
+                r = client.get(path, headers=headers)
+                elapsed = (time.perf_counter() - started) * 1000
+                if r.status_code != 200:
+                    raise RuntimeError(f"{path}: {r.status_code} {r.text[:200]}")
+                times[(level, kind)].append(elapsed)
+    return times
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def distinct_table(times: dict) -> list[str]:
+    lines = ["| level | filter | requests | p50 | p90 | max |", "|---|---|---:|---:|---:|---:|"]
+    for (level, kind), values in times.items():
+        lines.append(f"| {level} | {kind} | {len(values)} | {_pct(values, 0.5):.0f} ms | {_pct(values, 0.9):.0f} ms "
+                     f"| {max(values):.0f} ms |")
+    for level in (*STATS_LEVELS, "village"):
+        covered = [v for (lv, kind), vs in times.items() if lv == level and kind not in BASE_KINDS for v in vs]
+        if covered:
+            lines.append(f"| **{level}** | **all but base-table kinds** | {len(covered)} | **{_pct(covered, 0.5):.0f} ms** "
+                         f"| {_pct(covered, 0.9):.0f} ms | {max(covered):.0f} ms |")
+    return lines
+
+
+def distinct_stats(url: str, base: str, rounds: int = 3) -> dict:
+    """The distinct workload against a running server with caches off (`make bench` calls this)."""
+    requests = stats_requests(url)
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT regency_code FROM companies GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 2")
+        scope = [r[0] for r in cur.fetchall()]
+    conn.close()
+    server = argparse.Namespace(base=base)
+    bearer, scoped = token(url, server), token(url, server, scope)
+    load_before = Path("/proc/loadavg").read_text().split()[0]
+    times = measure_distinct(base, bearer, scoped, requests, rounds)
+    return {"times": times, "load_before": load_before, "load_after": Path("/proc/loadavg").read_text().split()[0],
+            "rounds": rounds, "paths": len(requests)}
+
+
+def record_distinct(url: str, result: dict, label: str) -> list[str]:
+    from bench import machine
+
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM foreign_workers), "
+                    "(SELECT count(*) FROM inspections)")
+        counts = cur.fetchone()
+    conn.close()
+    m = machine.machine()
+    head = [
+        f"## Distinct uncached statistics, {label}: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        "",
+        f"{m['nproc']} cores ({m['cpu']}), {m['ram_gb']:.1f} GB, {m['kernel']}; shared machine, load average "
+        f"{result['load_before']} before, {result['load_after']} after; busy: {', '.join(machine.busy_processes()) or '-'}. "
+        f"{counts[0]:,} companies / {counts[1]:,} workers / {counts[2]:,} inspections. One client, caches off, "
+        f"{result['paths']} distinct requests x {result['rounds']} rounds; target p50 <= {TARGET_MS} ms.",
+        "",
+    ]
+    return head + distinct_table(result["times"]) + [""]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--companies", type=int, default=100_000)
     ap.add_argument("--workers", type=int, default=500_000)
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--prepare-only", action="store_true", help="build the database, run nothing")
+    ap.add_argument("--distinct", action="store_true", help="only the distinct uncached statistics workload")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--label", default="this code")
+    ap.add_argument("--record", action="store_true", help=f"append the distinct table to {RESULTS.name}")
     args = ap.parse_args()
     url = prepare(ensure_server(Settings().database), args.companies, args.workers)
     if args.prepare_only:
         return
+    if args.distinct:
+        server = LiveServer(url, NO_CACHE)
+        try:
+            lines = record_distinct(url, distinct_stats(url, server.base, args.rounds), args.label)
+        finally:
+            server.stop()
+        print("\n".join(lines))
+        if args.record:
+            with RESULTS.open("a", encoding="utf-8") as f:
+                f.write("\n" + "\n".join(lines))
+        return
     z = 10
     x, y = tile_of(*PALANGKA_RAYA, z)
     today = date.today()
-    conn = psycopg2.connect(url)
-    stats_sql, stats_params, _ = _stats_query(conn, "district", MonitoringFilter(), None, today)
-    conn.close()
+    # The statement the endpoint runs (the aggregates; its freshness check left out).
+    stats_sql, stats_params = aggregates.rows_sql("district", *regions_sql("district", MonitoringFilter(), None),
+                                                  MonitoringFilter(), None)
     tile_sql, tile_params = tile_query(get_layer("companies"), z, x, y, MonitoringFilter(), today)
     stats_path = "/api/stats/district"
     tile_path = f"/api/tiles/companies/{z}/{x}/{y}.mvt"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 
 from geo.db import Connection, transaction
 from geo.filters import FilterError, MonitoringFilter
+from geo.stats import aggregates
 from geo.stats.common import (
     LEVELS,
     TUNING,
@@ -36,9 +38,8 @@ def _by(dimension: str, source: str, count: str) -> str:
     )
 
 
-def _stats_query(
-    conn: Connection, level: str, flt: MonitoringFilter, parent: str | None, today: date | None
-) -> tuple[str, list, date]:
+def _checked(conn: Connection, level: str, flt: MonitoringFilter, parent: str | None,
+             today: date | None) -> tuple[MonitoringFilter, date]:
     check_level(level)
     if parent is not None:
         parent_level = region_level(conn, parent, "parent")
@@ -46,8 +47,12 @@ def _stats_query(
             raise FilterError(f"parent: {parent!r} is a {parent_level}, not above level {level!r}")
     if level == "village" and parent is None:
         raise FilterError("parent: required for level 'village' (a district or regency code)")
-    flt, day = effective(flt, today)
-    reg_where, reg_params = regions_sql(level, flt, parent)
+    return effective(flt, today)
+
+
+def _tables_sql(level: str, flt: MonitoringFilter, parent: str | None, day: date, reg_where: str,
+                reg_params: list) -> tuple[str, list]:
+    """The rows counted from the tables: every filtered company and its active workers."""
     fc_sql, fc_params = companies_sql(level, flt, parent)
     fw_sql, fw_params = workers_sql(flt)
     # Identifiers and fragments above are constants or built by the shared filter.
@@ -102,7 +107,7 @@ SELECT r.code, r.name, r.parent_code,
   LEFT JOIN pos ON pos.region = r.code
   LEFT JOIN sx ON sx.region = r.code
 """  # noqa: S608
-    return sql, [day, *reg_params, *fc_params, *fw_params], day
+    return sql, [day, *reg_params, *fc_params, *fw_params]
 
 
 def _fetch_text(conn: Connection, sql: str, params: list) -> str:
@@ -111,17 +116,45 @@ def _fetch_text(conn: Connection, sql: str, params: list) -> str:
         return cur.fetchone()[0]
 
 
+SOURCES = ("auto", "aggregates", "tables")
+
+
+def _rows_text(conn: Connection, level: str, flt: MonitoringFilter, parent: str | None, today: date | None,
+               wrap: Callable[[str], str], head: list, source: str) -> tuple[str, date]:
+    """`wrap(rows statement)` run with `head` + the rows' parameters, and the day counted on.
+    source 'auto': from the aggregates when they can answer (geo.stats.aggregates), else from the
+    tables; 'aggregates': only from them (LookupError when they cannot); 'tables': only from the tables."""
+    if source not in SOURCES:
+        raise ValueError(f"source: {source!r}")
+    flt, day = _checked(conn, level, flt, parent, today)
+    reg_where, reg_params = regions_sql(level, flt, parent)
+    if source != "tables" and aggregates.covers(level, flt):
+        sql, params = aggregates.rows_sql(level, reg_where, reg_params, flt, parent)
+        text = aggregates.read(conn, wrap(sql), [*head, *params], day, TUNING)
+        if text is not None:
+            return text, day
+    if source == "aggregates":
+        raise LookupError(f"the aggregates do not answer level {level!r} with {flt} on {day}")
+    sql, params = _tables_sql(level, flt, parent, day, reg_where, reg_params)
+    return _fetch_text(conn, wrap(sql), [*head, *params]), day
+
+
+def _json_rows(sql: str) -> str:
+    return f"SELECT coalesce(json_agg(s ORDER BY s.code), '[]'::json)::text FROM ({sql}) s"  # noqa: S608
+
+
 def region_stats_json(
-    conn: Connection, level: str, flt: MonitoringFilter, parent: str | None = None, today: date | None = None
+    conn: Connection, level: str, flt: MonitoringFilter, parent: str | None = None, today: date | None = None,
+    *, source: str = "auto",
 ) -> tuple[str, date]:
-    """The rows of `region_stats` as a JSON array text (built by PostgreSQL), and the day used."""
-    sql, params, day = _stats_query(conn, level, flt, parent, today)
-    wrapped = f"SELECT coalesce(json_agg(s ORDER BY s.code), '[]'::json)::text FROM ({sql}) s"  # noqa: S608
-    return _fetch_text(conn, wrapped, params), day
+    """The rows of `region_stats` as a JSON array text (built by PostgreSQL), and the day used.
+    `source`: where the counts come from (see _rows_text; the same numbers either way)."""
+    return _rows_text(conn, level, flt, parent, today, _json_rows, [], source)
 
 
 def region_stats(
-    conn: Connection, level: str, flt: MonitoringFilter, parent: str | None = None, today: date | None = None
+    conn: Connection, level: str, flt: MonitoringFilter, parent: str | None = None, today: date | None = None,
+    *, source: str = "auto",
 ) -> list[dict]:
     """Monitoring counts for every region of `level` (province | regency | district | village).
 
@@ -145,9 +178,9 @@ def region_stats(
       companies with none in that window.
     - `by_nationality` {ISO2: workers}, `by_position_level` and `by_sex` ({L, P, unknown}: workers),
       `by_sector` {sector code: companies}; largest first.
-    `today` defaults to `flt.today`, then the current date.
+    `today` defaults to `flt.today`, then the current date. `source`: see region_stats_json.
     """
-    text, _ = region_stats_json(conn, level, flt, parent, today)
+    text, _ = region_stats_json(conn, level, flt, parent, today, source=source)
     return json.loads(text)
 
 
@@ -157,8 +190,8 @@ def region_stats_geojson(
     """`region_stats` as a GeoJSON FeatureCollection text for choropleths: each region's polygon,
     simplified for its level (SIMPLIFY, topology-preserving per polygon, 5 decimals), with the
     stats, `name` and `label_point` ([lon, lat] inside the region, for labels) as properties."""
-    sql, params, _ = _stats_query(conn, level, flt, parent, today)
-    wrapped = f"""
+    def wrap(sql: str) -> str:
+        return f"""
 SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(
            json_build_object(
                'type', 'Feature', 'id', s.code,
@@ -169,4 +202,5 @@ SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_
            ORDER BY s.code), '[]'::json))::text
   FROM ({sql}) s JOIN boundaries b ON b.code = s.code
 """  # noqa: S608
-    return _fetch_text(conn, wrapped, [SIMPLIFY[level], *params])
+
+    return _rows_text(conn, level, flt, parent, today, wrap, [SIMPLIFY[level]], "auto")[0]

@@ -1,0 +1,152 @@
+"""Statistics per region summed from the aggregates of migration 0090 (stats_company_counts,
+stats_worker_counts): a few thousand rows keyed by district, sector, RPTKA status and nationality,
+instead of every active worker grouped on each request.
+
+They answer the province, regency and district levels with every filter but a date range (the
+RPTKA end date is kept only as its status on the counted day); villages and date ranges are counted
+from the tables (geo.stats.regions). A read uses them only when, in its own snapshot, they are
+current and counted on its day (`stats_ready`); otherwise it first brings them up to date
+(`stats_refresh`: the companies written since, and a move to the province's today), or answers
+from the tables. Same numbers either way: tests/test_stats_aggregates.py compares the two.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import psycopg2.errors
+
+from geo import clock
+from geo.db import Connection, transaction
+from geo.filters import MonitoringFilter
+
+log = logging.getLogger(__name__)
+
+# Region of a counted row (alias k) at each level answered here. Constants, never request values.
+REGION = {"province": "left(k.regency_code, 2)", "regency": "k.regency_code", "district": "k.district_code"}
+# The values foreign_workers' CHECK constraints allow (0003), counted in fixed columns (0090).
+POSITION_LEVELS = ("direktur", "komisaris", "manajer", "profesional", "konsultan")
+SEXES = {"L": "sex_l", "P": "sex_p", "unknown": "sex_unknown"}
+
+
+def covers(level: str, flt: MonitoringFilter) -> bool:
+    return level in REGION and flt.period_start is None and flt.period_end is None
+
+
+def _where(flt: MonitoringFilter, parent: str | None, nationality: str) -> tuple[str, list]:
+    """Conditions on a counted row (alias k) for the filter: the same companies as
+    MonitoringFilter.company_where selects (permit_status on the counted day)."""
+    conds: list[str] = []
+    params: list = []
+    if flt.scope is not None:
+        conds.append("k.regency_code = ANY(%s)")
+        params.append(list(flt.scope))
+    if flt.sector:
+        conds.append("k.sector = ANY(%s)")
+        params.append(list(flt.sector))
+    if flt.regency_code:
+        conds.append("k.regency_code = %s")
+        params.append(flt.regency_code)
+    if flt.district_code:
+        conds.append("k.district_code = %s")
+        params.append(flt.district_code)
+    if flt.permit_status:
+        conds.append("k.rptka_status = %s")
+        params.append(flt.permit_status)
+    if flt.nationality:
+        conds.append(nationality)
+        params.append(list(flt.nationality))
+    if parent is not None:
+        conds.append("(k.district_code = %s OR k.district_code LIKE %s)")
+        params += [parent, parent + ".%"]
+    return " AND ".join(conds) or "TRUE", params
+
+
+def rows_sql(level: str, regions_where: str, regions_params: list, flt: MonitoringFilter,
+             parent: str | None) -> tuple[str, list]:
+    """The rows of geo.stats.regions' statement (same columns, same order) from the aggregates:
+    each table read once, grouped by region and sector (companies) or nationality (workers)."""
+    region = REGION[level]
+    c_where, c_params = _where(flt, parent, "k.nationalities && %s::text[]")
+    w_where, w_params = _where(flt, parent, "k.nationality = ANY(%s)")
+    counted = [*SEXES.values(), *(f"level_{p}" for p in POSITION_LEVELS)]
+    # {key: workers} of the non-zero sex and position-level columns of a region, largest first.
+    pairs = {"sx": ", ".join(f"('{k}', wk.{c})" for k, c in SEXES.items()),
+             "pos": ", ".join(f"('{p}', wk.level_{p})" for p in POSITION_LEVELS)}
+    # Fragments are constants or built above from allow-listed names; values are bound parameters.
+    sql = f"""
+WITH regions AS (SELECT b.code, b.name, b.parent_code FROM boundaries b WHERE {regions_where}),
+cs AS (SELECT {region} AS region, k.sector, sum(k.companies)::int8 AS companies,
+              sum(k.companies) FILTER (WHERE k.rptka_status = 'expired')::int8 AS rptka_expired,
+              sum(k.companies) FILTER (WHERE k.rptka_status = 'expiring')::int8 AS rptka_expiring_90d,
+              sum(k.inspected_12m)::int8 AS inspected, sum(k.inspections_12m)::int8 AS inspections_12m
+         FROM stats_company_counts k WHERE {c_where} GROUP BY 1, 2),
+co AS (SELECT region, sum(companies)::int8 AS companies, sum(rptka_expired)::int8 AS rptka_expired,
+              sum(rptka_expiring_90d)::int8 AS rptka_expiring_90d, sum(inspected)::int8 AS inspected,
+              sum(inspections_12m)::int8 AS inspections_12m,
+              json_object_agg(sector, companies ORDER BY companies DESC, sector) AS by_sector
+         FROM cs GROUP BY region),
+wn AS (SELECT {region} AS region, k.nationality, sum(k.workers)::int8 AS workers,
+              sum(k.permits_expired)::int8 AS permits_expired, sum(k.permits_30d)::int8 AS permits_30d,
+              sum(k.permits_31_90d)::int8 AS permits_31_90d, {", ".join(f"sum(k.{c})::int8 AS {c}" for c in counted)}
+         FROM stats_worker_counts k WHERE {w_where} GROUP BY 1, 2),
+wk AS (SELECT region, sum(workers)::int8 AS foreign_workers, sum(permits_expired)::int8 AS permits_expired,
+              sum(permits_30d)::int8 AS permits_expiring_30d,
+              sum(permits_30d + permits_31_90d)::int8 AS permits_expiring_90d,
+              {", ".join(f"sum({c})::int8 AS {c}" for c in counted)},
+              json_object_agg(nationality, workers ORDER BY workers DESC, nationality) AS by_nationality
+         FROM wn GROUP BY region),
+kv AS (SELECT wk.region, x.dim, json_object_agg(x.k, x.n ORDER BY x.n DESC, x.k) AS j
+         FROM wk CROSS JOIN LATERAL (SELECT 'sx' AS dim, v.* FROM (VALUES {pairs["sx"]}) AS v(k, n)
+                                     UNION ALL
+                                     SELECT 'pos', v.* FROM (VALUES {pairs["pos"]}) AS v(k, n)) x
+        WHERE x.n > 0 GROUP BY 1, 2)
+SELECT r.code, r.name, r.parent_code,
+       coalesce(co.companies, 0) AS companies,
+       coalesce(wk.foreign_workers, 0) AS foreign_workers,
+       coalesce(wk.by_nationality, '{{}}'::json) AS by_nationality,
+       coalesce(co.by_sector, '{{}}'::json) AS by_sector,
+       coalesce(pos.j, '{{}}'::json) AS by_position_level,
+       coalesce(sx.j, '{{}}'::json) AS by_sex,
+       coalesce(wk.permits_expired, 0) AS permits_expired,
+       coalesce(wk.permits_expiring_30d, 0) AS permits_expiring_30d,
+       coalesce(wk.permits_expiring_90d, 0) AS permits_expiring_90d,
+       coalesce(co.rptka_expired, 0) AS rptka_expired,
+       coalesce(co.rptka_expiring_90d, 0) AS rptka_expiring_90d,
+       coalesce(co.companies, 0) - coalesce(co.inspected, 0) AS not_inspected_12m,
+       coalesce(co.inspections_12m, 0) AS inspections_12m
+  FROM regions r
+  LEFT JOIN co ON co.region = r.code
+  LEFT JOIN wk ON wk.region = r.code
+  LEFT JOIN kv pos ON pos.region = r.code AND pos.dim = 'pos'
+  LEFT JOIN kv sx ON sx.region = r.code AND sx.dim = 'sx'
+"""  # noqa: S608
+    return sql, [*regions_params, *c_params, *w_params]
+
+
+def refresh(conn: Connection, day: date) -> int:
+    """Count what was written since the last refresh, on `day`; how many companies were counted."""
+    with transaction(conn) as cur:
+        cur.execute("SELECT stats_refresh(%s)", (day,))
+        return cur.fetchone()[0]
+
+
+def read(conn: Connection, statement: str, params: list, day: date, tuning: str = "") -> str | None:
+    """`statement` (one text value, built on rows_sql) when the aggregates can answer for `day` in
+    its snapshot, after a refresh if needed; None when they cannot: counted on another day than
+    `day`, which is not the province's today either (a report of a past quarter), or a refresh that
+    did not finish within the statement timeout (after a very large import)."""
+    guarded = f"SELECT CASE WHEN stats_ready(%s) THEN ({statement}) END, (SELECT day FROM stats_day)"  # noqa: S608
+    for _ in range(3):  # a write committed between a refresh and the read queues again
+        with transaction(conn) as cur:
+            cur.execute(tuning + guarded, [day, *params])
+            text, counted_on = cur.fetchone()
+        if text is not None or day not in (counted_on, clock.today()):
+            return text
+        try:
+            refresh(conn, day)
+        except psycopg2.errors.QueryCanceled:
+            log.warning("statistics refresh did not finish within the statement timeout")
+            return None
+    return None

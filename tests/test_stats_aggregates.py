@@ -1,0 +1,368 @@
+"""The statistics' aggregates (migration 0090, geo/stats/aggregates.py) against a straight recount
+from the tables and an independent count in Python, after every kind of write, an import, a change
+of day, concurrent writers, and through a server with its caches off."""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+import threading
+import time
+import uuid
+from datetime import date, timedelta
+
+import httpx
+import psycopg2
+import psycopg2.extras
+import pytest
+
+from geo.filters import MonitoringFilter
+from geo.stats import aggregates, region_stats, region_stats_json
+from tests.conftest import LiveServer
+from tests.dbutil import create_database, dbname_of, drop_database
+from tests.importutil import pantau
+from tests.test_stats_data import TODAY, expected_stats, populate, read_raw
+
+COUNTED = ("province", "regency", "district")
+FILTERS = [
+    {},
+    {"sector": ("perkebunan_sawit", "konstruksi")},
+    {"nationality": ("CN",)},
+    {"nationality": ("MY", "KR")},
+    {"permit_status": "expired"},
+    {"permit_status": "expiring"},
+    {"permit_status": "valid"},
+    {"regency_code": "62.71"},
+    {"sector": ("jasa", "energi"), "nationality": ("JP", "KR", "CN"), "permit_status": "valid"},
+]
+
+
+@pytest.fixture
+def db(server_url, template_db):
+    url = create_database(server_url, template=template_db)
+    populate(url)
+    conn = psycopg2.connect(url)
+    yield url, conn
+    conn.close()
+    drop_database(server_url, dbname_of(url))
+
+
+def same_counts(url: str, conn, day: date = TODAY, filters=FILTERS, scope=None) -> None:
+    """Aggregates == tables (the same JSON text) == the Python count, at every level they answer."""
+    aggregates.refresh(conn, day)
+    raw = read_raw(url)
+    for level in COUNTED:
+        for flt in filters:
+            f = MonitoringFilter(**flt, scope=scope)
+            fast, _ = region_stats_json(conn, level, f, today=day, source="aggregates")
+            slow, _ = region_stats_json(conn, level, f, today=day, source="tables")
+            assert fast == slow, (level, flt)
+            got = {r["code"]: r for r in region_stats(conn, level, f, today=day, source="aggregates")}
+            assert got == expected_stats(raw, level, day, scope=scope, **flt), (level, flt)
+    with conn.cursor() as cur:  # nothing left counted as zero
+        cur.execute("SELECT (SELECT count(*) FROM stats_worker_counts WHERE workers <= 0) "
+                    "+ (SELECT count(*) FROM stats_company_counts WHERE companies <= 0)")
+        assert cur.fetchone()[0] == 0
+    conn.commit()
+
+
+def execute(conn, sql: str, params=()) -> list:
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall() if cur.description else []
+    conn.commit()
+    return rows
+
+
+def point_in(conn, regency: str) -> tuple[float, float]:
+    """A point well inside some district of a regency (lon, lat)."""
+    return execute(conn, """SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM boundaries
+                             WHERE level = 'district' AND parent_code = %s ORDER BY code LIMIT 1) s""", (regency,))[0]
+
+
+def test_every_filter_and_scope(db):
+    url, conn = db
+    same_counts(url, conn)
+    same_counts(url, conn, filters=[{}, {"nationality": ("CN", "MY")}], scope=("62.71", "62.10"))
+    district = execute(conn, "SELECT district_code FROM companies GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[0][0]
+    aggregates.refresh(conn, TODAY)
+    for level in COUNTED:
+        f = MonitoringFilter(district_code=district)
+        assert (region_stats_json(conn, level, f, today=TODAY, source="aggregates")
+                == region_stats_json(conn, level, f, today=TODAY, source="tables"))
+    for parent in ("62", "62.02"):
+        f = MonitoringFilter(sector=("perkebunan_sawit",))
+        assert (region_stats_json(conn, "district", f, parent=parent, today=TODAY, source="aggregates")
+                == region_stats_json(conn, "district", f, parent=parent, today=TODAY, source="tables"))
+
+
+def test_reads_no_worker_or_company_rows(db):
+    """The request path sums the aggregates: no statement it sends reads foreign_workers or
+    companies (the tables' path groups every active worker)."""
+    url, _ = db
+    conn = psycopg2.connect(url, connection_factory=psycopg2.extras.LoggingConnection)
+    sent: list[str] = []
+
+    class Log:
+        def write(self, text: str) -> None:
+            sent.append(text)
+
+    conn.initialize(Log())
+    try:
+        aggregates.refresh(conn, TODAY)
+        sent.clear()
+        for level in COUNTED:
+            region_stats(conn, level, MonitoringFilter(nationality=("CN",), permit_status="valid"), today=TODAY)
+        assert sent and not [s for s in sent if re.search(r"\b(FROM|JOIN)\s+(foreign_workers|companies)\b", s)]
+        sent.clear()  # a date range is not kept in the aggregates: the tables answer
+        region_stats(conn, "district", MonitoringFilter(period_start=TODAY), today=TODAY)
+        assert any(re.search(r"\bJOIN\s+foreign_workers\b", s) for s in sent)
+    finally:
+        conn.close()
+
+
+def test_edits_moves_and_deletes(db):
+    url, conn = db
+    lon, lat = point_in(conn, "62.02")
+    company = execute(conn, """INSERT INTO companies (nib, name, sector, geom, rptka_valid_until)
+                               VALUES ('9199999999999', 'PT Baru', 'konstruksi', ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s)
+                               RETURNING id""", (lon, lat, TODAY + timedelta(days=40)))[0][0]
+    workers = [execute(conn, """INSERT INTO foreign_workers (company_id, full_name, passport_number, nationality, sex,
+                                    position, position_level, permit_valid_until, itas_valid_until)
+                                VALUES (%s, 'Nama', %s, %s, %s, 'Staf', %s, %s, %s) RETURNING id""",
+                       (company, f"XAGG{i:05d}", nat, sex, level, permit, itas))[0][0]
+               for i, (nat, sex, level, permit, itas) in enumerate([
+                   ("CN", "L", "manajer", TODAY + timedelta(days=10), None),
+                   ("PH", None, "direktur", None, TODAY - timedelta(days=3)),
+                   ("CN", "P", "konsultan", TODAY + timedelta(days=200), TODAY + timedelta(days=60)),
+               ])]
+    execute(conn, "INSERT INTO inspections (company_id, inspected_on, team, finding) VALUES "
+                  "(%s, %s, ARRAY['polda'], 'none'), (%s, %s, ARRAY['polda'], 'other')",
+            (company, TODAY - timedelta(days=20), company, TODAY - timedelta(days=500)))
+    same_counts(url, conn)
+
+    # Workers: another nationality (PH leaves the company's nationalities), departed, another company.
+    other = execute(conn, "SELECT id FROM companies WHERE regency_code = '62.71' ORDER BY id LIMIT 1")[0][0]
+    execute(conn, "UPDATE foreign_workers SET nationality = 'MY', sex = 'P', position_level = 'profesional' WHERE id = %s",
+            (workers[1],))
+    execute(conn, "UPDATE foreign_workers SET status = 'departed' WHERE id = %s", (workers[0],))
+    execute(conn, "UPDATE foreign_workers SET company_id = %s, itas_valid_until = %s WHERE id = %s",
+            (other, TODAY + timedelta(days=5), workers[2]))
+    same_counts(url, conn)
+
+    # The company moves to another regency (its district is recomputed), changes sector and RPTKA.
+    lon, lat = point_in(conn, "62.10")
+    execute(conn, "UPDATE companies SET geom = ST_SetSRID(ST_MakePoint(%s, %s), 4326), sector = 'energi', "
+                  "rptka_valid_until = %s WHERE id = %s", (lon, lat, TODAY - timedelta(days=1), company))
+    assert execute(conn, "SELECT regency_code FROM companies WHERE id = %s", (company,))[0][0] == "62.10"
+    same_counts(url, conn)
+
+    # Inspections: out of the 12 months, to another company; then everything of the company goes.
+    execute(conn, "UPDATE inspections SET inspected_on = %s WHERE company_id = %s AND finding = 'none'",
+            (TODAY - timedelta(days=400), company))
+    execute(conn, "UPDATE inspections SET company_id = %s, inspected_on = %s WHERE company_id = %s AND finding = 'other'",
+            (other, TODAY, company))
+    same_counts(url, conn)
+    execute(conn, "DELETE FROM inspections WHERE company_id = %s", (company,))
+    execute(conn, "DELETE FROM foreign_workers WHERE company_id = %s", (company,))
+    execute(conn, "DELETE FROM companies WHERE id = %s", (company,))
+    same_counts(url, conn)
+    assert execute(conn, "SELECT count(*) FROM stats_company WHERE company_id = %s", (company,))[0][0] == 0
+
+
+def test_truncate_and_a_statement_over_many_rows(db):
+    url, conn = db
+    execute(conn, "UPDATE foreign_workers SET permit_valid_until = permit_valid_until + 45 WHERE nationality IN ('CN', 'KR')")
+    same_counts(url, conn)
+    execute(conn, "TRUNCATE inspections")
+    same_counts(url, conn)
+
+
+def _write_import_files(conn, folder) -> tuple:
+    companies, workers = folder / "companies.csv", folder / "workers.csv"
+    rng = random.Random(16)
+    points = [point_in(conn, r) for r in ("62.02", "62.71", "62.05")]
+    with companies.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["nib", "nama_perusahaan", "sektor", "kbli", "alamat", "kabupaten_kota", "kecamatan",
+                    "latitude", "longitude", "rptka_berlaku_hingga"])
+        for i in range(12):
+            lon, lat = points[i % 3]
+            w.writerow([f"{9300000000000 + i}", f"PT Impor {i}", ("Jasa", "Konstruksi", "Energi dan pembangkit listrik")[i % 3],
+                        "02420", "", "", "", f"{lat + 0.0001 * i:.6f}", f"{lon:.6f}",
+                        (TODAY + timedelta(days=rng.randint(-60, 200))).isoformat()])
+    with workers.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["nib", "nama_lengkap", "nomor_paspor", "kewarganegaraan", "jenis_kelamin", "jabatan",
+                    "nomor_rptka", "izin_berlaku_hingga", "nomor_itas", "itas_berlaku_hingga"])
+        for i in range(40):
+            w.writerow([f"{9300000000000 + i % 12}", f"Pekerja Impor {i}", f"IMP{i:06d}", ("CN", "Malaysia", "KR")[i % 3],
+                        "LP"[i % 2], ("Direktur", "Manajer Proyek", "Ahli Geologi")[i % 3], f"RPTKA/{i}",
+                        (TODAY + timedelta(days=rng.randint(-30, 120))).isoformat(), f"2C{i:010d}",
+                        (TODAY + timedelta(days=rng.randint(-30, 120))).isoformat()])
+    return companies, workers
+
+
+@pytest.mark.slow
+def test_imports(db, tmp_path):
+    url, conn = db
+    same_counts(url, conn, filters=[{}])
+    companies, workers = _write_import_files(conn, tmp_path)
+    for kind, path in (("companies", companies), ("workers", workers)):
+        res = pantau("import", kind, path, "--source", "disnakertrans", database_url=url)
+        assert res.returncode == 0, res.stdout + res.stderr
+    assert execute(conn, "SELECT count(*) FROM stats_dirty")[0][0] > 0  # queued by the import's statements
+    same_counts(url, conn)
+
+
+def test_change_of_day(db):
+    """Dates on every bucket edge; counted on later and earlier days, each refresh moves only the
+    companies with a date that changes bucket."""
+    url, conn = db
+    lon, lat = point_in(conn, "62.02")
+    for k, (rptka, permit, inspected) in enumerate([(0, 0, -365), (90, 30, -364), (91, 31, -366), (-1, 90, 0), (1, 91, 1)]):
+        company = execute(conn, """INSERT INTO companies (nib, name, sector, geom, rptka_valid_until)
+                                   VALUES (%s, 'PT Tepi', 'jasa', ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s)
+                                   RETURNING id""", (f"{9400000000000 + k}", lon + 0.001 * k, lat, TODAY + timedelta(days=rptka)))[0][0]
+        execute(conn, """INSERT INTO foreign_workers (company_id, full_name, passport_number, nationality, position,
+                             position_level, permit_valid_until) VALUES (%s, 'Nama', %s, 'IN', 'Staf', 'manajer', %s)""",
+                (company, f"XDAY{k:05d}", TODAY + timedelta(days=permit)))
+        execute(conn, "INSERT INTO inspections (company_id, inspected_on, team, finding) VALUES (%s, %s, ARRAY['polda'], 'none')",
+                (company, TODAY + timedelta(days=inspected)))
+    filters = [{}, {"permit_status": "expiring"}, {"permit_status": "expired"}]
+    same_counts(url, conn, TODAY, filters)
+    total = execute(conn, "SELECT count(*) FROM companies")[0][0]
+    for shift in (1, 30, 31, 61, 91, 400, -1, -200, 0):
+        day = TODAY + timedelta(days=shift)
+        with conn.cursor() as cur:
+            cur.execute("SELECT stats_refresh(%s)", (day,))
+            moved = cur.fetchone()[0]
+        conn.commit()
+        if shift == 1:
+            assert 0 < moved < total / 2
+        same_counts(url, conn, day, filters)
+
+
+def test_concurrent_writers_and_refreshes(db):
+    """Writers in overlapping transactions while refreshes run; then the sums equal the tables."""
+    url, conn = db
+    ids = [r[0] for r in execute(conn, "SELECT id FROM companies ORDER BY id")]
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def writer(seed: int) -> None:
+        rng = random.Random(seed)
+        c = psycopg2.connect(url)
+        try:
+            for i in range(15):
+                with c, c.cursor() as cur:
+                    company = rng.choice(ids)
+                    cur.execute("""INSERT INTO foreign_workers (company_id, full_name, passport_number, nationality,
+                                       position, position_level, permit_valid_until)
+                                   VALUES (%s, 'Nama', %s, %s, 'Staf', 'konsultan', %s)""",
+                                (company, f"XC{seed}{i:05d}", rng.choice(("CN", "MY", "LK")),
+                                 TODAY + timedelta(days=rng.randint(-10, 100))))
+                    cur.execute("UPDATE foreign_workers SET nationality = %s WHERE id = "
+                                "(SELECT min(id) FROM foreign_workers WHERE company_id = %s)", (rng.choice(("JP", "AU")), company))
+                    cur.execute("INSERT INTO inspections (company_id, inspected_on, team, finding) "
+                                "VALUES (%s, %s, %s, 'none') ON CONFLICT DO NOTHING",
+                                (rng.choice(ids), TODAY - timedelta(days=rng.randint(0, 500)), [f"t{seed}{i}"]))
+                    cur.execute("UPDATE companies SET rptka_valid_until = %s WHERE id = %s",
+                                (TODAY + timedelta(days=rng.randint(-5, 100)), rng.choice(ids)))
+                    time.sleep(rng.random() * 0.02)  # the transaction stays open a little
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            c.close()
+
+    def refresher() -> None:
+        c = psycopg2.connect(url)
+        try:
+            while not stop.is_set():
+                aggregates.refresh(c, TODAY)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=writer, args=(s,)) for s in range(4)]
+    background = [threading.Thread(target=refresher) for _ in range(2)]
+    for t in threads + background:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    for t in background:
+        t.join()
+    assert not errors
+    same_counts(url, conn, filters=[{}, {"nationality": ("JP",)}, {"permit_status": "expiring"}])
+
+
+def test_columns_follow_the_check_constraints(db):
+    """Sex and position level are summed in fixed columns: they must be the values foreign_workers allows."""
+    _, conn = db
+    rows = dict(execute(conn, """SELECT a.attname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+                                  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)
+                                 WHERE c.conrelid = 'foreign_workers'::regclass AND c.contype = 'c'
+                                   AND a.attname IN ('sex', 'position_level')"""))
+    assert set(re.findall(r"'(\w+)'", rows["position_level"])) == set(aggregates.POSITION_LEVELS)
+    assert set(re.findall(r"'(\w+)'", rows["sex"])) | {"unknown"} == set(aggregates.SEXES)
+
+
+def test_aggregates_hold_no_personal_data(db):
+    _, conn = db
+    columns = {r[0] for r in execute(conn, "SELECT column_name FROM information_schema.columns "
+                                           "WHERE table_name LIKE %s", ("stats\\_%",))}
+    assert columns and not columns & {"full_name", "passport_number", "itas_number", "name", "position"}
+
+
+def test_days_and_filters_the_aggregates_leave_to_the_tables(db):
+    url, conn = db
+    raw = read_raw(url)
+    aggregates.refresh(conn, TODAY)
+    past = TODAY - timedelta(days=100)  # a report of an earlier quarter: not the counted day, not today
+    got = {r["code"]: r for r in region_stats(conn, "regency", MonitoringFilter(), today=past)}
+    assert got == expected_stats(raw, "regency", past)
+    with pytest.raises(LookupError):
+        region_stats(conn, "regency", MonitoringFilter(), today=past, source="aggregates")
+    with pytest.raises(LookupError):
+        region_stats(conn, "village", MonitoringFilter(), parent="62.02", today=TODAY, source="aggregates")
+    assert execute(conn, "SELECT day FROM stats_day")[0][0] == TODAY  # the past day moved nothing
+
+
+@pytest.mark.slow
+def test_server_without_cache_answers_the_last_write(db):
+    """A server with its statistics cache off: every answer is counted anew, and a write shows in the
+    next one (the read refreshes the aggregates first), for a viewer and within a user's regencies."""
+    url, conn = db
+    from geo.auth.users import create_user
+    from geo.clock import today
+
+    server = LiveServer(url, {"PANTAU_STATS_CACHE_MB": "0"})
+    try:
+        def login(regencies=None) -> dict:
+            name, password = f"v-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+            create_user(conn, name, password, "viewer", "kesbangpol", regencies)
+            r = httpx.post(f"{server.base}/api/auth/token", data={"username": name, "password": password})
+            return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+        viewer, scoped = login(), login(["62.02"])
+        company, district = execute(conn, "SELECT id, district_code FROM companies WHERE regency_code = '62.02' "
+                                          "ORDER BY id LIMIT 1")[0]
+
+        def workers_in(headers, **params) -> int:
+            r = httpx.get(f"{server.base}/api/stats/district", params=params, headers=headers, timeout=60)
+            assert r.status_code == 200, r.text
+            return next(row["foreign_workers"] for row in r.json()["regions"] if row["code"] == district)
+
+        before = workers_in(viewer, nationality="NP")
+        execute(conn, """INSERT INTO foreign_workers (company_id, full_name, passport_number, nationality, position,
+                             position_level) VALUES (%s, 'Nama', 'XSRV00001', 'NP', 'Staf', 'manajer')""", (company,))
+        assert workers_in(viewer, nationality="NP") == before + 1
+        assert workers_in(scoped, nationality="NP") == before + 1
+        r = httpx.get(f"{server.base}/api/stats/regency", headers=scoped, timeout=60)
+        assert [row["code"] for row in r.json()["regions"]] == ["62.02"]
+        assert execute(conn, "SELECT day FROM stats_day")[0][0] == today()
+    finally:
+        server.stop()
