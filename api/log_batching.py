@@ -1,6 +1,6 @@
 """A log handler that writes in batches: the access log writes one line per request, and a write per
 request made the event loop give up the GIL on every request (to the request threads) and wait to get
-it back. Measured on feature-by-id: ~10 % of the server's throughput at several hundred requests/s.
+it back: a visible share of the throughput of the fastest routes (bench/RESULTS-features.md).
 
 Records are kept in memory and written together about once a second by a background thread, at once
 for WARNING and above, and when the handler closes (logging's exit hook closes it on a normal

@@ -60,8 +60,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.reads = AsyncReads(url, db.pool_max, db.statement_timeout_ms)  # single reads on the event loop
         app.state.cache = ResponseCache(settings.cache, app.state.reads.fetchall)
         # Everything loaded so far (FastAPI, pydantic, geopandas, the routes) lives as long as the
-        # process: out of the collector's sight, a full collection under load took 80-170 ms every
-        # second or two (that was the p99 of every route), scanning objects that never die.
+        # process: out of the collector's sight. Under load, full collections scanning these objects that
+        # never die made the p99 of every route (bench/RESULTS-features.md).
         gc.collect()
         gc.freeze()
         try:
@@ -82,7 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
         # Pantau exports no OpenTelemetry data; off, FastAPI skips the provider look-ups it makes
-        # on every request (5% of the event loop's time under load, py-spy 2026-11-29).
+        # on every request (a measurable share of the event loop under load: bench/RESULTS-features.md).
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings

@@ -160,7 +160,7 @@ def _verified_credential(request: Request, conn) -> Credential:
 
 # The principal of a bearer token (JWT or API token; the users row) is also remembered, for
 # PRINCIPAL_TTL only: under load that saves a users (or api_tokens) lookup and a thread-pool round
-# trip per request (one feature by id: ~450 -> ~850 req/s), while a disabled user, a changed role, a
+# trip per request (what it buys: bench/RESULTS-features.md), while a disabled user, a changed role, a
 # revoked API token and a database outage still show within half a second.
 PRINCIPAL_TTL = 0.5
 

@@ -34,6 +34,6 @@ async def home(request: Request, conn: Conn, principal: PageUser, filters: Annot
                            "regencies": region_stats(conn, "regency", flt, parent=clock.province(), today=today)},
                           default=str).encode()
 
-    # The figures of /api/stats, cached the same way (100,000 companies: ~1 s to compute, then ~0).
+    # The figures of /api/stats, cached the same way (slow to compute at 100,000 companies: bench/RESULTS-stats-tiles.md).
     ctx.update(json.loads(await cached_body(request, "stats", ("home", flt), scope=flt.scope, produce=figures)))
     return render(request, "home.html", ctx)

@@ -29,7 +29,7 @@ REGION_LEVELS = ("regency", "district", "village")
 @router.get("/maps/data/companies.json", summary="Company points for the map pages (compact arrays)")
 async def company_points(request: Request, conn: Conn, flt: Filters) -> Response:
     # Filters already carries the user's scope; no personal data: ids, positions, statuses only.
-    # Cached like the statistics (a province page at 100,000 companies is ~2 MB built by PostgreSQL).
+    # Cached like the statistics: a province's points are megabytes built by PostgreSQL (bench/RESULTS-maps.md).
     return await cached(request, "points", (flt,), scope=flt.scope, tables=("companies", "foreign_workers", "inspections"),
                         produce=lambda today: company_points_json(conn, flt, today).encode())
 

@@ -1,7 +1,8 @@
 """Password hashing with Argon2 (pwdlib's recommended parameters), on a few threads of its own.
 
-One hash costs a quarter of a second of CPU and 64 MB. Run on the request threads, a flood of logins
-(random user names pass any per-name limit) took every core and connection and pages waited for
+A hash is slow and memory-hard on purpose (Argon2, 64 MB; CPU time: bench/RESULTS-overload.md).
+Run on the request threads, a flood of logins (random user names pass any per-name limit) took every
+core and connection and pages waited for
 seconds. So the server's hashes run on at most one thread per core (default half the cores), with a
 short queue in front (create_app makes one `Hashing` from its settings); a check that finds the queue
 full is refused at once (PasswordCheckBusy: the API answers 503 "server busy" with Retry-After)

@@ -18,8 +18,7 @@ from geo.filters import MonitoringFilter
 
 # Rows counted exactly beyond the end of the page before numberMatched becomes the planner's
 # estimate (numberMatchedExact: false). Counting costs a row fetch per row: at 1,000 extra rows the
-# count of a city-sized bbox (11k companies) took 2-3 ms of PostgreSQL CPU, more than the page
-# itself; at 100 it takes ~0.3 ms.
+# count of a city-sized bbox cost more PostgreSQL CPU than the page itself (bench/RESULTS-features.md).
 COUNT_EXTRA = 100
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import jenkspy  # Fisher-Jenks in C; mapclassify would bring scipy and scikit-learn (~90 MB, 2 s per report process)
+import jenkspy  # Fisher-Jenks in C; mapclassify loads scipy and scikit-learn in every report process (bench/RESULTS-reports.md)
 import numpy as np
 
 from geo.formatting import number

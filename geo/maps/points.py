@@ -1,7 +1,7 @@
 """Company points for the run-time marker layer, as compact arrays built by PostgreSQL.
 
-100,000 companies as GeoJSON with properties is ~30 MB; as [id, lon, lat, status, inspected]
-arrays it is ~3 MB, which a browser parses and clusters in well under a second. Popups fetch a
+As [id, lon, lat, status, inspected] arrays the points are a fraction of GeoJSON with properties, and a
+browser parses and clusters even 100,000 of them quickly (bench/RESULTS-maps.md). Popups fetch a
 company's details from the record API when clicked.
 """
 

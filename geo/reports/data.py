@@ -83,7 +83,7 @@ def companies(conn: Connection, scope: Scope) -> list[dict]:
     where, params = scope.flt.company_where("c", "wx")
     wwhere, wparams = scope.flt.worker_where("w")
     # Grouped joins, not a LATERAL subquery per company: one hash join over the workers and one over
-    # the inspections (100,000 companies: ~1 s instead of ~6 s).
+    # the inspections, several times faster at 100,000 companies (bench/RESULTS-reports.md).
     sql = f"""
     SELECT c.id, c.nib, c.name, c.sector, s.label, c.regency_code, c.district_code,
            round(ST_X(c.geom)::numeric, 6)::float8, round(ST_Y(c.geom)::numeric, 6)::float8,

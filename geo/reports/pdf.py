@@ -31,7 +31,7 @@ from geo.reports.geometry import Geometries, project_points
 from geo.reports.suppress import is_hidden, show
 
 rl_config.invariant = 1  # no random document id, no wall-clock date: same content, same bytes
-rl_config.useA85 = 0  # binary image streams: ASCII85 in pure Python took ~7 s for 20 map images
+rl_config.useA85 = 0  # binary image streams: pure-Python ASCII85 was slow (bench/RESULTS-reports.md)
 TITLE = texts.title({})  # the province report's; a one-regency report names its regency (texts.title)
 MARGIN = 15 * mm
 FRAME_W, FRAME_H = A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN - 14 * mm

@@ -13,8 +13,9 @@ from geo.filters import FilterError, MonitoringFilter
 LEVELS = ("province", "regency", "district", "village")
 
 # Prefixed to the statistics statements (same round trip): JIT compilation costs more than it
-# saves here, and the grouping of all workers should hash in memory (the planner picks a sort of
-# every worker row below ~128MB, which takes twice as long; actual use is a few tens of MB).
+# saves here, and the grouping of all workers should hash in memory (with less work_mem the planner
+# sorts every worker row instead, much slower; actual use stays well below it). Figures:
+# bench/RESULTS-stats-tiles.md.
 TUNING = "SET LOCAL jit = off; SET LOCAL work_mem = '128MB'; "
 
 # How a company (alias c) is placed in a region of each level. Constants, never request values.
