@@ -97,7 +97,7 @@ class ResponseCache:
                  "points": 4 * settings.stats_cache_mb, "tile": settings.tiles_cache_mb}
         self.stores = {kind: LRU(mb * 1024 * 1024) for kind, mb in sizes.items()}
         self.versions = FreshVersions(fetchall)
-        self._flights: dict[tuple, asyncio.Task[bytes]] = {}
+        self._flights: dict[tuple, _Flight] = {}
 
     async def body(self, key: tuple, build: Callable[[], Awaitable[bytes]]) -> tuple[bytes, bool]:
         """(body, hit) for a full key (its kind first)."""
@@ -110,26 +110,39 @@ class ResponseCache:
         flight = self._flights.get(key)
         mine = flight is None
         if flight is None:
-            flight = self._flights[key] = asyncio.get_running_loop().create_task(build())
-            flight.add_done_callback(lambda task: self._landed(store, key, task))
-        return await _share(flight, mine), not mine
+            flight = self._flights[key] = _Flight(asyncio.get_running_loop().create_task(build()))
+            flight.task.add_done_callback(lambda _: self._landed(store, key, flight))
+        return await self._share(key, flight, mine), not mine
 
-    def _landed(self, store: LRU, key: tuple, task: asyncio.Task[bytes]) -> None:
-        self._flights.pop(key, None)
-        if not task.cancelled() and task.exception() is None:  # a failure is not kept (and counts as seen)
-            store.put(key, task.result())
+    def _landed(self, store: LRU, key: tuple, flight: _Flight) -> None:
+        if self._flights.get(key) is flight:
+            del self._flights[key]
+        if not flight.task.cancelled() and flight.task.exception() is None:  # a failure is not kept
+            store.put(key, flight.task.result())
+
+    async def _share(self, key: tuple, flight: _Flight, mine: bool) -> bytes:
+        flight.waiters += 1
+        try:
+            return await asyncio.shield(flight.task)
+        except asyncio.CancelledError:  # this request's client went away
+            flight.waiters -= 1
+            if not flight.waiters:  # nobody waits for it any more: it stops (and its statement)
+                if self._flights.get(key) is flight:
+                    del self._flights[key]  # the next request builds anew
+                flight.task.cancel()
+            # The build may use this request's connection, which goes back to the pool as the request
+            # ends: the request ends after the build.
+            while mine and not flight.task.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait((flight.task,))
+            raise
 
 
-async def _share(flight: asyncio.Task[bytes], mine: bool) -> bytes:
-    try:
-        return await asyncio.shield(flight)
-    except asyncio.CancelledError:
-        # The build may use this request's connection, which goes back to the pool as the request
-        # ends: the request ends after the build.
-        while mine and not flight.done():
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait((flight,))
-        raise
+class _Flight:
+    """A build under way, and how many requests wait for it."""
+
+    def __init__(self, task: asyncio.Task[bytes]) -> None:
+        self.task, self.waiters = task, 0
 
 
 async def _full_key(request: Request, kind: str, key: tuple, scope: tuple[str, ...] | None,
