@@ -25,7 +25,7 @@ import traceback
 from datetime import date, datetime
 from pathlib import Path
 
-from bench import browser, dataset, load, machine, overload, workload
+from bench import browser, dataset, load, machine, overload, stats_tiles_bench, workload
 from bench.report_md import write_results
 from bench.server import Serve
 from geo.db import ensure_server
@@ -197,6 +197,8 @@ def run_scenario(server_url: str, settings: Settings, size: int, boundary_set: s
                     log(f"  {q.label} uncached: {sc['uncached'][q.key]}")
             finally:
                 server.stop()
+        # #16 item 7: uncached statistics over distinct requests (bench/stats_tiles_bench.py)
+        sc["stats_distinct"] = stats_tiles_bench.for_harness(url)
         if time_import and size <= 100_000:
             sc["import"] = import_timing(server_url, settings, url, boundary_set)
     finally:

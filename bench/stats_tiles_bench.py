@@ -251,6 +251,19 @@ def record_distinct(url: str, result: dict, label: str) -> list[str]:
     return head + distinct_table(result["times"]) + [""]
 
 
+def for_harness(url: str, rounds: int = 3) -> dict:
+    """`make bench` (bench/harness.py): the distinct workload on the harness's dataset, on a server of
+    its own with the caches off; appended to RESULTS-stats-tiles.md. Returns the p50 per level and kind."""
+    server = LiveServer(url, NO_CACHE)
+    try:
+        result = distinct_stats(url, server.base, rounds)
+    finally:
+        server.stop()
+    with RESULTS.open("a", encoding="utf-8") as f:
+        f.write("\n" + "\n".join(record_distinct(url, result, "make bench")))
+    return {f"{level} / {kind}": round(_pct(values, 0.5), 1) for (level, kind), values in result["times"].items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--companies", type=int, default=100_000)
