@@ -14,6 +14,7 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from geo import labels
+from geo.formatting import number
 from geo.maps.assets import STATIC_URL, localize, vendor_url
 from geo.maps.basemap import add_base_layers
 from geo.maps.classify import SMALL_BELOW, classify
@@ -165,7 +166,7 @@ def region_values(rows: list[dict], measure: str, title: str, subtitle: str, fil
         regions[r["code"]] = {
             "fill": classes.color(r.get(measure) or 0),
             "values": {k: r.get(k) or 0 for k in MEASURES},
-            "nationalities": ", ".join(f"{labels.nationality(k)} {v}" for k, v in list(nat.items())[:5]) or "–",
+            "nationalities": ", ".join(f"{labels.nationality(k)} {number(v)}" for k, v in list(nat.items())[:5]) or "–",
         }
     return {"measure": measure, "method": classes.method, "breaks": classes.breaks,
             "legend": legend_html(title, subtitle, classes, filters_text), "regions": regions}
