@@ -1,6 +1,6 @@
 """The SQL the API runs for a request, for replaying with pgbench (the SQL floor).
 
-Run as a subprocess: `python -m bench.capture URL AUTH PATH...` prints JSON {path: {status, sql: [...]}}.
+Run as a subprocess: `python -m bench.capture [--warm-once] URL AUTH PATH...` prints JSON {path: {status, sql: [...]}}.
 The app is created in-process and every psycopg2 connection it opens records the exact statements
 it sends (psycopg2's cursor.query after parameter binding). Nothing is mocked: the requests run
 against the real database. Statements about authentication and the audit trail are left out (they
@@ -56,7 +56,9 @@ def replayable(recorded: list[str]) -> list[str]:
 
 
 def main() -> None:
-    url, auth, *paths = sys.argv[1:]
+    # --warm-once: one warm-up request for all paths (many paths of one kind: they share what warms up)
+    once = sys.argv[1] == "--warm-once"
+    url, auth, *paths = sys.argv[1 + once:]
     os.environ["DATABASE_URL"] = url
     real_connect = psycopg2.connect
 
@@ -71,8 +73,9 @@ def main() -> None:
 
     out = {}
     with TestClient(app_from_env()) as client:
-        for path in paths:
-            client.get(path, headers={"Authorization": auth})  # warm-up: caches, first connection
+        for i, path in enumerate(paths):
+            if i == 0 or not once:
+                client.get(path, headers={"Authorization": auth})  # warm-up: caches, first connection
             RECORDED.clear()
             r = client.get(path, headers={"Authorization": auth})
             out[path] = {"status": r.status_code, "sql": replayable(RECORDED)}

@@ -33,6 +33,7 @@ from bench import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 LUA = Path(__file__).with_name("wrk_paths.lua")
+RESULTS = Path(__file__).with_name("RESULTS-features.md")
 TIPG_VERSION = "1.6.1"
 N_PATHS = 2000
 BOX_DEG = 0.2  # a city-sized box, as query (a) of make bench
@@ -93,7 +94,7 @@ def wrk_paths(base: str, auth: str | None, path_list: list[str], duration: int, 
 
 def capture(url: str, auth: str, path_list: list[str]) -> dict[str, dict]:
     """The statements Pantau sends for each path (bench/capture.py, caches off, in a subprocess)."""
-    res = subprocess.run([sys.executable, "-m", "bench.capture", url, auth, *path_list], cwd=ROOT,
+    res = subprocess.run([sys.executable, "-m", "bench.capture", "--warm-once", url, auth, *path_list], cwd=ROOT,
                          env={**os.environ, **NO_CACHE}, capture_output=True, text=True, timeout=1800)
     if res.returncode != 0:
         raise RuntimeError(f"SQL capture failed: {res.stderr.strip()[-400:]}")
@@ -224,7 +225,8 @@ def measure(db_url: str, pantau_base: str, auth: str, duration: int, rounds: int
     `pantau_base`: a running Pantau (one worker, caches off)."""
     work = sample(db_url)
     ours, theirs = paths(work, ITEMS), paths(work, TIPG_ITEMS)
-    out: dict = {"paths": {k: len(v) for k, v in ours.items()}, "rounds": [], "floor": {},
+    out: dict = {"started": time.strftime("%Y-%m-%d %H:%M %Z"), "load_before": machine.loadavg()[0],
+                 "paths": {k: len(v) for k, v in ours.items()}, "rounds": [], "floor": {},
                  "examples": {k: v[0] for k, v in ours.items()}}
     python = tipg_python()
     tipg = None
@@ -268,12 +270,12 @@ def measure(db_url: str, pantau_base: str, auth: str, duration: int, rounds: int
                               "statements": max(len(s) for s in per_path), "pgoptions": pgoptions,
                               "example": per_path[0]}
         log(f"floor {name}: {out['floor'][name]['tps'] if 'tps' in out['floor'][name] else out['floor'][name]}")
+    out["load_after"], out["busy_after"] = machine.loadavg()[0], machine.busy_processes()
     return out
 
 
 def summary_rows(res: dict) -> list[dict]:
-    """Per workload: best-of-rounds is not used; the median round of each side, its ratio to tipg and
-    to the floor, and the verdict against the target."""
+    """Per workload: the median round of each side, Pantau over tipg, the floor, and the verdict."""
     rows = []
     for name in WORKLOADS:
         ours = sorted(r[f"pantau {name}"]["rps"] for r in res["rounds"] if "rps" in r.get(f"pantau {name}", {}))
@@ -322,7 +324,25 @@ def markdown(res: dict, title: str) -> list[str]:
     return lines + [""]
 
 
-# --- standalone: the features benchmark database --------------------------------------------------
+def append_results(res: dict, db_url: str, source: str) -> str:
+    """A dated section with machine and load, appended to bench/RESULTS-features.md."""
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM foreign_workers)")
+        companies, workers = cur.fetchone()
+    conn.close()
+    mc = machine.machine()
+    lines = markdown(res, f"## {res['started']} — distinct requests (#16 item 8), {source}")
+    lines[1:1] = ["", f"{mc['nproc']} CPU ({mc['cpu']}), {mc['ram_gb']:.1f} GB RAM, {mc['kernel']}; "
+                  f"{companies:,} companies, {workers:,} workers. Load average (1 min) before: "
+                  f"{res['load_before']:.1f}, after: {res['load_after']:.1f}; busy at the end: "
+                  f"{', '.join(res['busy_after']) or 'nothing else'}."]
+    text = "\n".join(lines)
+    with RESULTS.open("a", encoding="utf-8") as fh:
+        fh.write("\n" + text)
+    return text
+
+
+# --- standalone: the features benchmark database -------------------------------------------------
 def main() -> None:
     from bench.features_bench import token
     from bench.features_prepare import prepare
@@ -334,30 +354,13 @@ def main() -> None:
     args = ap.parse_args()
     db_url = prepare()
     auth = f"Bearer {token(db_url)}"
-    load_before = machine.loadavg()
-    started = time.strftime("%Y-%m-%d %H:%M %Z")
     server = Serve(db_url, 1, Path(tempfile.gettempdir()) / "pantau-bench-distinct.log", NO_CACHE)
     try:
         res = measure(db_url, server.base, auth, args.duration, args.rounds)
     finally:
         server.stop()
     res["duration"] = args.duration
-    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM foreign_workers)")
-        companies, workers = cur.fetchone()
-    conn.close()
-    mc = machine.machine()
-    title = (f"## {started} — distinct requests (#16 item 8), {mc['nproc']} CPU ({mc['cpu']}), "
-             f"{mc['ram_gb']:.1f} GB, {mc['kernel']}")
-    head = [f"Data: {companies:,} companies, {workers:,} workers (bench/features_prepare.py). Load average before: "
-            f"{load_before[0]:.1f}, after: {machine.loadavg()[0]:.1f}; busy at the end: "
-            f"{', '.join(machine.busy_processes()) or 'nothing else'}.", ""]
-    lines = markdown(res, title)
-    lines[1:1] = ["", *head[:-1]]
-    path = Path(__file__).with_name("RESULTS-features.md")
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write("\n" + "\n".join(lines))
-    print("\n".join(lines))
+    print(append_results(res, db_url, "bench/distinct.py on bench/features_prepare.py's database"))
 
 
 if __name__ == "__main__":

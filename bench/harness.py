@@ -11,6 +11,8 @@ Environment:
   BENCH_OVERLOAD  clients of the overload runs (bench/overload.py: distinct feature pages, the cached
                   page (a), logins with random user names), default 16,64,256; empty = none; boundary
                   set kalteng only
+  BENCH_DISTINCT  rounds of the distinct-request runs beside tipg (bench/distinct.py, #16 item 8) at
+                  100,000 companies and more, boundary set kalteng; default 1, 0 = none
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import traceback
 from datetime import date, datetime
 from pathlib import Path
 
-from bench import browser, dataset, load, machine, overload, stats_tiles_bench, workload
+from bench import browser, dataset, distinct, load, machine, overload, stats_tiles_bench, workload
 from bench.report_md import write_results
 from bench.server import Serve
 from geo.db import ensure_server
@@ -195,6 +197,11 @@ def run_scenario(server_url: str, settings: Settings, size: int, boundary_set: s
                 for q in cached:
                     sc["uncached"][q.key] = load.wrk(server.base + q.path, auth, duration)
                     log(f"  {q.label} uncached: {sc['uncached'][q.key]}")
+                # #16 item 8: distinct pages and ids beside tipg, and their SQL floor (bench/distinct.py)
+                rounds = int(os.environ.get("BENCH_DISTINCT", "1"))
+                if rounds and boundary_set == "kalteng" and size >= 100_000:
+                    sc["distinct"] = {**distinct.measure(url, server.base, auth, duration, rounds), "duration": duration}
+                    distinct.append_results(sc["distinct"], url, "make bench")
             finally:
                 server.stop()
         # #16 item 7: uncached statistics over distinct requests (bench/stats_tiles_bench.py)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench import distinct
+
 
 def _f(v, fmt="{:.1f}", none="—"):
     return none if v is None else fmt.format(v)
@@ -136,6 +138,8 @@ def _scenario(sc: dict) -> list[str]:
            f"boundaries loaded in {sc['boundary_load_s']:.1f} s; whole scenario {sc['total_s'] / 60:.1f} min",
            "", "### Requests (wrk -t2 -c16, API token in the Authorization header)", "", *_query_rows(sc), "",
            *_overload_rows(sc)]
+    if sc.get("distinct"):
+        out += distinct.markdown(sc["distinct"], "### Distinct requests beside tipg, caches off (#16 item 8, bench/distinct.py)")
     out += ["### Peak memory of the server (VmHWM, summed over the uvicorn process tree)", "",
             "| workers | after the wrk runs | largest single process | after map page + report too |",
             "|---:|---:|---:|---:|"]
@@ -184,6 +188,22 @@ def _scenario(sc: dict) -> list[str]:
     return out
 
 
+def _summary(run: dict) -> list[str]:
+    """The targets measured against a peer in this run (#16): one row per dataset and workload."""
+    rows = [(f"{sc['companies_requested']:,}", row) for sc in run["scenarios"] if sc.get("distinct")
+            for row in distinct.summary_rows(sc["distinct"])]
+    if not rows:
+        return []
+    out = ["## Summary", "", "| dataset | workload (one worker each, caches off) | Pantau req/s | tipg req/s | × tipg "
+           "| target | | SQL floor tps | floor × tipg |", "|---|---|---:|---:|---:|---:|---|---:|---:|"]
+    for size, r in rows:
+        verdict = "—" if r["met"] is None else _met(r["met"])
+        out.append(f"| {size} | {r['label']} | {_f(r['pantau'], '{:.0f}')} | {_f(r['tipg'], '{:.0f}')} | "
+                   f"{_f(r['x_tipg'])} | ≥ {r['target']:.0f}× | {verdict} | {_f(r['floor'], '{:.0f}')} | "
+                   f"{_f(r['floor_x_tipg'])} |")
+    return [*out, ""]
+
+
 def rewrite(folder: Path) -> None:
     """Re-render RESULTS.md from the measured bench/results.json (no new measurement)."""
     write_results(json.loads((folder / "results.json").read_text(encoding="utf-8")), folder)
@@ -220,6 +240,7 @@ def write_results(run: dict, folder: Path) -> None:
         "figures they are based on were measured on this machine type by the issue's author, not in this run.",
         "",
     ]
+    lines += _summary(run)
     for sc in run["scenarios"]:
         lines += _scenario(sc)
     (folder / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
