@@ -132,11 +132,20 @@ def refresh(conn: Connection, day: date) -> int:
         return cur.fetchone()[0]
 
 
+def refresh_after_write(conn: Connection) -> None:
+    """After a large committed write (an import): count it now rather than on the first statistics
+    read after it. A failure leaves it queued for that read."""
+    try:
+        refresh(conn, clock.today())
+    except psycopg2.Error as exc:
+        log.warning("statistics aggregates not refreshed after a write: %s", type(exc).__name__)
+
+
 def read(conn: Connection, statement: str, params: list, day: date, tuning: str = "") -> str | None:
     """`statement` (one text value, built on rows_sql) when the aggregates can answer for `day` in
     its snapshot, after a refresh if needed; None when they cannot: counted on another day than
     `day`, which is not the province's today either (a report of a past quarter), or a refresh that
-    did not finish within the statement timeout (after a very large import)."""
+    did not finish within the statement timeout (after a very large import) or could not write."""
     guarded = f"SELECT CASE WHEN stats_ready(%s) THEN ({statement}) END, (SELECT day FROM stats_day)"  # noqa: S608
     for _ in range(3):  # a write committed between a refresh and the read queues again
         with transaction(conn) as cur:
@@ -146,7 +155,8 @@ def read(conn: Connection, statement: str, params: list, day: date, tuning: str 
             return text
         try:
             refresh(conn, day)
-        except psycopg2.errors.QueryCanceled:
-            log.warning("statistics refresh did not finish within the statement timeout")
+        except (psycopg2.errors.QueryCanceled, psycopg2.errors.ReadOnlySqlTransaction) as exc:
+            # Past the statement timeout (a very large import), or a read-only replica: the tables answer.
+            log.warning("statistics aggregates not refreshed: %s", type(exc).__name__)
             return None
     return None
