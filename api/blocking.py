@@ -1,37 +1,36 @@
-"""Blocking work (psycopg2 queries) from async routes, on a plain thread pool.
+"""Blocking work of a request (psycopg2 queries, rendering) on the database pool's threads.
 
-Cheaper per call than Starlette's run_in_threadpool (anyio: cancel scopes, capacity limiter), which
-FastAPI uses for every `def` route: under load that difference was ~15% of a request on the hot
-feature routes (py-spy, 2026-11-29). A cancelled request (client gone) still waits for the work to
-finish, because that work may be using the request's pooled connection.
+`blocking(fn, *args)` runs `fn(*args)` through geo.db.Pool.run with the request's connection
+(api.deps.Conn): when the request is cancelled (its client went away), the statement running on that
+connection is cancelled on the server and the request ends once `fn` has, so the connection goes
+back to the pool idle. A plain thread pool, not Starlette's run_in_threadpool (anyio: cancel scopes,
+a capacity limiter), which FastAPI uses for every `def` route: it costs more per call.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TypeVar
+
+from geo.db import Connection, Pool
 
 T = TypeVar("T")
 
-# What comes here holds a pooled connection (requests wait for one on the event loop, in geo.db.Pool's
-# queue, never in a thread), so at most PANTAU_POOL_MAX of these threads are busy at once and a
-# connection holder never waits for a thread. 40 = anyio's default limiter.
-_executor = ThreadPoolExecutor(max_workers=40, thread_name_prefix="pantau-blocking")
+
+@dataclass(slots=True)
+class Lent:
+    """The request's pool and connection; `conn` is None once the connection went back (a task the
+    request started may outlive it, with a copy of its context)."""
+
+    pool: Pool
+    conn: Connection | None
+
+
+LENT: ContextVar[Lent] = ContextVar("pantau_lent_connection")
 
 
 async def blocking(fn: Callable[..., T], *args) -> T:
-    work = _executor.submit(fn, *args)
-    try:
-        return await asyncio.wrap_future(work)
-    except asyncio.CancelledError:
-        # Not started: it never will. Running: wait for it, however often we are cancelled again.
-        while not work.done():
-            try:
-                await asyncio.shield(asyncio.wrap_future(work))
-            except asyncio.CancelledError:
-                continue
-            except Exception:  # noqa: BLE001 - its own error no longer matters, the cancellation does
-                break
-        raise
+    lent = LENT.get()
+    return await lent.pool.run(lent.conn, fn, *args)

@@ -1,14 +1,17 @@
-"""Dependencies shared by the routes: the database pool and a connection per request."""
+"""Dependencies shared by the routes: a pooled connection per request."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from psycopg2.extensions import TRANSACTION_STATUS_ACTIVE
 
-from api.blocking import blocking
-from geo.db import Connection, Pool
+from api.blocking import LENT, Lent
+from api.disconnect import on_disconnect
+from geo.db import UNAVAILABLE_ERRORS, Connection, DatabaseUnavailable, Pool, until_done
 
 
 def get_pool(request: Request) -> Pool:
@@ -16,15 +19,38 @@ def get_pool(request: Request) -> Pool:
 
 
 async def get_conn(request: Request) -> AsyncIterator[Connection]:
-    """One pooled connection per request, shared by every dependency and the route (FastAPI
-    caches a dependency within a request). The wait for it is on the event loop, first come first
-    served and bounded (geo.db.Pool: 503 "server busy" past it), so a waiting request holds no
-    thread; only opening a new connection goes to a thread. Giving it back does no I/O unless a
-    transaction was left open (then a short ROLLBACK)."""
+    """One pooled connection per request, shared by every dependency and the route (FastAPI caches a
+    dependency within a request). The wait for it is on the event loop, first come first served and
+    bounded (geo.db.Pool: 503 "server busy" past it), so a waiting request holds no thread.
+
+    When the client goes away (api.disconnect), the request's task is cancelled: work inside
+    `blocking` cancels its own statement. A statement run outside it, by a `def` route or dependency
+    on FastAPI's threads, is cancelled here. The connection goes back once every cancel request sent
+    for it has arrived, so that none can reach its next user's statement."""
     pool = get_pool(request)
-    conn = await pool.acquire_async(blocking)
-    with pool.connection(conn) as held:
-        yield held
+    conn = await pool.acquire()
+    lent = Lent(pool, conn)
+    LENT.set(lent)
+    cancels: list[asyncio.Future] = []
+
+    def interrupt() -> None:
+        if not pool.running(conn) and conn.info.transaction_status == TRANSACTION_STATUS_ACTIVE:
+            cancels.append(pool.cancel(conn))
+
+    try:
+        with on_disconnect(request.scope, interrupt):
+            yield conn
+    except UNAVAILABLE_ERRORS as exc:
+        # OperationalError also covers a cancelled query or a lock timeout on a healthy connection:
+        # only a closed connection means the server is gone.
+        if conn.closed:
+            raise DatabaseUnavailable(str(exc).strip()) from exc
+        raise
+    finally:
+        lent.conn = None
+        for cancel in cancels:
+            await until_done(cancel)
+        pool.release(conn)
 
 
 Conn = Annotated[Connection, Depends(get_conn)]

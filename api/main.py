@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.cache import ResponseCache
+from api.disconnect import CancelOnDisconnect
 from api.errors import install_handlers
 from api.middleware import flush_logs
 from api.middleware import install as install_middleware
@@ -38,7 +39,6 @@ from api.web import apidocs, basemap, companies, home, login, mapdata, maps, sta
 from geo import __version__, clock
 from geo.auth.passwords import Hashing
 from geo.db import Pool, resolve_url
-from geo.db_async import AsyncReads
 from geo.settings import Settings
 
 # In matching order. Under /api the routes a map calls on every pan come first (routes are tried in
@@ -56,9 +56,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = settings.database
         url = resolve_url(db)
-        app.state.pool = Pool(url, db.pool_min, db.pool_max, db.statement_timeout_ms, db.pool_wait_s, db.pool_max_waiting)
-        app.state.reads = AsyncReads(url, db.pool_max, db.statement_timeout_ms)  # single reads on the event loop
-        app.state.cache = ResponseCache(settings.cache, app.state.reads.fetchall)
+        app.state.pool = Pool(url, db.pool_max, db.statement_timeout_ms, db.pool_wait_s, db.pool_max_waiting)
+        app.state.cache = ResponseCache(settings.cache, app.state.pool.fetchall)
         # Everything loaded so far (FastAPI, pydantic, geopandas, the routes) lives as long as the
         # process: out of the collector's sight. Under load, full collections scanning these objects that
         # never die made the p99 of every route (bench/RESULTS-features.md).
@@ -68,7 +67,6 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             try:
-                app.state.reads.close()
                 app.state.pool.close()
             finally:
                 flush_logs()
@@ -88,6 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.hashing = Hashing(settings.auth)  # password checks: a few threads of their own
     install_handlers(app)
+    app.add_middleware(CancelOnDisconnect)  # innermost: the access log still sees the request
     install_middleware(app, settings)  # refuses to start in production without PANTAU_SECRET_KEY
     for module in API_ROUTERS:
         app.include_router(module.router, prefix="/api")  # directly: one router level less to match per request

@@ -12,7 +12,6 @@ import json
 import logging
 import sys
 
-from api.blocking import blocking
 from geo.db import resolve_url
 from geo.reports import jobs
 from geo.settings import PROJECT_ROOT, Settings
@@ -65,9 +64,8 @@ class ReportRunner:
 
     async def _db(self, fn, *args):
         pool = self.state.pool
-        conn = await pool.acquire_async(blocking)
-        with pool.connection(conn) as held:
-            return await blocking(fn, held, *args)
+        with pool.connection(await pool.acquire()) as conn:
+            return await pool.run(conn, fn, conn, *args)
 
     async def _heartbeat(self) -> None:
         while self.held:

@@ -1,12 +1,15 @@
-"""Connections to PostGIS: the URL to use, single connections, transactions and a pool."""
+"""Connections to PostGIS: the URL to use, single connections, transactions, and the pool that holds
+one worker's connection budget."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from typing import Any, TypeVar
 
 import psycopg2
 import psycopg2.extensions
@@ -19,6 +22,7 @@ from geo.settings import DatabaseSettings
 
 Connection = psycopg2.extensions.connection
 Cursor = psycopg2.extensions.cursor
+T = TypeVar("T")
 
 # Errors meaning "the server is gone or restarting", as opposed to a bad query.
 UNAVAILABLE_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
@@ -98,17 +102,19 @@ def connection(url: str) -> Iterator[Connection]:
 
 
 class Pool:
-    """A thread-safe connection pool that survives database restarts and queues fairly under load.
+    """One worker's connection budget: `size` connections lent to requests, one more of the pool's
+    own for reads that many requests share (`fetchall`), and a thread per connection for the blocking
+    work done with them (`run`).
 
-    At most `maxconn` connections are lent at once. Who wants one waits in one first-come-first-served
-    queue (geo.db_slots), async callers on the event loop, for at most `wait_seconds`, and with at most
-    `max_waiting` others ahead; beyond either, PoolBusy (the API answers 503 with Retry-After).
-    Connections open lazily, so the API starts even while the database is down. When a connection
-    turns out to be broken, every idle connection is dropped too: after a restart they are all dead,
-    and the next request should get a fresh one instead of failing once per stale connection.
+    Who wants a connection waits in one first-come-first-served queue (geo.db_slots), a request on
+    the event loop, a thread in its thread, for at most `wait_seconds` and behind at most
+    `max_waiting` others; beyond either, PoolBusy (the API answers 503 "server busy"). Connections
+    open lazily, so the API starts while the database is down, and in a thread: libpq resolves host
+    names synchronously, which must never stall the event loop. When one turns out to be broken,
+    every idle one is dropped too: after a restart they are all dead.
     """
 
-    def __init__(self, url: str, minconn: int, maxconn: int, statement_timeout_ms: int, wait_seconds: float = 5,
+    def __init__(self, url: str, size: int, statement_timeout_ms: int, wait_seconds: float = 5,
                  max_waiting: int = 1024) -> None:
         self._url = url
         self._kwargs = {
@@ -118,60 +124,70 @@ class Pool:
         }
         self._idle: deque[Connection] = deque()
         self._lock = threading.Lock()
-        self._slots = FairSlots(maxconn, wait_seconds, max_waiting)
-        self._minconn = minconn  # kept for the settings' sake; connections open on demand
-
-    def _idle_or_none(self) -> Connection | None:
-        with self._lock:
-            return self._idle.pop() if self._idle else None
+        self._slots = FairSlots(size, wait_seconds, max_waiting)
+        self._threads = ThreadPoolExecutor(size + 1, thread_name_prefix="pantau-db")
+        self._running: Counter[Connection] = Counter()  # connections inside `run` (event loop only)
+        self._own: Connection | None = None
+        self._own_turn = asyncio.Lock()
 
     def _open(self) -> Connection:
-        """A new connection for a slot already taken (the slot is given back if it fails)."""
         try:
             return psycopg2.connect(self._url, **self._kwargs)
         except UNAVAILABLE_ERRORS as exc:
-            self._slots.give()
             raise DatabaseUnavailable(str(exc).strip()) from exc
+
+    def _open_for_slot(self) -> Connection:
+        """An idle connection or a new one, for a slot already taken (given back if opening fails)."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        try:
+            return self._open()
         except BaseException:
             self._slots.give()
             raise
 
-    async def acquire_async(self, run_blocking: Callable[[Callable[[], Connection]], Awaitable[Connection]]) -> Connection:
-        """A connection, waiting in the queue on the event loop; a new one is opened through
-        `run_blocking` (a thread). Give it back through `connection(conn)`."""
+    async def acquire(self) -> Connection:
+        """A connection, waiting in the queue on the event loop. Give it back with `release`."""
         try:
             await self._slots.take()
         except SlotsBusy as exc:
             raise PoolBusy(str(exc)) from exc
-        conn = self._idle_or_none()
-        if conn is not None:
-            return conn
-        opening = asyncio.ensure_future(run_blocking(self._open))
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        opening = self._threads.submit(self._open_for_slot)
         try:
-            return await asyncio.shield(opening)
+            return await asyncio.wrap_future(opening)
         except asyncio.CancelledError:
-            # Cancelled while connecting: the connection (and its slot) go back once it is open.
-            opening.add_done_callback(self._give_back_opened)
+            # Gone while connecting: the connection (or its slot) goes back once the opening ends.
+            opening.add_done_callback(self._opened_for_nobody)
             raise
 
-    def _give_back_opened(self, opening: asyncio.Future) -> None:
-        if not opening.cancelled() and opening.exception() is None:
-            self._release(opening.result(), broken=False)
+    def _opened_for_nobody(self, opening: Future) -> None:
+        if opening.cancelled():  # never started: nothing opened, the slot is still taken
+            self._slots.give()
+        elif opening.exception() is None:
+            self.release(opening.result())
 
-    def acquire(self) -> Connection:
-        """A connection, waiting in the same queue in this thread; give it back through
-        `connection(conn)`."""
+    def acquire_blocking(self) -> Connection:
+        """A connection for a thread, waiting in the same queue; give it back with `release`."""
         try:
             self._slots.take_blocking()
         except SlotsBusy as exc:
             raise PoolBusy(str(exc)) from exc
-        conn = self._idle_or_none()
-        return conn if conn is not None else self._open()
+        return self._open_for_slot()
 
-    def _release(self, conn: Connection, broken: bool) -> None:
+    def release(self, conn: Connection) -> None:
+        """Back to the pool, after the rollback of a transaction left open; a broken connection is
+        dropped with every idle one. Its statement must have ended (see `run`)."""
         try:
-            if broken or conn.closed:
-                conn.close()
+            if not conn.closed and conn.status != psycopg2.extensions.STATUS_READY:
+                conn.rollback()  # reads leave no open transaction behind
+        except UNAVAILABLE_ERRORS:
+            conn.close()
+        try:
+            if conn.closed:
                 self._drain()
             else:
                 with self._lock:
@@ -179,39 +195,111 @@ class Pool:
         finally:
             self._slots.give()
 
+    @contextmanager
+    def connection(self, acquired: Connection | None = None) -> Iterator[Connection]:
+        """A connection for the block (`acquired`: one taken by acquire), given back at its end; an
+        error of a connection that is now closed means the server is gone: DatabaseUnavailable."""
+        conn = acquired if acquired is not None else self.acquire_blocking()
+        try:
+            yield conn
+        except UNAVAILABLE_ERRORS as exc:
+            # OperationalError also covers a cancelled query or a lock timeout on a healthy
+            # connection: only a closed connection means the server is gone.
+            if conn.closed:
+                raise DatabaseUnavailable(str(exc).strip()) from exc
+            raise
+        finally:
+            self.release(conn)
+
+    async def run(self, conn: Connection | None, fn: Callable[..., T], *args) -> T:
+        """`fn(*args)`, blocking work with `conn`, on one of the pool's threads. Cancelled (the client
+        went away), it cancels the statement running on `conn` and returns once `fn` has ended, so
+        that the connection is idle when it goes back to the pool."""
+        work = self._threads.submit(fn, *args)
+        if conn is not None:
+            self._running[conn] += 1
+        try:
+            return await asyncio.wrap_future(work)
+        except asyncio.CancelledError:
+            if not work.cancelled():  # running: stop its statement, wait for it to end
+                if conn is not None:
+                    await until_done(self.cancel(conn))
+                await until_done(asyncio.wrap_future(work))
+            raise
+        finally:
+            if conn is not None:
+                self._running[conn] -= 1
+                if not self._running[conn]:
+                    del self._running[conn]
+
+    def running(self, conn: Connection) -> bool:
+        """Whether `conn` is doing work through `run` (which cancels it with its task)."""
+        return conn in self._running
+
+    @staticmethod
+    def cancel(conn: Connection) -> asyncio.Future:
+        """Ask the server to cancel the statement `conn` runs, if any (libpq's cancel request: safe
+        from any thread, but it connects to the server, so never from the event loop)."""
+        return asyncio.get_running_loop().run_in_executor(None, _cancel, conn)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """The rows of one read on the pool's own connection, for a read many requests share (the
+        data versions of api/cache.py): it never queues behind the requests, which may hold every
+        other connection while they wait for it."""
+        async with self._own_turn:
+            return await self.run(self._own, self._read_own, sql, params)
+
+    def _read_own(self, sql: str, params: Sequence[Any]) -> list[tuple]:
+        for attempt in (1, 2):
+            reused = self._own is not None
+            if not reused:
+                self._own = self._open()
+            try:
+                return fetchall(self._own, sql, params)
+            except UNAVAILABLE_ERRORS as exc:
+                if not self._own.closed:  # a timeout or cancelled statement on a healthy connection
+                    raise
+                self._own = None
+                if not reused or attempt == 2:  # a stale connection (server restarted) is retried once
+                    raise DatabaseUnavailable(str(exc).strip()) from exc
+        raise AssertionError("unreachable")
+
     def _drain(self) -> None:
         with self._lock:
             stale, self._idle = list(self._idle), deque()
         for conn in stale:
             conn.close()
 
-    @contextmanager
-    def connection(self, acquired: Connection | None = None) -> Iterator[Connection]:
-        """A connection for the block (`acquired`: one taken by acquire/acquire_async), returned to
-        the pool at the end: rolled back, or dropped with every idle one when it is broken."""
-        conn = acquired if acquired is not None else self.acquire()
-        broken = False
-        try:
-            yield conn
-            if not conn.closed and not conn.autocommit:
-                conn.rollback()  # reads leave no open transaction behind
-        except UNAVAILABLE_ERRORS as exc:
-            # OperationalError also covers a cancelled query or a lock timeout on a healthy
-            # connection: only a closed connection means the server is gone.
-            if not conn.closed:
-                conn.rollback()
-                raise
-            broken = True
-            raise DatabaseUnavailable(str(exc).strip()) from exc
-        except BaseException:
-            if not conn.closed:
-                try:
-                    conn.rollback()
-                except UNAVAILABLE_ERRORS:
-                    broken = True
-            raise
-        finally:
-            self._release(conn, broken)
-
     def close(self) -> None:
         self._drain()
+        if self._own is not None:
+            self._own.close()
+        self._threads.shutdown(wait=False)
+
+
+def fetchone(conn: Connection, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+    """One row of one read-only statement (geo.db.single_read: no transaction of its own)."""
+    with single_read(conn) as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()
+
+
+def fetchall(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    with single_read(conn) as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def _cancel(conn: Connection) -> None:
+    with suppress(psycopg2.Error):  # closed meanwhile: nothing left to cancel
+        conn.cancel()
+
+
+async def until_done(future: Awaitable) -> None:
+    """Until `future` is done, whatever it ends with, however often the caller is cancelled again."""
+    future = asyncio.ensure_future(future)
+    while not future.done():
+        with suppress(asyncio.CancelledError):
+            await asyncio.wait((future,))
+    if not future.cancelled():
+        future.exception()  # retrieved: its own error no longer matters

@@ -2,7 +2,7 @@
 by each entry point (`pantau ...`, `api.main:app_from_env`, the benchmarks) and passed down:
 `create_app(settings)` decides how the app behaves. Nothing else reads the environment for settings.
 
-The sections only group the knobs; each knob keeps its own variable name (PANTAU_POOL_MIN,
+The sections only group the knobs; each knob keeps its own variable name (PANTAU_POOL_MAX,
 DATABASE_URL, HOST ...). The README's settings table is `python -m geo.settings` (tests/test_settings.py
 fails when they differ).
 """
@@ -34,8 +34,9 @@ class DatabaseSettings(_Section):
         description="an existing PostGIS database (libpq URL); unset = Pantau runs its own cluster")
     home: Path = Field(default=PROJECT_ROOT / ".pantau",
                        description="embedded cluster (`pg/`), its socket (`run/`), cached boundary files, generated secrets")
-    pool_min: int = Field(default=1, ge=0, description="database connections each worker keeps open")
-    pool_max: int = Field(default=10, ge=1, description="most database connections of one pool (`docs/scaling.md`)")
+    pool_max: int = Field(default=10, ge=1, description="database connections each worker lends to requests at once; "
+                          "with the one it reads data versions on, a worker never holds more than PANTAU_POOL_MAX + 1 "
+                          "(`docs/scaling.md`)")
     pool_wait_s: float = Field(default=5.0, gt=0, le=60,
                                description="longest a request waits for a connection, then 503 \"server busy\"")
     pool_max_waiting: int = Field(default=1024, ge=1, description="requests that may wait for a connection at once, "

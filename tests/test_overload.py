@@ -167,15 +167,15 @@ def test_a_request_that_finds_every_connection_taken_gets_503_busy_after_a_short
 def test_the_pool_queue_is_first_come_first_served_and_bounded(db_url):
     """Async tasks and a thread wait in one queue; a freed connection goes to the longest waiter; a
     full queue refuses at once; a wait longer than the limit ends in PoolBusy."""
-    pool = Pool(db_url, 0, 2, 5000, wait_seconds=1.0, max_waiting=3)
+    pool = Pool(db_url, 2, 5000, wait_seconds=1.0, max_waiting=3)
     served: list[str] = []
 
     async def scenario() -> None:
         loop = asyncio.get_running_loop()
-        held = [await pool.acquire_async(asyncio.to_thread) for _ in range(2)]
+        held = [await pool.acquire() for _ in range(2)]
 
         async def waiter(name: str) -> None:
-            conn = await pool.acquire_async(asyncio.to_thread)
+            conn = await pool.acquire()
             served.append(name)
             with pool.connection(conn) as c, c.cursor() as cur:
                 cur.execute("SELECT 1")
@@ -194,7 +194,7 @@ def test_the_pool_queue_is_first_come_first_served_and_bounded(db_url):
         await asyncio.sleep(0.05)
         started = time.monotonic()
         with pytest.raises(PoolBusy):  # three already wait: refused at once
-            await pool.acquire_async(asyncio.to_thread)
+            await pool.acquire()
         assert time.monotonic() - started < 0.2
         for conn in held:  # one at a time, so each grantee shows itself before the next is granted
             with pool.connection(conn):
@@ -202,10 +202,10 @@ def test_the_pool_queue_is_first_come_first_served_and_bounded(db_url):
             await asyncio.sleep(0.1)
         await asyncio.gather(first, second, third)
 
-        held = [await pool.acquire_async(asyncio.to_thread) for _ in range(2)]
+        held = [await pool.acquire() for _ in range(2)]
         started = time.monotonic()
         with pytest.raises(PoolBusy):  # nobody gives one back: the wait ends
-            await pool.acquire_async(asyncio.to_thread)
+            await pool.acquire()
         assert 0.9 < time.monotonic() - started < 2
         for conn in held:
             with pool.connection(conn):
@@ -257,23 +257,30 @@ def test_web_login_while_every_hashing_thread_is_busy_says_busy_not_wrong_passwo
 
 
 def test_a_request_cancelled_while_its_connection_opens_gives_the_slot_back(db_url):
-    """A client gone while its connection is being opened: the connection and its slot return to the
-    pool when the opening ends (else every such cancellation would shrink the pool for good)."""
-    pool = Pool(db_url, 0, 1, 5000, wait_seconds=2.0)
+    """A client gone while its connection is being opened (in a thread): the connection and its slot
+    return to the pool when the opening ends (else every such cancellation would shrink the pool for
+    good)."""
+    pool = Pool(db_url, 1, 5000, wait_seconds=2.0)
+    opened = []
+    real_open = pool._open
 
-    async def slow_thread(fn):
-        await asyncio.sleep(0.2)
-        return await asyncio.to_thread(fn)
+    def slow_open():  # a slow network: the opening outlives the request
+        time.sleep(0.2)
+        opened.append(real_open())
+        return opened[-1]
+
+    pool._open = slow_open
 
     async def scenario() -> None:
-        opening = asyncio.create_task(pool.acquire_async(slow_thread))
+        opening = asyncio.create_task(pool.acquire())
         await asyncio.sleep(0.05)
         opening.cancel()
         with pytest.raises(asyncio.CancelledError):
             await opening
-        conn = await pool.acquire_async(asyncio.to_thread)  # the only slot, back within the wait
+        conn = await pool.acquire()  # the only slot, back within the wait, with the connection opened
         with pool.connection(conn) as c, c.cursor() as cur:
             cur.execute("SELECT 1")
+        assert opened == [conn]
 
     try:
         asyncio.run(scenario())

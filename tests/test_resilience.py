@@ -96,7 +96,7 @@ def test_a_cancelled_query_is_not_mistaken_for_an_outage(db_url):
 
     from geo.db import Pool
 
-    pool = Pool(db_url, 0, 1, statement_timeout_ms=100)
+    pool = Pool(db_url, 1, statement_timeout_ms=100)
     with pytest.raises(psycopg2.errors.QueryCanceled), pool.connection() as conn, conn.cursor() as cur:
         cur.execute("SELECT pg_sleep(2)")
     with pool.connection() as conn, conn.cursor() as cur:  # the same (only) connection, usable

@@ -16,12 +16,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from api.blocking import blocking
 from api.cache import cached
 from api.deps import Conn
 from api.errors import BadRequest, NotFound
 from api.filters import Filters
 from api.ogc_openapi import rooted_openapi
 from api.security import CurrentUser
+from geo.db import fetchone
 from geo.features import cql2
 from geo.features.catalog import CATALOG, Collection, get_collection
 from geo.features.errors import FeatureNotFound, FeatureQueryError
@@ -44,7 +46,6 @@ from geo.features.sql import (
     base_where,
     extents,
     fetch_page,
-    fetch_page_async,
     one_feature_sql,
     order_sql,
 )
@@ -282,15 +283,14 @@ async def items(
         return _paging_links(request, path, page.offset, page.limit, result.returned, result.matched,
                              media.split(";")[0])
 
-    async def produce_json(today: date) -> bytes:  # on the event loop: one read, then string joins
-        result = await fetch_page_async(request.app.state.reads, coll, where_clause(), (order_sql(coll, sort), []),
-                                        columns, page)
+    def produce_json(today: date) -> bytes:
+        result = fetch_page(conn, coll, where_clause(), (order_sql(coll, sort), []), columns, page)
         links = links_for(result)
         links.append({"rel": "collection", "type": "application/json",
                       "href": api_url(request, f"/collections/{coll.id}")})
         return feature_collection(result, links).encode()
 
-    def produce_table(today: date) -> bytes:  # CSV and HTML: formatting thousands of rows, in a thread
+    def produce_table(today: date) -> bytes:  # CSV and HTML: formatting thousands of rows
         result = fetch_page(conn, coll, where_clause(), (order_sql(coll, sort), []), columns, page, wkt=True)
         if fmt == "csv":
             return as_csv(result, columns).encode()
@@ -298,17 +298,17 @@ async def items(
 
     # Pages are cached per URL (every parameter and the host the links point to), output format and
     # the user's regencies; the data versions in the key make any committed write show at once.
-    # A hit is served on the event loop, and so is a GeoJSON miss (one read through geo.db_async).
+    # A hit is served on the event loop; a miss is built in a thread with the request's connection.
     # A monitoring page reads every table (company, workers, inspections, region names).
     return await cached(
         request, "features", (str(request.url), fmt), scope=principal.regencies,
         tables=None if coll.monitoring else ("boundaries",), media_type=media, headers=headers,
-        **({"produce_async": produce_json} if fmt == "json" else {"produce": produce_table}))
+        produce=produce_json if fmt == "json" else produce_table)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature", response_class=Response,
             responses={200: {"content": {GEOJSON: {}}}})
-async def item(collection_id: str, feature_id: str, request: Request, principal: CurrentUser,
+async def item(collection_id: str, feature_id: str, request: Request, principal: CurrentUser, conn: Conn,
                f: Annotated[str | None, Query(description="json")] = None) -> Response:
     coll = _collection(collection_id)
     output_format(request, f, ("json",))
@@ -317,8 +317,7 @@ async def item(collection_id: str, feature_id: str, request: Request, principal:
         if not feature_id.isdigit() or len(feature_id) > 18:
             raise NotFound(f"feature {feature_id!r} not found in {coll.id!r}")
         key = int(feature_id)
-    # On the event loop (geo.db_async): no thread hop for the commonest single read.
-    row = await request.app.state.reads.fetchone(*one_feature_sql(coll, base_where(coll, None, principal.regencies), key))
+    row = await blocking(fetchone, conn, *one_feature_sql(coll, base_where(coll, None, principal.regencies), key))
     if row is None:  # outside the user's scope looks the same as absent
         raise NotFound(f"feature {feature_id!r} not found in {coll.id!r}")
     links = json.dumps([

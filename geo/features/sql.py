@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from geo.db import Connection, Cursor, single_read, transaction
-from geo.db_async import AsyncReads
 from geo.features.catalog import Collection, Column
 from geo.features.params import Page
 from geo.filters import MonitoringFilter
@@ -197,24 +196,8 @@ def fetch_page(
         return page_result(cur.fetchone(), count)
 
 
-async def fetch_page_async(
-    reads: AsyncReads,
-    collection: Collection,
-    where: Where,
-    order: tuple[str, list],
-    columns: tuple[Column, ...],
-    page: Page,
-) -> Result:
-    """`fetch_page` (GeoJSON, counted) on the event loop (geo.db_async): the same statement, no
-    thread hop."""
-    row = await reads.fetchone_built(lambda cur: _serial(page_sql(
-        collection, where, order, columns, page, estimate_sql=estimate_text(cur, collection, where))))
-    return page_result(row)
-
-
 def one_feature_sql(collection: Collection, where: Where, key) -> tuple[str, list]:
-    """One feature as GeoJSON text (no row when absent or outside `where`): a single statement, for
-    the event-loop reads of geo.db_async."""
+    """One feature as GeoJSON text (no row when absent or outside `where`): a single statement."""
     feature = _feature_sql(collection, collection.columns, (), False)
     sql = (f"SELECT {feature}::text FROM {collection.from_sql} "  # noqa: S608 - catalog text only
            f"WHERE {collection.key_sql} = %s AND {where.sql}")
