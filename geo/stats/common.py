@@ -71,9 +71,14 @@ def companies_sql(level: str, flt: MonitoringFilter, parent: str | None) -> tupl
     (one polygon at a time, so PostGIS prepares it once), under `parent` when given."""
     where, params = flt.company_where("c", "w")
     if parent is not None:
-        # Cheap pre-filter on the stored codes so village placement runs only where needed.
-        where += " AND (c.district_code = %s OR c.district_code LIKE %s)"
-        params += [parent, parent + ".%"]
+        # Pre-filter on the stored (indexed) code of the parent's level, which its length says.
+        column = {2: "left(c.regency_code, 2)", 5: "c.regency_code", 8: "c.district_code"}.get(len(parent))
+        if column is None:
+            where += " AND (c.district_code = %s OR c.district_code LIKE %s)"
+            params += [parent, parent + ".%"]
+        else:
+            where += f" AND {column} = %s"
+            params.append(parent)
     if level != "village":
         sql = (
             f"SELECT c.id, {REGION_OF_COMPANY[level]} AS region, c.sector, c.rptka_valid_until "  # noqa: S608
