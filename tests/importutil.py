@@ -12,11 +12,14 @@ import psycopg2
 
 from geo.settings import PROJECT_ROOT
 
-SAMPLES = PROJECT_ROOT.parent / "shared" / "samples"
+# Small files of the project (tests/fixtures/README.md says what each bad line is).
+SAMPLES = PROJECT_ROOT / "tests" / "fixtures"
 COMPANIES_CSV = SAMPLES / "companies.csv"
 WORKERS_CSV = SAMPLES / "workers.csv"
-BAD_COMPANY_LINES = [9, 16, 18, 23, 28, 48, 85, 124]
-BAD_WORKER_LINES = [111, 352, 375, 379]
+BAD_COMPANY_LINES = [9, 16, 18, 23, 28, 31, 33, 35]
+BAD_WORKER_LINES = [30, 49, 52, 54]
+VALID_COMPANIES = 26
+VALID_WORKERS = 52
 
 
 def pantau(*args, database_url: str, **kwargs) -> subprocess.CompletedProcess:

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from geo.imports.service import run_import
-from tests.importutil import COMPANIES_CSV, WORKERS_CSV, pantau
+from tests.importutil import COMPANIES_CSV, VALID_COMPANIES, VALID_WORKERS, WORKERS_CSV, pantau
 
 FORMATS = ["csv", "xlsx", "geojson", "gpkg", "kml"]
 
@@ -65,7 +65,7 @@ def test_companies_export_in_every_format(data_url, tmp_path, fmt):
     result = pantau("export", "companies", "--format", fmt, "--out", out, database_url=data_url)
     assert result.returncode == 0, result.stderr
     n, rows = _read_count(out, fmt)
-    assert n == 120
+    assert n == VALID_COMPANIES
     expected_nibs = {r[0] for r in _query(data_url, "SELECT nib FROM companies")}
     if fmt in ("csv", "xlsx", "geojson", "gpkg"):
         assert {str(r["nib"]) for r in rows} == expected_nibs  # 13 digits kept, never a float
@@ -104,11 +104,11 @@ def test_personal_only_on_request_and_export_reimports_unchanged(data_url, tmp_p
     assert pantau("export", "workers", "--format", "csv", "--out", out, "--personal", database_url=data_url).returncode == 0
     with out.open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 480 and rows[0]["nomor_paspor"]
+    assert len(rows) == VALID_WORKERS and rows[0]["nomor_paspor"]
     again = tmp_path / "report.json"
     result = pantau("import", "workers", out, "--report", again, "--source", "imigrasi", database_url=data_url)
     assert result.returncode == 0, result.stdout
-    assert '"unchanged": 480' in again.read_text()
+    assert f'"unchanged": {VALID_WORKERS}' in again.read_text()
 
 
 def test_inspections_and_permit_status_filter(data_url, tmp_path):

@@ -19,6 +19,8 @@ from tests.importutil import (
     BAD_COMPANY_LINES,
     BAD_WORKER_LINES,
     COMPANIES_CSV,
+    VALID_COMPANIES,
+    VALID_WORKERS,
     WORKERS_CSV,
     sample_rows,
 )
@@ -81,7 +83,7 @@ def test_out_of_scope_rows_rejected_for_a_regional_editor(api):
     scoped = {x["line"] for x in report["rejected"] if "di luar wilayah kewenangan Anda" in x["reason"]}
     assert scoped and report["valid"] > 0
     assert set(BAD_COMPANY_LINES) <= {x["line"] for x in report["rejected"]}
-    assert report["valid"] + len(scoped) == 120
+    assert report["valid"] + len(scoped) == VALID_COMPANIES
     assert api.count("companies") == 0
 
 
@@ -93,7 +95,8 @@ def test_all_or_nothing_is_422_with_the_report(api):
 
 
 def test_too_large_upload_is_413(api):
-    big = COMPANIES_CSV.read_bytes() * 80  # > 1 MB, the server's limit here
+    data = COMPANIES_CSV.read_bytes()
+    big = data * (2**20 // len(data) + 1)  # > 1 MB, the server's limit here
     assert api.upload("companies", big, "big.csv", api.headers()).status_code == 413
 
 
@@ -101,7 +104,7 @@ def test_skip_invalid_imports_and_records_provenance(api):
     h = api.headers("editor", agency="disnakertrans")
     r = api.upload("companies", COMPANIES_CSV.read_bytes(), "companies.csv", h, mode="skip_invalid")
     assert r.status_code == 200, r.text
-    assert (r.json()["imported"], r.json()["source"]) == (120, "disnakertrans")
+    assert (r.json()["imported"], r.json()["source"]) == (VALID_COMPANIES, "disnakertrans")
     # An editor reports for its own agency only; an admin may name the agency that sent the file.
     r = api.upload("workers", WORKERS_CSV.read_bytes(), "workers.csv", h, mode="skip_invalid", source="imigrasi")
     assert r.status_code == 403 and "atas nama instansi lain" in r.json()["detail"]
@@ -112,8 +115,8 @@ def test_skip_invalid_imports_and_records_provenance(api):
     assert "H12807628" not in r.text and "Pekerja" not in r.text
     with psycopg2.connect(api.url) as conn, conn.cursor() as cur:
         cur.execute("SELECT kind, agency, file_name, imported, rejected FROM import_batches ORDER BY id")
-        assert cur.fetchall() == [("companies", "disnakertrans", "companies.csv", 120, 8),
-                                  ("workers", "imigrasi", "workers.csv", 480, 4)]
+        assert cur.fetchall() == [("companies", "disnakertrans", "companies.csv", VALID_COMPANIES, len(BAD_COMPANY_LINES)),
+                                  ("workers", "imigrasi", "workers.csv", VALID_WORKERS, len(BAD_WORKER_LINES))]
     conn.close()
 
 
@@ -121,7 +124,7 @@ def test_worker_export_personal_data_by_role_and_scope(api):
     viewer = api.get("/api/exports/workers", api.headers("viewer"), format="csv")
     assert viewer.status_code == 200
     rows = list(csv.DictReader(io.StringIO(viewer.content.decode("utf-8-sig"))))
-    assert len(rows) == 480 and "nomor_paspor" not in rows[0] and "nama_lengkap" not in rows[0]
+    assert len(rows) == VALID_WORKERS and "nomor_paspor" not in rows[0] and "nama_lengkap" not in rows[0]
     assert api.get("/api/exports/workers", api.headers("viewer"), personal="true").status_code == 403
     analyst = api.get("/api/exports/workers", api.headers("analyst"), format="csv")
     rows = list(csv.DictReader(io.StringIO(analyst.content.decode("utf-8-sig"))))

@@ -18,6 +18,8 @@ from tests.importutil import (
     BAD_COMPANY_LINES,
     BAD_WORKER_LINES,
     COMPANIES_CSV,
+    VALID_COMPANIES,
+    VALID_WORKERS,
     WORKERS_CSV,
     synthetic_companies,
 )
@@ -51,11 +53,11 @@ def test_district_counts_equal_geopandas_sjoin(fresh_db_url):
         companies[["nib"]], geometry=gpd.points_from_xy(companies["longitude"].astype(float),
                                                         companies["latitude"].astype(float)), crs="EPSG:4326")
     joined = gpd.sjoin(points, districts, predicate="within", how="left")
-    assert joined["code"].notna().all() and len(joined) == len(points) == 120
+    assert joined["code"].notna().all() and len(joined) == len(points) == VALID_COMPANIES
     assert joined.groupby("code").size().to_dict() == db_companies
 
     workers = _valid_rows(WORKERS_CSV, BAD_WORKER_LINES).merge(joined[["nib", "code"]], on="nib")
-    assert len(workers) == 480
+    assert len(workers) == VALID_WORKERS
     assert workers.groupby("code").size().to_dict() == db_workers
 
 
@@ -131,7 +133,7 @@ def test_importer_locates_points_as_locate_district_does(fresh_db_url):
         text = (COMPANIES_CSV.read_text() + row + "\n").encode()
         assert header.startswith("nib,")
         report = run_import(conn, "companies", text, "c.csv", mode="skip_invalid")
-        assert report.imported == 121
+        assert report.imported == VALID_COMPANIES + 1
         with conn.cursor() as cur:
             cur.execute("SELECT location_method, location_distance_m > 0 FROM companies WHERE nib = '6200000000001'")
             assert cur.fetchone() == ("nearest", True)

@@ -1,4 +1,4 @@
-"""The shared sample files through `pantau import`, exactly as an operator runs it."""
+"""The sample files (tests/fixtures/) through `pantau import`, exactly as an operator runs it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ import json
 import psycopg2
 import pytest
 
-from tests.importutil import BAD_COMPANY_LINES, BAD_WORKER_LINES, COMPANIES_CSV, WORKERS_CSV, pantau
+from tests.importutil import (
+    BAD_COMPANY_LINES,
+    BAD_WORKER_LINES,
+    COMPANIES_CSV,
+    VALID_COMPANIES,
+    VALID_WORKERS,
+    WORKERS_CSV,
+    pantau,
+)
 
 
 def counts(url: str) -> dict[str, int]:
@@ -38,13 +46,13 @@ def test_skip_invalid_imports_exactly_the_valid_rows(imported):
     url, (c_result, c_report), (w_result, w_report) = imported
     assert c_result.returncode == 0, c_result.stderr
     assert w_result.returncode == 0, w_result.stderr
-    assert (c_report["imported"], c_report["updated"], c_report["unchanged"]) == (120, 0, 0)
-    assert (w_report["imported"], w_report["updated"], w_report["unchanged"]) == (480, 0, 0)
+    assert (c_report["imported"], c_report["updated"], c_report["unchanged"]) == (VALID_COMPANIES, 0, 0)
+    assert (w_report["imported"], w_report["updated"], w_report["unchanged"]) == (VALID_WORKERS, 0, 0)
     assert sorted({r["line"] for r in c_report["rejected"]}) == BAD_COMPANY_LINES
     assert sorted({r["line"] for r in w_report["rejected"]}) == BAD_WORKER_LINES
     n = counts(url)
-    assert (n["companies"], n["foreign_workers"], n["import_batches"]) == (120, 480, 2)
-    assert (n["company_reports"], n["worker_reports"]) == (120, 480)
+    assert (n["companies"], n["foreign_workers"], n["import_batches"]) == (VALID_COMPANIES, VALID_WORKERS, 2)
+    assert (n["company_reports"], n["worker_reports"]) == (VALID_COMPANIES, VALID_WORKERS)
 
 
 def _by_line(report):
@@ -63,9 +71,9 @@ def test_each_bad_line_names_its_column_and_reason(imported):
         18: ("nib", "NIB kosong"),
         23: ("latitude", "bukan angka"),
         28: ("nib", "ganda: sudah ada di baris 8"),
-        48: ("rptka_berlaku_hingga", "tidak ada di kalender"),
-        85: ("latitude", "tertukar"),
-        124: ("latitude,longitude", "di luar Kalimantan Tengah"),
+        31: ("rptka_berlaku_hingga", "tidak ada di kalender"),
+        33: ("latitude", "tertukar"),
+        35: ("latitude,longitude", "di luar Kalimantan Tengah"),
     }
     for line, (column, words) in expect.items():
         assert any(r["column"] == column and words in r["reason"] for r in c[line]), (line, c[line])
@@ -73,13 +81,13 @@ def test_each_bad_line_names_its_column_and_reason(imported):
     assert c[9][0] == {"line": 9, "column": "latitude", "value": "",
                        "reason": "latitude kosong: perusahaan hanya dipetakan pada lokasi yang diketahui (latitude missing)"}
     w = _by_line(w_report)
-    assert [(r["column"], r["value"]) for r in w[111]] == [("kewarganegaraan", "Narnia")]
-    assert "tidak dikenal" in w[111][0]["reason"]
-    assert w[352][0]["column"] == "nomor_paspor" and w[352][0]["value"] is None
-    assert "nomor paspor kosong" in w[352][0]["reason"]
-    assert any(r["column"] == "izin_berlaku_hingga" and r["value"] == "kemarin" for r in w[375])
+    assert [(r["column"], r["value"]) for r in w[30]] == [("kewarganegaraan", "Narnia")]
+    assert "tidak dikenal" in w[30][0]["reason"]
+    assert w[49][0]["column"] == "nomor_paspor" and w[49][0]["value"] is None
+    assert "nomor paspor kosong" in w[49][0]["reason"]
+    assert any(r["column"] == "izin_berlaku_hingga" and r["value"] == "kemarin" for r in w[52])
     assert any(r["column"] == "nib" and r["value"] == "9999999999999" and "tidak terdaftar" in r["reason"]
-               for r in w[379])
+               for r in w[54])
 
 
 def test_personal_data_never_in_report_or_output(imported, tmp_path):
@@ -96,13 +104,13 @@ def test_all_or_nothing_writes_nothing_and_exits_1(fresh_db_url, tmp_path):
     assert report["committed"] is False and report["batch_id"] is None
     assert counts(fresh_db_url)["companies"] == 0
     assert counts(fresh_db_url)["import_batches"] == 0
-    assert "baris 124" in result.stdout
+    assert "baris 35" in result.stdout
 
 
 def test_check_validates_without_writing(fresh_db_url, tmp_path):
     result, report = import_file(fresh_db_url, "companies", COMPANIES_CSV, tmp_path, "--check")
     assert result.returncode == 1
-    assert report["valid"] == 120
+    assert report["valid"] == VALID_COMPANIES
     assert counts(fresh_db_url)["companies"] == 0
 
 
@@ -116,8 +124,8 @@ def test_reimport_changes_nothing(imported, tmp_path):
     conn.close()
     _, c_again = import_file(url, "companies", COMPANIES_CSV, tmp_path, "--skip-invalid", "--source", "disnakertrans")
     _, w_again = import_file(url, "workers", WORKERS_CSV, tmp_path, "--skip-invalid", "--source", "imigrasi")
-    assert (c_again["imported"], c_again["updated"], c_again["unchanged"]) == (0, 0, 120)
-    assert (w_again["imported"], w_again["updated"], w_again["unchanged"]) == (0, 0, 480)
+    assert (c_again["imported"], c_again["updated"], c_again["unchanged"]) == (0, 0, VALID_COMPANIES)
+    assert (w_again["imported"], w_again["updated"], w_again["unchanged"]) == (0, 0, VALID_WORKERS)
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT sum(version), max(updated_at) FROM companies")
         assert cur.fetchone() == before_c
@@ -132,7 +140,7 @@ def test_workers_file_needs_employers_first(fresh_db_url, tmp_path):
     result, report = import_file(fresh_db_url, "workers", WORKERS_CSV, tmp_path, "--skip-invalid")
     assert result.returncode == 0
     assert report["imported"] == 0
-    assert len(report["rejected_lines"] if "rejected_lines" in report else {r["line"] for r in report["rejected"]}) == 484
+    assert len(report["rejected_lines"] if "rejected_lines" in report else {r["line"] for r in report["rejected"]}) == VALID_WORKERS + len(BAD_WORKER_LINES)
 
 
 def test_unknown_source_agency_is_refused(fresh_db_url, tmp_path):

@@ -18,6 +18,8 @@ from tests.importutil import (
     BAD_COMPANY_LINES,
     BAD_WORKER_LINES,
     COMPANIES_CSV,
+    VALID_COMPANIES,
+    VALID_WORKERS,
     WORKERS_CSV,
     sample_rows,
 )
@@ -139,10 +141,10 @@ def test_variant_gives_the_same_result_as_csv(variant, fresh_db_url, csv_snapsho
 
     companies = _import(fresh_db_url, "companies", c_data, f"companies.{ext}", "skip_invalid")
     assert companies.rejected_lines == BAD_COMPANY_LINES
-    assert (companies.imported, companies.updated) == (120, 0)
+    assert (companies.imported, companies.updated) == (VALID_COMPANIES, 0)
     workers = _import(fresh_db_url, "workers", w_data, f"workers.{ext}", "skip_invalid")
     assert workers.rejected_lines == BAD_WORKER_LINES
-    assert (workers.imported, workers.updated) == (480, 0)
+    assert (workers.imported, workers.updated) == (VALID_WORKERS, 0)
     assert _snapshot(fresh_db_url) == csv_snapshot
 
 
@@ -152,9 +154,9 @@ def test_variant_reimports_over_csv_unchanged(fresh_db_url):
     _import(fresh_db_url, "workers", original(WORKERS_CSV), "workers.csv", "skip_invalid")
     for make, ext in (VARIANTS["xlsx"], VARIANTS["semicolon"]):
         again = _import(fresh_db_url, "companies", make(COMPANIES_CSV), f"c.{ext}", "skip_invalid")
-        assert (again.imported, again.updated, again.unchanged) == (0, 0, 120)
+        assert (again.imported, again.updated, again.unchanged) == (0, 0, VALID_COMPANIES)
         again = _import(fresh_db_url, "workers", make(WORKERS_CSV), f"w.{ext}", "skip_invalid")
-        assert (again.imported, again.updated, again.unchanged) == (0, 0, 480)
+        assert (again.imported, again.updated, again.unchanged) == (0, 0, VALID_WORKERS)
 
 
 def test_scientific_nib_and_excel_float_nib_are_restored(fresh_db_url):
