@@ -189,3 +189,26 @@ def seeded(server_url, template_db):
     data = seed(server_url, template_db)
     yield data
     data.close()
+
+
+@pytest.fixture(scope="session")
+def app_client(server_url, template_db):
+    """The known data of `seeded` in a database of its own, served in-process: `create_app(settings)`
+    through Starlette's TestClient (no HTTP server, no subprocess). `.client` is the TestClient;
+    `.headers(role, regencies)` log in through it."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from tests.seed import seed
+
+    data = seed(server_url, template_db, serve=False)
+    try:
+        with pytest.MonkeyPatch.context() as env:  # settings come from the environment, as in `pantau serve`
+            env.setenv("DATABASE_URL", data.url)
+            settings = Settings()
+        # A client address as a socket gives one (the audit trail stores it as an inet).
+        with TestClient(create_app(settings), client=("127.0.0.1", 50000)) as client:
+            data.client = client
+            yield data
+    finally:
+        data.close()

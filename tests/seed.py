@@ -35,6 +35,7 @@ class Seeded:
     worker_ids: list[int] = field(default_factory=list)
     inspection_ids: list[int] = field(default_factory=list)
     server: object = None
+    client: object = None  # an in-process client (conftest's `app_client`) instead of a server
     _headers: dict = field(default_factory=dict)
 
     @property
@@ -65,8 +66,11 @@ class Seeded:
         key = (role, tuple(regencies or ()), agency)
         if key not in self._headers:
             username, password = self.make_user(role, regencies, agency)
-            response = httpx.post(f"{self.server.base}/api/auth/token",
-                                  data={"username": username, "password": password}, timeout=30)
+            form = {"username": username, "password": password}
+            if self.client is not None:
+                response = self.client.post("/api/auth/token", data=form)
+            else:
+                response = httpx.post(f"{self.server.base}/api/auth/token", data=form, timeout=30)
             response.raise_for_status()
             self._headers[key] = ({"Authorization": f"Bearer {response.json()['access_token']}"}, username)
         return dict(self._headers[key][0])
@@ -132,11 +136,13 @@ def fill(url: str) -> tuple[list[int], list[int], list[int]]:
         conn.close()
 
 
-def seed(server_url: str, template_db: str) -> Seeded:
+def seed(server_url: str, template_db: str, serve: bool = True) -> Seeded:
+    """The known data in a database of its own; with `serve`, a LiveServer on it."""
     from tests.conftest import LiveServer
 
     url = create_database(server_url, template=template_db)
     seeded = Seeded(url, server_url)
     seeded.company_ids, seeded.worker_ids, seeded.inspection_ids = fill(url)
-    seeded.server = LiveServer(url)
+    if serve:
+        seeded.server = LiveServer(url)
     return seeded
