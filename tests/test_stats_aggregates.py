@@ -212,10 +212,8 @@ def test_imports(db, tmp_path):
     for kind, path in (("companies", companies), ("workers", workers)):
         res = pantau("import", kind, path, "--source", "disnakertrans", database_url=url)
         assert res.returncode == 0, res.stdout + res.stderr
-    # The import's statements queued its companies, and the import counted them once committed.
-    assert execute(conn, "SELECT count(*) FROM stats_dirty")[0][0] == 0
-    assert execute(conn, "SELECT count(*) FROM stats_company WHERE company_id IN "
-                         "(SELECT id FROM companies WHERE nib LIKE %s)", ("93%",))[0][0] == 12
+    # The import's statements queued its companies; the next read counts them.
+    assert execute(conn, "SELECT count(DISTINCT company_id) FROM stats_dirty")[0][0] == 12
     same_counts(url, conn)
 
 

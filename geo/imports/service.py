@@ -22,7 +22,6 @@ from geo.imports.reading import ReadError, read_table
 from geo.imports.report import ImportReport, Rejection
 from geo.imports.templates import KINDS, REQUIRED
 from geo.imports.validate import UNKNOWN_EMPLOYER, Context, validate
-from geo.stats import aggregates
 
 MODES = ("check", "all_or_nothing", "skip_invalid")
 
@@ -55,8 +54,6 @@ def run_import(
     except BaseException:
         conn.rollback()
         raise
-    if report.committed:  # the statistics count the imported companies now, not on the next view
-        aggregates.refresh_after_write(conn)
     return report
 
 

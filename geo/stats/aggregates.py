@@ -132,15 +132,6 @@ def refresh(conn: Connection, day: date) -> int:
         return cur.fetchone()[0]
 
 
-def refresh_after_write(conn: Connection) -> None:
-    """After a large committed write (an import): count it now rather than on the first statistics
-    read after it. A failure leaves it queued for that read."""
-    try:
-        refresh(conn, clock.today())
-    except psycopg2.Error as exc:
-        log.warning("statistics aggregates not refreshed after a write: %s", type(exc).__name__)
-
-
 def read(conn: Connection, statement: str, params: list, day: date, tuning: str = "") -> str | None:
     """`statement` (one text value, built on rows_sql) when the aggregates can answer for `day` in
     its snapshot, after a refresh if needed; None when they cannot: counted on another day than
