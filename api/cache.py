@@ -152,26 +152,21 @@ async def _full_key(request: Request, kind: str, key: tuple, scope: tuple[str, .
     return today, (kind, scope, *key, today, *sorted(v for v in versions.items() if tables is None or v[0] in tables))
 
 
-def _builder(today: date, produce: Callable[[date], bytes] | None,
-             produce_async: Callable[[date], Awaitable[bytes]] | None) -> Callable[[], Awaitable[bytes]]:
-    return (lambda: produce_async(today)) if produce_async is not None else (lambda: blocking(produce, today))
-
-
 async def cached(request: Request, kind: str, key: tuple, *, scope: tuple[str, ...] | None,
-                 tables: tuple[str, ...] | None = None, produce: Callable[[date], bytes] | None = None,
-                 produce_async: Callable[[date], Awaitable[bytes]] | None = None, media_type: str = "application/json",
-                 headers: dict[str, str] | None = None, cache_control: str = REVALIDATE) -> Response:
-    """The answer of a cached GET. On a miss the body is built by `produce(today)` in a thread (SQL
-    through the request's connection) or by `produce_async(today)` on the event loop. `key` holds
-    everything the body depends on besides the user's regencies (`scope`), the day and the data of
-    `tables` (default: every table). An empty body answers 204 No Content."""
+                 produce: Callable[[date], bytes], tables: tuple[str, ...] | None = None,
+                 media_type: str = "application/json", headers: dict[str, str] | None = None,
+                 cache_control: str = REVALIDATE) -> Response:
+    """The answer of a cached GET. On a miss the body is built by `produce(today)` on the database
+    pool's threads, with the request's connection. `key` holds everything the body depends on
+    besides the user's regencies (`scope`), the day and the data of `tables` (default: every
+    table). An empty body answers 204 No Content."""
     today, full_key = await _full_key(request, kind, key, scope, tables)
     etag = '"' + hashlib.sha256(repr(full_key).encode()).hexdigest()[:32] + '"'
     head = {"ETag": etag, "Cache-Control": cache_control, "Vary": _VARY}
     tags = [t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")]
     if etag in tags or "*" in tags:
         return Response(status_code=304, headers=head)
-    body, hit = await request.app.state.cache.body(full_key, _builder(today, produce, produce_async))
+    body, hit = await request.app.state.cache.body(full_key, lambda: blocking(produce, today))
     head[f"X-{kind.capitalize()}-Cache"] = "hit" if hit else "miss"
     if not body:
         return Response(status_code=204, headers=head)
@@ -182,4 +177,4 @@ async def cached_body(request: Request, kind: str, key: tuple, *, scope: tuple[s
                       produce: Callable[[date], bytes], tables: tuple[str, ...] | None = None) -> bytes:
     """A cached body for a page to use (not an answer of its own), keyed the same way."""
     today, full_key = await _full_key(request, kind, key, scope, tables)
-    return (await request.app.state.cache.body(full_key, _builder(today, produce, None)))[0]
+    return (await request.app.state.cache.body(full_key, lambda: blocking(produce, today)))[0]
