@@ -9,8 +9,8 @@ the next request. The ETag is made from the same key: If-None-Match answers 304 
 
 Versions: one read of data_versions serves every request that arrived before it began, and a request
 waits for a read that begins after it arrived, so it sees every write committed before it; a hit
-costs no thread and no connection of its own. Builds: concurrent misses of one key build it once, in
-a task that a requester who goes away does not cancel. All of it runs on the event loop: no locks.
+needs no thread. Builds: concurrent misses of one key build it once, in a task that goes on while
+anyone waits for it and stops when nobody does. All of it runs on the event loop: no locks.
 """
 
 from __future__ import annotations
