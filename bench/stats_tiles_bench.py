@@ -215,7 +215,7 @@ def distinct_table(times: dict) -> list[str]:
     return lines
 
 
-def distinct_stats(url: str, base: str, rounds: int = 3) -> dict:
+def distinct_stats(url: str, base: str, rounds: int = 3, peer_tables: bool = True) -> dict:
     """The distinct workload against a running server with caches off (`make bench` calls this)."""
     requests = stats_requests(url)
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
@@ -229,8 +229,46 @@ def distinct_stats(url: str, base: str, rounds: int = 3) -> dict:
     httpx.get(f"{base}/api/stats/province", headers={"Authorization": f"Bearer {bearer}"}, timeout=600)
     load_before = Path("/proc/loadavg").read_text().split()[0]
     times = measure_distinct(base, bearer, scoped, requests, rounds)
-    return {"times": times, "load_before": load_before, "load_after": Path("/proc/loadavg").read_text().split()[0],
-            "rounds": rounds, "paths": len(requests)}
+    peer = peer_sql(url, requests) if peer_tables else None
+    return {"times": times, "peer": peer, "load_before": load_before,
+            "load_after": Path("/proc/loadavg").read_text().split()[0], "rounds": rounds, "paths": len(requests)}
+
+
+def peer_sql(url: str, requests: list) -> dict:
+    """The same requests' statements in this process, once each (no HTTP): counted from the tables
+    (the statement the endpoint ran before the aggregates) and from the aggregates. Milliseconds per
+    level, requests the aggregates answer only."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from geo import clock
+    from geo.filters import from_params
+    from geo.stats import region_stats_json
+
+    day = clock.today()
+    times: dict[str, dict[str, list[float]]] = defaultdict(lambda: {"tables": [], "aggregates": []})
+    conn = psycopg2.connect(url)
+    try:
+        for level, kind, path, scoped in requests:
+            if scoped or kind in BASE_KINDS:
+                continue
+            params = dict(parse_qsl(urlsplit(path).query))
+            parent = params.pop("parent", None)
+            flt = from_params(**params)
+            for source in ("aggregates", "tables"):
+                started = time.perf_counter()
+                region_stats_json(conn, level, flt, parent, day, source=source)
+                times[level][source].append((time.perf_counter() - started) * 1000)
+    finally:
+        conn.close()
+    return times
+
+
+def peer_table(times: dict) -> list[str]:
+    lines = ["| level | requests | tables p50 | aggregates p50 | ratio |", "|---|---:|---:|---:|---:|"]
+    for level, t in times.items():
+        slow, fast = _pct(t["tables"], 0.5), _pct(t["aggregates"], 0.5)
+        lines.append(f"| {level} | {len(t['tables'])} | {slow:.0f} ms | {fast:.0f} ms | {slow / fast:.0f}x |")
+    return lines
 
 
 def record_distinct(url: str, result: dict, label: str) -> list[str]:
@@ -251,7 +289,11 @@ def record_distinct(url: str, result: dict, label: str) -> list[str]:
         f"{result['paths']} distinct requests x {result['rounds']} rounds; target p50 <= {TARGET_MS} ms.",
         "",
     ]
-    return head + distinct_table(result["times"]) + [""]
+    lines = head + distinct_table(result["times"]) + [""]
+    if result.get("peer"):
+        lines += ["The same statements in one process, without HTTP, in the same run: counted from the tables "
+                  "(the path before migration 0090) and from the aggregates.", "", *peer_table(result["peer"]), ""]
+    return lines
 
 
 def for_harness(url: str, rounds: int = 3) -> dict:
