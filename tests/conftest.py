@@ -19,6 +19,7 @@ from geo.db import ensure_server
 from geo.migrate import migrate
 from geo.settings import PROJECT_ROOT, Settings
 from tests.dbutil import create_database, dbname_of, drop_database
+from tests.seed import TOKEN_REUSE_S
 
 SETTINGS = Settings()
 
@@ -167,14 +168,15 @@ def auth_headers(live_server, make_user):
 
     def headers(role: str = "admin", regencies: list[str] | None = None, agency: str = "kesbangpol") -> dict:
         key = (role, tuple(regencies or ()), agency)
-        if key not in cache:
+        # Tokens live PANTAU_TOKEN_TTL_MINUTES (30): a suite on a busy machine outlasts one.
+        if key not in cache or time.monotonic() - cache[key][1] > TOKEN_REUSE_S:
             username, password = make_user(role, regencies, agency)
             response = httpx.post(
                 f"{live_server.base}/api/auth/token", data={"username": username, "password": password}, timeout=30
             )
             response.raise_for_status()
-            cache[key] = {"Authorization": f"Bearer {response.json()['access_token']}"}
-        return dict(cache[key])
+            cache[key] = ({"Authorization": f"Bearer {response.json()['access_token']}"}, time.monotonic())
+        return dict(cache[key][0])
 
     return headers
 

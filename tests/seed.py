@@ -4,6 +4,7 @@ numbers (so response bodies can be searched for them), inspections, and users of
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -11,6 +12,8 @@ import httpx
 import psycopg2
 
 from tests.dbutil import create_database, dbname_of, drop_database
+
+TOKEN_REUSE_S = 10 * 60  # well inside the default token lifetime (PANTAU_TOKEN_TTL_MINUTES)
 
 # (nib, name, sector, lon, lat, expected regency)
 COMPANIES = (
@@ -64,7 +67,8 @@ class Seeded:
 
     def headers(self, role: str = "admin", regencies: list[str] | None = None, agency: str = "kesbangpol") -> dict:
         key = (role, tuple(regencies or ()), agency)
-        if key not in self._headers:
+        # Tokens expire (PANTAU_TOKEN_TTL_MINUTES): a long suite logs in again.
+        if key not in self._headers or time.monotonic() - self._headers[key][2] > TOKEN_REUSE_S:
             username, password = self.make_user(role, regencies, agency)
             form = {"username": username, "password": password}
             if self.client is not None:
@@ -72,7 +76,8 @@ class Seeded:
             else:
                 response = httpx.post(f"{self.server.base}/api/auth/token", data=form, timeout=30)
             response.raise_for_status()
-            self._headers[key] = ({"Authorization": f"Bearer {response.json()['access_token']}"}, username)
+            self._headers[key] = ({"Authorization": f"Bearer {response.json()['access_token']}"}, username,
+                                  time.monotonic())
         return dict(self._headers[key][0])
 
     def username(self, role: str = "admin", regencies: list[str] | None = None, agency: str = "kesbangpol") -> str:
