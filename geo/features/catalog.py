@@ -44,6 +44,10 @@ class Collection:
     default_order: str = field(default="")
     # (alias, LEFT JOIN text) added after join_back in a page (may read CTE `page`, column k).
     page_joins: tuple[tuple[str, str], ...] = ()
+    # The row's GeoJSON Feature kept in the row (json), holding `stored_columns` as properties: a
+    # feature with every column appends the others to it instead of building all of its JSON.
+    stored_feature: str | None = None
+    stored_columns: frozenset[str] = frozenset()
 
     def column(self, name: str) -> Column | None:
         return next((col for col in self.columns if col.name == name), None)
@@ -92,6 +96,11 @@ COMPANY_COLUMNS = (
     Column("version", "c.version", "integer", "Versi"),
 )
 
+# The company's own columns, kept as its GeoJSON Feature in companies.feature (migration 0091);
+# the other properties come from other tables (workers, inspections, sector names) or from the day.
+COMPANY_FEATURE = frozenset({"nib", "name", "sector", "kbli", "address", "regency_code", "district_code",
+                             "location_method", "location_mismatch", "rptka_valid_until", "status", "version"})
+
 # Free-text fields (notes, follow_up) are left out on purpose: they may name persons (UU 27/2022).
 INSPECTION_COLUMNS = (
     Column("company_id", "i.company_id", "integer", "ID perusahaan"),
@@ -133,7 +142,7 @@ CATALOG: dict[str, Collection] = {
         from_sql="companies c", key_sql="c.id", key_type="integer",
         join_back="JOIN companies c ON c.id = page.k", geom_sql="c.geom", geometry_type="Point",
         columns=COMPANY_COLUMNS, datetime_sql="c.rptka_valid_until", monitoring=True, default_order="c.id",
-        page_joins=COMPANY_PAGE_JOINS,
+        page_joins=COMPANY_PAGE_JOINS, stored_feature="c.feature", stored_columns=COMPANY_FEATURE,
     ),
     "inspections": Collection(
         id="inspections", title="Pemeriksaan lapangan",

@@ -2,7 +2,8 @@
 
 One statement per page: the filtered, ordered keys (cheap columns only) up to a cap just past the
 page, which give both the page and the count (exact below the cap, else the planner's estimate),
-and the features with their costly properties computed for the page rows only.
+and the features with their costly properties computed for the page rows only. A collection that
+keeps each row's Feature (companies.feature) has only the other properties appended to it.
 """
 
 from __future__ import annotations
@@ -99,15 +100,25 @@ def _page_joins(collection: Collection, columns: tuple[Column, ...]) -> str:
 
 def _feature_sql(collection: Collection, columns: tuple[Column, ...], extras: tuple[Extra, ...], wkt: bool,
                  paged: bool = False) -> str:
-    # Names come from the catalog allow-list ([a-z_]), never from the request.
-    # paged: inside page_sql, where the page joins provide the per-page values (Column.page_sql).
-    pairs = [f"'{col.name}', {col.page_sql if paged and col.page_sql else col.sql}" for col in columns]
+    """One feature as JSON text. Names come from the catalog allow-list ([a-z_]), never from the
+    request. paged: inside page_sql, where the page joins provide the per-page values (Column.page_sql)."""
+    def value(col: Column) -> str:
+        return col.page_sql if paged and col.page_sql else col.sql
+
+    if collection.stored_feature and not wkt and set(columns) == set(collection.columns):
+        # The row keeps its Feature with its own columns (Collection.stored_feature): append the
+        # other properties to it, as json_build_object writes them, instead of building it all.
+        rest = [(col.name, value(col)) for col in columns if col.name not in collection.stored_columns]
+        rest += [(extra.name, f"page.x{i}") for i, extra in enumerate(extras)]
+        tail = "".join(f"""', "{name}" : ' || coalesce(to_json({sql})::text, 'null') || """ for name, sql in rest)
+        return f"(left({collection.stored_feature}::text, -2) || {tail}'}}}}')"
+    pairs = [f"'{col.name}', {value(col)}" for col in columns]
     pairs += [f"'{extra.name}', page.x{i}" for i, extra in enumerate(extras)]
     props = f"json_build_object({', '.join(pairs)})" if pairs else "'{}'::json"
     if wkt:
-        return f"json_build_object('id', {collection.key_sql}, 'wkt', ST_AsText({collection.geom_sql}, 6), 'properties', {props})"
+        return f"json_build_object('id', {collection.key_sql}, 'wkt', ST_AsText({collection.geom_sql}, 6), 'properties', {props})::text"
     return (f"json_build_object('type', 'Feature', 'id', {collection.key_sql}, "
-            f"'geometry', ST_AsGeoJSON({collection.geom_sql}, 6)::json, 'properties', {props})")
+            f"'geometry', ST_AsGeoJSON({collection.geom_sql}, 6)::json, 'properties', {props})::text")
 
 
 def page_sql(
@@ -145,7 +156,8 @@ def page_sql(
         f"page AS (SELECT * FROM hits WHERE hits.ord > %s AND hits.ord <= %s), "
         f"n AS (SELECT count(*) AS n FROM page), seen AS (SELECT count(*) AS c FROM hits) "
         f"SELECT n.n, {matched}, {estimate}, "
-        f"(SELECT coalesce(json_agg({feature} ORDER BY page.ord), '[]'::json)::text FROM page {collection.join_back}{_page_joins(collection, columns)}) "
+        f"(SELECT coalesce('[' || string_agg({feature}, ', ' ORDER BY page.ord) || ']', '[]') "
+        f"FROM page {collection.join_back}{_page_joins(collection, columns)}) "
         f"FROM n, seen"
     )
     params = [*extra_params, *where.params, *order_params, cap, page.offset, page.offset + page.limit,
@@ -199,7 +211,7 @@ def fetch_page(
 def one_feature_sql(collection: Collection, where: Where, key) -> tuple[str, list]:
     """One feature as GeoJSON text (no row when absent or outside `where`): a single statement."""
     feature = _feature_sql(collection, collection.columns, (), False)
-    sql = (f"SELECT {feature}::text FROM {collection.from_sql} "  # noqa: S608 - catalog text only
+    sql = (f"SELECT {feature} FROM {collection.from_sql} "  # noqa: S608 - catalog text only
            f"WHERE {collection.key_sql} = %s AND {where.sql}")
     return sql, [key, *where.params]
 
