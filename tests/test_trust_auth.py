@@ -97,7 +97,9 @@ def test_repeated_login_noise_is_audited_as_one_row_with_a_count(fresh_db_url):
     try:
         token = httpx.post(f"{server.base}/api/auth/token", timeout=60,
                            data={"username": "admin.audit", "password": "kata-sandi-pengawas-log"}).json()["access_token"]
+        started = time.monotonic()
         codes = [_try(server.base, 3 + i % 27)[1] for i in range(40)]  # unknown user names only
+        windows = int((time.monotonic() - started) // window) + 2  # a busy machine spans several
         time.sleep(window + 0.5)  # the window has ended: reading the trail writes the counted rows
         trail = httpx.get(f"{server.base}/api/audit", params={"action": "auth.login", "limit": 1000}, timeout=60,
                           headers={"Authorization": f"Bearer {token}"}).json()["items"]
@@ -108,7 +110,7 @@ def test_repeated_login_noise_is_audited_as_one_row_with_a_count(fresh_db_url):
     for r in noise:
         counted[r["detail"]["reason"]] += r["detail"].get("count", 1)
     assert counted == {"unknown_user": codes.count(401), "rate_limited": codes.count(429)}, (codes, noise)
-    assert codes.count(429) > 0 and len(noise) <= 12, noise  # 40 attempts, a few rows
+    assert codes.count(429) > 0 and len(noise) <= 6 * windows, noise  # 40 attempts, a few rows per window
     summaries = [r for r in noise if r["detail"].get("count")]
     assert summaries and all(r["client_ip"] == "127.0.0.1" and r["detail"]["first_at"] <= r["detail"]["last_at"]
                              for r in summaries)
