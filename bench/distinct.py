@@ -275,15 +275,19 @@ def measure(db_url: str, pantau_base: str, auth: str, duration: int, rounds: int
 
 
 def summary_rows(res: dict) -> list[dict]:
-    """Per workload: the median round of each side, Pantau over tipg, the floor, and the verdict."""
+    """Per workload: the median over rounds of each side and of the per-round ratio (the two servers
+    of a round ran back to back, at nearly the same load), the floor, and the verdict."""
+    def median(values: list[float]) -> float | None:
+        values = sorted(values)
+        return values[len(values) // 2] if values else None
+
     rows = []
     for name in WORKLOADS:
-        ours = sorted(r[f"pantau {name}"]["rps"] for r in res["rounds"] if "rps" in r.get(f"pantau {name}", {}))
-        theirs = sorted(r[f"tipg {name}"]["rps"] for r in res["rounds"] if "rps" in r.get(f"tipg {name}", {}))
+        pairs = [(r[f"pantau {name}"].get("rps"), r.get(f"tipg {name}", {}).get("rps")) for r in res["rounds"]]
+        p = median([a for a, _ in pairs if a])
+        t = median([b for _, b in pairs if b])
+        x = median([a / b for a, b in pairs if a and b])
         fl = res["floor"].get(name, {}).get("tps")
-        p = ours[len(ours) // 2] if ours else None
-        t = theirs[len(theirs) // 2] if theirs else None
-        x = p / t if p and t else None
         rows.append({"workload": name, "label": WORKLOADS[name], "pantau": p, "tipg": t, "x_tipg": x, "floor": fl,
                      "floor_x_tipg": fl / t if fl and t else None, "api_floor": p / fl if p and fl else None,
                      "target": TARGET_X_TIPG[name], "met": None if x is None else x >= TARGET_X_TIPG[name]})
@@ -310,7 +314,8 @@ def markdown(res: dict, title: str) -> list[str]:
                 f"| {name} | {i} | {f(p.get('rps'))} | {f(p.get('p50_ms'))} / {f(p.get('p99_ms'))} | "
                 f"{f(p.get('load'), '{:.1f}')} | {f(t.get('rps'))} | {f(t.get('p50_ms'))} / {f(t.get('p99_ms'))} | "
                 f"{f(t.get('load'), '{:.1f}')} | {f(p['rps'] / t['rps'] if p.get('rps') and t.get('rps') else None, '{:.1f}')} |")
-    lines += ["", "| workload | Pantau req/s | tipg req/s | × tipg | target | | SQL floor tps (load) | floor × tipg "
+    lines += ["", "Medians over the rounds (× tipg: of the per-round ratios).", "",
+              "| workload | Pantau req/s | tipg req/s | × tipg | target | | SQL floor tps (load) | floor × tipg "
               "| API / floor |", "|---|---:|---:|---:|---:|---|---:|---:|---:|"]
     for row in summary_rows(res):
         fl = res["floor"].get(row["workload"], {})
