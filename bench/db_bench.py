@@ -3,10 +3,13 @@ pages of distinct bboxes, every request different, beside tipg in the same run; 
 server connections the worker held at once and its CPU time per request.
 
     PYTHONPATH=. .venv/bin/python -m bench.db_bench [--code LABEL=DIR ...] [--tipg PYTHON] [--rounds 2]
+        [--modes ids,bboxes] [--cache]
 
 --code: a code tree to serve (repeatable; default: this one, labelled "this"), e.g. the code before a
 change (`git archive <commit> | tar -x -C DIR`); the trees take turns, round after round, so that
 before and after meet the same load of a shared machine.
+--modes: ids, bboxes (every request different), one, page (one request repeated); --cache: Pantau's
+caches on (default off).
 --tipg: the python of a virtualenv holding tipg (never a Pantau dependency), e.g.
 `python3 -m venv /tmp/tipg && /tmp/tipg/bin/pip install tipg==1.6.1 uvicorn`; one worker, same database.
 Database: pantau_bench_db on the embedded cluster, made on the first run (bench/sqlfill.py: 100,000
@@ -22,6 +25,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime
@@ -31,8 +35,8 @@ import httpx
 import psycopg2
 
 from bench import machine
-from bench.sqlfill import fill
 from bench.server import free_port
+from bench.sqlfill import fill
 from geo.boundaries import Manifest, fetch_set, load_set
 from geo.db import ensure_server
 from geo.migrate import migrate
@@ -44,7 +48,8 @@ USER, PASSWORD = "bench.db", "sandi-uji-kinerja-basis-data-77"
 NO_CACHE = {"PANTAU_TILES_CACHE_MB": "0", "PANTAU_STATS_CACHE_MB": "0", "PANTAU_FEATURES_CACHE_MB": "0"}
 LUA = Path(__file__).with_name("wrk_db.lua")
 RESULTS = Path(__file__).with_name("RESULTS-db.md")
-MODES = {"ids": "one feature by a random id", "bboxes": "distinct bboxes, limit=100"}
+MODES = {"ids": "one feature by a random id", "bboxes": "distinct bboxes, limit=100",
+         "one": "one feature, the same id", "page": "one page repeated, city bbox limit=100"}
 
 
 def prepare() -> str:
@@ -146,10 +151,10 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def run_pantau(label: str, code: Path, url: str, duration: int, ids: tuple[int, int]) -> list[dict]:
+def run_pantau(label: str, code: Path, url: str, args, ids: tuple[int, int]) -> list[dict]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, **NO_CACHE, "DATABASE_URL": url, "PYTHONPATH": str(code),
+    env = {**os.environ, **({} if args.cache else NO_CACHE), "DATABASE_URL": url, "PYTHONPATH": str(code),
            "PANTAU_SECRET_KEY": "bench-db-" + "k" * 40, "PANTAU_LOGIN_FAILURES_PER_ADDRESS": "1000000"}
     proc = serve([sys.executable, "-m", "uvicorn", "api.main:app_from_env", "--factory", "--host", "127.0.0.1",
                   "--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning"],
@@ -158,10 +163,10 @@ def run_pantau(label: str, code: Path, url: str, duration: int, ids: tuple[int, 
     try:
         token = httpx.post(base + "/api/auth/token", data={"username": USER, "password": PASSWORD}, timeout=30)
         auth = "Bearer " + token.json()["access_token"]
-        for mode in MODES:
+        for mode in args.modes:
             wrk(base, "/api/collections/companies/items", mode, auth, 2, ids)  # warm-up
             peak, cpu = Peak(url, "pantau-api"), cpu_seconds(proc.pid)
-            r = wrk(base, "/api/collections/companies/items", mode, auth, duration, ids)
+            r = wrk(base, "/api/collections/companies/items", mode, auth, args.duration, ids)
             r.update(server=label, mode=mode, connections=peak.stop(), load=machine.loadavg()[0],
                      cpu_ms=(cpu_seconds(proc.pid) - cpu) * 1000 / max(r["requests"], 1))
             rows.append(r)
@@ -171,20 +176,20 @@ def run_pantau(label: str, code: Path, url: str, duration: int, ids: tuple[int, 
     return rows
 
 
-def run_tipg(python: str, url: str, duration: int, ids: tuple[int, int]) -> list[dict]:
+def run_tipg(python: str, url: str, args, ids: tuple[int, int]) -> list[dict]:
     parts = psycopg2.extensions.parse_dsn(url)  # asyncpg takes the socket directory in the host part
     dsn = f"postgresql://{parts['user']}@{parts['host'].replace('/', '%2F')}:{parts.get('port', 5432)}/{parts['dbname']}"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": dsn, "TIPG_DB_SCHEMAS": '["public"]'}
     proc = serve([python, "-m", "uvicorn", "tipg.main:app", "--host", "127.0.0.1", "--port", str(port), "--workers",
-                  "1", "--log-level", "warning", "--no-access-log"], Path("/tmp"), env, base + "/collections")
+                  "1", "--log-level", "warning", "--no-access-log"], Path(tempfile.gettempdir()), env, base + "/collections")
     rows = []
     try:
-        for mode in MODES:
+        for mode in args.modes:
             wrk(base, "/collections/public.companies/items", mode, None, 2, ids)
             cpu = cpu_seconds(proc.pid)
-            r = wrk(base, "/collections/public.companies/items", mode, None, duration, ids)
+            r = wrk(base, "/collections/public.companies/items", mode, None, args.duration, ids)
             r.update(server="tipg 1.6.1", mode=mode, connections=None, load=machine.loadavg()[0],
                      cpu_ms=(cpu_seconds(proc.pid) - cpu) * 1000 / max(r["requests"], 1))
             rows.append(r)
@@ -199,7 +204,8 @@ def write(rows: list[dict], args, url: str, load_before: tuple, started: datetim
     busy = ", ".join(machine.busy_processes()) or "none"
     lines = [f"\n## {started:%Y-%m-%d %H:%M} UTC — {m['nproc']} CPU ({m['cpu']}), {m['ram_gb']:.1f} GB, {m['kernel']}",
              "",
-             f"One uvicorn worker, caches off (PANTAU_*_CACHE_MB=0), default pool (PANTAU_POOL_MAX=10), a viewer's "
+             f"One uvicorn worker, caches {'on' if args.cache else 'off (PANTAU_*_CACHE_MB=0)'}, default pool "
+             f"(PANTAU_POOL_MAX=10), a viewer's "
              f"bearer token; wrk -t2 -c16 -d{args.duration}s with bench/wrk_db.lua, {args.rounds} round(s), the "
              f"servers in turn. Load average before {load_before[0]:.1f}, after {machine.loadavg()[0]:.1f}; "
              f"busy at the end: {busy}. Versions: " + ", ".join(f"{k} {v}" for k, v in machine.versions(url).items()
@@ -214,7 +220,7 @@ def write(rows: list[dict], args, url: str, load_before: tuple, started: datetim
     lines += ["", "Medians over the rounds (× tipg: against tipg's median in the same run):", "",
               "| server | case | req/s | × tipg |", "|---|---|---:|---:|"]
     servers = list(dict.fromkeys(r["server"] for r in rows))
-    for mode in MODES:
+    for mode in args.modes:
         tipg = [r["rps"] for r in rows if r["server"].startswith("tipg") and r["mode"] == mode]
         for server in servers:
             got = [r["rps"] for r in rows if r["server"] == server and r["mode"] == mode]
@@ -232,6 +238,8 @@ def main() -> None:
     ap.add_argument("--tipg", help="python of a virtualenv with tipg 1.6.1")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--modes", type=lambda v: v.split(","), default=["ids", "bboxes"])
+    ap.add_argument("--cache", action="store_true")
     args = ap.parse_args()
     trees = [(label, Path(d).resolve()) for label, d in (c.split("=", 1) for c in args.code)] or [("this", PROJECT_ROOT)]
     url = prepare()
@@ -243,9 +251,9 @@ def main() -> None:
     rows = []
     for n in range(1, args.rounds + 1):
         for label, code in trees:
-            rows += [{**r, "round": n} for r in run_pantau(label, code, url, args.duration, ids)]
+            rows += [{**r, "round": n} for r in run_pantau(label, code, url, args, ids)]
         if args.tipg:
-            rows += [{**r, "round": n} for r in run_tipg(args.tipg, url, args.duration, ids)]
+            rows += [{**r, "round": n} for r in run_tipg(args.tipg, url, args, ids)]
     write(rows, args, url, load_before, started)
 
 

@@ -1,6 +1,9 @@
--- wrk script for bench/db_bench.py: requests that are all different, so no cache can answer them.
+-- wrk script for bench/db_bench.py: requests that are all different (no cache can answer them), or
+-- one request repeated.
 -- BENCH_MODE  ids     one feature by id, ids uniform in [BENCH_ID_MIN, BENCH_ID_MAX]
 --             bboxes  a page of up to 100 features in a random 0.2-degree box in Kalimantan Tengah
+--             one     one feature, always the same (BENCH_ID_MIN)
+--             page    one page, always the same (the city bbox of bench/RESULTS.md's case a)
 -- BENCH_PREFIX the collection's items path (Pantau's or tipg's)
 local mode = os.getenv("BENCH_MODE") or "ids"
 local prefix = os.getenv("BENCH_PREFIX")
@@ -21,6 +24,10 @@ end
 request = function()
   if mode == "ids" then
     return wrk.format("GET", prefix .. "/" .. math.random(id_min, id_max))
+  elseif mode == "one" then
+    return wrk.format("GET", prefix .. "/" .. id_min)
+  elseif mode == "page" then
+    return wrk.format("GET", prefix .. "?bbox=113.8,-2.3,114.0,-2.1&limit=100")
   end
   local x = 111.0 + math.random() * 4.3
   local y = -3.3 + math.random() * 3.0
