@@ -65,7 +65,7 @@ def base_where(collection: Collection, flt: MonitoringFilter | None, scope: tupl
         if collection.datetime_sql != "c.rptka_valid_until":
             # The shared filter puts `datetime` on the RPTKA date; here it means the collection's date.
             flt = replace(flt, period_start=None, period_end=None)
-        sql, params = flt.scoped(scope).company_where("c", "w")
+        sql, params = (flt if flt.scope == scope else flt.scoped(scope)).company_where("c", "w")
         where.add(sql, params)
         if collection.datetime_sql != "c.rptka_valid_until":
             if start:
@@ -105,7 +105,8 @@ def _feature_sql(collection: Collection, columns: tuple[Column, ...], extras: tu
     def value(col: Column) -> str:
         return col.page_sql if paged and col.page_sql else col.sql
 
-    if collection.stored_feature and not wkt and set(columns) == set(collection.columns):
+    # By name: hashing the Column dataclasses would cost more than building the SQL.
+    if collection.stored_feature and not wkt and {c.name for c in columns} == {c.name for c in collection.columns}:
         # The row keeps its Feature with its own columns (Collection.stored_feature): append the
         # other properties to it, as json_build_object writes them, instead of building it all.
         rest = [(col.name, value(col)) for col in columns if col.name not in collection.stored_columns]
