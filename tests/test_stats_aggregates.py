@@ -245,6 +245,27 @@ def test_change_of_day(db):
         same_counts(url, conn, day, filters)
 
 
+def test_reads_count_a_long_queue_a_batch_at_a_time(db, monkeypatch):
+    """After a load of many companies no read recounts them all: each counts one batch and answers
+    from the tables while more remain; the same numbers throughout."""
+    url, conn = db
+    raw = read_raw(url)
+    want = expected_stats(raw, "regency", TODAY)
+    aggregates.refresh(conn, TODAY)
+    execute(conn, "INSERT INTO stats_dirty SELECT id FROM companies")
+    monkeypatch.setattr(aggregates, "REFRESH_BATCH", 25)
+    monkeypatch.setattr(aggregates.clock, "today", lambda *a: TODAY)
+    queued = [execute(conn, "SELECT count(DISTINCT company_id) FROM stats_dirty")[0][0]]
+    while queued[-1]:
+        got = {r["code"]: r for r in region_stats(conn, "regency", MonitoringFilter(), today=TODAY)}
+        assert got == want
+        queued.append(execute(conn, "SELECT count(DISTINCT company_id) FROM stats_dirty")[0][0])
+        assert queued[-1] < queued[-2] and len(queued) < 10
+    assert len(queued) >= 3  # 60-odd companies, 25 a read
+    assert {r["code"]: r for r in region_stats(conn, "regency", MonitoringFilter(), today=TODAY,
+                                               source="aggregates")} == want
+
+
 def test_concurrent_writers_and_refreshes(db):
     """Writers in overlapping transactions while refreshes run; then the sums equal the tables."""
     url, conn = db

@@ -125,29 +125,43 @@ SELECT r.code, r.name, r.parent_code,
     return sql, [*regions_params, *c_params, *w_params]
 
 
-def refresh(conn: Connection, day: date) -> int:
-    """Count what was written since the last refresh, on `day`; how many companies were counted."""
+# Queued companies one read may count before it answers (a few seconds of work on a busy machine);
+# when more remain (a load of many companies, or a move over many days), it answers from the tables
+# and the next reads count on. And how long it waits for another read's count.
+REFRESH_BATCH = 10_000
+REFRESH_LOCK_WAIT = "5s"
+
+
+def refresh(conn: Connection, day: date, batch: int | None = None, lock_wait: str | None = None) -> int:
+    """Count what was written since the last refresh (at most `batch` companies; None: all) on
+    `day`; how many companies were counted."""
     with transaction(conn) as cur:
-        cur.execute("SELECT stats_refresh(%s)", (day,))
+        if lock_wait:
+            cur.execute("SET LOCAL lock_timeout = %s", (lock_wait,))
+        cur.execute("SELECT stats_refresh(%s, %s)", (day, batch))
         return cur.fetchone()[0]
 
 
 def read(conn: Connection, statement: str, params: list, day: date, tuning: str = "") -> str | None:
     """`statement` (one text value, built on rows_sql) when the aggregates can answer for `day` in
     its snapshot, after a refresh if needed; None when they cannot: counted on another day than
-    `day`, which is not the province's today either (a report of a past quarter), or a refresh that
-    did not finish within the statement timeout (after a very large import) or could not write."""
+    `day`, which is not the province's today either (a report of a past quarter), more queued than
+    one read counts, or a refresh that could not run (another one for longer than the lock wait,
+    the statement timeout, a read-only replica)."""
     guarded = f"SELECT CASE WHEN stats_ready(%s) THEN ({statement}) END, (SELECT day FROM stats_day)"  # noqa: S608
-    for _ in range(3):  # a write committed between a refresh and the read queues again
+    for _ in range(2):  # a write committed between a refresh and the read queues again
         with transaction(conn) as cur:
             cur.execute(tuning + guarded, [day, *params])
             text, counted_on = cur.fetchone()
         if text is not None or day not in (counted_on, clock.today()):
             return text
         try:
-            refresh(conn, day)
-        except (psycopg2.errors.QueryCanceled, psycopg2.errors.ReadOnlySqlTransaction) as exc:
-            # Past the statement timeout (a very large import), or a read-only replica: the tables answer.
+            if refresh(conn, day, REFRESH_BATCH, REFRESH_LOCK_WAIT) >= REFRESH_BATCH:
+                return None  # more may remain: the next reads count on
+        except (psycopg2.errors.QueryCanceled, psycopg2.errors.LockNotAvailable,
+                psycopg2.errors.ReadOnlySqlTransaction) as exc:
             log.warning("statistics aggregates not refreshed: %s", type(exc).__name__)
             return None
-    return None
+    with transaction(conn) as cur:
+        cur.execute(tuning + guarded, [day, *params])
+        return cur.fetchone()[0]
