@@ -3,7 +3,9 @@ schema and the real Kalimantan Tengah boundaries, and a real HTTP server on a fr
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -18,10 +20,22 @@ from geo.boundaries import Manifest, fetch_set, load_set
 from geo.db import ensure_server
 from geo.migrate import migrate
 from geo.settings import PROJECT_ROOT, Settings
-from tests.dbutil import create_database, dbname_of, drop_database
+from tests.dbutil import create_database, dbname_of, drop_database, kept_template
 from tests.seed import TOKEN_REUSE_S
 
 SETTINGS = Settings()
+# A module marked slow as a whole: `pytestmark = pytest.mark.slow`, or a list of marks holding it.
+_SLOW_MODULE = re.compile(r"^pytestmark = (?:\[[^\]]*)?pytest\.mark\.slow\b", re.M)
+
+
+def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
+    """With `-m "not slow"` (make check), a module marked slow as a whole is not even imported: its
+    imports (Playwright, schemathesis, reportlab) would cost the fast tier seconds for nothing."""
+    if (config.getoption("markexpr") == "not slow" and collection_path.suffix == ".py"
+            and collection_path.name.startswith("test_")
+            and _SLOW_MODULE.search(collection_path.read_text(encoding="utf-8"))):
+        return True
+    return None
 
 
 @pytest.fixture(scope="session")
@@ -41,18 +55,31 @@ def kalteng_files(manifest) -> dict[str, Path]:
     return files
 
 
+def _template_key(manifest_path: Path) -> str:
+    """Changes with whatever the template holds: the migrations, the boundary manifest and the code
+    that applies and loads them."""
+    digest = hashlib.sha256()
+    geo_dir = PROJECT_ROOT / "geo"
+    for path in sorted([*(geo_dir / "migrations").glob("*.sql"), *(geo_dir / "boundaries").glob("*.py"),
+                        geo_dir / "migrate.py", manifest_path]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @pytest.fixture(scope="session")
 def template_db(server_url, manifest, kalteng_files):
-    """A database with the schema and the Kalimantan Tengah boundaries; cloned, never used directly."""
-    url = create_database(server_url, prefix="pantau_tpl")
-    conn = psycopg2.connect(url)
-    try:
-        migrate(conn)
-        load_set(conn, manifest.layer_set("kalteng"), kalteng_files, "test mirror")
-    finally:
-        conn.close()
-    yield dbname_of(url)
-    drop_database(server_url, dbname_of(url))
+    """A database with the schema and the Kalimantan Tengah boundaries; cloned, never used directly.
+    Kept between sessions (tests/dbutil.py kept_template), rebuilt when a migration or the boundary
+    manifest changes: building it is a good part of a short session."""
+    def build(url: str) -> None:
+        conn = psycopg2.connect(url)
+        try:
+            migrate(conn)
+            load_set(conn, manifest.layer_set("kalteng"), kalteng_files, "test mirror")
+        finally:
+            conn.close()
+
+    return kept_template(server_url, f"pantau_template_{_template_key(SETTINGS.boundaries.manifest)}", build)
 
 
 @pytest.fixture(scope="session")

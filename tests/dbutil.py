@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -43,6 +44,40 @@ def drop_database(server_url: str, name: str) -> None:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         conn.close()
+
+
+def kept_template(server_url: str, name: str, build, keep_unused_hours: float = 6) -> str:
+    """A template database kept between sessions under `name` (which should change with whatever
+    `build(url)` puts in it): built once under a temporary name and renamed when complete, so a
+    session finds it whole or not at all; an advisory lock lets concurrent sessions (several people
+    test on one cluster) build it once. Each session stamps it as used; others of the same family
+    (`name` up to its last `_`) unused for `keep_unused_hours` are dropped."""
+    family = name.rsplit("_", 1)[0]
+    conn = _admin(server_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(hashtext(%s))", (family,))
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cur.fetchone() is None:
+                url = create_database(server_url, prefix=f"{family}new")
+                try:
+                    build(url)
+                    # Names are made by the tests, never user input.
+                    cur.execute(f'ALTER DATABASE "{dbname_of(url)}" RENAME TO "{name}"')
+                except BaseException:
+                    drop_database(server_url, dbname_of(url))
+                    raise
+            cur.execute(f"COMMENT ON DATABASE \"{name}\" IS 'pantau test template, used {int(time.time())}'")
+            cur.execute("""SELECT datname FROM pg_database
+                            WHERE datname LIKE %s AND datname <> %s
+                              AND coalesce(substring(shobj_description(oid, 'pg_database') FROM 'used (\\d+)$')::bigint, 0)
+                                  < extract(epoch FROM now()) - %s""",
+                        (family.replace("_", "\\_") + "\\_%", name, keep_unused_hours * 3600))
+            for (old,) in cur.fetchall():
+                cur.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+    finally:
+        conn.close()  # ends the advisory lock too
+    return name
 
 
 def no_query(url: str) -> str:
