@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 
+pytestmark = pytest.mark.slow  # the seeded server
+
 
 @pytest.fixture(scope="module")
 def client(seeded):

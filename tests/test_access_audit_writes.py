@@ -7,6 +7,8 @@ from tests.access_probe import current_quarter
 from tests.importutil import COMPANIES_CSV
 from tests.seed import seed
 
+pytestmark = pytest.mark.slow  # a server of its own (writes), reports built for real
+
 
 @pytest.fixture(scope="module")
 def data(server_url, template_db):

@@ -6,6 +6,8 @@ import pytest
 
 from tests.access_probe import HTML_PAGES, PUBLIC, get_requests, operations, readable
 
+pytestmark = pytest.mark.slow  # every operation against the seeded server, reports built for real
+
 
 @pytest.fixture(scope="module")
 def client(seeded):

@@ -3,6 +3,8 @@
 import httpx
 import pytest
 
+pytestmark = pytest.mark.slow  # the seeded server
+
 
 @pytest.fixture(scope="module")
 def client(seeded):

@@ -16,6 +16,7 @@ def audit_rows(db_url, action, username):
         return [r[0] for r in cur.fetchall()]
 
 
+@pytest.mark.slow  # the session's server
 def test_password_login_gives_a_token_that_identifies_the_user(http, make_user, db_url):
     username, password = make_user("analyst", ["62.02"], "imigrasi")
     response = http.post("/api/auth/token", data={"username": username, "password": password})
@@ -27,6 +28,7 @@ def test_password_login_gives_a_token_that_identifies_the_user(http, make_user, 
     assert audit_rows(db_url, "auth.login", username) == ["ok"]
 
 
+@pytest.mark.slow  # the session's server
 def test_wrong_password_is_refused_audited_and_rate_limited(http, make_user, db_url):
     username, _ = make_user("viewer")
     codes = [http.post("/api/auth/token", data={"username": username, "password": "wrong-password-123"}).status_code
@@ -35,12 +37,14 @@ def test_wrong_password_is_refused_audited_and_rate_limited(http, make_user, db_
     assert audit_rows(db_url, "auth.login", username) == ["failed"] * 5 + ["denied"]
 
 
+@pytest.mark.slow  # the session's server
 def test_without_or_with_a_forged_token_me_is_401(http):
     assert http.get("/api/auth/me").status_code == 401
     forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJl"
     assert http.get("/api/auth/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
 
 
+@pytest.mark.slow  # the session's server
 def test_api_token_works_until_revoked(http, make_user, db_url):
     from geo.auth.tokens import create_api_token, revoke_api_token
 
@@ -88,6 +92,7 @@ def test_audit_log_is_append_only(db_url):
         conn.close()
 
 
+@pytest.mark.slow  # `pantau users` in subprocesses
 def test_cli_adds_lists_and_disables_users(db_url, http):
     env_run = lambda *a, stdin=None: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "geo.cli", *a], cwd=PROJECT_ROOT, input=stdin, capture_output=True, text=True,

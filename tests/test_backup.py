@@ -5,8 +5,11 @@ import subprocess
 import sys
 
 import psycopg2
+import pytest
 
 from geo.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow  # pg_dump and pg_restore in subprocesses
 
 TABLES = ("boundaries", "boundary_issues", "companies", "foreign_workers", "inspections", "users", "audit_log", "schema_migrations")
 

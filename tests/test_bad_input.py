@@ -9,6 +9,8 @@ import pytest
 from tests.access_probe import PUBLIC, current_quarter, operations, path_values
 from tests.seed import COMPANIES
 
+pytestmark = pytest.mark.slow  # the seeded server
+
 
 @pytest.fixture(scope="module")
 def client(seeded):

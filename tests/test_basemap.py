@@ -20,6 +20,8 @@ from geo.settings import MapSettings
 from tests.basemap_pmtiles import make_basemap
 from tests.conftest import LiveServer
 
+pytestmark = pytest.mark.slow  # servers of its own, one per setting
+
 TILES = "https://{s}.tile.example.go.id/{z}/{x}/{y}.png"
 ATTRIBUTION = '<script>alert(1)</script>Dinas Peta "Kalteng"'
 

@@ -11,6 +11,8 @@ import pytest
 from geo.boundaries import BoundaryLoadError, ChecksumMismatch, fetch_set, load_set
 from geo.boundaries.source import sha256_of
 
+pytestmark = pytest.mark.slow  # boundaries loaded again into databases of its own
+
 # Invalid polygons in the source, per ../shared/boundaries/SOURCE.md (2 regencies, 3 districts)
 # plus the province outline and one village that share the same defects.
 REPAIRED = {"62", "62.02", "62.06", "62.02.09", "62.06.10", "62.07.03", "62.13.02.2007"}

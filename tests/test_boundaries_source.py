@@ -122,6 +122,7 @@ def test_the_manifest_links_only_direct_downloads(manifest):
     assert manifest.upstream_urls(kalteng["regency"]) == [base + "db/kab/wilayah_boundaries_kab_62.sql"]
 
 
+@pytest.mark.slow  # `pantau boundaries load` in a subprocess
 def test_first_install_without_a_mirror_tells_the_operator_what_to_do(tmp_path):
     """`pantau boundaries load` (what `make run` does) on a machine without ../shared and offline."""
     raw = json.loads((PROJECT_ROOT / "data" / "boundaries" / "manifest.json").read_text(encoding="utf-8"))

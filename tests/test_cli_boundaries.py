@@ -16,6 +16,8 @@ from geo.settings import PROJECT_ROOT
 from tests.conftest import LiveServer
 from tests.dbutil import create_database, dbname_of, drop_database
 
+pytestmark = pytest.mark.slow  # the national boundaries, and `pantau` in subprocesses
+
 
 def pantau(*args, database_url, input=None, **env_extra):  # noqa: A002 - subprocess's name
     env = {**os.environ, "DATABASE_URL": database_url, **env_extra}

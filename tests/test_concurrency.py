@@ -31,6 +31,8 @@ import pytest
 from geo.auth.users import create_user
 from tests.conftest import LiveServer
 
+pytestmark = pytest.mark.slow  # concurrent imports and edits on a server of its own
+
 HEADER = ["nib", "nama_perusahaan", "sektor", "kbli", "alamat", "kabupaten_kota", "kecamatan",
           "latitude", "longitude", "rptka_berlaku_hingga"]
 IMPORT_CLIENTS, FILES_PER_CLIENT, SHARED_NIBS = 4, 4, 160

@@ -32,6 +32,8 @@ from tests.dbutil import create_database, dbname_of, drop_database
 from tests.http_load import Request, run_load
 from tests.seed import fill
 
+pytestmark = pytest.mark.slow  # servers of its own
+
 USER, PASSWORD = "petugas.koneksi", "kata-sandi-koneksi-yang-panjang"
 POOL_MAX = 3
 

@@ -16,6 +16,8 @@ from geo.demo.generate import District, generate
 from geo.settings import PROJECT_ROOT
 from tests.dbutil import create_database, dbname_of, drop_database
 
+pytestmark = pytest.mark.slow  # demo datasets generated, `pantau` in subprocesses
+
 TODAY = date(2026, 5, 9)
 
 

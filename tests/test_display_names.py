@@ -92,6 +92,7 @@ def _ids(response: httpx.Response) -> set[int]:
     return {f["id"] for f in response.json()["features"]}
 
 
+@pytest.mark.slow  # the seeded server
 def test_api_filter_by_name_equals_filter_by_code(seeded):
     base, h = seeded.server.base, seeded.headers("analyst")
     url = f"{base}/api/collections/companies/items"
@@ -103,6 +104,7 @@ def test_api_filter_by_name_equals_filter_by_code(seeded):
     assert bad.status_code == 400 and "Narnia" in bad.text
 
 
+@pytest.mark.slow  # the seeded server
 def test_map_page_accepts_a_country_name(seeded):
     """The browser's old pattern attribute refused 'China' silently; the server refused it too."""
     base, h = seeded.server.base, seeded.headers("viewer")
@@ -122,6 +124,7 @@ def _cells(html: str, table_id: str) -> list[list[str]]:
             for r in rows if "<td" in r]
 
 
+@pytest.mark.slow  # the seeded server
 def test_company_page_reads_as_words(seeded):
     base, h = seeded.server.base, seeded.headers("admin")
     html = httpx.get(f"{base}/companies/{seeded.company_ids[0]}", headers=h, timeout=TIMEOUT).text
@@ -143,6 +146,7 @@ def test_company_page_reads_as_words(seeded):
     assert "Tiongkok" in facts and ">CN" not in facts
 
 
+@pytest.mark.slow  # the seeded server
 def test_home_page_lists_nationalities_by_name(seeded):
     base, h = seeded.server.base, seeded.headers("viewer")
     html = httpx.get(f"{base}/", headers=h, timeout=TIMEOUT).text
@@ -152,6 +156,7 @@ def test_home_page_lists_nationalities_by_name(seeded):
     assert any(b.startswith("Tiongkok") for b in badges)
 
 
+@pytest.mark.slow  # the seeded server
 def test_region_tooltips_name_nationalities(seeded):
     base, h = seeded.server.base, seeded.headers("viewer")
     r = httpx.get(f"{base}/maps/data/regions.json", params={"level": "regency", "parent": "62", "measure": "foreign_workers"},
@@ -199,6 +204,7 @@ def _report(reporting, fmt: str, **params) -> bytes:
     return r.content
 
 
+@pytest.mark.slow  # reports built for real on a server of its own
 def test_xlsx_annex_uses_names(reporting):
     wb = load_workbook(io.BytesIO(_report(reporting, "xlsx", personal="true")))
     ins = list(wb["pemeriksaan"].iter_rows(values_only=True))
@@ -217,6 +223,7 @@ def test_xlsx_annex_uses_names(reporting):
     assert hasattr(cell.value, "year") and "MMMM" in cell.number_format.upper()
 
 
+@pytest.mark.slow  # reports built for real on a server of its own
 def test_pdf_and_html_report_use_names(reporting, tmp_path):
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(_report(reporting, "pdf"))

@@ -8,6 +8,8 @@ import pytest
 
 from tests.seed import seed
 
+pytestmark = pytest.mark.slow  # a server of its own (writes)
+
 
 @pytest.fixture(scope="module")
 def data(server_url, template_db):

@@ -13,6 +13,8 @@ from openpyxl import load_workbook
 from geo.imports.service import run_import
 from tests.importutil import COMPANIES_CSV, VALID_COMPANIES, VALID_WORKERS, WORKERS_CSV, pantau
 
+pytestmark = pytest.mark.slow  # `pantau export` in subprocesses, every format
+
 FORMATS = ["csv", "xlsx", "geojson", "gpkg", "kml"]
 
 

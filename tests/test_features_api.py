@@ -11,6 +11,8 @@ from shapely.geometry import box, shape
 
 from tests.test_features_data import companies_frame, site  # noqa: F401 - the module fixture
 
+pytestmark = pytest.mark.slow  # a dataset and a server of its own
+
 
 @pytest.fixture(scope="module")
 def api(site):  # noqa: F811

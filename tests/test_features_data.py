@@ -20,6 +20,8 @@ from geo.auth.users import create_user
 from tests.conftest import SETTINGS, LiveServer
 from tests.dbutil import create_database, dbname_of, drop_database
 
+pytestmark = pytest.mark.slow  # a dataset and a server of its own
+
 # (regency, how many of its districts, companies per district)
 LAYOUT = (("62.71", 5, 6), ("62.02", 3, 4), ("62.03", 2, 3), ("62.10", 2, 3))
 SECTORS = ("perkebunan_sawit", "pertambangan_batubara", "konstruksi", "energi", "jasa")

@@ -17,6 +17,8 @@ import pytest
 from geo.features.catalog import CATALOG
 from tests.test_features_data import site  # noqa: F401 - the module fixture
 
+pytestmark = pytest.mark.slow  # ogrinfo against a server
+
 COUNT_SQL = {
     "companies": "SELECT count(*) FROM companies",
     "inspections": "SELECT count(*) FROM inspections",

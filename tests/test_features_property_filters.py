@@ -9,6 +9,8 @@ import pytest
 
 from tests.test_features_data import site  # noqa: F401 - the module fixture
 
+pytestmark = pytest.mark.slow  # a dataset and a server of its own
+
 
 @pytest.fixture(scope="module")
 def api(site):  # noqa: F811

@@ -9,6 +9,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.seed import seed
 
+pytestmark = pytest.mark.slow  # fuzzing every operation
+
 # Excluded: the login form (its rate limiter would turn fuzzing into 429s) and uploads (slow, and
 # covered by the import and body-limit tests).
 EXCLUDED = {("POST", "/api/auth/token"), ("POST", "/api/imports/{kind}")}

@@ -28,6 +28,8 @@ from geo.settings import PROJECT_ROOT
 from tests.conftest import LiveServer, free_port
 from tests.dbutil import create_database, dbname_of, drop_database
 
+pytestmark = pytest.mark.slow  # servers stopped in the middle of requests
+
 USER, PASSWORD = "petugas.shutdown", "kata-sandi-shutdown-panjang"
 SLOW = "/api/collections/companies/items?limit=10000"
 GRACEFUL_S = 20  # `pantau serve` passes timeout_graceful_shutdown=20 (docs/scaling.md)

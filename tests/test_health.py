@@ -1,3 +1,8 @@
+import pytest
+
+pytestmark = pytest.mark.slow  # the session's server
+
+
 def test_health_details_report_database_postgis_and_boundaries_to_admins(http, auth_headers):
     # anonymous callers get liveness only (tests/test_trust_auth.py)
     response = http.get("/api/health/details", headers=auth_headers("admin"))

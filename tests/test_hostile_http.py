@@ -13,6 +13,8 @@ import pytest
 from geo.settings import PROJECT_ROOT, AuthSettings, Settings
 from tests.conftest import LiveServer, free_port
 
+pytestmark = pytest.mark.slow  # servers of its own, one per setting
+
 
 def test_security_headers_and_request_id(http):
     r = http.get("/api/health")

@@ -8,6 +8,8 @@ import pytest
 
 from tests.access_probe import PUBLIC, current_quarter, operations, path_values
 
+pytestmark = pytest.mark.slow  # injection strings in every filter parameter (fuzzing)
+
 INJECTIONS = ("' OR 1=1 --", "1; DROP TABLE companies", '"); SELECT pg_sleep(5)--')
 SKIP = {"f", "format", "personal", "suppress"}  # output switches, covered by the access tests
 

@@ -25,6 +25,8 @@ from tests.importutil import (
     sample_rows,
 )
 
+pytestmark = pytest.mark.slow  # a server of its own; imports in child processes
+
 
 class Api:
     def __init__(self, url: str, server: LiveServer) -> None:

@@ -11,6 +11,7 @@ import time
 import geopandas as gpd
 import pandas as pd
 import psycopg2
+import pytest
 
 from geo.imports.service import run_import
 from geo.settings import PROJECT_ROOT, Settings
@@ -23,6 +24,8 @@ from tests.importutil import (
     WORKERS_CSV,
     synthetic_companies,
 )
+
+pytestmark = pytest.mark.slow  # a 40,000-row import killed midway
 
 DISTRICTS = Settings().database.home / "boundaries" / "kalteng" / "districts.geojson"
 

@@ -17,6 +17,8 @@ from tests.importutil import (
     pantau,
 )
 
+pytestmark = pytest.mark.slow  # `pantau import` in subprocesses
+
 
 def counts(url: str) -> dict[str, int]:
     with psycopg2.connect(url) as conn, conn.cursor() as cur:

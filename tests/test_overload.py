@@ -26,6 +26,8 @@ from geo.db import Pool, PoolBusy
 from tests.conftest import LiveServer
 from tests.http_load import Request, run_load
 
+pytestmark = pytest.mark.slow  # servers of their own under load
+
 # Longest any request may take under overload (the pool's wait for a connection is 5 s by default).
 MAX_LATENCY_S = 8.0
 
@@ -83,7 +85,6 @@ def server(seeded):
     live.stop()
 
 
-@pytest.mark.slow
 def test_feature_pages_under_256_clients_are_all_answered_in_bounded_time(seeded, server):
     headers = seeded.headers("viewer")
 
@@ -101,7 +102,6 @@ def test_feature_pages_under_256_clients_are_all_answered_in_bounded_time(seeded
     assert at_256.rps >= 0.5 * at_16.rps, (at_16.rps, at_256.rps)
 
 
-@pytest.mark.slow
 def test_login_flood_with_random_names_neither_starves_pages_nor_grows_memory(seeded, server):
     headers = seeded.headers("viewer")
     page = server.base + "/api/collections/companies/items?limit=100"

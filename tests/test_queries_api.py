@@ -9,6 +9,8 @@ from shapely.geometry import Polygon, mapping
 
 from tests.test_features_data import boundaries_frame, companies_frame, site  # noqa: F401
 
+pytestmark = pytest.mark.slow  # a dataset and a server of its own
+
 GEOD = Geod(ellps="WGS84")
 
 

@@ -18,6 +18,8 @@ import pytest
 from geo.settings import PROJECT_ROOT
 from tests.dbutil import create_database, dbname_of, drop_database
 
+pytestmark = pytest.mark.slow  # reports built for real by `pantau report`
+
 PERIOD = "2026-Q4"
 DEMO_DAY = "2026-11-28"
 MADE_AT = "1796454420"  # SOURCE_DATE_EPOCH: 5 December 2026 14:07 WIB

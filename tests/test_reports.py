@@ -16,6 +16,8 @@ from tests import test_reports_data as dataset
 from tests.conftest import LiveServer
 from tests.test_reports_data import EMPTY_REGENCY, PERIOD
 
+pytestmark = pytest.mark.slow  # reports built for real
+
 known_db = dataset.known_db  # the module's dataset fixture
 
 FRONT_PAGES = 6

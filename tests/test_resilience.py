@@ -18,7 +18,8 @@ from geo.cluster import LocalCluster
 from geo.migrate import migrate
 from tests.conftest import LiveServer
 
-pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="needs the embedded cluster")
+pytestmark = [pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="needs the embedded cluster"),
+              pytest.mark.slow]  # clusters of its own stopped and started under a server
 
 
 @pytest.fixture

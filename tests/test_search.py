@@ -6,6 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+pytestmark = pytest.mark.slow  # the seeded server
+
 
 def get(seeded, q: str, role: str = "admin", regencies: list[str] | None = None, **params) -> httpx.Response:
     return httpx.get(f"{seeded.server.base}/api/search", params={"q": q, **params},

@@ -14,6 +14,8 @@ from geo.stats import quarterly_series, region_stats, summary
 from tests import test_stats_data as data
 from tests.test_stats_data import TODAY, expected_series, expected_stats, filtered
 
+pytestmark = pytest.mark.slow  # a dataset and a server of its own
+
 # The module-scoped dataset, server and logins (fixtures shared with the tile tests).
 stats_db, raw, stats_server, login = data.stats_db, data.raw, data.stats_server, data.login
 

@@ -17,6 +17,8 @@ import shapely.wkb
 from tests.conftest import LiveServer
 from tests.dbutil import create_database, dbname_of, drop_database
 
+pytestmark = pytest.mark.slow  # a dataset and a server of its own
+
 TODAY = date.today()
 REGENCIES = ("62.71", "62.02", "62.10")
 SECTORS = ("perkebunan_sawit", "pertambangan_batubara", "konstruksi", "energi", "jasa")

@@ -15,6 +15,8 @@ import shapely.wkb
 
 from tests import test_stats_data as data
 
+pytestmark = pytest.mark.slow  # a dataset and a server of its own
+
 stats_db, raw, stats_server, login = data.stats_db, data.raw, data.stats_server, data.login
 
 R = 6378137.0

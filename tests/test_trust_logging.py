@@ -17,6 +17,8 @@ import pytest
 from geo.settings import PROJECT_ROOT
 from tests.conftest import LiveServer, free_port
 
+pytestmark = pytest.mark.slow  # servers of its own, and `pantau` in subprocesses
+
 
 class ServeProcess:
     """`pantau serve`, the way operators start Pantau, with its output in a file."""

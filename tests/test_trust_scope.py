@@ -18,6 +18,8 @@ from geo.imports import store
 from geo.imports.service import run_import
 from tests.seed import seed
 
+pytestmark = pytest.mark.slow  # a server of its own (writes)
+
 IN_SCOPE = "-2.545,112.955"  # latitude,longitude in 62.02
 ELSEWHERE = "-2.21,113.92"  # in 62.71
 OUTSIDE_NIB = "6271000000001"  # PT Jasa Palangka Raya, 62.71

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.test_trust_auth import _web_login
+
+pytestmark = pytest.mark.slow  # the session's server
 
 
 def _post_token(client, body: dict):

@@ -19,6 +19,8 @@ from tests.dbutil import create_database, dbname_of, drop_database
 from tests.importutil import COMPANIES_CSV, VALID_COMPANIES, pantau
 from tests.upload_attacks import COMPANY_HEADER, one_line_csv, wide_csv, xlsx_bomb
 
+pytestmark = pytest.mark.slow  # servers of its own, one per set of limits
+
 WRITE_LOCK = "SELECT pg_advisory_xact_lock(hashtext('pantau.import.write'))"  # geo/imports/store.py
 
 
@@ -195,7 +197,6 @@ def test_too_many_imports_at_once_answer_503_with_retry_after(tight):
     assert tight.one("SELECT count(*) FROM companies") == 1
 
 
-@pytest.mark.slow
 def test_a_heavy_file_runs_outside_the_server_within_its_memory(server_url, template_db):
     """100,000 rows of 200 empty cells (20 MB, within the cell limit here) need more than 256 MB to
     parse: refused by the import process's memory cap, while /api/health keeps answering quickly."""

@@ -14,7 +14,7 @@ from tests.browser.fixtures import PASSWORD
 
 maps_db, maps_server = fixtures.maps_db, fixtures.maps_server  # module-scoped fixtures
 
-pytestmark = pytest.mark.usefixtures("maps_server")
+pytestmark = [pytest.mark.usefixtures("maps_server"), pytest.mark.slow]  # a dataset and a server of its own
 
 
 def csrf_of(html: str) -> str:

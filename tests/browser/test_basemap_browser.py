@@ -20,6 +20,8 @@ from tests.browser import fixtures
 from tests.browser.test_maps_browser import browser, log_in, shot, wait_markers  # noqa: F401 - fixture
 from tests.conftest import LiveServer
 
+pytestmark = pytest.mark.slow  # Chromium against servers of its own
+
 maps_db, maps_server = fixtures.maps_db, fixtures.maps_server  # module-scoped fixtures
 
 VIEWPORTS = {"1280": {"width": 1280, "height": 800}, "390": {"width": 390, "height": 844}}

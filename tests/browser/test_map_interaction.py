@@ -22,6 +22,8 @@ from tests.browser.test_maps_browser import Recorder, wait_markers
 from tests.conftest import LiveServer
 from tests.dbutil import create_database, dbname_of, drop_database
 
+pytestmark = pytest.mark.slow  # Chromium against servers of its own
+
 browser = test_maps_browser.browser
 ROOT = Path(__file__).resolve().parents[2]
 VIEWPORTS = {"laptop": {"viewport": {"width": 1280, "height": 800}},

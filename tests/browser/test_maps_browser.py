@@ -14,6 +14,8 @@ from tests.browser import fixtures
 from tests.browser.data import count
 from tests.browser.fixtures import PASSWORD, district_count
 
+pytestmark = pytest.mark.slow  # Chromium against a server of its own
+
 maps_db, maps_server = fixtures.maps_db, fixtures.maps_server  # module-scoped fixtures
 
 CHROMIUM = "/usr/bin/chromium"

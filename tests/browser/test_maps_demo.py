@@ -18,6 +18,8 @@ from tests.browser.test_maps_browser import Recorder, log_in, regions, shot, wai
 from tests.conftest import LiveServer
 from tests.dbutil import create_database, dbname_of, drop_database
 
+pytestmark = pytest.mark.slow  # Chromium on the demo dataset
+
 browser = test_maps_browser.browser
 ROOT = Path(__file__).resolve().parents[2]
 

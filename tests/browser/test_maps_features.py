@@ -17,6 +17,8 @@ from tests.browser import fixtures, test_maps_browser
 from tests.browser.data import COMPANIES, permit
 from tests.browser.test_maps_browser import Recorder, log_in, regions, wait_markers
 
+pytestmark = pytest.mark.slow  # Chromium against a server of its own
+
 maps_db, maps_server = fixtures.maps_db, fixtures.maps_server  # module-scoped fixtures
 browser = test_maps_browser.browser
 

@@ -14,6 +14,8 @@ from geo.reports.period import Quarter
 from tests.browser import fixtures
 from tests.browser.test_maps_browser import Recorder, browser, log_in, shot, wait_markers  # noqa: F401 - fixture
 
+pytestmark = pytest.mark.slow  # Chromium, and reports built for real
+
 maps_db, maps_server = fixtures.maps_db, fixtures.maps_server  # module-scoped fixtures
 
 METRIC = re.compile(r"^\d+ (km|m)$")

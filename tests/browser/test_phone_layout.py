@@ -13,6 +13,8 @@ import pytest
 from tests.browser import fixtures, test_maps_browser
 from tests.browser.test_maps_browser import Recorder, log_in, shot, wait_markers
 
+pytestmark = pytest.mark.slow  # Chromium against a server of its own
+
 maps_db, maps_server = fixtures.maps_db, fixtures.maps_server  # module-scoped fixtures
 browser = test_maps_browser.browser
 
