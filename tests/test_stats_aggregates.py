@@ -18,7 +18,7 @@ import psycopg2.extras
 import pytest
 
 from geo.filters import MonitoringFilter
-from geo.stats import aggregates, region_stats, region_stats_json
+from geo.stats import aggregates, region_stats, region_stats_json, summary
 from tests.conftest import LiveServer
 from tests.dbutil import create_database, dbname_of, drop_database
 from tests.importutil import pantau
@@ -97,6 +97,18 @@ def test_every_filter_and_scope(db):
                 == region_stats_json(conn, "district", f, parent=parent, today=TODAY, source="tables"))
 
 
+def test_summary(db):
+    url, conn = db
+    aggregates.refresh(conn, TODAY)
+    execute(conn, "INSERT INTO inspections (company_id, inspected_on, team, finding) "
+                  "SELECT id, %s, ARRAY['polda'], 'no_permit' FROM companies ORDER BY id LIMIT 3", (TODAY,))
+    for flt in [*FILTERS, {"nationality": ("CN",), "scope": ("62.71", "62.02")}]:
+        f = MonitoringFilter(**flt)
+        got = summary(conn, f, today=TODAY, source="aggregates")
+        assert got == summary(conn, f, today=TODAY, source="tables"), flt
+    assert got["inspections_quarter"] > 0 and got["findings_quarter"]["no_permit"] > 0
+
+
 def test_reads_no_worker_or_company_rows(db):
     """The request path sums the aggregates: no statement it sends reads foreign_workers or
     companies (the tables' path groups every active worker)."""
@@ -114,6 +126,7 @@ def test_reads_no_worker_or_company_rows(db):
         sent.clear()
         for level in COUNTED:
             region_stats(conn, level, MonitoringFilter(nationality=("CN",), permit_status="valid"), today=TODAY)
+        summary(conn, MonitoringFilter(sector=("jasa",)), today=TODAY)
         assert sent and not [s for s in sent if re.search(r"\b(FROM|JOIN)\s+(foreign_workers|companies)\b", s)]
         sent.clear()  # a date range is not kept in the aggregates: the tables answer
         region_stats(conn, "district", MonitoringFilter(period_start=TODAY), today=TODAY)

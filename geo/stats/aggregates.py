@@ -125,6 +125,45 @@ SELECT r.code, r.name, r.parent_code,
     return sql, [*regions_params, *c_params, *w_params]
 
 
+def summary_sql(flt: MonitoringFilter, day: date) -> tuple[str, list]:
+    """geo.stats.summary's JSON (text) from the aggregates, and the inspections of the quarter up to
+    `day` of the counted companies the filter selects (stats_company: the same keys)."""
+    c_where, c_params = _where(flt, None, "k.nationalities && %s::text[]")
+    w_where, w_params = _where(flt, None, "k.nationality = ANY(%s)")
+    # Every inspection is of a company: without a condition on them, the inspections alone.
+    counted = "inspections i" if c_where == "TRUE" else "stats_company k JOIN inspections i ON i.company_id = k.company_id"
+    # Fragments are constants or built above from allow-listed names; values are bound parameters.
+    sql = f"""
+WITH p AS (SELECT %s::date AS today, date_trunc('quarter', %s::date)::date AS q0),
+co AS (SELECT coalesce(sum(k.companies), 0)::int8 AS companies,
+              coalesce(sum(k.companies) FILTER (WHERE k.rptka_status = 'expired'), 0)::int8 AS rptka_expired,
+              coalesce(sum(k.companies) FILTER (WHERE k.rptka_status = 'expiring'), 0)::int8 AS rptka_expiring_90d,
+              coalesce(sum(k.companies) - sum(k.inspected_12m), 0)::int8 AS not_inspected_12m
+         FROM stats_company_counts k WHERE {c_where}),
+wn AS (SELECT k.nationality, sum(k.workers)::int8 AS n, sum(k.permits_expired)::int8 AS expired,
+              sum(k.permits_30d)::int8 AS d30, sum(k.permits_31_90d)::int8 AS d90
+         FROM stats_worker_counts k WHERE {w_where} GROUP BY 1),
+iq AS (SELECT i.finding, count(*)::int8 AS n FROM {counted}, p
+        WHERE {c_where} AND i.inspected_on >= p.q0 AND i.inspected_on <= p.today GROUP BY 1)
+SELECT json_build_object(
+    'quarter', to_char(p.q0, 'YYYY-"Q"Q'),
+    'companies', co.companies,
+    'foreign_workers', (SELECT coalesce(sum(n), 0)::int8 FROM wn),
+    'by_nationality', (SELECT coalesce(json_object_agg(nationality, n ORDER BY n DESC, nationality), '{{}}')
+                         FROM wn WHERE n > 0),
+    'permits_expired', (SELECT coalesce(sum(expired), 0)::int8 FROM wn),
+    'permits_expiring_30d', (SELECT coalesce(sum(d30), 0)::int8 FROM wn),
+    'permits_expiring_90d', (SELECT coalesce(sum(d30 + d90), 0)::int8 FROM wn),
+    'rptka_expired', co.rptka_expired,
+    'rptka_expiring_90d', co.rptka_expiring_90d,
+    'not_inspected_12m', co.not_inspected_12m,
+    'inspections_quarter', (SELECT coalesce(sum(n), 0)::int8 FROM iq),
+    'findings_quarter', (SELECT coalesce(json_object_agg(finding, n), '{{}}') FROM iq)
+)::text FROM p, co
+"""  # noqa: S608
+    return sql, [day, day, *c_params, *w_params, *c_params]
+
+
 # Queued companies one read may count before it answers (a few seconds of work on a busy machine);
 # when more remain (a load of many companies, or a move over many days), it answers from the tables
 # and the next reads count on. And how long it waits for another read's count.

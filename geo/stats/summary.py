@@ -1,24 +1,43 @@
-"""Totals for the home page: one statement over the filtered companies."""
+"""Totals for the home page: one statement, over the aggregates (geo.stats.aggregates) when they can
+answer, else over the filtered companies."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from geo.db import Connection, transaction
 from geo.filters import MonitoringFilter
+from geo.stats import aggregates
 from geo.stats.common import TUNING, effective, workers_sql
 
 # The finding categories of inspections (the CHECK list in 0003_monitoring.sql), zero-filled.
 FINDINGS = ("none", "expired_permit", "position_mismatch", "location_mismatch", "no_permit", "other")
 
 
-def summary(conn: Connection, flt: MonitoringFilter, today: date | None = None) -> dict:
+def summary(conn: Connection, flt: MonitoringFilter, today: date | None = None, *, source: str = "auto") -> dict:
     """Totals within the filter and scope: `companies`, `foreign_workers` (active), `by_nationality`,
     `permits_expired` / `permits_expiring_30d` / `permits_expiring_90d` (as in `region_stats`),
     `rptka_expired` / `rptka_expiring_90d`, `not_inspected_12m`, and for the calendar quarter
     containing `today`: `quarter` ("2026-Q4"), `inspections_quarter` (all inspections dated in
-    the quarter up to `today`) and `findings_quarter` ({finding: count}, every category, 'none' included)."""
+    the quarter up to `today`) and `findings_quarter` ({finding: count}, every category, 'none' included).
+    `source`: as in geo.stats.regions.region_stats_json."""
     flt, day = effective(flt, today)
+    out = None
+    if source != "tables" and aggregates.covers("province", flt):
+        sql, params = aggregates.summary_sql(flt, day)
+        text = aggregates.read(conn, sql, params, day, TUNING)
+        out = json.loads(text) if text is not None else None
+    if out is None and source == "aggregates":
+        raise LookupError(f"the aggregates do not answer the summary with {flt} on {day}")
+    if out is None:
+        out = _from_tables(conn, flt, day)
+    out["today"] = day.isoformat()
+    out["findings_quarter"] = {k: out["findings_quarter"].get(k, 0) for k in FINDINGS}
+    return out
+
+
+def _from_tables(conn: Connection, flt: MonitoringFilter, day: date) -> dict:
     where, c_params = flt.company_where("c", "w")
     fw_sql, w_params = workers_sql(flt)
     sql = f"""
@@ -50,7 +69,4 @@ SELECT json_build_object(
 """  # noqa: S608
     with transaction(conn) as cur:
         cur.execute(TUNING + sql, [day, day, *c_params, *w_params])
-        out = cur.fetchone()[0]
-    out["today"] = day.isoformat()
-    out["findings_quarter"] = {k: out["findings_quarter"].get(k, 0) for k in FINDINGS}
-    return out
+        return cur.fetchone()[0]
