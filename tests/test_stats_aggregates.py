@@ -38,10 +38,18 @@ FILTERS = [
 ]
 
 
-@pytest.fixture
-def db(server_url, template_db):
+@pytest.fixture(scope="module")
+def populated(server_url, template_db):
+    """The statistics tests' dataset once per module; each test writes to a copy of it."""
     url = create_database(server_url, template=template_db)
     populate(url)
+    yield dbname_of(url)
+    drop_database(server_url, dbname_of(url))
+
+
+@pytest.fixture
+def db(server_url, populated):
+    url = create_database(server_url, template=populated)
     conn = psycopg2.connect(url)
     yield url, conn
     conn.close()
