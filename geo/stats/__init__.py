@@ -1,8 +1,9 @@
 """Monitoring statistics: counts by region, a home-page summary and quarterly series.
 
-Everything is aggregated in PostgreSQL (one statement per call); the maps, reports and the API
-call these functions directly so a number means the same everywhere. Aggregates only: no
-personal data leaves these functions.
+Everything is aggregated in PostgreSQL (one statement per call): by region and in the summary from
+the sums kept by migration 0090 when they can answer (geo.stats.aggregates), else from the tables,
+with the same numbers. The maps, reports and the API call these functions directly so a number means
+the same everywhere. Counts only: no personal data leaves these functions.
 """
 
 from geo.stats.regions import LEVELS, region_stats, region_stats_geojson, region_stats_json
