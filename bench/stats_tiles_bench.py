@@ -40,6 +40,7 @@ import psycopg2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from geo import clock  # noqa: E402
 from geo.auth.users import create_user  # noqa: E402
 from geo.boundaries import Manifest, fetch_set, load_set  # noqa: E402
 from geo.db import ensure_server  # noqa: E402
@@ -96,6 +97,7 @@ def prepare(server_url: str, companies: int, workers: int) -> str:
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute("VACUUM ANALYZE")
+            cur.execute("SELECT stats_refresh(%s)", (clock.today(),))  # the statistics' first count
     conn.close()
     return url
 
