@@ -221,10 +221,16 @@ class Pool:
         try:
             return await asyncio.wrap_future(work)
         except asyncio.CancelledError:
-            if not work.cancelled():  # running: stop its statement, wait for it to end
+            # Running: stop its statement, and the next one should `fn` catch the cancel and go on
+            # (statistics fall back to another query); then wait for it to end.
+            done = asyncio.wrap_future(work)
+            while not done.done():
                 if conn is not None:
                     await until_done(self.cancel(conn))
-                await until_done(asyncio.wrap_future(work))
+                with suppress(asyncio.CancelledError):
+                    await asyncio.wait((done,), timeout=0.1)
+            if not done.cancelled():
+                done.exception()  # retrieved: its own error no longer matters
             raise
         finally:
             if conn is not None:
