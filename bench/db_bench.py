@@ -35,13 +35,10 @@ import httpx
 import psycopg2
 
 from bench import machine
+from bench.features_prepare import bench_database
 from bench.server import free_port
 from bench.sqlfill import fill
-from geo.boundaries import Manifest, fetch_set, load_set
-from geo.db import ensure_server
-from geo.migrate import migrate
-from geo.settings import PROJECT_ROOT, Settings
-from tests.dbutil import with_dbname
+from geo.settings import PROJECT_ROOT
 
 NAME = "pantau_bench_db"
 USER, PASSWORD = "bench.db", "sandi-uji-kinerja-basis-data-77"
@@ -53,29 +50,11 @@ MODES = {"ids": "one feature by a random id", "bboxes": "distinct bboxes, limit=
 
 
 def prepare() -> str:
-    settings = Settings()
-    server = ensure_server(settings.database)
-    url = with_dbname(server, NAME)
-    admin = psycopg2.connect(with_dbname(server, "postgres"))
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (NAME,))
-        if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{NAME}"')
-    admin.close()
+    url, n_companies = bench_database(NAME)
+    if not n_companies:
+        fill(url, 100_000, 500_000, 100_000)
     conn = psycopg2.connect(url)
     try:
-        migrate(conn)
-        with conn.cursor() as cur:
-            cur.execute("SELECT (SELECT count(*) FROM boundaries), (SELECT count(*) FROM companies)")
-            n_boundaries, n_companies = cur.fetchone()
-        if not n_boundaries:
-            manifest = Manifest.read(settings.boundaries.manifest)
-            layers = manifest.layer_set("kalteng")
-            _, files = fetch_set(manifest, layers, settings.database.home / "boundaries", settings.boundaries.source)
-            load_set(conn, layers, files, "bench")
-        if not n_companies:
-            fill(url, 100_000, 500_000, 100_000)
         from geo.auth.users import create_user, get_user
 
         if get_user(conn, USER) is None:
