@@ -12,6 +12,8 @@ import httpx
 import psycopg2
 
 from tests.dbutil import create_database, dbname_of, drop_database
+from tests.seed_foreign import SECRETS as FOREIGN_SECRETS
+from tests.seed_foreign import fill_foreign
 
 TOKEN_REUSE_S = 10 * 60  # well inside the default token lifetime (PANTAU_TOKEN_TTL_MINUTES)
 
@@ -48,7 +50,7 @@ class Seeded:
     @property
     def secrets(self) -> list[str]:
         """Every personal value a viewer must never receive."""
-        return [v for w in WORKERS for v in (w[1], w[2], w[7])]
+        return [v for w in WORKERS for v in (w[1], w[2], w[7])] + list(FOREIGN_SECRETS)
 
     def ids_in(self, regency: str) -> list[int]:
         return [cid for cid, c in zip(self.company_ids, COMPANIES, strict=True) if c[5] == regency]
@@ -136,6 +138,7 @@ def fill(url: str) -> tuple[list[int], list[int], list[int]]:
                     (cid,),
                 )
                 inspections.append(cur.fetchone()[0])
+            fill_foreign(cur)
         return companies, workers, inspections
     finally:
         conn.close()
