@@ -6,12 +6,17 @@ with the same numbers. The maps, reports and the API call these functions direct
 the same everywhere. Counts only: no personal data leaves these functions.
 """
 
+from geo.stats.foreign import ForeignFilter, foreign_counts, foreign_filter, foreign_region_stats
 from geo.stats.regions import LEVELS, region_stats, region_stats_geojson, region_stats_json
 from geo.stats.series import parse_quarter, quarterly_series, window_totals
 from geo.stats.summary import summary
 
 __all__ = [
+    "ForeignFilter",
     "LEVELS",
+    "foreign_counts",
+    "foreign_filter",
+    "foreign_region_stats",
     "parse_quarter",
     "quarterly_series",
     "region_stats",

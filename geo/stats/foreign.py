@@ -1,0 +1,238 @@
+"""Foreign nationals (orang asing) counted per region: who is present on a day (the one presence
+rule, SQL function foreign_nationals_present of migration 0100), by purpose, permit type and
+nationality; the distinct guests lodgings reported in the 30 days up to the day; the monitoring
+activities held in the 12 months up to it. Counts only: no personal data leaves these functions.
+
+How the shared monitoring filter (geo.filters.MonitoringFilter) applies here:
+- the user's scope, `regency_code` and `district_code`: where a person is placed (the residence of
+  their stay, a worker's work site or company, the lodging), the lodging, the activity's district;
+- `nationality`: the person's nationality (foreign nationals and lodging guests; not activities);
+- the company filters `sector`, `permit_status` (RPTKA) and `datetime` (RPTKA dates) do not apply:
+  a foreign national is not a company (workers keep their own, company-filtered counts).
+ForeignFilter adds `purpose` and `permit_type`, which filter the present foreign nationals only
+(not lodging guests or activities). Lodging-only guests have neither purpose nor permit type: they
+count under UNKNOWN ("tidak_diketahui") in both breakdowns, so each breakdown sums to the total,
+and `purpose=tidak_diketahui` / `permit_type=tidak_diketahui` select them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from geo.db import Connection, transaction
+from geo.filters import FilterError, MonitoringFilter, parse_csv_param
+from geo.stats.common import LEVELS, TUNING, check_level, effective, region_level, regions_sql
+
+# The controlled lists of migration 0100 (stay_purposes, permit_types); tests/test_stats_foreign.py
+# checks them against the tables.
+PURPOSES = ("bekerja", "keluarga", "studi", "penelitian", "keagamaan", "sosial", "jurnalistik", "investasi",
+            "lansia", "wisata", "lainnya")
+PERMIT_TYPES = ("itas", "itap", "visa_kunjungan", "voa", "bebas_visa", "diplomatik")
+UNKNOWN = "tidak_diketahui"  # lodging-only guests: no stay, so no purpose and no permit type
+GUEST_WINDOW_DAYS = 30  # lodging_guests_30d: stays overlapping the 30 days up to the day
+
+# The columns a region row gains, in this order.
+FIELDS = ("foreign_nationals", "foreign_nationals_by_purpose", "foreign_nationals_by_permit",
+          "foreign_nationals_by_nationality", "lodging_guests_30d", "activities_12m")
+
+# Where a placed row (alias a: a present person, a lodging or an activity) lies at each level.
+# Constants, never request values. Activities are held in a district, in no village.
+_REGION = {
+    "province": "left({a}.regency_code, 2)",
+    "regency": "{a}.regency_code",
+    "district": "{a}.district_code",
+    "village": "{a}.village_code",
+}
+
+
+@dataclass(frozen=True)
+class ForeignFilter:
+    """The filters of the foreign-national counts beyond MonitoringFilter's."""
+
+    purpose: tuple[str, ...] = ()
+    permit_type: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for param, values, known in (("purpose", self.purpose, PURPOSES),
+                                     ("permit_type", self.permit_type, PERMIT_TYPES)):
+            for value in values:
+                if value not in (*known, UNKNOWN):
+                    raise FilterError(f"{param}: {value[:40]!r} tidak dikenal (unknown; one of "
+                                      f"{', '.join((*known, UNKNOWN))})")
+
+    def as_query(self) -> dict[str, str]:
+        out = {}
+        if self.purpose:
+            out["purpose"] = ",".join(self.purpose)
+        if self.permit_type:
+            out["permit_type"] = ",".join(self.permit_type)
+        return out
+
+
+def foreign_filter(purpose: str | None = None, permit_type: str | None = None) -> ForeignFilter:
+    """From query-string values (comma-separated lists allowed, case-insensitive)."""
+    return ForeignFilter(purpose=tuple(v.lower() for v in parse_csv_param(purpose)),
+                         permit_type=tuple(v.lower() for v in parse_csv_param(permit_type)))
+
+
+def _placed(a: str, flt: MonitoringFilter, parent: str | None) -> tuple[list[str], list]:
+    """Conditions on a placed row (alias a): scope, the regency/district filters, under `parent`."""
+    conds: list[str] = []
+    params: list = []
+    if flt.scope is not None:
+        conds.append(f"{a}.regency_code = ANY(%s)")
+        params.append(list(flt.scope))
+    if flt.regency_code:
+        conds.append(f"{a}.regency_code = %s")
+        params.append(flt.regency_code)
+    if flt.district_code:
+        conds.append(f"{a}.district_code = %s")
+        params.append(flt.district_code)
+    if parent is not None:
+        column = {2: f"left({a}.regency_code, 2)", 5: f"{a}.regency_code"}.get(len(parent), f"{a}.district_code")
+        conds.append(f"{column} = %s")
+        params.append(parent)
+    return conds, params
+
+
+def _json_by(key: str) -> str:
+    return (f"SELECT region, json_object_agg({key}, n ORDER BY n DESC, {key}) AS j "  # noqa: S608
+            f"FROM (SELECT region, {key}, count(*) AS n FROM fp GROUP BY 1, 2) s GROUP BY region")
+
+
+def counts_sql(level: str, flt: MonitoringFilter, foreign: ForeignFilter, parent: str | None,
+               day: date) -> tuple[str, list]:
+    """SELECT of the counts per region code (column `region`, then FIELDS) of the regions with any;
+    regions without are absent (callers LEFT JOIN their regions and coalesce: see region_sql)."""
+    check_level(level)
+    p_conds, p_params = _placed("p", flt, parent)
+    if flt.nationality:
+        p_conds.append("n.nationality = ANY(%s)")
+        p_params.append(list(flt.nationality))
+    for column, values in (("purpose", foreign.purpose), ("permit_type", foreign.permit_type)):
+        if values:
+            p_conds.append(f"coalesce(p.{column}, '{UNKNOWN}') = ANY(%s)")
+            p_params.append(list(values))
+    l_conds, l_params = _placed("l", flt, parent)
+    if flt.nationality:
+        l_conds.append("n.nationality = ANY(%s)")
+        l_params.append(list(flt.nationality))
+    a_conds, a_params = _placed("a", flt, parent if level != "village" else None)
+    activities = "coalesce(ac.n, 0)::int8"
+    if level == "village":
+        activities = "NULL::int8"
+        a_conds.append("FALSE")
+
+    def where(conds: list[str]) -> str:
+        return " AND ".join(conds) or "TRUE"
+
+    # Fragments are constants or built above from allow-listed names; values are bound parameters.
+    sql = f"""
+WITH fd AS (SELECT %s::date AS day),
+fp AS MATERIALIZED (
+    SELECT {_REGION[level].format(a="p")} AS region, n.nationality,
+           coalesce(p.purpose, '{UNKNOWN}') AS purpose, coalesce(p.permit_type, '{UNKNOWN}') AS permit_type
+      FROM fd CROSS JOIN LATERAL foreign_nationals_present(fd.day) p
+      JOIN foreign_nationals n ON n.id = p.foreign_national_id
+     WHERE {where(p_conds)}
+),
+fn AS (SELECT region, count(*)::int8 AS n FROM fp GROUP BY region),
+fpu AS ({_json_by("purpose")}),
+fpe AS ({_json_by("permit_type")}),
+fna AS ({_json_by("nationality")}),
+lg AS (
+    SELECT {_REGION[level].format(a="l")} AS region, count(DISTINCT ls.foreign_national_id)::int8 AS n
+      FROM fd, lodging_stays ls
+      JOIN lodgings l ON l.id = ls.lodging_id
+      JOIN foreign_nationals n ON n.id = ls.foreign_national_id
+     WHERE ls.check_in <= fd.day AND coalesce(ls.check_out, ls.check_in + 30) > fd.day - {GUEST_WINDOW_DAYS}
+       AND {where(l_conds)}
+     GROUP BY 1
+),
+ac AS (
+    SELECT {_REGION["district" if level == "village" else level].format(a="a")} AS region, count(*)::int8 AS n
+      FROM fd, monitoring_activities a
+     WHERE a.held_on > (fd.day - interval '12 months')::date AND a.held_on <= fd.day AND {where(a_conds)}
+     GROUP BY 1
+),
+regions AS (SELECT region FROM fn UNION SELECT region FROM lg UNION SELECT region FROM ac)
+SELECT r.region,
+       coalesce(fn.n, 0)::int8 AS foreign_nationals,
+       coalesce(fpu.j, '{{}}'::json) AS foreign_nationals_by_purpose,
+       coalesce(fpe.j, '{{}}'::json) AS foreign_nationals_by_permit,
+       coalesce(fna.j, '{{}}'::json) AS foreign_nationals_by_nationality,
+       coalesce(lg.n, 0)::int8 AS lodging_guests_30d,
+       {activities} AS activities_12m
+  FROM regions r
+  LEFT JOIN fn ON fn.region = r.region
+  LEFT JOIN fpu ON fpu.region = r.region
+  LEFT JOIN fpe ON fpe.region = r.region
+  LEFT JOIN fna ON fna.region = r.region
+  LEFT JOIN lg ON lg.region = r.region
+  LEFT JOIN ac ON ac.region = r.region
+ WHERE r.region IS NOT NULL
+"""  # noqa: S608
+    return sql, [day, *p_params, *l_params, *a_params]
+
+
+def joined_columns(f: str = "f", level: str = "district") -> str:
+    """The FIELDS of counts_sql joined as alias `f`, zeros for regions without any."""
+    activities = "NULL::int8" if level == "village" else f"coalesce({f}.activities_12m, 0)::int8"
+    return (f"coalesce({f}.foreign_nationals, 0)::int8 AS foreign_nationals, "
+            f"coalesce({f}.foreign_nationals_by_purpose, '{{}}'::json) AS foreign_nationals_by_purpose, "
+            f"coalesce({f}.foreign_nationals_by_permit, '{{}}'::json) AS foreign_nationals_by_permit, "
+            f"coalesce({f}.foreign_nationals_by_nationality, '{{}}'::json) AS foreign_nationals_by_nationality, "
+            f"coalesce({f}.lodging_guests_30d, 0)::int8 AS lodging_guests_30d, "
+            f"{activities} AS activities_12m")
+
+
+def with_counts(rows_sql: str, level: str, flt: MonitoringFilter, foreign: ForeignFilter, parent: str | None,
+                day: date) -> tuple[str, list]:
+    """`rows_sql` (rows with a `code` column) with FIELDS added; its parameters come first."""
+    sql, params = counts_sql(level, flt, foreign, parent, day)
+    wrapped = (f"SELECT s.*, {joined_columns('f', level)} FROM ({rows_sql}) s "  # noqa: S608
+               f"LEFT JOIN ({sql}) f ON f.region = s.code")
+    return wrapped, params
+
+
+def foreign_region_stats(conn: Connection, level: str, flt: MonitoringFilter,
+                         foreign: ForeignFilter | None = None, parent: str | None = None,
+                         today: date | None = None) -> list[dict]:
+    """The foreign-national counts of every region of `level` (under `parent`; within `flt.scope`:
+    other regions are absent), zeros included, ordered by code: `code`, `name`, `parent_code` and
+    - `foreign_nationals`: persons present on `today` (foreign_nationals_present), placed where
+      that rule places them, of the filtered nationalities, purposes and permit types;
+    - `foreign_nationals_by_purpose` / `_by_permit` / `_by_nationality`: {code: persons}, largest
+      first, non-zero only; lodging-only guests under UNKNOWN; each sums to `foreign_nationals`;
+    - `lodging_guests_30d`: distinct persons (of the filtered nationalities) with a lodging stay
+      overlapping the 30 days up to `today` (no check-out: 30 days from check-in), at the lodging;
+      a person in lodgings of two regions counts in each;
+    - `activities_12m`: monitoring activities held in (today - 12 months, today], in their
+      district; None at the village level (an activity has no village).
+    The same as the columns region_stats adds to its rows. `today` defaults to `flt.today`, then
+    the province's today. Villages need a `parent` (a district or regency), as in region_stats.
+    """
+    check_level(level)
+    foreign = foreign or ForeignFilter()
+    if parent is not None:
+        parent_level = region_level(conn, parent, "parent")
+        if LEVELS.index(parent_level) >= LEVELS.index(level):
+            raise FilterError(f"parent: {parent!r} is a {parent_level}, not above level {level!r}")
+    elif level == "village":
+        raise FilterError("parent: required for level 'village' (a district or regency code)")
+    flt, day = effective(flt, today)
+    reg_where, reg_params = regions_sql(level, flt, parent)
+    rows = f"SELECT b.code, b.name, b.parent_code FROM boundaries b WHERE {reg_where}"  # noqa: S608
+    sql, params = with_counts(rows, level, flt, foreign, parent, day)
+    text_sql = f"SELECT coalesce(json_agg(x ORDER BY x.code), '[]'::json)::text FROM ({sql}) x"  # noqa: S608
+    with transaction(conn) as cur:
+        cur.execute(TUNING + text_sql, [*reg_params, *params])
+        return json.loads(cur.fetchone()[0])
+
+
+def foreign_counts(conn: Connection, level: str, flt: MonitoringFilter, foreign: ForeignFilter | None = None,
+                   parent: str | None = None, today: date | None = None) -> dict[str, dict]:
+    """foreign_region_stats as {region code: row}."""
+    return {row["code"]: row for row in foreign_region_stats(conn, level, flt, foreign, parent, today)}
