@@ -26,6 +26,7 @@ from api.security import Writer
 from geo import db as dbmod
 from geo.auth import audit
 from geo.imports.limits import ImportLimits, LimitExceeded, LineMeter, check_upload
+from geo.imports.templates import SLUGS
 from geo.imports.worker import ImportCrashed, ImportDatabaseError, ImportRefused, Job, run_async
 
 router = APIRouter(prefix="/imports", tags=["imports"])
@@ -85,19 +86,21 @@ async def _slot(state, imports) -> AsyncIterator[None]:
         slots.release()
 
 
-@router.post("/{kind}", summary="Import companies, workers or inspections (CSV or XLSX)",
+@router.post("/{kind}", summary="Import companies, workers, inspections, foreign nationals (orang-asing), lodging "
+                                 "guests (penginapan) or monitoring activities (kegiatan) (CSV or XLSX)",
              responses={413: {"description": "the file is beyond an import limit (named in the answer)"},
                         503: {"description": "too many imports at once; retry after Retry-After seconds"}})
 async def import_file(
     request: Request,
     principal: Writer,
-    kind: Literal["companies", "workers", "inspections"],
+    kind: Literal["companies", "workers", "inspections", "orang-asing", "penginapan", "kegiatan"],
     file: Annotated[UploadFile, File(description="CSV (, or ; separated) or XLSX in the import template")],
     source: Annotated[str | None, Form(description="agency that sent the file: your own agency (admins may name another)",
                                        max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")] = None,
     mode: Annotated[Literal["check", "all_or_nothing", "skip_invalid"], Form()] = "all_or_nothing",
 ) -> JSONResponse:
     settings = request.app.state.settings
+    kind = SLUGS.get(kind, kind)  # the URL's name → import_batches.kind
     # Each agency's figures are compared with the others' (discrepancies): an editor reports for its
     # own agency only, or it could put words in another agency's mouth.
     if source and source != principal.agency and not principal.is_admin:

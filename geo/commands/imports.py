@@ -10,8 +10,10 @@ import typer
 
 from geo import db as dbmod
 from geo.commands import settings as get_settings
+from geo.imports.templates import SLUGS
 
-import_app = typer.Typer(help="Impor berkas CSV/XLSX instansi (companies, workers, inspections).", no_args_is_help=True)
+import_app = typer.Typer(help="Impor berkas CSV/XLSX instansi (companies, workers, inspections, orang-asing, "
+                         "penginapan, kegiatan).", no_args_is_help=True)
 export_app = typer.Typer(help="Ekspor data terfilter (CSV, XLSX, GeoJSON, GPKG, KML).", no_args_is_help=True)
 
 
@@ -96,6 +98,8 @@ def _make_import(kind: str):
 
 for _kind in ("companies", "workers", "inspections"):
     import_app.command(_kind)(_make_import(_kind))
+for _slug, _kind in SLUGS.items():  # foreign nationals, lodging guests, monitoring activities (issue 17)
+    import_app.command(_slug)(_make_import(_kind))
 
 
 def _make_export(kind: str):

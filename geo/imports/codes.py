@@ -56,3 +56,24 @@ def agency_lookup(conn: Connection) -> dict[str, str]:
         for inner in re.findall(r"\((.*?)\)", name):
             table[key(inner)] = code
     return table
+
+
+_LISTS = ("permit_types", "stay_purposes", "activity_kinds")  # allow-list: table names are identifiers
+
+
+def list_lookup(conn: Connection, table: str) -> dict[str, str]:
+    """A controlled list of issue 17 by code ('visa_kunjungan', 'Visa Kunjungan'), by label
+    ('Visa kunjungan') or by a part of the label in or outside parentheses ('ITAS', 'izin tinggal terbatas')."""
+    if table not in _LISTS:
+        raise ValueError(table)
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT code, label FROM {table}")  # noqa: S608 - allow-listed name
+        rows = cur.fetchall()
+    out: dict[str, str] = {}
+    for code, label in rows:
+        for text in (label, re.sub(r"\s*\(.*?\)\s*", " ", label), *re.findall(r"\((.*?)\)", label)):
+            out.setdefault(key(text), code)
+    for code, _ in rows:  # codes win over a label part that happens to match another code
+        out[key(code)] = code
+        out[key(code.replace("_", " "))] = code
+    return out

@@ -11,16 +11,17 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
+from geo import clock
 from geo.db import Connection
-from geo.imports import scope, store
-from geo.imports.codes import agency_lookup, finding_lookup, sector_lookup
+from geo.imports import foreign, foreign_store, scope, store
+from geo.imports.codes import agency_lookup, finding_lookup, list_lookup, sector_lookup
 from geo.imports.freetext import free_text_warnings
 from geo.imports.limits import ImportLimits
 from geo.imports.places import Places
 from geo.imports.problems import Problems
 from geo.imports.reading import ReadError, read_table
 from geo.imports.report import ImportReport, Rejection
-from geo.imports.templates import KINDS, REQUIRED
+from geo.imports.templates import FOREIGN_KINDS, KINDS, REQUIRED
 from geo.imports.validate import UNKNOWN_EMPLOYER, Context, validate
 
 MODES = ("check", "all_or_nothing", "skip_invalid")
@@ -83,11 +84,17 @@ def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started,
     validated = validate(kind, table, _context(conn, kind, regencies))
     problems = validated.problems
     good = ~problems.rejected_mask(len(table.frame))
-    store.stage(conn, kind, validated.frame[good])
-    outside = store.outside(conn) if kind != "inspections" else []
-    point_columns = "lokasi_kerja_lat,lokasi_kerja_lon" if kind == "workers" else "latitude,longitude"
-    problems.add_lines([r[0] for r in outside], point_columns, [r[1] for r in outside],
-                       [store.OUTSIDE] * len(outside))
+    if kind in FOREIGN_KINDS:
+        foreign_store.stage(conn, kind, validated.frame[good])
+        misplaced = foreign_store.misplaced(conn) if kind != "activities" else []
+        problems.add_lines([r[0] for r in misplaced], "latitude,longitude", [r[1] for r in misplaced],
+                           [foreign_store.misplaced_reason(r[2]) for r in misplaced])
+    else:
+        store.stage(conn, kind, validated.frame[good])
+        outside = store.outside(conn) if kind != "inspections" else []
+        point_columns = "lokasi_kerja_lat,lokasi_kerja_lon" if kind == "workers" else "latitude,longitude"
+        problems.add_lines([r[0] for r in outside], point_columns, [r[1] for r in outside],
+                           [store.OUTSIDE] * len(outside))
     if regencies is not None:
         _check_scope(conn, kind, problems, regencies, writing=report.mode != "check")
 
@@ -102,7 +109,10 @@ def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started,
     store.drop_lines(conn, rejected_lines)
     store.serialize_writes(conn)
     batch_id = store.new_batch(conn, kind, report.source, report.file, report.sha256, user, report.mode, started)
-    inserted, updated = store.upsert(conn, kind, report.source, batch_id, regencies)
+    if kind in FOREIGN_KINDS:
+        inserted, updated = foreign_store.upsert(conn, kind, report.source, batch_id, regencies, clock.today())
+    else:
+        inserted, updated = store.upsert(conn, kind, report.source, batch_id, regencies)
     report.batch_id = batch_id
     report.imported, report.updated = inserted, updated
     report.unchanged = report.valid - inserted - updated
@@ -123,16 +133,20 @@ def _check_scope(conn: Connection, kind: str, problems: Problems, regencies: tup
         moved = scope.location(conn, regencies)
         problems.add_lines([r[0] for r in moved], "latitude,longitude", [r[1] for r in moved],
                            [scope.LOCATION_OUT_OF_SCOPE] * len(moved))
+    foreign_kind = kind in FOREIGN_KINDS
     if writing:
-        scope.lock(conn, kind, regencies)
+        (foreign_store if foreign_kind else scope).lock(conn, kind, regencies)
     rejected = set(problems.lines[problems.rows()].tolist())
-    found = [c for c in scope.conflicts(conn, kind, regencies, UNKNOWN_EMPLOYER) if c[0] not in rejected]
+    found = foreign_store.conflicts(conn, kind, regencies) if foreign_kind else \
+        scope.conflicts(conn, kind, regencies, UNKNOWN_EMPLOYER)
+    found = [c for c in found if c[0] not in rejected]
     for line, column, value, reason in found:
         problems.add_lines([line], column, [value], [reason])
 
 
 def _context(conn: Connection, kind: str, regencies: tuple[str, ...] | None) -> Context:
-    # A scoped user's rows may only name the scope's companies: any other NIB reads as unknown.
+    # A scoped user's rows may only name the scope's companies, villages and districts: any other
+    # reads as unknown.
     company_ids = scope.employers(conn, regencies) if kind != "companies" else {}
     return Context(
         places=Places.load(conn) if kind == "companies" else None,
@@ -140,4 +154,9 @@ def _context(conn: Connection, kind: str, regencies: tuple[str, ...] | None) -> 
         agencies=agency_lookup(conn),
         findings=finding_lookup(),
         company_ids=company_ids,
+        villages=foreign.villages(conn, regencies) if kind in ("foreign_nationals", "lodgings") else {},
+        districts=foreign.districts(conn, regencies) if kind == "activities" else set(),
+        permit_types=list_lookup(conn, "permit_types") if kind == "foreign_nationals" else {},
+        purposes=list_lookup(conn, "stay_purposes") if kind == "foreign_nationals" else {},
+        activity_kinds=list_lookup(conn, "activity_kinds") if kind == "activities" else {},
     )

@@ -6,7 +6,7 @@ in `store`; everything else is here, vectorised over the whole file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,12 @@ class Context:
     agencies: dict[str, str]  # name/code key → code
     findings: dict[str, str]  # label key → finding code
     company_ids: dict[str, int]  # NIB → companies.id already in the database (and in the user's scope)
+    # Foreign-national templates (geo/imports/foreign.py); each holds only what the user may write in.
+    villages: dict[str, str] = field(default_factory=dict)  # village code → district code
+    districts: set[str] = field(default_factory=set)
+    permit_types: dict[str, str] = field(default_factory=dict)  # label/code key → code
+    purposes: dict[str, str] = field(default_factory=dict)
+    activity_kinds: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -50,7 +56,11 @@ def validate(kind: str, table: Table, ctx: Context) -> Validated:
         problems.add_lines([line], "", [None], [
             f"baris berisi {width} kolom, lebih dari judulnya; pemisah desimal koma tanpa tanda kutip? "
             f"(row has {width} fields, more than the header)"])
-    out = {"companies": _companies, "workers": _workers, "inspections": _inspections}[kind](frame, problems, ctx)
+    from geo.imports import foreign  # it builds on the field checks below
+
+    out = {"companies": _companies, "workers": _workers, "inspections": _inspections,
+           "foreign_nationals": foreign.foreign_nationals, "lodgings": foreign.lodgings,
+           "activities": foreign.activities}[kind](frame, problems, ctx)
     out["line"] = table.lines
     return Validated(out, problems)
 
