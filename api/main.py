@@ -35,7 +35,18 @@ from api.routes import (
     stats,
     tiles,
 )
-from api.web import apidocs, basemap, companies, home, login, mapdata, maps, static
+from api.web import (
+    apidocs,
+    basemap,
+    companies,
+    foreign_mapdata,
+    foreign_maps,
+    home,
+    login,
+    mapdata,
+    maps,
+    static,
+)
 from geo import __version__, clock
 from geo.auth.passwords import Hashing
 from geo.db import Pool, resolve_url
@@ -45,7 +56,7 @@ from geo.settings import Settings
 # order, and each miss costs); tests/test_routing_order.py checks that no route shadows a later one.
 API_ROUTERS = (features, tiles, stats, api_tokens, audit, auth, discrepancies, edits, exports, health, imports,
                queries, records, reports, search)
-PAGE_ROUTERS = (apidocs, basemap, companies, home, login, mapdata, maps, static)
+PAGE_ROUTERS = (apidocs, basemap, companies, foreign_mapdata, foreign_maps, home, login, mapdata, maps, static)
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -1,0 +1,215 @@
+"""Run-time data of the foreign nationals' map (issue 17 item 5): numbers per region with colours
+and legend, lodgings with guest counts, monitoring activities per district, and residence points.
+
+Personal data (UU 27/2022): no name, passport or permit number ever leaves here. A residence point
+is personal data: `residence_points` is for roles allowed personal data only (the route checks);
+everyone else gets the counts per region, down to villages, with the reports' small-count
+suppression (geo.reports.suppress), also on lodging guest counts. Activity texts (targets, findings,
+follow-up) reach those roles masked like other free text (geo.redaction)."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from geo import labels
+from geo.db import Connection, transaction
+from geo.formatting import long_date
+from geo.maps.classify import SMALL_BELOW, classify
+from geo.maps.foreign_counts import NO_PURPOSE, present_by_region
+from geo.maps.regions import LEVEL_LABEL
+from geo.redaction import Known, mask
+from geo.reports.suppress import protect_group, protect_mapping, protect_one
+
+TITLE = "Orang asing (hadir)"
+NO_PURPOSE_LABEL = "Tamu penginapan tanpa izin tinggal tercatat"
+LODGING_COLOR = "#6a3d9a"
+ACTIVITY_COLOR = "#1f78b4"
+RESIDENCE_COLOR = "#e7298a"
+GUEST_WINDOW_DAYS = 30  # "tamu 30 hari terakhir"
+ACTIVITY_MONTHS = 12
+
+
+def lookups(conn: Connection) -> dict[str, dict[str, str]]:
+    """Indonesian labels of purposes, permit types and activity kinds (migration 0100's tables)."""
+    out = {}
+    with transaction(conn) as cur:
+        for key, table in (("purposes", "stay_purposes"), ("permits", "permit_types"), ("kinds", "activity_kinds")):
+            cur.execute(f"SELECT code, label FROM {table} ORDER BY label")  # noqa: S608 - fixed table names
+            out[key] = dict(cur.fetchall())
+    out["purposes"][NO_PURPOSE] = out["permits"][NO_PURPOSE] = NO_PURPOSE_LABEL
+    return out
+
+
+def describe(names: dict[str, dict[str, str]], purposes: tuple[str, ...], permits: tuple[str, ...]) -> str | None:
+    parts = []
+    if purposes:
+        parts.append("tujuan " + ", ".join(names["purposes"].get(p, p) for p in purposes))
+    if permits:
+        parts.append("izin " + ", ".join(names["permits"].get(p, p) for p in permits))
+    return "; ".join(parts) or None
+
+
+def _cells(counts: dict[str, int], names: dict[str, str], personal: bool) -> list[list]:
+    """[[label, count or "<3"], ...], largest first; suppressed as one group for non-personal roles."""
+    shown = counts if personal else protect_mapping(counts, SMALL_BELOW)
+    order = sorted(counts, key=lambda k: (-counts[k], names.get(k, k)))
+    return [[names.get(k, k), shown[k]] for k in order]
+
+
+def region_numbers(conn: Connection, level: str, parent: str | None, regencies: tuple[str, ...] | None, day: date,
+                   purposes: tuple[str, ...], permits: tuple[str, ...], personal: bool) -> dict:
+    """Per region: its total present (a "<3" cell for non-personal roles where suppressed), fill
+    colour and breakdowns by purpose and permit type; and the legend."""
+    names = lookups(conn)
+    counts = present_by_region(conn, level, parent, regencies, day, purposes, permits)
+    codes = sorted(counts)
+    totals = [counts[c].total for c in codes]
+    cells = totals if personal else protect_group(totals, SMALL_BELOW)
+    classes = classify(cells, SMALL_BELOW)
+    regions = {}
+    for code, cell in zip(codes, cells, strict=True):
+        rc = counts[code]
+        regions[code] = {"fill": classes.color(cell), "total": cell,
+                         "by_purpose": _cells(rc.by_purpose, names["purposes"], personal),
+                         "by_permit": _cells(rc.by_permit, names["permits"], personal)}
+    flt = describe(names, purposes, permits)
+    subtitle = f"per {LEVEL_LABEL[level].lower()}, {long_date(day)}"
+    return {"date": day.isoformat(), "method": classes.method, "breaks": classes.breaks, "suppressed": not personal,
+            "legend": legend_html(subtitle, classes, flt, personal), "regions": regions}
+
+
+def legend_html(subtitle: str, classes, filters_text: str | None, personal: bool) -> str:
+    rows = "".join(
+        f'<div class="lg-row"><span class="lg-swatch" style="background:{b.color}"></span>'
+        f"{escape('<' + str(SMALL_BELOW) if (b.small and not personal) else b.label)} "
+        f"<small>({b.count} wilayah)</small></div>"
+        for b in classes.bins
+    )
+    marks = (
+        f'<div class="lg-row"><span class="lg-dot" style="background:{LODGING_COLOR}"></span>Penginapan (jumlah tamu)</div>'
+        f'<div class="lg-row"><span class="lg-dot" style="background:{ACTIVITY_COLOR}"></span>'
+        f"Kegiatan pemantauan {ACTIVITY_MONTHS} bulan terakhir (per kecamatan)</div>"
+    )
+    if personal:
+        marks += (f'<div class="lg-row"><span class="lg-dot" style="background:{RESIDENCE_COLOR}"></span>'
+                  "Tempat tinggal (data pribadi)</div>")
+    note = ("" if personal else
+            f'<div class="lg-filter">Jumlah orang 1–{SMALL_BELOW - 1} ditampilkan sebagai &lt;{SMALL_BELOW} '
+            "(disamarkan seperti di laporan)</div>")
+    flt = f'<div class="lg-filter">Filter: {escape(filters_text)}</div>' if filters_text else ""
+    return (f'<div class="lg-title">{escape(TITLE)}</div><div class="lg-sub">{escape(subtitle)}</div>'
+            f'<div class="lg-method">Kelas: {escape(classes.method)}</div>{rows}'
+            f'<div class="lg-title lg-gap">Penanda</div>{marks}{note}{flt}')
+
+
+def _region_cond(alias: str, region: str | None, regencies: tuple[str, ...] | None) -> tuple[str, list]:
+    conds, params = ["true"], []
+    if region:
+        conds.append(f"({alias}.regency_code = %s OR {alias}.district_code = %s)")
+        params += [region, region]
+    if regencies is not None:
+        conds.append(f"{alias}.regency_code = ANY(%s)")
+        params.append(list(regencies))
+    return " AND ".join(conds), params
+
+
+def lodging_points(conn: Connection, region: str | None, regencies: tuple[str, ...] | None, day: date,
+                   personal: bool) -> dict:
+    """{"count", "points": [[id, lon, lat, name, address, guests now, guests in 30 days]]}: the
+    establishments only, never a guest. Guest counts "<3" when small for non-personal roles."""
+    where, params = _region_cond("l", region, regencies)
+    sql = f"""
+SELECT l.id, round(ST_X(l.geom)::numeric, 5), round(ST_Y(l.geom)::numeric, 5), l.name, l.address,
+       count(DISTINCT s.foreign_national_id) FILTER (
+           WHERE s.check_in <= %s AND coalesce(s.check_out, s.check_in + 30) >= %s),
+       count(DISTINCT s.foreign_national_id) FILTER (
+           WHERE s.check_in <= %s AND coalesce(s.check_out, s.check_in + 30) >= %s::date - {GUEST_WINDOW_DAYS - 1})
+  FROM lodgings l LEFT JOIN lodging_stays s ON s.lodging_id = l.id
+ WHERE {where}
+ GROUP BY l.id ORDER BY l.id
+"""  # noqa: S608 - fixed text, bound parameters
+    with transaction(conn) as cur:
+        cur.execute(sql, [day, day, day, day, *params])
+        rows = cur.fetchall()
+    show = (lambda n: n) if personal else (lambda n: protect_one(n, SMALL_BELOW))
+    points = [[i, float(x), float(y), name, address or "", show(now), show(d30)]
+              for i, x, y, name, address, now, d30 in rows]
+    return {"count": len(points), "date": day.isoformat(), "points": points}
+
+
+def activity_points(conn: Connection, region: str | None, regencies: tuple[str, ...] | None, day: date,
+                    personal: bool) -> dict:
+    """The last 12 months' monitoring activities, one point per district (its label point) listing
+    them newest first. Targets, findings and follow-up masked for non-personal roles."""
+    where, params = _region_cond("a", region, regencies)
+    sql = f"""
+SELECT a.district_code, b.name, round(ST_X(b.label_point)::numeric, 5), round(ST_Y(b.label_point)::numeric, 5),
+       a.id, a.held_on, a.kind, k.label, a.agencies, a.targets, a.findings, a.follow_up
+  FROM monitoring_activities a
+  JOIN boundaries b ON b.code = a.district_code
+  JOIN activity_kinds k ON k.code = a.kind
+ WHERE a.held_on > (%s::date - interval '12 months')::date AND a.held_on <= %s AND {where}
+ ORDER BY a.district_code, a.held_on DESC, a.id
+"""  # noqa: S608 - fixed text, bound parameters
+    with transaction(conn) as cur:
+        cur.execute(sql, [day, day, *params])
+        rows = cur.fetchall()
+    known = None if personal else known_persons(conn, sorted({r[0][:5] for r in rows}))
+    points: dict[str, dict] = {}
+    for district, name, x, y, aid, held, kind, kind_label, agencies, targets, findings, follow_up in rows:
+        p = points.setdefault(district, {"district": district, "name": name, "lon": float(x), "lat": float(y),
+                                         "activities": []})
+        texts = [targets, findings, follow_up]
+        if known is not None:
+            texts = [mask(t, known) for t in texts]
+        p["activities"].append({
+            "id": aid, "held_on": held.isoformat(), "held_on_text": long_date(held), "kind": kind,
+            "kind_label": kind_label, "agencies": labels.team(agencies),
+            "targets": texts[0] or "", "findings": texts[1] or "", "follow_up": texts[2] or "",
+        })
+    return {"count": len(rows), "date": day.isoformat(), "points": list(points.values())}
+
+
+def known_persons(conn: Connection, regencies: list[str]) -> Known:
+    """The names and passport/permit numbers an activity text in these regencies may quote: the
+    foreign nationals staying or lodging there and the workers of its companies."""
+    if not regencies:
+        return Known()
+    with transaction(conn) as cur:
+        cur.execute("""
+SELECT p.full_name, p.passport_number, s.permit_number
+  FROM foreign_national_stays s JOIN foreign_nationals p ON p.id = s.foreign_national_id
+ WHERE s.regency_code = ANY(%s)
+UNION
+SELECT p.full_name, p.passport_number, NULL
+  FROM lodging_stays ls JOIN lodgings l ON l.id = ls.lodging_id JOIN foreign_nationals p ON p.id = ls.foreign_national_id
+ WHERE l.regency_code = ANY(%s)
+UNION
+SELECT w.full_name, w.passport_number, w.itas_number
+  FROM foreign_workers w JOIN companies c ON c.id = w.company_id
+ WHERE c.regency_code = ANY(%s)""", (regencies, regencies, regencies))
+        return Known.of(cur.fetchall())
+
+
+def residence_points(conn: Connection, region: str | None, regencies: tuple[str, ...] | None, day: date,
+                     purposes: tuple[str, ...], permits: tuple[str, ...]) -> dict:
+    """Personal data, for roles allowed it only: the residence of each person present by a stay
+    (workers are placed at their work site, lodging guests at the lodging: not residences).
+    [[lon, lat, purpose, permit type, nationality, reported point 1 / village point 0]]."""
+    where, params = _region_cond("p", region, regencies)
+    sql = f"""
+SELECT round(ST_X(p.geom)::numeric, 5), round(ST_Y(p.geom)::numeric, 5), p.purpose, p.permit_type, n.nationality,
+       (EXISTS (SELECT 1 FROM foreign_national_stays s
+                 WHERE s.foreign_national_id = p.foreign_national_id AND s.geom = p.geom
+                   AND s.location_source = 'reported'))::int
+  FROM foreign_nationals_present(%s) p JOIN foreign_nationals n ON n.id = p.foreign_national_id
+ WHERE p.source = 'stay' AND (cardinality(%s::text[]) = 0 OR p.purpose = ANY(%s::text[]))
+   AND (cardinality(%s::text[]) = 0 OR p.permit_type = ANY(%s::text[])) AND {where}
+ ORDER BY 1, 2
+"""  # noqa: S608 - fixed text, bound parameters
+    with transaction(conn) as cur:
+        cur.execute(sql, [day, list(purposes), list(purposes), list(permits), list(permits), *params])
+        rows = cur.fetchall()
+    return {"count": len(rows), "date": day.isoformat(),
+            "points": [[float(x), float(y), purpose, permit, nat, reported] for x, y, purpose, permit, nat, reported in rows]}
