@@ -46,7 +46,7 @@ def test_region_stats_equal_independent_count(conn, raw, level, flt):
     got = region_stats(conn, level, MonitoringFilter(**flt), parent=parent, today=TODAY)
     want = expected_stats(raw, level, TODAY, parent=parent, **flt)
     assert [r["code"] for r in got] == sorted(want)
-    assert {r["code"]: r for r in got} == want
+    assert data.by_code(got) == want
     if not flt:
         assert sum(r["companies"] for r in got) > 0
 
@@ -54,7 +54,7 @@ def test_region_stats_equal_independent_count(conn, raw, level, flt):
 def test_villages_of_a_regency_and_zero_rows(conn, raw):
     got = region_stats(conn, "village", MonitoringFilter(), parent="62.02", today=TODAY)
     want = expected_stats(raw, "village", TODAY, parent="62.02")
-    assert {r["code"]: r for r in got} == want
+    assert data.by_code(got) == want
     assert sum(r["companies"] for r in got) == sum(1 for c in raw.companies if c["regency"] == "62.02")
     districts = region_stats(conn, "district", MonitoringFilter(), today=TODAY)
     assert len(districts) == sum(1 for r in raw.regions.values() if r["level"] == "district")
@@ -68,7 +68,7 @@ def test_scoped_filter_leaves_other_regions_out(conn, raw):
     for level in ("regency", "district"):
         got = region_stats(conn, level, flt, today=TODAY)
         assert {r["code"][:5] for r in got} == set(scope)
-        assert {r["code"]: r for r in got} == expected_stats(raw, level, TODAY, scope=scope)
+        assert data.by_code(got) == expected_stats(raw, level, TODAY, scope=scope)
     province = region_stats(conn, "province", flt, today=TODAY)
     assert province[0]["companies"] == len(filtered(raw, TODAY, scope=scope))
 
@@ -148,7 +148,7 @@ def test_http_stats_by_district_for_a_viewer(client, login, raw):
     body = r.json()
     assert body["level"] == "district" and body["filter"] == {"sector": "perkebunan_sawit"}
     today = date.fromisoformat(body["today"])
-    assert {row["code"]: row for row in body["regions"]} == expected_stats(
+    assert data.by_code(body["regions"]) == expected_stats(
         raw, "district", today, sector=("perkebunan_sawit",))
     assert "Pekerja Rahasia" not in r.text
 
@@ -178,7 +178,7 @@ def test_http_geojson_has_region_polygons(client, login, raw):
         assert shape.geom_type in ("Polygon", "MultiPolygon") and shape.area > 0.01
         assert shape.buffer(0.01).contains(shapely.Point(feature["properties"]["label_point"]))
         props = {k: v for k, v in feature["properties"].items() if k != "label_point"}
-        assert props == want[feature["id"]]
+        assert data.by_code([props])[feature["id"]] == want[feature["id"]]
 
 
 def test_http_villages_summary_timeseries(client, login, raw):
@@ -186,7 +186,7 @@ def test_http_villages_summary_timeseries(client, login, raw):
     district = _parent_with_villages(raw, "62.10")
     r = client.get("/api/stats/village", params={"parent": district}, headers=headers)
     assert r.status_code == 200
-    assert {row["code"]: row for row in r.json()["regions"]} == expected_stats(
+    assert data.by_code(r.json()["regions"]) == expected_stats(
         raw, "village", date.today(), parent=district)
     r = client.get("/api/stats/summary", headers=headers)
     assert r.status_code == 200 and r.json()["companies"] == len(raw.companies)

@@ -22,7 +22,7 @@ from geo.stats import aggregates, region_stats, region_stats_json, summary
 from tests.conftest import LiveServer
 from tests.dbutil import create_database, dbname_of, drop_database
 from tests.importutil import pantau
-from tests.test_stats_data import TODAY, expected_stats, populate, read_raw
+from tests.test_stats_data import TODAY, by_code, expected_stats, populate, read_raw
 
 COUNTED = ("province", "regency", "district")
 FILTERS = [
@@ -66,7 +66,7 @@ def same_counts(url: str, conn, day: date = TODAY, filters=FILTERS, scope=None) 
             fast, _ = region_stats_json(conn, level, f, today=day, source="aggregates")
             slow, _ = region_stats_json(conn, level, f, today=day, source="tables")
             assert fast == slow, (level, flt)
-            got = {r["code"]: r for r in region_stats(conn, level, f, today=day, source="aggregates")}
+            got = by_code(region_stats(conn, level, f, today=day, source="aggregates"))
             assert got == expected_stats(raw, level, day, scope=scope, **flt), (level, flt)
     with conn.cursor() as cur:  # nothing left counted as zero
         cur.execute("SELECT (SELECT count(*) FROM stats_worker_counts WHERE workers <= 0) "
@@ -278,13 +278,12 @@ def test_reads_count_a_long_queue_a_batch_at_a_time(db, monkeypatch):
     monkeypatch.setattr(aggregates.clock, "today", lambda *a: TODAY)
     queued = [execute(conn, "SELECT count(DISTINCT company_id) FROM stats_dirty")[0][0]]
     while queued[-1]:
-        got = {r["code"]: r for r in region_stats(conn, "regency", MonitoringFilter(), today=TODAY)}
+        got = by_code(region_stats(conn, "regency", MonitoringFilter(), today=TODAY))
         assert got == want
         queued.append(execute(conn, "SELECT count(DISTINCT company_id) FROM stats_dirty")[0][0])
         assert queued[-1] < queued[-2] and len(queued) < 10
     assert len(queued) >= 3  # 60-odd companies, 25 a read
-    assert {r["code"]: r for r in region_stats(conn, "regency", MonitoringFilter(), today=TODAY,
-                                               source="aggregates")} == want
+    assert by_code(region_stats(conn, "regency", MonitoringFilter(), today=TODAY, source="aggregates")) == want
 
 
 def test_concurrent_writers_and_refreshes(db):
@@ -365,7 +364,7 @@ def test_days_and_filters_the_aggregates_leave_to_the_tables(db):
     raw = read_raw(url)
     aggregates.refresh(conn, TODAY)
     past = TODAY - timedelta(days=100)  # a report of an earlier quarter: not the counted day, not today
-    got = {r["code"]: r for r in region_stats(conn, "regency", MonitoringFilter(), today=past)}
+    got = by_code(region_stats(conn, "regency", MonitoringFilter(), today=past))
     assert got == expected_stats(raw, "regency", past)
     with pytest.raises(LookupError):
         region_stats(conn, "regency", MonitoringFilter(), today=past, source="aggregates")

@@ -199,6 +199,13 @@ def expected_stats(raw: Raw, level: str, today: date, parent: str | None = None,
     return rows
 
 
+def by_code(rows: list[dict]) -> dict[str, dict]:
+    """Rows by region code without the foreign-national columns (tests/test_stats_foreign.py counts those)."""
+    from geo.stats.foreign import FIELDS
+
+    return {r["code"]: {k: v for k, v in r.items() if k not in FIELDS} for r in rows}
+
+
 def quarter_bounds(q0: date) -> tuple[date, date]:
     months = q0.year * 12 + q0.month - 1 + 3
     return q0, date(months // 12, months % 12 + 1, 1) - timedelta(days=1)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.cache import cached
@@ -23,9 +23,46 @@ from api.filters import Filters
 from api.security import CurrentUser
 from geo.filters import FilterError, MonitoringFilter
 from geo.stats import LEVELS, quarterly_series, region_stats_geojson, region_stats_json, summary
+from geo.stats.foreign import ForeignFilter, foreign_filter
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
 JSON = "application/json"
+
+
+def _foreign(
+    purpose: Annotated[str | None, Query(description=(
+        "foreign nationals' purpose(s) of stay, comma-separated: bekerja, keluarga, studi, penelitian, keagamaan, "
+        "sosial, jurnalistik, investasi, lansia, wisata, lainnya, or tidak_diketahui (lodging-only guests); "
+        "filters the foreign_nationals counts only"))] = None,
+    permit_type: Annotated[str | None, Query(description=(
+        "foreign nationals' permit type(s), comma-separated: itas, itap, visa_kunjungan, voa, bebas_visa, "
+        "diplomatik, or tidak_diketahui (lodging-only guests); filters the foreign_nationals counts only"))] = None,
+) -> ForeignFilter:
+    try:
+        return foreign_filter(purpose, permit_type)
+    except FilterError as exc:
+        raise BadRequest(str(exc)) from exc
+
+
+def _day(
+    day: Annotated[str | None, Query(alias="date", description=(
+        "the day counted on, YYYY-MM-DD (default: today in the province's time zone): foreign nationals "
+        "present on it, lodging guests of the 30 days and activities of the 12 months up to it; the workers' "
+        "and companies' counts are taken on it too"))] = None,
+) -> date | None:
+    if day is None or day == "":
+        return None
+    try:
+        parsed = date.fromisoformat(day.strip())
+    except ValueError:
+        raise BadRequest(f"date: {day[:40]!r} bukan tanggal (not a date, YYYY-MM-DD)") from None
+    if not date(2000, 1, 1) <= parsed <= date(2100, 12, 31):
+        raise BadRequest(f"date: {day[:40]!r} di luar 2000-01-01..2100-12-31 (out of range)")
+    return parsed
+
+
+ForeignQuery = Annotated[ForeignFilter, Depends(_foreign)]
+DayQuery = Annotated[date | None, Depends(_day)]
 
 
 async def _respond(request: Request, flt: MonitoringFilter, key: tuple, media_type: str,
@@ -51,6 +88,7 @@ async def stats_timeseries(
     request: Request,
     principal: CurrentUser,
     flt: Filters,
+    foreign: ForeignQuery,
     conn: Conn,
     level: Annotated[str | None, Query(description="province | regency | district: one series per region")] = None,
     code: Annotated[str | None, Query(description="one region's series, e.g. 62.71")] = None,
@@ -58,10 +96,11 @@ async def stats_timeseries(
     end: Annotated[str | None, Query(description="last quarter, e.g. 2026-Q4 (default: this quarter)")] = None,
 ) -> Response:
     def produce(today: date) -> str:
-        rows = quarterly_series(conn, flt, level, start, end, code=code, today=today)
-        return json.dumps({"filter": flt.as_query(), "level": level, "code": code, "quarters": rows})
+        rows = quarterly_series(conn, flt, level, start, end, code=code, today=today, foreign=foreign)
+        return json.dumps({"filter": {**flt.as_query(), **foreign.as_query()}, "level": level, "code": code,
+                           "quarters": rows})
 
-    return await _respond(request, flt, ("timeseries", level, code, start, end), JSON, produce)
+    return await _respond(request, flt, ("timeseries", level, code, start, end, foreign), JSON, produce)
 
 
 @router.get(
@@ -74,6 +113,8 @@ async def stats_by_region(
     request: Request,
     principal: CurrentUser,
     flt: Filters,
+    foreign: ForeignQuery,
+    day: DayQuery,
     conn: Conn,
     parent: Annotated[str | None, Query(description="only regions under this code (required for village)")] = None,
     f: Annotated[str, Query(description="json | geojson")] = "json",
@@ -85,11 +126,12 @@ async def stats_by_region(
 
     def produce(today: date) -> str:
         if f == "geojson":
-            return region_stats_geojson(conn, level, flt, parent, today)
-        rows, day = region_stats_json(conn, level, flt, parent, today)
-        head = json.dumps({"level": level, "parent": parent, "filter": flt.as_query(), "today": day.isoformat()})
+            return region_stats_geojson(conn, level, flt, parent, day or today, foreign=foreign)
+        rows, counted_on = region_stats_json(conn, level, flt, parent, day or today, foreign=foreign)
+        head = json.dumps({"level": level, "parent": parent, "filter": {**flt.as_query(), **foreign.as_query()},
+                           "today": counted_on.isoformat()})
         # The rows arrive as JSON text from PostgreSQL: splice them in rather than parse and re-encode.
         return f'{head[:-1]}, "regions": {rows}}}'
 
     media_type = "application/geo+json" if f == "geojson" else JSON
-    return await _respond(request, flt, ("regions", level, parent, f), media_type, produce)
+    return await _respond(request, flt, ("regions", level, parent, f, foreign, day), media_type, produce)

@@ -71,6 +71,9 @@ class ForeignFilter:
         return out
 
 
+ALL = ForeignFilter()  # no purpose or permit-type filter: the default of the counting functions
+
+
 def foreign_filter(purpose: str | None = None, permit_type: str | None = None) -> ForeignFilter:
     """From query-string values (comma-separated lists allowed, case-insensitive)."""
     return ForeignFilter(purpose=tuple(v.lower() for v in parse_csv_param(purpose)),
@@ -97,15 +100,19 @@ def _placed(a: str, flt: MonitoringFilter, parent: str | None) -> tuple[list[str
     return conds, params
 
 
+def where(conds: list[str]) -> str:
+    return " AND ".join(conds) or "TRUE"
+
+
 def _json_by(key: str) -> str:
     return (f"SELECT region, json_object_agg({key}, n ORDER BY n DESC, {key}) AS j "  # noqa: S608
             f"FROM (SELECT region, {key}, count(*) AS n FROM fp GROUP BY 1, 2) s GROUP BY region")
 
 
-def counts_sql(level: str, flt: MonitoringFilter, foreign: ForeignFilter, parent: str | None,
-               day: date) -> tuple[str, list]:
-    """SELECT of the counts per region code (column `region`, then FIELDS) of the regions with any;
-    regions without are absent (callers LEFT JOIN their regions and coalesce: see region_sql)."""
+def _conditions(level: str, flt: MonitoringFilter, foreign: ForeignFilter,
+                parent: str | None) -> tuple[list[str], list, list[str], list, list[str], list]:
+    """WHERE conditions and parameters of the present persons (alias p, with their foreign_nationals
+    row n), the lodging stays (lodgings l, guests n) and the activities (a)."""
     check_level(level)
     p_conds, p_params = _placed("p", flt, parent)
     if flt.nationality:
@@ -120,13 +127,20 @@ def counts_sql(level: str, flt: MonitoringFilter, foreign: ForeignFilter, parent
         l_conds.append("n.nationality = ANY(%s)")
         l_params.append(list(flt.nationality))
     a_conds, a_params = _placed("a", flt, parent if level != "village" else None)
+    if level == "village":
+        a_conds.append("FALSE")
+    return p_conds, p_params, l_conds, l_params, a_conds, a_params
+
+
+def counts_sql(level: str, flt: MonitoringFilter, foreign: ForeignFilter, parent: str | None,
+               day: date) -> tuple[str, list]:
+    """SELECT of the counts per region code (column `region`, then FIELDS) of the regions with any;
+    regions without are absent (callers LEFT JOIN their regions: with_counts)."""
+    check_level(level)
+    p_conds, p_params, l_conds, l_params, a_conds, a_params = _conditions(level, flt, foreign, parent)
     activities = "coalesce(ac.n, 0)::int8"
     if level == "village":
         activities = "NULL::int8"
-        a_conds.append("FALSE")
-
-    def where(conds: list[str]) -> str:
-        return " AND ".join(conds) or "TRUE"
 
     # Fragments are constants or built above from allow-listed names; values are bound parameters.
     sql = f"""
@@ -236,3 +250,67 @@ def foreign_counts(conn: Connection, level: str, flt: MonitoringFilter, foreign:
                    parent: str | None = None, today: date | None = None) -> dict[str, dict]:
     """foreign_region_stats as {region code: row}."""
     return {row["code"]: row for row in foreign_region_stats(conn, level, flt, foreign, parent, today)}
+
+
+def series_ctes(level: str, flt: MonitoringFilter, foreign: ForeignFilter, parent: str | None,
+                day: date) -> tuple[str, list]:
+    """CTEs (to follow others in a WITH; CTE `q` holds the quarters q0..q1) counting per region and
+    quarter: `fq` present foreign nationals at the quarter's end (the current quarter: `day`) with
+    `fqpu` / `fqpe` their {purpose / permit type: persons}; `gq` distinct lodging guests with a stay
+    overlapping the quarter (up to `day`); `aq` activities held in it (up to `day`; none at the
+    village level). Filters as counts_sql."""
+    check_level(level)
+    p_conds, p_params, l_conds, l_params, a_conds, a_params = _conditions(level, flt, foreign, parent)
+
+    def by(key: str) -> str:
+        return (f"SELECT region, q0, json_object_agg({key}, n ORDER BY n DESC, {key}) AS j "  # noqa: S608
+                f"FROM (SELECT region, q0, {key}, count(*) AS n FROM fqp GROUP BY 1, 2, 3) s GROUP BY 1, 2")
+
+    # Fragments are constants or built above from allow-listed names; values are bound parameters.
+    sql = f"""
+fqd AS (SELECT %s::date AS day),
+fqp AS MATERIALIZED (
+    SELECT {_REGION[level].format(a="p")} AS region, q.q0,
+           coalesce(p.purpose, '{UNKNOWN}') AS purpose, coalesce(p.permit_type, '{UNKNOWN}') AS permit_type
+      FROM q CROSS JOIN fqd CROSS JOIN LATERAL foreign_nationals_present(LEAST(q.q1, fqd.day)) p
+      JOIN foreign_nationals n ON n.id = p.foreign_national_id
+     WHERE {where(p_conds)}
+),
+fq AS (SELECT region, q0, count(*)::int8 AS n FROM fqp GROUP BY 1, 2),
+fqpu AS ({by("purpose")}),
+fqpe AS ({by("permit_type")}),
+gq AS (
+    SELECT {_REGION[level].format(a="l")} AS region, q.q0, count(DISTINCT ls.foreign_national_id)::int8 AS n
+      FROM q CROSS JOIN fqd
+      JOIN lodging_stays ls ON ls.check_in <= LEAST(q.q1, fqd.day) AND coalesce(ls.check_out, ls.check_in + 30) >= q.q0
+      JOIN lodgings l ON l.id = ls.lodging_id
+      JOIN foreign_nationals n ON n.id = ls.foreign_national_id
+     WHERE {where(l_conds)}
+     GROUP BY 1, 2
+),
+aq AS (
+    SELECT {_REGION["district" if level == "village" else level].format(a="a")} AS region, q.q0, count(*)::int8 AS n
+      FROM q CROSS JOIN fqd
+      JOIN monitoring_activities a ON a.held_on BETWEEN q.q0 AND LEAST(q.q1, fqd.day)
+     WHERE {where(a_conds)}
+     GROUP BY 1, 2
+)"""  # noqa: S608
+    return sql, [day, *p_params, *l_params, *a_params]
+
+
+def series_fields(level: str) -> str:
+    """The json_build_object arguments of series_ctes' counts of region `r` and quarter `q`
+    (joined as fq, fqpu, fqpe, gq, aq)."""
+    activities = "NULL::int8" if level == "village" else "coalesce(aq.n, 0)"
+    return ("'foreign_nationals', coalesce(fq.n, 0), "
+            "'foreign_nationals_by_purpose', coalesce(fqpu.j, '{}'::json), "
+            "'foreign_nationals_by_permit', coalesce(fqpe.j, '{}'::json), "
+            f"'lodging_guests', coalesce(gq.n, 0), 'activities', {activities}")
+
+
+SERIES_JOINS = """
+  LEFT JOIN fq ON fq.region = r.code AND fq.q0 = q.q0
+  LEFT JOIN fqpu ON fqpu.region = r.code AND fqpu.q0 = q.q0
+  LEFT JOIN fqpe ON fqpe.region = r.code AND fqpe.q0 = q.q0
+  LEFT JOIN gq ON gq.region = r.code AND gq.q0 = q.q0
+  LEFT JOIN aq ON aq.region = r.code AND aq.q0 = q.q0"""

@@ -19,6 +19,7 @@ from geo.stats.common import (
     regions_sql,
     workers_sql,
 )
+from geo.stats.foreign import ALL, ForeignFilter, with_counts
 
 __all__ = ["LEVELS", "region_stats", "region_stats_geojson", "region_stats_json"]
 
@@ -120,22 +121,31 @@ SOURCES = ("auto", "aggregates", "tables")
 
 
 def _rows_text(conn: Connection, level: str, flt: MonitoringFilter, parent: str | None, today: date | None,
-               wrap: Callable[[str], str], head: list, source: str) -> tuple[str, date]:
+               wrap: Callable[[str], str], head: list, source: str,
+               foreign: ForeignFilter | None) -> tuple[str, date]:
     """`wrap(rows statement)` run with `head` + the rows' parameters, and the day counted on.
     source 'auto': from the aggregates when they can answer (geo.stats.aggregates), else from the
-    tables; 'aggregates': only from them (LookupError when they cannot); 'tables': only from the tables."""
+    tables; 'aggregates': only from them (LookupError when they cannot); 'tables': only from the tables.
+    The foreign-national columns (geo.stats.foreign) are added unless `foreign` is None."""
     if source not in SOURCES:
         raise ValueError(f"source: {source!r}")
     flt, day = _checked(conn, level, flt, parent, today)
     reg_where, reg_params = regions_sql(level, flt, parent)
+
+    def rows(sql: str, params: list) -> tuple[str, list]:
+        if foreign is None:
+            return sql, params
+        sql, f_params = with_counts(sql, level, flt, foreign, parent, day)
+        return sql, [*params, *f_params]
+
     if source != "tables" and aggregates.covers(level, flt):
-        sql, params = aggregates.rows_sql(level, reg_where, reg_params, flt, parent)
+        sql, params = rows(*aggregates.rows_sql(level, reg_where, reg_params, flt, parent))
         text = aggregates.read(conn, wrap(sql), [*head, *params], day, TUNING)
         if text is not None:
             return text, day
     if source == "aggregates":
         raise LookupError(f"the aggregates do not answer level {level!r} with {flt} on {day}")
-    sql, params = _tables_sql(level, flt, parent, day, reg_where, reg_params)
+    sql, params = rows(*_tables_sql(level, flt, parent, day, reg_where, reg_params))
     return _fetch_text(conn, wrap(sql), [*head, *params]), day
 
 
@@ -145,16 +155,16 @@ def _json_rows(sql: str) -> str:
 
 def region_stats_json(
     conn: Connection, level: str, flt: MonitoringFilter, parent: str | None = None, today: date | None = None,
-    *, source: str = "auto",
+    *, source: str = "auto", foreign: ForeignFilter | None = ALL,
 ) -> tuple[str, date]:
     """The rows of `region_stats` as a JSON array text (built by PostgreSQL), and the day used.
     `source`: where the counts come from (see _rows_text; the same numbers either way)."""
-    return _rows_text(conn, level, flt, parent, today, _json_rows, [], source)
+    return _rows_text(conn, level, flt, parent, today, _json_rows, [], source, foreign)
 
 
 def region_stats(
     conn: Connection, level: str, flt: MonitoringFilter, parent: str | None = None, today: date | None = None,
-    *, source: str = "auto",
+    *, source: str = "auto", foreign: ForeignFilter | None = ALL,
 ) -> list[dict]:
     """Monitoring counts for every region of `level` (province | regency | district | village).
 
@@ -178,14 +188,21 @@ def region_stats(
       companies with none in that window.
     - `by_nationality` {ISO2: workers}, `by_position_level` and `by_sex` ({L, P, unknown}: workers),
       `by_sector` {sector code: companies}; largest first.
-    `today` defaults to `flt.today`, then the current date. `source`: see region_stats_json.
+    - Foreign nationals (issue 17), unless `foreign` is None: `foreign_nationals` present on
+      `today`, `foreign_nationals_by_purpose` / `_by_permit` / `_by_nationality`,
+      `lodging_guests_30d`, `activities_12m` (None for villages), filtered by `foreign` (purpose,
+      permit type) and as geo.stats.foreign says the shared filter applies to them (nationality
+      and the regions yes, the company filters no).
+    `today` defaults to `flt.today`, then the current date: every count of the row is taken on it.
+    `source`: see region_stats_json.
     """
-    text, _ = region_stats_json(conn, level, flt, parent, today, source=source)
+    text, _ = region_stats_json(conn, level, flt, parent, today, source=source, foreign=foreign)
     return json.loads(text)
 
 
 def region_stats_geojson(
-    conn: Connection, level: str, flt: MonitoringFilter, parent: str | None = None, today: date | None = None
+    conn: Connection, level: str, flt: MonitoringFilter, parent: str | None = None, today: date | None = None,
+    *, foreign: ForeignFilter | None = ALL,
 ) -> str:
     """`region_stats` as a GeoJSON FeatureCollection text for choropleths: each region's polygon,
     simplified for its level (SIMPLIFY, topology-preserving per polygon, 5 decimals), with the
@@ -203,4 +220,4 @@ SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_
   FROM ({sql}) s JOIN boundaries b ON b.code = s.code
 """  # noqa: S608
 
-    return _rows_text(conn, level, flt, parent, today, wrap, [SIMPLIFY[level]], "auto")[0]
+    return _rows_text(conn, level, flt, parent, today, wrap, [SIMPLIFY[level]], "auto", foreign)[0]

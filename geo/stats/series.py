@@ -15,6 +15,7 @@ from geo.stats.common import (
     region_level,
     regions_sql,
 )
+from geo.stats.foreign import ALL, SERIES_JOINS, ForeignFilter, series_ctes, series_fields
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 MAX_QUARTERS = 80
@@ -46,6 +47,7 @@ def quarterly_series(
     *,
     code: str | None = None,
     today: date | None = None,
+    foreign: ForeignFilter | None = ALL,
 ) -> list[dict]:
     """One row per quarter (and per region), oldest first:
     `quarter` ("2025-Q1"), `start`, `end` (dates), `code`, `name`, and
@@ -57,7 +59,12 @@ def quarterly_series(
       (status is not historised, so the last change stands for the departure);
     - `inspections`: inspections of those companies dated in the quarter (the current one: up to
       today);
-    - `findings`: those of them with a finding other than 'none'.
+    - `findings`: those of them with a finding other than 'none';
+    - unless `foreign` is None (geo.stats.foreign; filtered by it, the nationality and the regions):
+      `foreign_nationals` present at the quarter's end (the current quarter: today) with
+      `foreign_nationals_by_purpose` / `_by_permit`; `lodging_guests`: distinct persons with a
+      lodging stay overlapping the quarter (up to today); `activities`: monitoring activities held
+      in it (up to today; None for a village).
     Regions: `code` alone → that region; `level` alone → every region of the level within the
     scope (not villages); neither → the province. `start`/`end` are quarters ('2025-Q1') or
     dates; default the 8 quarters up to the one containing `today`.
@@ -89,6 +96,10 @@ def quarterly_series(
     nat_cond, nat_params = "TRUE", []
     if flt.nationality:
         nat_cond, nat_params = "w.nationality = ANY(%s)", [list(flt.nationality)]
+    f_ctes, f_fields, f_joins, f_params = "", "", "", []
+    if foreign is not None:
+        f_ctes, f_params = series_ctes(level, flt, foreign, prefilter, day)
+        f_ctes, f_fields, f_joins = f",{f_ctes}", f", {series_fields(level)}", SERIES_JOINS
     sql = f"""
 WITH q AS (
     SELECT gs::date AS q0, (gs + interval '3 months' - interval '1 day')::date AS q1
@@ -111,19 +122,20 @@ ins AS (
       FROM fc JOIN inspections i ON i.company_id = fc.id
       JOIN q ON i.inspected_on BETWEEN q.q0 AND LEAST(q.q1, %s::date)
      GROUP BY 1, 2
-)
+){f_ctes}
 SELECT coalesce(json_agg(json_build_object(
            'quarter', to_char(q.q0, 'YYYY-"Q"Q'), 'start', q.q0, 'end', q.q1,
            'code', r.code, 'name', r.name,
            'active_workers', coalesce(aw.n, 0),
            'inspections', coalesce(ins.n, 0),
-           'findings', coalesce(ins.findings, 0)) ORDER BY q.q0, r.code), '[]'::json)
+           'findings', coalesce(ins.findings, 0){f_fields}) ORDER BY q.q0, r.code), '[]'::json)
   FROM q CROSS JOIN regions r
   LEFT JOIN aw ON aw.region = r.code AND aw.q0 = q.q0
-  LEFT JOIN ins ON ins.region = r.code AND ins.q0 = q.q0
+  LEFT JOIN ins ON ins.region = r.code AND ins.q0 = q.q0{f_joins}
 """  # noqa: S608
     with transaction(conn) as cur:
-        cur.execute(TUNING + sql, [q_start, q_end, *reg_params, *fc_params, day, day, day, *nat_params, day])
+        cur.execute(TUNING + sql, [q_start, q_end, *reg_params, *fc_params, day, day, day, *nat_params, day,
+                                   *f_params])
         return cur.fetchone()[0]
 
 
