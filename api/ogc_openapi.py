@@ -47,7 +47,7 @@ def rooted_openapi(doc: dict, collections: Iterable[Collection], monitoring_only
         operation["operationId"] = f"{generic.get('operationId', 'items')}_{coll.id}"
         operation["summary"] = f"{coll.title} ({coll.id}): features"
         params = [p for p in operation.get("parameters", []) if p.get("in") == "query"
-                  and (coll.monitoring or p["name"] not in monitoring_only)]
+                  and (coll.monitoring or p["name"] not in monitoring_only or p["name"] in coll.accepts)]
         declared = {p["name"] for p in params}
         params += [property_parameter(col) for col in filter_properties(coll) if col.name not in declared]
         operation["parameters"] = params

@@ -19,11 +19,12 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo import clock, formulas, redaction
+from geo import clock, exports_foreign, formulas, redaction
 from geo.db import Connection
 from geo.filters import MonitoringFilter
 
-KINDS = ("companies", "workers", "inspections")
+# Lodgings, monitoring activities and foreign nationals: geo/exports_foreign.py (issue 17).
+KINDS = ("companies", "workers", "inspections", *exports_foreign.KINDS)
 FORMATS = {  # format → (file extension, media type)
     "csv": ("csv", "text/csv; charset=utf-8"),
     "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -34,7 +35,8 @@ FORMATS = {  # format → (file extension, media type)
 _DRIVERS = {"geojson": "GeoJSON", "gpkg": "GPKG", "kml": "KML"}
 PERSONAL_COLUMNS = ("nama_lengkap", "nomor_paspor", "nomor_itas")
 FREE_TEXT_COLUMNS = ("keterangan", "tindak_lanjut")  # inspection notes and follow-up
-DATE_COLUMNS = ("rptka_berlaku_hingga", "izin_berlaku_hingga", "itas_berlaku_hingga", "tanggal")
+DATE_COLUMNS = ("rptka_berlaku_hingga", "izin_berlaku_hingga", "itas_berlaku_hingga", "tanggal",
+                *exports_foreign.DATE_COLUMNS)
 
 
 class ExportError(ValueError):
@@ -112,6 +114,10 @@ def fetch(conn: Connection, kind: str, flt: MonitoringFilter, *, personal: bool 
     """The filtered rows of `kind` as a GeoDataFrame (EPSG:4326)."""
     if kind not in KINDS:
         raise ExportError(f"jenis ekspor tidak dikenal: {kind} (unknown kind; one of {', '.join(KINDS)})")
+    if kind in exports_foreign.KINDS:
+        frame = exports_foreign.fetch(conn, kind, flt, personal=personal)
+        geometry = shapely.from_wkb([bytes(b) for b in frame.pop("wkb")]) if len(frame) else []
+        return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
     sql, params = _sql(kind, flt, personal)
     with conn.cursor() as cur:
         cur.execute(sql, params)

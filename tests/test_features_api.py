@@ -56,7 +56,8 @@ def test_collections_need_a_login(site):  # noqa: F811
 
 def test_collections_list_all(api):
     ids = [c["id"] for c in api.get("/collections").json()["collections"]]
-    assert ids == ["companies", "inspections", "provinces", "regencies", "districts", "villages"]
+    assert ids == ["companies", "inspections", "provinces", "regencies", "districts", "villages", "lodgings",
+                   "activities", "foreign_nationals"]
     doc = api.get("/collections/companies").json()
     assert {link["rel"] for link in doc["links"]} >= {"self", "items"}
     q = api.get("/collections/companies/queryables").json()

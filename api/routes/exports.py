@@ -11,19 +11,20 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Conn
 from api.filters import Filters
 from api.security import CurrentUser
-from geo import clock
+from geo import clock, exports_foreign
 from geo.auth import audit
 from geo.exports import FORMATS, export_bytes
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 
 
-@router.get("/{kind}", summary="Download companies, workers or inspections with the monitoring filters")
+@router.get("/{kind}", summary="Download companies, workers, inspections, lodgings, monitoring activities or "
+                               "foreign nationals (personal roles only) with the monitoring filters")
 async def export(
     principal: CurrentUser,
     conn: Conn,
     flt: Filters,
-    kind: Literal["companies", "workers", "inspections"],
+    kind: Literal["companies", "workers", "inspections", "lodgings", "activities", "foreign_nationals"],
     format: Annotated[Literal["csv", "xlsx", "geojson", "gpkg", "kml"], Query()] = "csv",  # noqa: A002
     personal: Annotated[bool | None, Query(description="workers: names, passport and ITAS numbers; inspections: "
                                                          "notes and follow-up unmasked (default: when your role "
@@ -32,8 +33,16 @@ async def export(
     if personal and not principal.can_see_personal:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "peran Anda tidak boleh melihat data pribadi "
                                                         "(role may not see personal data)")
-    # Inspection free text may name workers (geo.redaction): masked unless personal data is allowed.
-    with_personal = kind in ("workers", "inspections") and principal.can_see_personal and personal is not False
+    if kind in exports_foreign.PERSONAL_KINDS and not principal.can_see_personal:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "peran Anda tidak boleh melihat data pribadi "
+                                                        "(role may not see personal data)")
+    if kind in exports_foreign.KINDS and (bad := exports_foreign.unsupported(kind, flt)):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{bad}: tidak berlaku untuk {kind} (does not apply to "
+                                                         f"{kind}; datetime: one date for lodgings and foreign_nationals)")
+    # Inspection and activity free text may name persons (geo.redaction, geo.activity_text): masked
+    # unless personal data is allowed; foreign_nationals is personal as a whole.
+    with_personal = (kind in ("workers", "inspections", "activities", "foreign_nationals")
+                     and principal.can_see_personal and (personal is not False or kind == "foreign_nationals"))
     as_of = clock.as_of()  # 'data per' in the file and its name, in the province's time
     body, count = await run_in_threadpool(export_bytes, conn, kind, flt, format, personal=with_personal, as_of=as_of)
     # Every export is recorded; one carrying names/passport/ITAS numbers as personal.export.

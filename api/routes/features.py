@@ -9,6 +9,7 @@ turns the cache off.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import urlencode
@@ -22,10 +23,12 @@ from api.deps import Conn
 from api.errors import BadRequest, NotFound
 from api.filters import Filters
 from api.ogc_openapi import rooted_openapi
-from api.security import CurrentUser
+from api.security import CurrentUser, Principal
+from geo import activity_text
+from geo.auth import audit
 from geo.db import fetchone
 from geo.features import cql2
-from geo.features.catalog import CATALOG, Collection, get_collection
+from geo.features.catalog import Collection, get_collection, visible
 from geo.features.errors import FeatureNotFound, FeatureQueryError
 from geo.features.output import as_csv, as_html, feature_collection
 from geo.features.params import (
@@ -80,9 +83,10 @@ def api_url(request: Request, path: str = "", query: dict | list | None = None) 
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def _collection(collection_id: str) -> Collection:
+def _collection(collection_id: str, principal: Principal) -> Collection:
+    """A personal collection (foreign_nationals) is unknown to roles without personal access."""
     try:
-        return get_collection(collection_id)
+        return get_collection(collection_id, principal.can_see_personal)
     except FeatureNotFound as exc:
         raise NotFound(str(exc)) from exc
 
@@ -132,7 +136,8 @@ def openapi_ogc(request: Request) -> Response:
     state = request.app.state
     body = getattr(state, "openapi_ogc", None)
     if body is None:
-        doc = rooted_openapi(request.app.openapi(), CATALOG.values(), MONITORING_PARAMS)
+        # Public: a personal collection is not named in it (for its users the generic path serves).
+        doc = rooted_openapi(request.app.openapi(), visible(False).values(), MONITORING_PARAMS)
         body = state.openapi_ogc = json.dumps(doc, ensure_ascii=False).encode()
     return Response(body, media_type="application/json")
 
@@ -147,7 +152,8 @@ def _collection_doc(request: Request, collection: Collection, ext: dict) -> dict
         "itemType": "feature",
         "crs": [CRS84[0]],
         # A scoped user's monitoring collections cover its regencies (boundaries stay province-wide).
-        "extent": {"spatial": {"bbox": [(collection.monitoring and ext.get("scope_bbox")) or ext["bbox"]],
+        "extent": {"spatial": {"bbox": [((collection.monitoring or collection.region_sql) and ext.get("scope_bbox"))
+                                        or ext["bbox"]],
                                "crs": CRS84[0]}},
         "links": [
             {"rel": "self", "type": "application/json", "href": api_url(request, base)},
@@ -167,18 +173,19 @@ def collections(request: Request, principal: CurrentUser, conn: Conn) -> JSONRes
     ext = extents(conn, principal.regencies)
     return JSONResponse({
         "links": [{"rel": "self", "type": "application/json", "href": api_url(request, "/collections")}],
-        "collections": [_collection_doc(request, c, ext) for c in CATALOG.values()],
+        "collections": [_collection_doc(request, c, ext) for c in visible(principal.can_see_personal).values()],
     })
 
 
 @router.get("/collections/{collection_id}", summary="One collection")
 def collection(collection_id: str, request: Request, principal: CurrentUser, conn: Conn) -> JSONResponse:
-    return JSONResponse(_collection_doc(request, _collection(collection_id), extents(conn, principal.regencies)))
+    coll = _collection(collection_id, principal)
+    return JSONResponse(_collection_doc(request, coll, extents(conn, principal.regencies)))
 
 
 @router.get("/collections/{collection_id}/queryables", summary="Queryable properties (JSON Schema)")
 def queryables(collection_id: str, request: Request, principal: CurrentUser) -> JSONResponse:
-    coll = _collection(collection_id)
+    coll = _collection(collection_id, principal)
     props: dict = {"geometry": {"$ref": f"https://geojson.org/schema/{coll.geometry_type}.json",
                                 "x-ogc-role": "primary-geometry"}}
     for col in coll.queryables:
@@ -197,14 +204,24 @@ def queryables(collection_id: str, request: Request, principal: CurrentUser) -> 
 
 
 # --- items --------------------------------------------------------------------------------------
-def _check_params(request: Request, coll: Collection) -> None:
+def _check_params(request: Request, coll: Collection, flt) -> None:
     properties = {col.name for col in filter_properties(coll)}
     for name in request.query_params:
         if name not in ITEM_PARAMS and name not in properties:
             known = ", ".join(sorted(ITEM_PARAMS | properties))
             raise BadRequest(f"{name}: unknown query parameter (known: {known})")
-        if not coll.monitoring and name in MONITORING_PARAMS:
+        if not coll.monitoring and name in MONITORING_PARAMS and name not in coll.accepts:
             raise BadRequest(f"{name}: does not apply to collection {coll.id!r}")
+    if coll.day_param and request.query_params.get("datetime"):
+        start, end = flt.period_start, flt.period_end
+        if start is None or start != end:
+            raise BadRequest(f"datetime: {request.query_params['datetime']!r} must be one date (YYYY-MM-DD) for "
+                             f"{coll.id!r}: the day described")
+
+
+def _audit_read(conn, principal: Principal, coll: Collection, detail: dict) -> None:
+    """A read of a personal collection: who, and how many persons (never which, nor the query)."""
+    audit.record(conn, "personal.read", **principal.audit_fields(), target=f"collection:{coll.id}", detail=detail)
 
 
 def _paging_links(request: Request, path: str, offset: int, limit: int, returned: int, matched: int, fmt_type: str) -> list[dict]:
@@ -247,8 +264,8 @@ async def items(
     filter_crs: Annotated[str | None, Query(alias="filter-crs")] = None,
     f: Annotated[Literal["json", "csv", "html"] | None, Query(description="json | csv | html")] = None,
 ) -> Response:
-    coll = _collection(collection_id)
-    _check_params(request, coll)
+    coll = _collection(collection_id, principal)
+    _check_params(request, coll, flt)
     fmt = output_format(request, f, ("json", "csv", "html"))
     try:
         page = Page(limit, offset)
@@ -283,15 +300,23 @@ async def items(
         return _paging_links(request, path, page.offset, page.limit, result.returned, result.matched,
                              media.split(";")[0])
 
+    masked = bool(coll.free_text) and not principal.can_see_personal
+
+    def page_of(wkt: bool) -> Result:
+        result = fetch_page(conn, coll, where_clause(), (order_sql(coll, sort), []), columns, page, wkt=wkt)
+        if masked:  # free text that may name persons (geo/activity_text.py)
+            result = replace(result, features=activity_text.mask_features(conn, result.features, coll.free_text))
+        return result
+
     def produce_json(today: date) -> bytes:
-        result = fetch_page(conn, coll, where_clause(), (order_sql(coll, sort), []), columns, page)
+        result = page_of(False)
         links = links_for(result)
         links.append({"rel": "collection", "type": "application/json",
                       "href": api_url(request, f"/collections/{coll.id}")})
         return feature_collection(result, links).encode()
 
     def produce_table(today: date) -> bytes:  # CSV and HTML: formatting thousands of rows
-        result = fetch_page(conn, coll, where_clause(), (order_sql(coll, sort), []), columns, page, wkt=True)
+        result = page_of(True)
         if fmt == "csv":
             return as_csv(result, columns).encode()
         return as_html(coll, result, columns, links_for(result)).encode()
@@ -300,17 +325,25 @@ async def items(
     # the user's regencies; the data versions in the key make any committed write show at once.
     # A hit is served on the event loop; a miss is built in a thread with the request's connection.
     # A monitoring page reads every table (company, workers, inspections, region names).
+    produce = produce_json if fmt == "json" else produce_table
+    if coll.personal:
+        # Personal data: never kept, and every read is recorded (how many persons, never which).
+        body = await blocking(produce, None)
+        returned = json.loads(body)["numberReturned"] if fmt == "json" else None
+        await blocking(_audit_read, conn, principal, coll, {"format": fmt, "persons": returned})
+        return Response(body, media_type=media, headers={**(headers or {}), "Cache-Control": "no-store"})
+    # Masked and unmasked pages of the same URL are different bodies.
     return await cached(
-        request, "features", (str(request.url), fmt), scope=principal.regencies,
-        tables=None if coll.monitoring else ("boundaries",), media_type=media, headers=headers,
-        produce=produce_json if fmt == "json" else produce_table)
+        request, "features", (str(request.url), fmt, masked), scope=principal.regencies,
+        tables=("boundaries",) if coll.level else None, media_type=media, headers=headers,
+        produce=produce)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature", response_class=Response,
             responses={200: {"content": {GEOJSON: {}}}})
 async def item(collection_id: str, feature_id: str, request: Request, principal: CurrentUser, conn: Conn,
                f: Annotated[str | None, Query(description="json")] = None) -> Response:
-    coll = _collection(collection_id)
+    coll = _collection(collection_id, principal)
     output_format(request, f, ("json",))
     key: int | str = feature_id
     if coll.key_type == "integer":
@@ -320,10 +353,16 @@ async def item(collection_id: str, feature_id: str, request: Request, principal:
     row = await blocking(fetchone, conn, *one_feature_sql(coll, base_where(coll, None, principal.regencies), key))
     if row is None:  # outside the user's scope looks the same as absent
         raise NotFound(f"feature {feature_id!r} not found in {coll.id!r}")
+    feature = row[0]
+    if coll.free_text and not principal.can_see_personal:
+        feature = (await blocking(activity_text.mask_features, conn, f"[{feature}]", coll.free_text))[1:-1]
+    if coll.personal:
+        await blocking(_audit_read, conn, principal, coll, {"persons": 1})
     links = json.dumps([
         {"rel": "self", "type": GEOJSON, "href": str(request.url)},
         {"rel": "collection", "type": "application/json", "href": api_url(request, f"/collections/{coll.id}")},
     ])
     links = ', "links": ' + links
-    return Response(row[0][:-1] + links + "}", media_type=GEOJSON)
+    return Response(feature[:-1] + links + "}", media_type=GEOJSON,
+                    headers={"Cache-Control": "no-store"} if coll.personal else None)
 

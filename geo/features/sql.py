@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from geo import clock
 from geo.db import Connection, Cursor, single_read, transaction
 from geo.features.catalog import Collection, Column
 from geo.features.params import Page
@@ -24,10 +25,12 @@ COUNT_EXTRA = 100
 
 @dataclass
 class Where:
-    """AND-ed SQL conditions with their bound parameters, in order."""
+    """AND-ed SQL conditions with their bound parameters, in order. `head`: the values of the
+    placeholders in the collection's from_sql (e.g. the day a collection describes), bound first."""
 
     conds: list[str] = field(default_factory=list)
     params: list = field(default_factory=list)
+    head: list = field(default_factory=list)
 
     def add(self, sql: str, params: list | tuple = ()) -> Where:
         self.conds.append(sql)
@@ -73,6 +76,8 @@ def base_where(collection: Collection, flt: MonitoringFilter | None, scope: tupl
             if end:
                 where.add(f"{collection.datetime_sql} <= %s", [end])
         return where
+    if collection.region_sql:
+        return _regional_where(collection, flt, scope)
     where.add("b.level = %s", [collection.level])
     if scope is not None:
         if collection.level == "province":
@@ -83,6 +88,29 @@ def base_where(collection: Collection, flt: MonitoringFilter | None, scope: tupl
         for code in (flt.regency_code, flt.district_code):
             if code:  # the region itself, its ancestors and its descendants
                 where.add("left(b.code, length(%s)) = %s OR left(%s, length(b.code)) = b.code", [code, code, code])
+    return where
+
+
+def _regional_where(collection: Collection, flt: MonitoringFilter | None, scope: tuple[str, ...] | None) -> Where:
+    """A collection placed by regency and district codes of its own (lodgings, activities, foreign
+    nationals): the scope and the region filters on them, `datetime` as the collection defines it."""
+    flt = flt or MonitoringFilter()
+    regency, district = collection.region_sql
+    day = (flt.period_end if collection.day_param else None) or flt.today or clock.today()
+    where = Where(head=[day, list(scope) if scope is not None else None])
+    if scope is not None:
+        where.add(f"{regency} = ANY(%s)", [list(scope)])
+    if flt.regency_code:
+        where.add(f"{regency} = %s", [flt.regency_code])
+    if flt.district_code:
+        where.add(f"{district} = %s", [flt.district_code])
+    if collection.datetime_sql and not collection.day_param:
+        if flt.period_start:
+            where.add(f"{collection.datetime_sql} >= %s", [flt.period_start])
+        if flt.period_end:
+            where.add(f"{collection.datetime_sql} <= %s", [flt.period_end])
+    if flt.nationality and collection.nationality_sql:
+        where.add(f"{collection.nationality_sql} = ANY(%s)", [list(flt.nationality)])
     return where
 
 
@@ -135,8 +163,11 @@ def page_sql(
 ) -> tuple[str, list]:
     """The page statement and its parameters. `estimate_sql`:
     estimate_text(), for numberMatched of a full page whose count reaches the cap."""
-    extra_cols = "".join(f", {extra.sql} AS x{i}" for i, extra in enumerate(extras))
-    extra_out = "".join(f", s.x{i}" for i in range(len(extras)))
+    # Carried values (Collection.carry) go from the filtered rows to the page as page.<name>.
+    extra_cols = "".join(f", {sql} AS {name}" for name, sql in collection.carry)
+    extra_cols += "".join(f", {extra.sql} AS x{i}" for i, extra in enumerate(extras))
+    extra_out = "".join(f", s.{name}" for name, _ in collection.carry)
+    extra_out += "".join(f", s.x{i}" for i in range(len(extras)))
     extra_params = [p for extra in extras for p in extra.params]
     order_text, order_params = order
     feature = _feature_sql(collection, columns, extras, wkt, paged=True)
@@ -161,7 +192,7 @@ def page_sql(
         f"FROM page {collection.join_back}{_page_joins(collection, columns)}) "
         f"FROM n, seen"
     )
-    params = [*extra_params, *where.params, *order_params, cap, page.offset, page.offset + page.limit,
+    params = [*extra_params, *where.head, *where.params, *order_params, cap, page.offset, page.offset + page.limit,
               *estimate_params]
     return sql, params
 
@@ -170,7 +201,7 @@ def estimate_text(cur: Cursor, collection: Collection, where: Where) -> str:
     """The filtered query as text for plan_row_estimate (migration 0051): catalog text, with the
     values quoted by psycopg2 exactly as in every statement it sends."""
     sql = f"SELECT 1 FROM {collection.from_sql} WHERE {where.sql}"  # noqa: S608 - catalog text only
-    return cur.mogrify(sql, where.params).decode()
+    return cur.mogrify(sql, [*where.head, *where.params]).decode()
 
 
 # Parallel workers cost more to start than these short, index-driven queries take. SET LOCAL in the
@@ -214,7 +245,7 @@ def one_feature_sql(collection: Collection, where: Where, key) -> tuple[str, lis
     feature = _feature_sql(collection, collection.columns, (), False)
     sql = (f"SELECT {feature} FROM {collection.from_sql} "  # noqa: S608 - catalog text only
            f"WHERE {collection.key_sql} = %s AND {where.sql}")
-    return sql, [key, *where.params]
+    return sql, [*where.head, key, *where.params]
 
 
 def extents(conn: Connection, regencies=None) -> dict:
@@ -233,9 +264,11 @@ def extents(conn: Connection, regencies=None) -> dict:
                                 WHERE level = 'regency' AND code = ANY(%(scope)s::text[])) r),
                       (SELECT min(rptka_valid_until) FROM c), (SELECT max(rptka_valid_until) FROM c),
                       (SELECT min(i.inspected_on) FROM inspections i JOIN c ON c.id = i.company_id),
-                      (SELECT max(i.inspected_on) FROM inspections i JOIN c ON c.id = i.company_id)""",
+                      (SELECT max(i.inspected_on) FROM inspections i JOIN c ON c.id = i.company_id),
+                      (SELECT ARRAY[min(held_on), max(held_on)] FROM monitoring_activities
+                        WHERE %(scope)s::text[] IS NULL OR regency_code = ANY(%(scope)s::text[]))""",
             {"scope": scope})
-        bbox, scope_bbox, c_min, c_max, i_min, i_max = cur.fetchone()
+        bbox, scope_bbox, c_min, c_max, i_min, i_max, (a_min, a_max) = cur.fetchone()
 
     def iso(d: date | None) -> str | None:
         return d.isoformat() if d else None
@@ -244,4 +277,5 @@ def extents(conn: Connection, regencies=None) -> dict:
         return [round(v, 6) for v in box] if box and None not in box else None  # no rows: no extent
 
     return {"bbox": rounded(bbox) or [-180, -90, 180, 90], "scope_bbox": rounded(scope_bbox),
-            "companies": [iso(c_min), iso(c_max)], "inspections": [iso(i_min), iso(i_max)]}
+            "companies": [iso(c_min), iso(c_max)], "inspections": [iso(i_min), iso(i_max)],
+            "activities": [iso(a_min), iso(a_max)]}

@@ -1,0 +1,64 @@
+"""Free text of monitoring activities (targets, findings, follow-up) for roles without personal access.
+
+Targets name persons as well as companies, so the texts are personal data (UU 27/2022) unless the
+audience may see it. For everyone else the names, passport and permit numbers of the foreign
+nationals on record in the activities' regencies (their stays, lodging stays and worker records,
+former ones too) are masked as geo.redaction masks inspection notes, and so is every
+passport/permit-shaped number. A person named in a text but on record only elsewhere keeps their
+name unless it has a number's shape: the lists of who is where are the only source of names.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from geo import redaction
+from geo.db import Connection, single_read
+
+FREE_TEXT = ("targets", "findings", "follow_up")
+
+_PERSONS = """
+WITH r AS (SELECT DISTINCT regency_code FROM monitoring_activities WHERE id = ANY(%s))
+SELECT p.full_name, p.passport_number, s.permit_number
+  FROM foreign_national_stays s JOIN foreign_nationals p ON p.id = s.foreign_national_id
+ WHERE s.regency_code IN (SELECT regency_code FROM r)
+UNION
+SELECT p.full_name, p.passport_number, NULL
+  FROM lodging_stays ls JOIN lodgings l ON l.id = ls.lodging_id JOIN foreign_nationals p ON p.id = ls.foreign_national_id
+ WHERE l.regency_code IN (SELECT regency_code FROM r)
+UNION
+SELECT w.full_name, w.passport_number, w.itas_number
+  FROM foreign_workers w JOIN companies c ON c.id = w.company_id
+ WHERE c.regency_code IN (SELECT regency_code FROM r)
+"""
+
+
+def known(conn: Connection, activity_ids: Iterable[int]) -> redaction.Known:
+    """The persons on record in the regencies of these activities."""
+    ids = sorted({int(i) for i in activity_ids})
+    if not ids:
+        return redaction.NOBODY
+    with single_read(conn) as cur:
+        cur.execute(_PERSONS, (ids,))
+        return redaction.Known.of(cur.fetchall())
+
+
+def mask_rows(conn: Connection, rows: list[dict], ids: list[int], fields: Iterable[str] = FREE_TEXT) -> list[dict]:
+    """Mask `fields` of `rows` (in place), rows aligned with their activity `ids`."""
+    who = known(conn, ids)
+    for row in rows:
+        for name in fields:
+            if isinstance(row.get(name), str):
+                row[name] = redaction.mask(row[name], who)
+    return rows
+
+
+def mask_features(conn: Connection, features: str, fields: Iterable[str] = FREE_TEXT) -> str:
+    """A JSON array of activity features (GeoJSON or the WKT variant: id and properties) with the
+    free text of their properties masked."""
+    items = json.loads(features)
+    if not items:
+        return features
+    mask_rows(conn, [item["properties"] for item in items], [item["id"] for item in items], fields)
+    return json.dumps(items, ensure_ascii=False)
