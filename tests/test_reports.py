@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow  # reports built for real
 
 known_db = dataset.known_db  # the module's dataset fixture
 
-FRONT_PAGES = 6
+FRONT_PAGES = 9  # the workers' six, then the three of foreign nationals (test_report_foreign.py)
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +164,8 @@ def test_xlsx_sheets_types_totals_and_personal_data(server, token, known_db):
     assert r.status_code == 200, r.text
     wb = openpyxl.load_workbook(io.BytesIO(r.content))
     assert wb.sheetnames == ["Keterangan", "kabupaten_kota", "kecamatan", "kewarganegaraan", "perusahaan",
-                             "izin_berakhir", "pemeriksaan", "temuan"]
+                             "izin_berakhir", "pemeriksaan", "temuan", "orang_asing_tujuan", "orang_asing_izin",
+                             "orang_asing_kewarganegaraan", "penginapan", "kegiatan_jenis", "kegiatan"]
     ws = wb["kabupaten_kota"]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
     rows = list(ws.iter_rows(min_row=2, values_only=True))

@@ -8,6 +8,7 @@ from datetime import datetime
 from geo import clock, redaction
 from geo.db import Connection
 from geo.reports import data as gather
+from geo.reports import foreign
 from geo.reports.hashing import content_hash
 from geo.reports.period import Quarter
 from geo.reports.suppress import protect_group, protect_mapping, protect_one
@@ -120,6 +121,10 @@ def assemble(conn: Connection, opts: Options) -> dict:
         "companies": companies,
         "quarterly": quarterly,
         "inspections": inspections,
+        # Foreign nationals in general (issue 17): present at the reference day, lodging guests and
+        # monitoring activities of the period, for the report's regencies.
+        "foreign": foreign.assemble(conn, flt, [{"code": r["code"], "name": r["name"]} for r in regencies],
+                                    opts.period.start, today, t, opts.personal),
     }
     if opts.personal:
         content["workers"] = gather.workers(conn, scope)

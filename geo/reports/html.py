@@ -233,6 +233,7 @@ def render(c: dict, conn: Connection) -> bytes:
         + f'</div><p class="note">{htmlmod.escape(texts.history_note())}</p>'
         f"<h2>Izin</h2>{_table(tables.expiring(c), LIST_LIMIT)}"
         f"<h2>Pemeriksaan</h2>{_table(tables.findings(c))}{_table(tables.inspections(c), LIST_LIMIT)}"
+        + _foreign(c)
     )
     if not regency:
         sections.append("<h2>Atlas per kabupaten/kota</h2>")
@@ -253,6 +254,17 @@ def render(c: dict, conn: Connection) -> bytes:
     # The policy comes first in <head>, before any script; it needs every hash, hence built last.
     return ('<!DOCTYPE html><html lang="id"><head><meta charset="utf-8">' + _csp_meta(inline.hashes)
             + rest).encode("utf-8")
+
+
+def _foreign(c: dict) -> str:
+    """The "Orang asing" section (issue 17): every table of the XLSX, the activities up to LIST_LIMIT."""
+    m, f = c["meta"], c["foreign"]
+    return (f'<h2 id="orang-asing">Orang asing</h2><p class="note">{htmlmod.escape(texts.foreign_note(m))}</p>'
+            + "".join(_table(t(c)) for t in (tables.foreign_purposes, tables.foreign_permits,
+                                              tables.foreign_nationalities))
+            + _table(tables.lodging(c)) + f'<p class="note">{htmlmod.escape(texts.lodging_note(f))}</p>'
+            + _table(tables.activity_kinds(c)) + _table(tables.activities(c), LIST_LIMIT)
+            + f'<p class="note">{htmlmod.escape(texts.activities_note(m))}</p>')
 
 
 def _csp_meta(script_hashes: list[str]) -> str:

@@ -26,7 +26,7 @@ from reportlab.platypus import (
 )
 
 from geo import formatting
-from geo.reports import charts, labels, staticmaps, tables, texts
+from geo.reports import charts, foreign, labels, staticmaps, tables, texts
 from geo.reports.geometry import Geometries, project_points
 from geo.reports.suppress import is_hidden, show
 
@@ -35,7 +35,7 @@ rl_config.useA85 = 0  # binary image streams: pure-Python ASCII85 was slow (benc
 TITLE = texts.title({})  # the province report's; a one-regency report names its regency (texts.title)
 MARGIN = 15 * mm
 FRAME_W, FRAME_H = A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN - 14 * mm
-FRONT_PAGES = 6  # cover, summary, province (or regency) map, charts, permits, inspections
+FRONT_PAGES = 9  # cover, summary, province (or regency) map, charts, permits, inspections, 3 of foreign nationals
 ATLAS_TOP = 10  # companies listed on an atlas page; the XLSX has all
 
 _base = getSampleStyleSheet()
@@ -363,6 +363,67 @@ def inspections_page(c: dict) -> list:
     return _page("Pemeriksaan", *out)
 
 
+# --- Orang asing (issue 17): three fixed pages ------------------------------------------------------
+ACTIVITIES_LISTED = 25  # the latest activities on the page; the XLSX has all
+
+
+def _shown_columns(t: tables.Table) -> list[int]:
+    """The table's code-less columns, without the categories nobody is counted in (0 in the total,
+    before the last column, the total): eleven purposes do not fit a page; the XLSX keeps every column."""
+    return [0] + [i for i in range(1, len(t.headers) - 2) if t.total[i + 1] != 0] + [len(t.headers) - 2]
+
+
+def _region_grid(t: tables.Table, name_mm: float = 40, widest_mm: float = 20, every: bool = False) -> LongTable:
+    cols = list(range(len(t.headers) - 1)) if every else _shown_columns(t)
+    width = min(widest_mm * mm, (FRAME_W - name_mm * mm) / max(len(cols) - 1, 1))
+    return grid([t.headers[1:][i] for i in cols], [[r[1:][i] for i in cols] for r in t.rows],
+                total=[t.total[1:][i] for i in cols], widths=[name_mm * mm] + [width] * (len(cols) - 1),
+                wrap_cols=(0,))
+
+
+def foreign_pages(c: dict) -> list:
+    f, m = c["foreign"], c["meta"]
+    day = formatting.long_date(f["reference_day"])
+    key = grid(("Angka utama orang asing", "Jumlah"), [
+        (f"Orang asing hadir per {day}", f["present_total"]["total"]),
+        ("  di antaranya dengan tujuan bekerja (termasuk TKA)", f["workers"]),
+        ("Tamu orang asing di penginapan dalam periode", f["lodging_total"]["guests"]),
+        ("Penginapan yang melaporkan tamu orang asing", f["lodging_total"]["establishments"]),
+        ("Kegiatan pemantauan dalam periode", len(f["activities"]))], widths=[100 * mm, 30 * mm])
+    first = _page("Orang asing", Paragraph("Orang asing", H1), Paragraph(_esc(texts.foreign_note(m)), BODY),
+                  Spacer(1, 2 * mm), key,
+                  Paragraph(f"Orang asing hadir per tujuan ({day})", H2), _region_grid(tables.foreign_purposes(c)),
+                  Paragraph("Kolom tujuan tanpa orang asing tidak ditampilkan (semua kolom: lampiran XLSX, lembar "
+                            "orang_asing_tujuan).", SMALL),
+                  Paragraph(f"Orang asing hadir per jenis izin tinggal ({day})", H2),
+                  _region_grid(tables.foreign_permits(c)), Spacer(1, 2 * mm),
+                  Paragraph(_esc(texts.suppression_note(m)), SMALL))
+    nat = tables.foreign_nationalities(c, top=True)
+    second = _page("Orang asing", Paragraph("Orang asing per kewarganegaraan dan tamu penginapan", H1),
+                   Paragraph(f"Orang asing hadir per kewarganegaraan ({day})", H2), _region_grid(nat),
+                   Paragraph(f"{foreign.TOP_NATIONALITIES} kewarganegaraan terbanyak; yang lain digabung dalam "
+                             "'Lainnya' (semua: lampiran XLSX, lembar orang_asing_kewarganegaraan).", SMALL),
+                   Paragraph("Tamu orang asing di penginapan dalam periode", H2),
+                   _region_grid(tables.lodging(c), name_mm=60, widest_mm=35, every=True),
+                   Paragraph(_esc(texts.lodging_note(f)), SMALL), Spacer(1, 2 * mm),
+                   Paragraph(_esc(texts.suppression_note(m)), SMALL))
+    acts = tables.activities(c)
+    latest = acts.rows[-ACTIVITIES_LISTED:]
+    listed = grid(acts.headers, latest, widths=[18 * mm, 21 * mm, 20 * mm, 22 * mm, 22 * mm, 27 * mm, 25 * mm, 25 * mm],
+                  wrap_cols=tuple(range(1, 8)))
+    out = [Paragraph("Kegiatan pemantauan orang asing", H1),
+           Paragraph(f"{len(acts.rows)} kegiatan Tim PORA dan tim kabupaten/kota antara "
+                     f"{formatting.long_date(f['start'])} dan {day}.", BODY), Spacer(1, 2 * mm),
+           _region_grid(tables.activity_kinds(c), widest_mm=24, every=True),
+           Paragraph(f"Kegiatan terbaru ({len(latest)} dari {len(acts.rows)})", H2),
+           listed if latest else Paragraph("Tidak ada kegiatan pemantauan tercatat dalam periode.", BODY),
+           Paragraph(_esc(texts.activities_note(m)), SMALL)]
+    if len(acts.rows) > len(latest):
+        out.append(Paragraph(f"… dan {len(acts.rows) - len(latest)} kegiatan lain: lihat lampiran XLSX (lembar kegiatan).",
+                             SMALL))
+    return first + second + _page("Kegiatan pemantauan", *out)
+
+
 def atlas_units(c: dict) -> list[dict]:
     """One atlas page per regency, or per district with workers when the report is for one regency
     (the districts without are listed together: empty_districts)."""
@@ -461,6 +522,7 @@ def render(c: dict, geo: Geometries, progress=None) -> bytes:
                             subject=f"{m['period_label']}; hash {m['hash']}", creator="Pantau", producer="Pantau",
                             invariant=1)
     story = cover(c) + summary(c) + province_page(c, geo) + charts_page(c) + permits_page(c) + inspections_page(c)
+    story += foreign_pages(c)
     units = atlas_units(c)
     for done, unit in enumerate(units, start=1):
         story += atlas_page(c, geo, unit)

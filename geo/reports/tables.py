@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from geo import clock
-from geo.reports import labels
+from geo.reports import foreign, labels
 
 
 @dataclass(frozen=True)
@@ -124,3 +124,72 @@ def areas(content: dict) -> Table:
 
 def _region_names(content: dict) -> dict[str, str]:
     return {r["code"]: r["name"] for r in content["regencies"] + content["districts"]}
+
+
+# --- Orang asing (issue 17) ---------------------------------------------------------------------
+def _present(content: dict, key: str, codes: list[str], names: dict[str, str], table_key: str, title: str) -> Table:
+    f = content["foreign"]
+    headers = ("Kode", "Kabupaten/kota", *(names[c] for c in codes), "Jumlah")
+    rows = [(r["code"], r["name"], *(r[key].get(c, 0) for c in codes), r["total"]) for r in f["present"]]
+    t = f["present_total"]
+    return Table(table_key, title, headers, rows,
+                 (clock.province(), "Jumlah", *(t[key].get(c, 0) for c in codes), t["total"]))
+
+
+def foreign_purposes(content: dict) -> Table:
+    f = content["foreign"]
+    return _present(content, "by_purpose", list(f["purposes"]), f["purposes"], "orang_asing_tujuan",
+                    "Orang asing per tujuan dan kabupaten/kota")
+
+
+def foreign_permits(content: dict) -> Table:
+    f = content["foreign"]
+    return _present(content, "by_permit", list(f["permit_types"]), f["permit_types"], "orang_asing_izin",
+                    "Orang asing per jenis izin tinggal dan kabupaten/kota")
+
+
+def foreign_nationalities(content: dict, top: bool = False) -> Table:
+    """Every nationality (XLSX, HTML), or the largest ones and the rest pooled in 'Lainnya' (PDF)."""
+    f = content["foreign"]
+    if top:
+        codes = [*f["top_nationalities"], *([foreign.OTHERS] if foreign.OTHERS in f["present_total"]["by_nationality_top"] else [])]
+        names = {**f["nationalities"], foreign.OTHERS: "Lainnya"}
+        return _present(content, "by_nationality_top", codes, names, "orang_asing_kewarganegaraan",
+                        "Orang asing per kewarganegaraan dan kabupaten/kota")
+    return _present(content, "by_nationality", sorted(f["nationalities"], key=f["nationalities"].get),
+                    f["nationalities"], "orang_asing_kewarganegaraan", "Orang asing per kewarganegaraan dan kabupaten/kota")
+
+
+def lodging(content: dict) -> Table:
+    f = content["foreign"]
+    rows = [(r["code"], r["name"], r["establishments"], r["guests"]) for r in f["lodging"]]
+    t = f["lodging_total"]
+    return Table("penginapan", "Tamu orang asing di penginapan dalam periode",
+                 ("Kode", "Kabupaten/kota", "Penginapan melapor", "Tamu orang asing"), rows,
+                 (clock.province(), "Jumlah", t["establishments"], t["guests"]))
+
+
+def activity_kinds(content: dict) -> Table:
+    f = content["foreign"]
+    kinds = list(f["activity_kinds"])
+    rows = [(r["code"], r["name"], *(r[k] for k in kinds), sum(r[k] for k in kinds)) for r in f["activities_by_kind"]]
+    t = f["activities_total"]
+    return Table("kegiatan_jenis", "Kegiatan pemantauan per jenis dan kabupaten/kota",
+                 ("Kode", "Kabupaten/kota", *(f["activity_kinds"][k] for k in kinds), "Jumlah"), rows,
+                 (clock.province(), "Jumlah", *(t[k] for k in kinds), sum(t.values())))
+
+
+ACTIVITY_HEADERS = ("Tanggal", "Jenis kegiatan", "Kecamatan", "Kabupaten/kota", "Instansi", "Sasaran", "Temuan",
+                    "Tindak lanjut")
+
+
+def activities(content: dict) -> Table:
+    f = content["foreign"]
+    names = _region_names(content)
+    rows = [(a["held_on"], f["activity_kinds"].get(a["kind"], a["kind"]), a["district"],
+             names.get(a["regency_code"], a["regency_code"]), labels.team(a["agencies"]), a["targets"],
+             a["findings"], a["follow_up"]) for a in f["activities"]]
+    return Table("kegiatan", "Kegiatan pemantauan orang asing dalam periode", ACTIVITY_HEADERS, rows)
+
+
+FOREIGN_TABLES = (foreign_purposes, foreign_permits, foreign_nationalities, lodging, activity_kinds, activities)

@@ -103,3 +103,35 @@ def boundary_attribution() -> str:
 def source_note(meta: dict) -> str:
     return (f"Sumber: Pantau (data per {as_of(meta)}). {boundary_attribution()}. "
             "Proyeksi Transverse Mercator 113,5° BT.")
+
+
+# Sentences of the "Orang asing" section (issue 17).
+COMPANY_FILTERS = ("sector", "permit_status", "datetime")
+
+
+def foreign_note(meta: dict) -> str:
+    """How foreign nationals are counted, and which filters the section follows."""
+    day = formatting.long_date(meta["reference_day"])
+    out = (f"Orang asing hadir per {day}: yang izin tinggalnya berlaku pada hari itu, TKA yang tercatat aktif "
+           "dengan izin berlaku, atau tamu penginapan yang menginap pada hari itu (tanpa tanggal keluar: 30 hari); "
+           "setiap orang dihitung sekali, menurut izin tinggalnya bila ada, lalu data TKA, lalu data penginapan. "
+           "Tamu penginapan tanpa izin tinggal tercatat tidak mempunyai tujuan atau jenis izin.")
+    ignored = [FILTER_NAMES[k] for k in COMPANY_FILTERS if k in meta["filter"]]
+    if ignored:
+        out += (f" Filter {', '.join(ignored)} berlaku untuk perusahaan dan TKA saja, tidak untuk bagian orang asing; "
+                "filter wilayah dan kewarganegaraan berlaku.")
+    return out
+
+
+def lodging_note(foreign: dict) -> str:
+    return (f"Tamu penginapan: orang asing yang menginap antara {formatting.long_date(foreign['start'])} dan "
+            f"{formatting.long_date(foreign['reference_day'])} (tanpa tanggal keluar: 30 hari sejak masuk). "
+            "Orang yang menginap di dua kabupaten/kota dihitung di keduanya; baris Jumlah menghitungnya sekali. "
+            "Penginapan melapor: penginapan yang melaporkan sedikitnya satu tamu orang asing dalam periode.")
+
+
+def activities_note(meta: dict) -> str:
+    if meta["personal"]:
+        return "Sasaran, temuan dan tindak lanjut ditampilkan sebagaimana dicatat (data pribadi, UU 27/2022)."
+    return ("Sasaran, temuan dan tindak lanjut dapat menyebut orang: nama dan nomor paspor/izin orang asing "
+            "disamarkan ([disamarkan]).")

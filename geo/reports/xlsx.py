@@ -103,6 +103,9 @@ def _notes(wb: Workbook, c: dict) -> None:
             ("Sel #N/A", _hidden_note(m["threshold"]) if m["threshold"] else "Tidak ada (tanpa penyamaran)."),
             ("Kelas peta TKA", texts.map_classes(c)),
             ("Catatan tren", texts.history_note()),
+            ("Orang asing", texts.foreign_note(m)),
+            ("Tamu penginapan", texts.lodging_note(c["foreign"])),
+            ("Kegiatan pemantauan", texts.activities_note(m)),
             ("Batas wilayah", texts.boundary_attribution())]
     if m["personal"]:
         rows.append(("Data pribadi", "Lembar 'tka' memuat data pribadi (UU 27/2022): simpan dan bagikan "
@@ -150,7 +153,8 @@ def render(c: dict) -> bytes:
     wb.properties.created = wb.properties.modified = _data_time(c, utc=True)
     _notes(wb, c)
     for table in (tables.regencies(c), tables.districts(c), tables.nationality_by_regency(c),
-                  tables.companies(c), tables.expiring(c), tables.inspections(c), tables.findings(c)):
+                  tables.companies(c), tables.expiring(c), tables.inspections(c), tables.findings(c),
+                  *(make(c) for make in tables.FOREIGN_TABLES)):
         _sheet(wb, table, c["meta"])
     if c["meta"]["personal"]:
         _sheet(wb, tables.workers(c), c["meta"])
