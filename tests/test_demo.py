@@ -71,6 +71,22 @@ SELECT md5(string_agg(t, E'\\n' ORDER BY t)) FROM (
   UNION ALL
   SELECT concat_ws('|', w.passport_number, r.agency, r.company_nib, r.reported_values::text, b.file_name)
     FROM worker_reports r JOIN foreign_workers w ON w.id = r.worker_id JOIN import_batches b ON b.id = r.batch_id
+  UNION ALL
+  SELECT concat_ws('|', p.passport_number, p.nationality, p.full_name, p.sex, p.birth_date, s.permit_type,
+                   s.permit_number, s.valid_from, s.valid_until, s.purpose, k.nib, s.sponsor_name, s.address,
+                   s.village_code, encode(ST_AsBinary(s.geom), 'hex'), s.location_source, s.reported_on)
+    FROM foreign_nationals p LEFT JOIN foreign_national_stays s ON s.foreign_national_id = p.id
+    LEFT JOIN companies k ON k.id = s.sponsor_company_id
+  UNION ALL
+  SELECT concat_ws('|', l.name, l.address, l.village_code, encode(ST_AsBinary(l.geom), 'hex'), p.passport_number,
+                   ls.check_in, ls.check_out, ls.agency)
+    FROM lodgings l LEFT JOIN lodging_stays ls ON ls.lodging_id = l.id
+    LEFT JOIN foreign_nationals p ON p.id = ls.foreign_national_id
+  UNION ALL
+  SELECT concat_ws('|', a.held_on, a.kind, a.district_code, a.agencies::text, a.targets, a.findings, a.follow_up,
+                   a.agency, (SELECT string_agg(c.nib, ',' ORDER BY c.nib) FROM activity_company_targets t
+                                JOIN companies c ON c.id = t.company_id WHERE t.activity_id = a.id))
+    FROM monitoring_activities a
 ) s
 """
 
@@ -89,7 +105,7 @@ def test_default_sizes(q):
     assert one(q, "SELECT count(*) FROM companies") == P.DEFAULT_COMPANIES == 150
     assert one(q, "SELECT count(*) FROM foreign_workers") == P.DEFAULT_WORKERS == 700
     assert one(q, "SELECT count(*) FROM inspections") == P.DEFAULT_INSPECTIONS == 400
-    assert one(q, "SELECT count(*) FROM import_batches") == 4
+    assert one(q, "SELECT count(*) FROM import_batches") == 7  # 4 of companies and workers, 3 of #17
     assert one(q, "SELECT count(*) FROM company_reports") == 300
 
 
@@ -202,7 +218,8 @@ def test_agencies_disagree_somewhere(q):
     assert agree >= 130
     assert one(q, "SELECT count(*) FROM worker_reports i JOIN worker_reports d USING (worker_id) "
                   "WHERE i.agency = 'imigrasi' AND d.agency = 'disnakertrans' AND i.company_nib <> d.company_nib") >= 1
-    batches = q("SELECT agency, file_name, sha256, mode FROM import_batches ORDER BY id")
+    batches = q("SELECT agency, file_name, sha256, mode FROM import_batches WHERE kind IN ('companies', 'workers') "
+                "ORDER BY id")
     assert {a for a, _, _, _ in batches} == {"imigrasi", "disnakertrans"}
     assert any(f == f"demo-imigrasi-{TODAY.year}.xlsx" for _, f, _, _ in batches)
     assert len({s for _, _, s, _ in batches}) == 4 and all(m == "all_or_nothing" for *_, m in batches)
@@ -237,7 +254,7 @@ def test_refuses_without_replace_and_replaces_in_one_go(fresh_db_url):
         with conn.cursor() as cur:
             cur.execute("SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM foreign_workers), "
                         "(SELECT count(*) FROM import_batches), (SELECT count(*) FROM inspections)")
-            assert cur.fetchone() == (60, 200, 4, 50)
+            assert cur.fetchone() == (60, 200, 7, 50)
     finally:
         conn.close()
 
@@ -275,6 +292,6 @@ def test_up_loads_demo_once(fresh_db_url, tmp_path):
     try:
         with conn.cursor() as cur:
             cur.execute("SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM import_batches)")
-            assert cur.fetchone() == (150, 4)
+            assert cur.fetchone() == (150, 7)
     finally:
         conn.close()

@@ -27,18 +27,33 @@ def demo(
     workers: int = typer.Option(P.DEFAULT_WORKERS, "--workers", min=0, help="number of foreign workers"),
     inspections: int = typer.Option(None, "--inspections", min=0,
                                     help="number of inspections (default: 400 per 150 companies)"),
+    foreign_nationals: int = typer.Option(None, "--foreign-nationals", min=0,
+                                          help="foreign nationals besides the workers (default: 300 per 700 workers)"),
+    lodgings: int = typer.Option(None, "--lodgings", min=0, help="lodgings (default: 40 per 150 companies)"),
+    lodging_stays: int = typer.Option(None, "--lodging-stays", min=0,
+                                      help="lodging guest stays (default: 480 per 700 workers)"),
+    activities: int = typer.Option(None, "--activities", min=0,
+                                   help="monitoring activities (default: 160 per 150 companies)"),
     seed: int = typer.Option(P.DEFAULT_SEED, "--seed", help="random seed: same seed and date, same data"),
     today: str = typer.Option(None, "--today", help="reference date YYYY-MM-DD (default: today)"),
     replace: bool = typer.Option(False, "--replace", help="delete ALL existing monitoring data first"),
 ) -> None:
-    """Load a deterministic synthetic dataset (fictitious companies and workers) in one transaction."""
+    """Load a deterministic synthetic dataset (fictitious companies, workers, other foreign nationals,
+    lodgings and monitoring activities) in one transaction."""
     day = _parse_day(today)
-    if inspections is None:  # keep the default ratio of inspections to companies
-        inspections = round(companies * P.DEFAULT_INSPECTIONS / P.DEFAULT_COMPANIES)
+    # Keep the default ratios: inspections, lodgings and activities to companies, persons to workers.
+    def ratio(value, default, per, base):
+        return value if value is not None else round(base * default / per)
+
+    size = Size(companies, workers, ratio(inspections, P.DEFAULT_INSPECTIONS, P.DEFAULT_COMPANIES, companies),
+                ratio(foreign_nationals, P.DEFAULT_FOREIGN_NATIONALS, P.DEFAULT_WORKERS, workers),
+                ratio(lodgings, P.DEFAULT_LODGINGS, P.DEFAULT_COMPANIES, companies),
+                ratio(lodging_stays, P.DEFAULT_LODGING_STAYS, P.DEFAULT_WORKERS, workers),
+                ratio(activities, P.DEFAULT_ACTIVITIES, P.DEFAULT_COMPANIES, companies))
     url = dbmod.ensure_server(get_settings().database)
     try:
         with dbmod.connection(url) as conn:
-            report = load_demo(conn, Size(companies, workers, inspections), seed, day, replace)
+            report = load_demo(conn, size, seed, day, replace)
     except DemoRefused as exc:
         typer.secho(f"ditolak: {exc}", fg="red", err=True)
         raise typer.Exit(1) from None
@@ -51,7 +66,9 @@ def echo_report(report) -> None:
         typer.echo(f"{report.replaced} perusahaan lama dihapus (--replace)")
     typer.echo(f"data demo dimuat dalam {report.seconds:.1f} s (seed {report.seed}, tanggal {report.today}): "
                f"{c['companies']} perusahaan, {c['workers']} TKA, {c['inspections']} pemeriksaan, "
-               f"{c['import_batches']} batch impor (Imigrasi, Disnakertrans)")
+               f"{c['foreign_nationals']} orang asing lain ({c['stays']} izin tinggal, termasuk sebagian TKA), "
+               f"{c['lodgings']} penginapan dengan {c['lodging_stays']} tamu, {c['activities']} kegiatan pemantauan, "
+               f"{c['import_batches']} batch impor (Imigrasi, Disnakertrans, Kesbangpol)")
 
 
 def register(app: typer.Typer) -> None:

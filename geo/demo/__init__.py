@@ -1,5 +1,6 @@
 """`pantau demo`: a deterministic, realistic synthetic dataset of companies employing foreign
-workers in Kalimantan Tengah (profile.py: the recipe; generate.py: the tables; write.py: PostGIS)."""
+workers in Kalimantan Tengah, and of the other foreign nationals, lodgings and monitoring activities
+(profile.py: the recipe; generate.py and foreign.py: the tables; write.py and write_foreign.py: PostGIS)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,28 @@ from datetime import date
 from geo import clock
 from geo.db import Connection, transaction
 from geo.demo import profile
+from geo.demo.foreign import Village, generate_foreign
 from geo.demo.generate import District, Size, generate
 from geo.demo.write import write
+from geo.demo.write_foreign import write_foreign
 
 __all__ = ["DemoRefused", "DemoReport", "Size", "ensure_demo", "load_demo"]
 
 _LOCK_KEY = 0x64656D6F  # 'demo': two `pantau up` at once load the demo only once
 
 # Monitoring data the demo replaces, children first (foreign keys).
-_MONITORING_TABLES = ("worker_reports", "company_reports", "inspections", "foreign_workers",
-                      "companies", "import_batches")
+_MONITORING_TABLES = ("activity_company_targets", "monitoring_activities", "lodging_stays", "lodgings",
+                      "foreign_national_stays", "worker_reports", "company_reports", "inspections",
+                      "foreign_workers", "foreign_nationals", "companies", "import_batches")
+# Records whose presence makes the demo refuse (without --replace): it never mixes with real data.
+_EXISTING = """
+SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM foreign_nationals),
+       (SELECT count(*) FROM lodgings), (SELECT count(*) FROM monitoring_activities)
+"""
 
 
 class DemoRefused(RuntimeError):
-    """The database already holds companies and --replace was not given."""
+    """The database already holds monitoring data and --replace was not given."""
 
 
 @dataclass
@@ -42,6 +51,32 @@ def _districts(cur) -> tuple[list[District], dict[str, str]]:
     return districts, dict(cur.fetchall())
 
 
+# Villages, each with the profiled town of its regency whose centre lies within the radius (the nearest).
+_VILLAGES = """
+WITH town AS (
+    SELECT t.name, t.regency, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326) AS pt
+      FROM unnest(%(names)s::text[], %(regencies)s::text[], %(xs)s::float8[], %(ys)s::float8[]) AS t(name, regency, x, y)
+), near AS (
+    SELECT DISTINCT ON (v.code) v.code, t.name
+      FROM town t JOIN boundaries v ON v.level = 'village' AND left(v.code, 5) = t.regency
+                                   AND ST_DWithin(v.geom, t.pt, 0.1)
+     WHERE ST_DWithin(v.geom::geography, t.pt::geography, %(radius)s)
+     ORDER BY v.code, ST_Distance(v.geom, t.pt), t.name
+)
+SELECT v.code, v.parent_code, v.area_km2, n.name
+  FROM boundaries v LEFT JOIN near n USING (code)
+ WHERE v.level = 'village' ORDER BY v.code
+"""
+
+
+def _villages(cur) -> list[Village]:
+    towns = profile.TOWNS
+    cur.execute(_VILLAGES, {"names": list(towns), "regencies": [t[0] for t in towns.values()],
+                            "xs": [t[1] for t in towns.values()], "ys": [t[2] for t in towns.values()],
+                            "radius": profile.TOWN_RADIUS_M})
+    return [Village(*row) for row in cur.fetchall()]
+
+
 def load_demo(conn: Connection, size: Size | None = None, seed: int = profile.DEFAULT_SEED,
               today: date | None = None, replace: bool = False, only_if_empty: bool = False) -> DemoReport | None:
     """Load the demo in one transaction. Refuses (DemoRefused) when companies exist unless
@@ -52,12 +87,14 @@ def load_demo(conn: Connection, size: Size | None = None, seed: int = profile.DE
     started = time.monotonic()
     with transaction(conn) as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-        cur.execute("SELECT count(*) FROM companies")
-        existing = cur.fetchone()[0]
-        if existing and only_if_empty:
+        cur.execute(_EXISTING)
+        found = cur.fetchone()
+        existing = found[0]
+        if any(found) and only_if_empty:
             return None
-        if existing and not replace:
-            raise DemoRefused(f"basis data sudah berisi {existing} perusahaan; "
+        if any(found) and not replace:
+            raise DemoRefused(f"basis data sudah berisi {found[0]} perusahaan, {found[1]} orang asing, "
+                              f"{found[2]} penginapan dan {found[3]} kegiatan pemantauan; "
                               "gunakan --replace untuk menghapus semua data pemantauan lalu memuat demo")
         if replace:
             for table in _MONITORING_TABLES:  # fixed allow-list, not input
@@ -67,6 +104,10 @@ def load_demo(conn: Connection, size: Size | None = None, seed: int = profile.DE
             raise RuntimeError("no district boundaries loaded: run `pantau boundaries load` first")
         data = generate(size, seed, today, districts, regency_names)
         counts = write(cur, data, seed, today)
+        foreign = generate_foreign(size, seed, today, data, _villages(cur))
+        counts |= {k: v + counts.get(k, 0) for k, v in write_foreign(
+            cur, foreign, data.companies["nib"].to_numpy(), data.workers["passport_number"].to_numpy(),
+            seed, today).items()}
     return DemoReport(counts, seed, today, existing if replace else 0, time.monotonic() - started)
 
 

@@ -20,6 +20,10 @@ class Size:
     companies: int = P.DEFAULT_COMPANIES
     workers: int = P.DEFAULT_WORKERS
     inspections: int = P.DEFAULT_INSPECTIONS
+    foreign_nationals: int = P.DEFAULT_FOREIGN_NATIONALS  # besides the workers (geo/demo/foreign.py)
+    lodgings: int = P.DEFAULT_LODGINGS
+    lodging_stays: int = P.DEFAULT_LODGING_STAYS
+    activities: int = P.DEFAULT_ACTIVITIES
 
 
 @dataclass(frozen=True)
