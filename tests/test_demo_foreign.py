@@ -217,7 +217,7 @@ def test_refuses_when_only_foreign_nationals_exist(fresh_db_url):
                         "VALUES ('X1234567', 'NL', 'Imported Person')")
         conn.commit()
         with pytest.raises(DemoRefused, match="1 orang asing"):
-            load_demo(conn, Size(10, 20, 5, 10, 3, 10, 5), today=TODAY)
+            load_demo(conn, today=TODAY)
         assert ensure_demo(conn) is None
         with conn.cursor() as cur:
             cur.execute("SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM foreign_nationals)")
@@ -229,14 +229,20 @@ def test_refuses_when_only_foreign_nationals_exist(fresh_db_url):
 def test_replace_leaves_nothing_of_the_old(fresh_db_url):
     conn = psycopg2.connect(fresh_db_url)
     try:
-        load_demo(conn, Size(30, 90, 10, 60, 8, 80, 20), today=TODAY, seed=3)
-        report = load_demo(conn, Size(20, 50, 10, 30, 5, 40, 10), today=TODAY, seed=4, replace=True)
+        load_demo(conn, Size(30, 90, 10), today=TODAY, seed=3)
+        report = load_demo(conn, Size(20, 50, 10), today=TODAY, seed=4, replace=True)
         assert report.replaced == 30
         with conn.cursor() as cur:
+            # The first load's persons went with their workers, stays and lodging stays.
             cur.execute("""SELECT (SELECT count(*) FROM foreign_nationals WHERE passport_number LIKE 'DM%%'),
-                                  (SELECT count(*) FROM foreign_nationals WHERE passport_number LIKE 'DN%%'),
+                                  (SELECT count(*) FROM foreign_nationals p
+                                    WHERE NOT EXISTS (SELECT 1 FROM foreign_workers w WHERE w.foreign_national_id = p.id)
+                                      AND NOT EXISTS (SELECT 1 FROM foreign_national_stays s WHERE s.foreign_national_id = p.id)
+                                      AND NOT EXISTS (SELECT 1 FROM lodging_stays s WHERE s.foreign_national_id = p.id)),
                                   (SELECT count(*) FROM lodgings), (SELECT count(*) FROM monitoring_activities),
                                   (SELECT count(*) FROM import_batches)""")
-            assert cur.fetchone() == (50, report.counts["foreign_nationals"], 5, 10, 7)
+            workers, orphans, lodgings, activities, batches = cur.fetchone()
+            assert (workers, orphans) == (50, 0)
+            assert (lodgings, activities, batches) == (P.DEFAULT_LODGINGS, P.DEFAULT_ACTIVITIES, 7)
     finally:
         conn.close()
