@@ -132,11 +132,18 @@
     return html + "</div>";
   }
 
+  // A square badge with the number of activities, standing on a short stem above the district's
+  // label point: the region's own label and a lodging at that point stay visible and clickable.
+  function activityIcon(p) {
+    return L.divIcon({ className: "foreign-activity-icon",
+                       html: '<span style="background:' + ACTIVITY + '">' + p.activities.length + "</span>",
+                       iconSize: [22, 30], iconAnchor: [11, 30], popupAnchor: [0, -28], tooltipAnchor: [0, -28] });
+  }
+
   function fillActivities(cfg, data) {
-    var renderer = svgPane(cfg.map, "foreignActivities", 630);
+    var pane = passivePane(cfg.map, "foreignActivities", 630);
     data.points.forEach(function (p) {
-      var m = L.circleMarker([p.lat, p.lon], { radius: 9, color: "#fff", weight: 2, fillColor: ACTIVITY,
-                                               fillOpacity: 0.95, renderer: renderer });
+      var m = L.marker([p.lat, p.lon], { icon: activityIcon(p), pane: pane, keyboard: false });
       m.bindTooltip("Kegiatan pemantauan: " + p.activities.length + " · " + esc(p.name), { direction: "top" });
       m.bindPopup(activityPopup(p), { maxWidth: 320, maxHeight: 320 });
       m.on("add", function () { var el = m.getElement(); if (el) { el.setAttribute("data-activity", p.district); } });
@@ -156,6 +163,7 @@
   }
 
   function start(cfg) {
+    window.PANTAU_FOREIGN_STATE = cfg;
     if (window.location.protocol === "file:") {
       setStatus("Luring: hanya batas wilayah");
       return Promise.resolve(null);
@@ -175,7 +183,14 @@
       getJSON(cfg.activitiesUrl).then(function (d) { fillActivities(cfg, d); })
     ];
     if (cfg.residencesUrl && cfg.residences) {
-      jobs.push(getJSON(cfg.residencesUrl).then(function (d) { fillResidences(cfg, d); }));
+      // Personal data, and each read is audited: fetched only when the person ticks the layer.
+      var asked = false;
+      cfg.map.on("overlayadd", function (e) {
+        if (e.layer !== cfg.residences || asked) { return; }
+        asked = true;
+        getJSON(cfg.residencesUrl).then(function (d) { fillResidences(cfg, d); })
+          .catch(function (err) { asked = false; setStatus("Tempat tinggal tidak dapat dimuat (" + err.message + ")"); });
+      });
     }
     return Promise.all(jobs).then(function () {
       setStatus("");
