@@ -197,6 +197,11 @@ def test_scope_leaves_other_regencies_out(client, login, expected):
     assert {q["code"] for q in r.json()["quarters"]} == {"62.71"}
     r = client.get("/api/stats/timeseries", params={"code": "62.02"}, headers=headers)
     assert r.status_code == 200 and r.json()["quarters"] == []
+    # The province's series of a 62.71 user is Palangka Raya's.
+    r = client.get("/api/stats/timeseries", params={"code": "62"}, headers=headers)
+    keys = ("foreign_nationals", "lodging_guests", "activities")
+    assert [{k: q[k] for k in keys} for q in r.json()["quarters"]] == [
+        {k: q[k] for k in keys} for q in expected.series("62.71", _quarters(), TODAY)]
 
 
 def _quarters(n: int = 8) -> list[tuple[date, date]]:

@@ -1,6 +1,7 @@
 """Monitoring statistics: by region (JSON or a choropleth FeatureCollection), summary, quarterly
 series. Aggregates only (no personal data), so every role may read them; rows stay within the
-user's regencies. One SQL statement per computed response; the JSON is built by PostgreSQL.
+user's regencies. Foreign nationals (issue 17) are counted by geo.stats.foreign, with `purpose`,
+`permit_type` and (by region) `date` besides the shared filters. One SQL statement per computed response; the JSON is built by PostgreSQL.
 
 Responses are cached in process and carry an ETag (api/cache.py), both keyed by the request
 (level, parent, filter, scope, day) and the data versions that every write bumps, so an edit or
@@ -83,7 +84,12 @@ async def stats_summary(request: Request, principal: CurrentUser, flt: Filters, 
                           lambda today: json.dumps({"filter": flt.as_query(), **summary(conn, flt, today)}))
 
 
-@router.get("/timeseries", summary="Active workers, inspections and findings per quarter")
+@router.get("/timeseries", summary="Active workers, inspections and findings per quarter", description=(
+    "Per quarter and region: `active_workers` at the quarter's end, `inspections` and `findings` in it; "
+    "`foreign_nationals` present at the quarter's end (the current quarter: today) with "
+    "`foreign_nationals_by_purpose` and `foreign_nationals_by_permit`, `lodging_guests` (distinct persons with "
+    "a lodging stay overlapping the quarter) and `activities` (monitoring activities held in it; `null` for a "
+    "village). The filters apply as in `/stats/{level}`."))
 async def stats_timeseries(
     request: Request,
     principal: CurrentUser,
@@ -103,9 +109,32 @@ async def stats_timeseries(
     return await _respond(request, flt, ("timeseries", level, code, start, end, foreign), JSON, produce)
 
 
+_FOREIGN_DOC = """
+Foreign nationals (orang asing, issue 17), in every row beside the workers' own counts:
+
+- `foreign_nationals`: persons present on `date` by the one presence rule (`foreign_nationals_present`:
+  a stay covering the day, else a worker record as the workers are counted, else a lodging stay; each
+  person once), placed at their residence, work site (or company) or lodging;
+- `foreign_nationals_by_purpose`, `foreign_nationals_by_permit`, `foreign_nationals_by_nationality`:
+  {code: persons}, largest first; guests known only from a lodging report have no purpose or permit
+  and count under `tidak_diketahui`, so each breakdown sums to `foreign_nationals`;
+- `lodging_guests_30d`: distinct persons with a lodging stay overlapping the 30 days up to `date`
+  (no check-out: 30 days from check-in), in the lodging's region (a guest of two regions counts in each);
+- `activities_12m`: monitoring activities held in the 12 months up to `date`, in their district
+  (`null` for villages: an activity has no village).
+
+Filters on them: your regencies, `regency_code` and `district_code` (where each is placed);
+`nationality` (the person's; not activities); `purpose` and `permit_type` (the present foreign nationals
+only). The company filters `sector`, `permit_status` and `datetime` do not apply to them (a foreign
+national is not a company), and `purpose`/`permit_type` do not change the workers' counts.
+`date` is the day every count of the row is taken on, the workers' too (answered as `today`).
+"""
+
+
 @router.get(
     "/{level}",
     summary="Counts per region of a level, zeros included (f=geojson: region polygons for a choropleth)",
+    description=_FOREIGN_DOC,
     responses={200: {"content": {"application/json": {}, "application/geo+json": {}}}},
 )
 async def stats_by_region(
