@@ -7,6 +7,14 @@
 
   var LODGING = "#6a3d9a", ACTIVITY = "#1f78b4", RESIDENCE = "#e7298a";
 
+  // A popup replaces the hover tooltip of the same thing (else both cover the map).
+  function tipThenPopup(layer, tip, tipOptions, popup, popupOptions) {
+    layer.bindTooltip(tip, tipOptions);
+    layer.bindPopup(popup, popupOptions);
+    layer.on("popupopen", function () { layer.closeTooltip(); });
+    return layer;
+  }
+
   function esc(value) {
     return String(value === null || value === undefined ? "" : value)
       .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
@@ -87,8 +95,8 @@
       if (el) { el.setAttribute("data-code", p.code); }
       cfg.regions.resetStyle(layer);
       if (!r) { return; }
-      layer.bindTooltip(tooltipHtml(cfg, p.name, r), { sticky: true, className: "region-tip" });
-      layer.bindPopup(popupHtml(cfg, p, r), { maxWidth: 320 });
+      tipThenPopup(layer, tooltipHtml(cfg, p.name, r), { sticky: true, className: "region-tip" },
+                   popupHtml(cfg, p, r), { maxWidth: 320 });
       var lp = p.label_point, value = typeof r.total === "number" ? r.total : 1;
       items.push({ code: p.code, name: p.label, value: value, valueText: cell(r.total),
                    latlng: L.latLng(lp[1], lp[0]), bounds: layer.getBounds() });
@@ -111,8 +119,8 @@
     data.points.forEach(function (p) {
       var m = L.circleMarker([p[2], p[1]], { radius: 8, color: "#fff", weight: 2, fillColor: LODGING,
                                              fillOpacity: 0.95, renderer: renderer });
-      m.bindTooltip(esc(p[3]) + " · tamu saat ini " + cell(p[5]), { direction: "top" });
-      m.bindPopup(lodgingPopup(p), { maxWidth: 300 });
+      tipThenPopup(m, esc(p[3]) + " · tamu saat ini " + cell(p[5]), { direction: "top" },
+                   lodgingPopup(p), { maxWidth: 300 });
       m.on("add", function () { var el = m.getElement(); if (el) { el.setAttribute("data-lodging", String(p[0])); } });
       m.addTo(cfg.lodgings);
     });
@@ -144,8 +152,8 @@
     var pane = passivePane(cfg.map, "foreignActivities", 630);
     data.points.forEach(function (p) {
       var m = L.marker([p.lat, p.lon], { icon: activityIcon(p), pane: pane, keyboard: false });
-      m.bindTooltip("Kegiatan pemantauan: " + p.activities.length + " · " + esc(p.name), { direction: "top" });
-      m.bindPopup(activityPopup(p), { maxWidth: 320, maxHeight: 320 });
+      tipThenPopup(m, "Kegiatan pemantauan: " + p.activities.length + " · " + esc(p.name), { direction: "top" },
+                   activityPopup(p), { maxWidth: 320, maxHeight: 320 });
       m.on("add", function () { var el = m.getElement(); if (el) { el.setAttribute("data-activity", p.district); } });
       m.addTo(cfg.activities);
     });

@@ -102,6 +102,7 @@ def open_lodging(page, kind: str) -> str:
     press(page, kind, spot)
     popup = page.locator(".lodging-popup")
     popup.wait_for(timeout=5_000)
+    page.wait_for_timeout(400)  # the popup's fade-in, for the screenshots
     return popup.inner_text()
 
 
@@ -112,6 +113,7 @@ def open_activity(page, kind: str, district: str) -> str:
     press(page, kind, spot)
     popup = page.locator(".activity-popup")
     popup.wait_for(timeout=5_000)
+    page.wait_for_timeout(400)
     return popup.inner_text()
 
 
@@ -137,6 +139,8 @@ def test_hover_and_click_a_region_a_lodging_and_an_activity(seeded, device, tmp_
     press(page, kind, spot)
     popup = page.locator(".foreign-region-popup")
     popup.wait_for(timeout=5_000)
+    page.wait_for_timeout(400)
+    assert page.locator(".leaflet-tooltip.region-tip").count() == 0, "the tooltip stays over the popup"
     text = popup.inner_text()
     assert re.search(rf"Orang asing hadir\s+{n}\b", text), text
     assert "Menurut tujuan" in text and "Menurut jenis izin" in text and "Buka peta" in text
