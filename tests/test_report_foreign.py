@@ -55,8 +55,9 @@ def regency_names(seeded) -> dict[str, str]:
 
 
 def row_numbers(page: str, name: str) -> list[int]:
-    line = next(ln for ln in page.splitlines() if ln.strip().startswith(name))
-    return [int(x.replace(".", "")) for x in line.split(name, 1)[1].split()]
+    """The figures of the first table row named `name` (an upright column header of that name has none)."""
+    rows = (ln.split(name, 1)[1].split() for ln in page.splitlines() if ln.strip().startswith(name))
+    return [int(x.replace(".", "")) for x in next(cells for cells in rows if cells)]
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from geo.reports.suppress import protect_group, protect_mapping, protect_one
 
 UNRECORDED = "tidak_tercatat"  # lodging-only guests: no purpose or permit type recorded
 UNRECORDED_LABEL = "Tamu penginapan (izin tidak tercatat)"
+UNRECORDED_SHORT = "Hanya tamu penginapan"  # the same in a narrow column of the PDF
 OTHERS = "lainnya_negara"  # the pooled nationalities of the PDF's table
 TOP_NATIONALITIES = 8  # columns of the PDF's nationality table; the XLSX and HTML have every one
 PERSON_MAPPINGS = ("by_purpose", "by_permit", "by_nationality", "by_nationality_top")

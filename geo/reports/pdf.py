@@ -70,7 +70,7 @@ def grid(headers, rows, widths=None, total=None, repeat=True, wrap_cols=()) -> L
     def fmt(row):
         return [Paragraph(_esc(_cell(v)), CELL) if wraps(i, v) else _cell(v) for i, v in enumerate(row)]
 
-    data = [[Paragraph(f"<b>{_esc(_fit_words(h, widths[i] if widths else None))}</b>", CELL)
+    data = [[h if isinstance(h, Flowable) else Paragraph(f"<b>{_esc(_fit_words(h, widths[i] if widths else None))}</b>", CELL)
              for i, h in enumerate(headers)]] + [fmt(r) for r in rows]
     if total:
         data.append(fmt(total))
@@ -364,7 +364,8 @@ def inspections_page(c: dict) -> list:
 
 
 # --- Orang asing (issue 17): three fixed pages ------------------------------------------------------
-ACTIVITIES_LISTED = 25  # the latest activities on the page; the XLSX has all
+ACTIVITIES_LISTED = 10  # the latest activities on the page; the HTML and XLSX have all
+ACTIVITY_TEXT = 110  # characters of an activity's targets, findings and follow-up on the page; the XLSX has all
 
 
 def _shown_columns(t: tables.Table) -> list[int]:
@@ -373,12 +374,47 @@ def _shown_columns(t: tables.Table) -> list[int]:
     return [0] + [i for i in range(1, len(t.headers) - 2) if t.total[i + 1] != 0] + [len(t.headers) - 2]
 
 
+class Upright(Flowable):
+    """A column header written bottom to top, for many narrow columns side by side (the eleven
+    purposes of a stay) on a portrait page."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text, self.size = text, CELL.fontSize
+        self.width, self.height = self.size * 1.3, stringWidth(text, "Helvetica-Bold", self.size) + 2
+
+    def wrap(self, avail_width, avail_height):
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        canv.saveState()
+        canv.setFont("Helvetica-Bold", self.size)
+        canv.rotate(90)
+        canv.drawString(1, -self.size, self.text)
+        canv.restoreState()
+
+
+def _short(header: str) -> str:
+    """A category's first name for a narrow column: 'Keluarga/penyatuan keluarga' -> 'Keluarga'."""
+    return foreign.UNRECORDED_SHORT if header == foreign.UNRECORDED_LABEL else header.split("/")[0]
+
+
 def _region_grid(t: tables.Table, name_mm: float = 40, widest_mm: float = 20, every: bool = False) -> LongTable:
     cols = list(range(len(t.headers) - 1)) if every else _shown_columns(t)
     width = min(widest_mm * mm, (FRAME_W - name_mm * mm) / max(len(cols) - 1, 1))
-    return grid([t.headers[1:][i] for i in cols], [[r[1:][i] for i in cols] for r in t.rows],
+    headers = [t.headers[1:][i] for i in cols]
+    if any(stringWidth(w, "Helvetica-Bold", CELL.fontSize) > width - 12 for h in headers[1:] for w in h.split()):
+        # a header word wider than its column: every category header upright, in its short name
+        headers = [headers[0], *(Upright(_short(h)) for h in headers[1:])]
+    return grid(headers, [[r[1:][i] for i in cols] for r in t.rows],
                 total=[t.total[1:][i] for i in cols], widths=[name_mm * mm] + [width] * (len(cols) - 1),
                 wrap_cols=(0,))
+
+
+def _clip(text: str, limit: int) -> str:
+    """A long free text cut at a word, so ten activities fit their page."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def foreign_pages(c: dict) -> list:
@@ -402,14 +438,17 @@ def foreign_pages(c: dict) -> list:
     second = _page("Orang asing", Paragraph("Orang asing per kewarganegaraan dan tamu penginapan", H1),
                    Paragraph(f"Orang asing hadir per kewarganegaraan ({day})", H2), _region_grid(nat),
                    Paragraph(f"{foreign.TOP_NATIONALITIES} kewarganegaraan terbanyak; yang lain digabung dalam "
-                             "'Lainnya' (semua: lampiran XLSX, lembar orang_asing_kewarganegaraan).", SMALL),
+                             "'Lainnya' (semua: lampiran XLSX, lembar orang_asing_kewarganegaraan)."
+                             if foreign.OTHERS in f["present_total"]["by_nationality_top"] else
+                             "Semua kewarganegaraan orang asing yang hadir.", SMALL),
                    Paragraph("Tamu orang asing di penginapan dalam periode", H2),
                    _region_grid(tables.lodging(c), name_mm=60, widest_mm=35, every=True),
                    Paragraph(_esc(texts.lodging_note(f)), SMALL), Spacer(1, 2 * mm),
                    Paragraph(_esc(texts.suppression_note(m)), SMALL))
     acts = tables.activities(c)
     latest = acts.rows[-ACTIVITIES_LISTED:]
-    listed = grid(acts.headers, latest, widths=[18 * mm, 21 * mm, 20 * mm, 22 * mm, 22 * mm, 27 * mm, 25 * mm, 25 * mm],
+    listed = grid(acts.headers, [(*r[:5], *(_clip(v, ACTIVITY_TEXT) for v in r[5:])) for r in latest],
+                  widths=[21 * mm, 19 * mm, 19 * mm, 21 * mm, 19 * mm, 27 * mm, 27 * mm, 27 * mm],
                   wrap_cols=tuple(range(1, 8)))
     out = [Paragraph("Kegiatan pemantauan orang asing", H1),
            Paragraph(f"{len(acts.rows)} kegiatan Tim PORA dan tim kabupaten/kota antara "
@@ -417,7 +456,8 @@ def foreign_pages(c: dict) -> list:
            _region_grid(tables.activity_kinds(c), widest_mm=24, every=True),
            Paragraph(f"Kegiatan terbaru ({len(latest)} dari {len(acts.rows)})", H2),
            listed if latest else Paragraph("Tidak ada kegiatan pemantauan tercatat dalam periode.", BODY),
-           Paragraph(_esc(texts.activities_note(m)), SMALL)]
+           Paragraph(_esc(texts.activities_note(m)) + f" Teks lebih dari {ACTIVITY_TEXT} karakter dipotong (…); "
+                     "teks lengkap: lampiran XLSX, lembar kegiatan.", SMALL)]
     if len(acts.rows) > len(latest):
         out.append(Paragraph(f"… dan {len(acts.rows) - len(latest)} kegiatan lain: lihat lampiran XLSX (lembar kegiatan).",
                              SMALL))
