@@ -241,6 +241,40 @@ def test_deterministic_for_seed_and_date(server_url, template_db, demo_url):
             drop_database(server_url, dbname_of(url))
 
 
+# The generated tables' digest, in a process of its own (argv: database URL).
+_DIGEST = """
+import hashlib, sys
+from datetime import date
+import pandas as pd, psycopg2
+from geo.demo import Size, _districts, _villages
+from geo.demo.foreign import generate_foreign
+from geo.demo.generate import generate
+conn = psycopg2.connect(sys.argv[1])
+with conn.cursor() as cur:
+    districts, names = _districts(cur)
+    villages = _villages(cur)
+data = generate(Size(), 6200, date(2026, 5, 9), districts, names)
+frames = [data.companies, data.workers, data.inspections, data.sites,
+          *vars(generate_foreign(Size(), 6200, date(2026, 5, 9), data, villages)).values()]
+h = hashlib.sha256()
+for df in frames:
+    h.update(pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy().tobytes())
+print(h.hexdigest())
+"""
+
+
+def test_same_data_whatever_the_hash_seed(db_url):
+    """Deterministic across processes: nothing may depend on the order of a set of strings."""
+    digests = set()
+    for hash_seed in ("0", "1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run([sys.executable, "-c", _DIGEST, db_url], cwd=PROJECT_ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1
+
+
 def test_refuses_without_replace_and_replaces_in_one_go(fresh_db_url):
     conn = psycopg2.connect(fresh_db_url)
     try:

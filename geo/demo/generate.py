@@ -85,7 +85,7 @@ def _companies(rng, n: int, districts: dict[str, list[District]], names: dict[st
         sector = np.repeat(np.array(sectors, dtype=object), counts)
         district = _area_choice(rng, districts[reg.code], len(sector))
         town = np.zeros(len(sector), dtype=bool)
-        for s in set(sectors):
+        for s in sectors:  # profile order: a set's order changes with PYTHONHASHSEED, and the draws with it
             m = sector == s
             fixed = P.SECTOR_DISTRICTS.get((reg.code, s))
             if fixed:

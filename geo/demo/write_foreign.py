@@ -53,7 +53,7 @@ _TOWN_ZONES = """
 CREATE TEMP TABLE _demo_town_zones ON COMMIT DROP AS
 SELECT DISTINCT ON (x.village_code, x.town) x.village_code, x.town,
        COALESCE((SELECT z FROM (SELECT ST_CollectionExtract(ST_Intersection(
-                     b.geom, ST_Buffer(t.geom::geography, %(radius)s)::geometry), 3) AS z) i
+                     b.geom, ST_Buffer(t.geom, %(radius)s / %(m_per_degree)s)), 3) AS z) i
                   WHERE ST_Area(z) > 1e-7), b.geom) AS zone,
        ST_DWithin(b.label_point::geography, t.geom::geography, %(radius)s) AS label_in_town
   FROM (SELECT village_code, town FROM _demo_fn_stays WHERE town IS NOT NULL
@@ -66,7 +66,7 @@ _RESIDENCES = """
 CREATE TEMP TABLE _demo_anchors ON COMMIT DROP AS
 SELECT a.anchor, a.anchor_nib, a.pt, v.code AS village_code,
        COALESCE((SELECT x FROM (SELECT ST_CollectionExtract(ST_Intersection(
-                     b.geom, ST_Buffer(a.pt::geography, 1500)::geometry), 3) AS x) t
+                     b.geom, ST_Buffer(a.pt, 1500 / %(m_per_degree)s)), 3) AS x) t
                   WHERE ST_Area(x) > 1e-7), b.geom) AS zone
   FROM (SELECT DISTINCT ON (s.anchor, s.anchor_nib) s.anchor, s.anchor_nib,
                coalesce(site.work_site, k.geom) AS pt,
@@ -249,7 +249,8 @@ def write_foreign(cur, data: ForeignDataset, nib, worker_passport, seed: int, to
                          ("_demo_activity_targets", targets)):
         _copy(cur, table, frame)
     cur.execute("ANALYZE _demo_fn_persons; ANALYZE _demo_fn_stays; ANALYZE _demo_guests")
-    params = {"today": today, "seed": str(seed), "radius": P.TOWN_RADIUS_M}
+    # Buffers in degrees: the province straddles the equator, where a degree is about as long both ways.
+    params = {"today": today, "seed": str(seed), "radius": P.TOWN_RADIUS_M, "m_per_degree": 111_320.0}
     cur.execute("INSERT INTO _demo_towns SELECT n, ST_SetSRID(ST_MakePoint(x, y), 4326)"
                 " FROM unnest(%s::text[], %s::float8[], %s::float8[]) AS t(n, x, y)",
                 (list(P.TOWNS), [t[1] for t in P.TOWNS.values()], [t[2] for t in P.TOWNS.values()]))
