@@ -115,6 +115,10 @@ def fetch(conn: Connection, kind: str, flt: MonitoringFilter, *, personal: bool 
     if kind not in KINDS:
         raise ExportError(f"jenis ekspor tidak dikenal: {kind} (unknown kind; one of {', '.join(KINDS)})")
     if kind in exports_foreign.KINDS:
+        if kind in exports_foreign.PERSONAL_KINDS and not personal:
+            raise ExportError(f"{kind} adalah data pribadi: perlu --personal ({kind} is personal data as a whole)")
+        if bad := exports_foreign.unsupported(kind, flt):
+            raise ExportError(f"{bad}: tidak berlaku untuk {kind} ({bad} does not apply to {kind})")
         frame = exports_foreign.fetch(conn, kind, flt, personal=personal)
         geometry = shapely.from_wkb([bytes(b) for b in frame.pop("wkb")]) if len(frame) else []
         return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")

@@ -285,3 +285,21 @@ def test_foreign_nationals_export_only_for_personal_roles(client, site):
     assert len(geo["features"]) == 9
     bad = get(client, site, "/exports/lodgings", "viewer", sector="jasa")
     assert bad.status_code == 400 and "sector" in bad.text
+
+
+def test_pantau_export_of_the_new_kinds(site, tmp_path):
+    from tests.importutil import pantau
+
+    out = tmp_path / "kegiatan.csv"
+    done = pantau("export", "activities", "--format", "csv", "--out", out, "--regency", "62.71", database_url=site.url)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8-sig")
+    assert "tanggal,jenis_kegiatan,kode_kecamatan,instansi,nib_sasaran,sasaran,temuan,tindak_lanjut" in text
+    assert "OLIVIA" not in text and "'@SUM(1+1)" in text  # masked without --personal, formulas defused
+    refused = pantau("export", "foreign_nationals", "--format", "csv", "--out", tmp_path / "x.csv", database_url=site.url)
+    assert refused.returncode != 0 and "--personal" in refused.stdout + refused.stderr
+    people = tmp_path / "orang_asing.xlsx"
+    assert pantau("export", "foreign_nationals", "--format", "xlsx", "--out", people, "--personal",
+                  database_url=site.url).returncode == 0
+    rows = list(openpyxl.load_workbook(people).active.iter_rows(values_only=True))
+    assert len(rows) == 1 + 9 and rows[0][:3] == ("nomor_paspor", "kewarganegaraan", "nama_lengkap")

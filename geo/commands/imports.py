@@ -131,7 +131,8 @@ def _make_export(kind: str):
     return command
 
 
-for _kind in ("companies", "workers", "inspections"):
+# Lodgings, activities and foreign nationals (issue 17): geo/exports_foreign.py; foreign_nationals needs --personal.
+for _kind in ("companies", "workers", "inspections", "lodgings", "activities", "foreign_nationals"):
     export_app.command(_kind)(_make_export(_kind))
 
 
