@@ -334,3 +334,16 @@ def test_a_scoped_writer_does_not_rename_a_person_recorded_elsewhere(db):
         cur.execute("SELECT full_name FROM foreign_nationals WHERE passport_number = 'OA7700203'")
         assert cur.fetchone() == ("Contoh Orang Privat 03",)
     db.rollback()
+
+
+def test_controlled_lists_by_label_and_the_codes_named_when_unknown(db):
+    header, rows = sample_rows(ORANG_ASING)
+    labelled = list(rows[0])
+    labelled[header.index("jenis_izin")] = "Izin Tinggal Terbatas"
+    labelled[header.index("tujuan")] = "Studi"
+    future = list(rows[4])
+    future[header.index("tanggal_lahir")] = "2099-01-01"
+    future[header.index("tujuan")] = "berdagang"
+    report = run(db, "foreign_nationals", _csv(header, [labelled, future]), mode="check")
+    assert [(r.line, r.column, r.value) for r in report.rejected] == [(3, "tanggal_lahir", None), (3, "tujuan", "berdagang")]
+    assert "bekerja, investasi, jurnalistik" in report.rejected[1].reason

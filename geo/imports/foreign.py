@@ -16,7 +16,7 @@ import pandas as pd
 
 from geo.db import Connection
 from geo.imports import parsing
-from geo.imports.codes import SEX
+from geo.imports.codes import SEX, key
 from geo.imports.countries import to_iso2
 from geo.imports.problems import Problems
 from geo.imports.scope import params as scope_params
@@ -76,6 +76,17 @@ def _coded(frame, problems, column, known, pattern, widths, unknown_reason) -> p
     return found
 
 
+def _listed(frame, problems, column, table, what, english) -> pd.Series:
+    """A value of a controlled list; the rejection lists the codes (few, and what a writer needs)."""
+    s = frame[column]
+    mapped = parsing.map_distinct(s, lambda v: table.get(key(v)) if v else None)
+    problems.add(s == "", column, s, f"{what} kosong ({column} missing)")
+    codes = ", ".join(sorted(set(table.values())))
+    problems.add((s != "") & mapped.isna(), column, s, f"{what} tidak dikenal; gunakan salah satu dari: {codes} "
+                 f"(unknown {english})")
+    return mapped
+
+
 def _passport_and_nationality(frame, problems) -> tuple[pd.Series, pd.Series]:
     passport = frame["nomor_paspor"].str.upper().str.replace(r"[\s\-]", "", regex=True)
     problems.add(passport == "", "nomor_paspor", None, "nomor paspor kosong (passport number missing)")
@@ -125,9 +136,10 @@ def foreign_nationals(frame, problems: Problems, ctx: Context) -> pd.DataFrame:
     full_name = _required_text(frame, problems, "nama_lengkap", "nama lengkap")
     sex = _lookup(frame, problems, "jenis_kelamin", SEX, "jenis kelamin", required=False)
     born = _date(frame, problems, "tanggal_lahir")
-    odd_birth = (born.notna() & (born.fillna("") < "1900-01-01")).to_numpy()
-    problems.add(odd_birth, "tanggal_lahir", None, "tanggal lahir sebelum 1900 (birth date before 1900)")
-    permit_type = _lookup(frame, problems, "jenis_izin", ctx.permit_types, "jenis izin")
+    odd_birth = (born.notna() & ((born.fillna("") < "1900-01-01") | (born.fillna("") > ctx.today))).to_numpy()
+    problems.add(odd_birth, "tanggal_lahir", None, "tanggal lahir sebelum 1900 atau setelah hari ini "
+                 "(birth date before 1900 or in the future)")
+    permit_type = _listed(frame, problems, "jenis_izin", ctx.permit_types, "jenis izin", "permit type")
     number = frame["nomor_izin"].str.upper().str.replace(r"\s", "", regex=True)
     bad_number = (number != "") & ~number.str.fullmatch(PERMIT_NUMBER)
     problems.add(bad_number, "nomor_izin", None, "nomor izin tidak sah: 3–40 huruf, angka, / . - (invalid permit number)")
@@ -135,7 +147,7 @@ def foreign_nationals(frame, problems: Problems, ctx: Context) -> pd.DataFrame:
     _from_2000(frame, problems, "izin_berlaku_dari", valid_from)
     valid_until = _date(frame, problems, "izin_berlaku_hingga")
     _not_before(frame, problems, "izin_berlaku_hingga", valid_until, valid_from, "izin_berlaku_dari")
-    purpose = _lookup(frame, problems, "tujuan", ctx.purposes, "tujuan")
+    purpose = _listed(frame, problems, "tujuan", ctx.purposes, "tujuan", "purpose")
     nib = parsing.parse_nib(frame["nib_sponsor"])
     problems.add(nib.invalid, "nib_sponsor", frame["nib_sponsor"], "NIB harus 13 digit angka (NIB must be 13 digits)")
     sponsor_id = nib.values.map(ctx.company_ids)
@@ -196,7 +208,7 @@ def lodgings(frame, problems: Problems, ctx: Context) -> pd.DataFrame:
 def activities(frame, problems: Problems, ctx: Context) -> pd.DataFrame:
     day = _date(frame, problems, "tanggal", required=True)
     early = _from_2000(frame, problems, "tanggal", day)
-    kind = _lookup(frame, problems, "jenis_kegiatan", ctx.activity_kinds, "jenis kegiatan")
+    kind = _listed(frame, problems, "jenis_kegiatan", ctx.activity_kinds, "jenis kegiatan", "activity kind")
     district = _coded(frame, problems, "kode_kecamatan", ctx.districts, _DISTRICT, (2, 2, 2), UNKNOWN_DISTRICT)
     agencies_s = frame["instansi"]
     agencies = parsing.map_distinct(agencies_s, lambda v: _team(v, ctx.agencies) if v else None)

@@ -159,4 +159,5 @@ def _context(conn: Connection, kind: str, regencies: tuple[str, ...] | None) -> 
         permit_types=list_lookup(conn, "permit_types") if kind == "foreign_nationals" else {},
         purposes=list_lookup(conn, "stay_purposes") if kind == "foreign_nationals" else {},
         activity_kinds=list_lookup(conn, "activity_kinds") if kind == "activities" else {},
+        today=clock.today().isoformat(),
     )

@@ -38,6 +38,7 @@ class Context:
     permit_types: dict[str, str] = field(default_factory=dict)  # label/code key → code
     purposes: dict[str, str] = field(default_factory=dict)
     activity_kinds: dict[str, str] = field(default_factory=dict)
+    today: str = "9999-12-31"  # the province's day (ISO), for dates that cannot lie ahead
 
 
 @dataclass
