@@ -347,3 +347,19 @@ def test_controlled_lists_by_label_and_the_codes_named_when_unknown(db):
     report = run(db, "foreign_nationals", _csv(header, [labelled, future]), mode="check")
     assert [(r.line, r.column, r.value) for r in report.rejected] == [(3, "tanggal_lahir", None), (3, "tujuan", "berdagang")]
     assert "bekerja, investasi, jurnalistik" in report.rejected[1].reason
+
+
+def test_activity_text_naming_a_foreign_national_is_imported_with_a_warning(db):
+    """Targets may name persons: saved as written, the writer warned (by line and column, never the
+    text) that roles without personal access see it masked."""
+    run(db, "foreign_nationals", ORANG_ASING.read_bytes(), mode="skip_invalid")
+    header, rows = sample_rows(KEGIATAN)
+    named = list(rows[0])
+    named[header.index("sasaran")] = "PT Jasa Palangka Raya; Contoh Orang Privat 01"
+    named[header.index("temuan")] = "paspor OA7700202 tidak dibawa"
+    report = run(db, "activities", _csv(header, [named, rows[2]]))
+    assert report.committed and report.imported == 2
+    assert [(w.line, w.column) for w in report.warnings] == [(2, "sasaran"), (2, "temuan")]
+    assert "nama orang asing" in report.warnings[0].reason and "paspor/izin" in report.warnings[1].reason
+    text = json.dumps(report.as_dict())
+    assert "Contoh Orang Privat 01" not in text and "OA7700202" not in text

@@ -1,11 +1,14 @@
-"""Warnings for inspection rows whose notes or follow-up seem to hold personal data.
+"""Warnings for inspection rows whose notes or follow-up, and activity rows whose targets, findings
+or follow-up, seem to hold personal data.
 
 The row is imported as written (the writer may see personal data); the warning tells them that the
-text names a worker or holds a passport/ITAS-shaped number and is masked for roles without personal
-access (geo.redaction). Warnings never quote the text.
+text names a worker (or, for activities, a foreign national) or holds a passport/ITAS-shaped number
+and is masked for roles without personal access (geo.redaction). Warnings never quote the text.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -15,10 +18,14 @@ from geo.db import Connection
 from geo.imports.report import RowWarning
 
 COLUMNS = {"notes": "keterangan", "follow_up": "tindak_lanjut"}  # validated field → template column
+ACTIVITY_COLUMNS = {"targets": "sasaran", "findings": "temuan", "follow_up": "tindak_lanjut"}
+_WORD = re.compile(r"\w+")  # words as geo.redaction finds names
 
 
 def free_text_warnings(conn: Connection, kind: str, frame: pd.DataFrame, lines: np.ndarray) -> list[RowWarning]:
     """`frame` is the validated frame (company_id, notes, follow_up), `lines` its file lines."""
+    if kind == "activities" and not frame.empty:
+        return _activity_warnings(conn, frame, lines)
     if kind != "inspections" or frame.empty:
         return []
     company = [None if pd.isna(c) else int(c) for c in frame["company_id"]]
@@ -38,3 +45,37 @@ def free_text_warnings(conn: Connection, kind: str, frame: pd.DataFrame, lines: 
             if kinds:
                 out.append(RowWarning(int(line), column, redaction.caution(kinds)))
     return out
+
+
+def _activity_warnings(conn: Connection, frame: pd.DataFrame, lines: np.ndarray) -> list[RowWarning]:
+    """The persons an activity's text may name are any foreign national's or worker's: those with a
+    word of their name in one of the texts are read (on the import's own transaction)."""
+    texts = {field: [t if isinstance(t, str) and t else None for t in frame[field]] for field in ACTIVITY_COLUMNS}
+    words = sorted({w for column in texts.values() for t in column if t for w in _WORD.findall(t.lower())})
+    if not words:
+        return []
+    with conn.cursor() as cur:
+        cur.execute("""SELECT p.full_name, p.passport_number, s.permit_number
+                         FROM foreign_nationals p LEFT JOIN foreign_national_stays s ON s.foreign_national_id = p.id
+                        WHERE regexp_split_to_array(lower(p.full_name), '[^[:alnum:]_]+') && %(words)s::text[]
+                       UNION ALL
+                       SELECT w.full_name, w.passport_number, w.itas_number FROM foreign_workers w
+                        WHERE regexp_split_to_array(lower(w.full_name), '[^[:alnum:]_]+') && %(words)s::text[]""",
+                    {"words": words})
+        known = redaction.Known.of(cur.fetchall())
+    out = []
+    for i, line in enumerate(lines):
+        for field, column in ACTIVITY_COLUMNS.items():
+            if (text := texts[field][i]) and (kinds := redaction.findings(text, known)):
+                out.append(RowWarning(int(line), column, _caution(kinds)))
+    return out
+
+
+_KINDS_ID = {"name": "nama orang asing", "number": "nomor berbentuk paspor/izin"}
+_KINDS_EN = {"name": "a foreign national's name", "number": "a passport/permit-shaped number"}
+
+
+def _caution(kinds: list[str]) -> str:
+    return (f"teks memuat {' dan '.join(_KINDS_ID[k] for k in kinds)}; tetap disimpan, tetapi disamarkan bagi "
+            f"peran tanpa akses data pribadi (text holds {' and '.join(_KINDS_EN[k] for k in kinds)}; saved, "
+            f"but masked for roles without personal access)")
