@@ -57,6 +57,9 @@ def test_purpose_and_permit_filters(seeded):
         assert totals(r.json()) == present(seeded, "regency", "62.", purpose), purpose
     r = get(seeded, "/maps/data/foreign/regions.json", level="regency", parent="62", permit_type="itap")
     assert totals(r.json()) == {"62.71": 1}  # JOHN's ITAP
+    # Lodging-only guests (no stay: no purpose) have their own choice: TAN at the hotel in 62.71.
+    r = get(seeded, "/maps/data/foreign/regions.json", level="regency", parent="62", purpose="tidak_diketahui")
+    assert totals(r.json()) == {"62.71": 1}
     # Breakdowns with the Indonesian labels of the lookup tables, summing to the total.
     body = get(seeded, "/maps/data/foreign/regions.json", level="regency", parent="62").json()
     kotim = body["regions"]["62.02"]

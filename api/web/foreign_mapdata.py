@@ -17,6 +17,7 @@ from api.errors import BadRequest, NotFound
 from api.security import CurrentUser, Principal
 from geo import clock
 from geo.auth import audit
+from geo.filters import FilterError
 from geo.maps import foreign
 
 router = APIRouter(tags=["maps"])
@@ -32,7 +33,7 @@ def parse_codes(conn, purpose: str | None, permit_type: str | None) -> tuple[tup
     out = []
     for field, text, known in (("purpose", purpose, names["purposes"]), ("permit_type", permit_type, names["permits"])):
         codes = tuple(sorted({c.strip() for c in (text or "").split(",") if c.strip()}))
-        bad = [c for c in codes if c not in known or c == foreign.NO_PURPOSE]
+        bad = [c for c in codes if c not in known]
         if bad:
             raise BadRequest(f"{field}: kode tidak dikenal (unknown code) {bad[0]!r}")
         out.append(codes)
@@ -74,7 +75,11 @@ async def foreign_regions(request: Request, conn: Conn, principal: CurrentUser,
     personal = principal.can_see_personal
 
     def produce(today: date) -> bytes:
-        return _json(foreign.region_numbers(conn, level, parent, principal.regencies, today, purposes, permits, personal))
+        try:
+            body = foreign.region_numbers(conn, level, parent, principal.regencies, today, purposes, permits, personal)
+        except FilterError as exc:
+            raise BadRequest(str(exc)) from exc
+        return _json(body)
 
     return await cached(request, "stats", ("foreign-regions", level, parent, purposes, permits, personal),
                         scope=principal.regencies, tables=TABLES, produce=produce)

@@ -14,12 +14,14 @@ from html import escape
 
 from geo import labels
 from geo.db import Connection, transaction
+from geo.filters import MonitoringFilter
 from geo.formatting import long_date
 from geo.maps.classify import SMALL_BELOW, classify
-from geo.maps.foreign_counts import NO_PURPOSE, present_by_region
 from geo.maps.regions import LEVEL_LABEL
 from geo.redaction import Known, mask
 from geo.reports.suppress import protect_group, protect_mapping, protect_one
+from geo.stats.foreign import UNKNOWN as NO_PURPOSE
+from geo.stats.foreign import ForeignFilter, foreign_counts
 
 TITLE = "Orang asing (hadir)"
 NO_PURPOSE_LABEL = "Tamu penginapan tanpa izin tinggal tercatat"
@@ -60,19 +62,24 @@ def _cells(counts: dict[str, int], names: dict[str, str], personal: bool) -> lis
 def region_numbers(conn: Connection, level: str, parent: str | None, regencies: tuple[str, ...] | None, day: date,
                    purposes: tuple[str, ...], permits: tuple[str, ...], personal: bool) -> dict:
     """Per region: its total present (a "<3" cell for non-personal roles where suppressed), fill
-    colour and breakdowns by purpose and permit type; and the legend."""
+    colour, breakdowns by purpose and permit type, lodging guests of 30 days and activities of 12
+    months; and the legend. Counted by the statistics (geo.stats.foreign), as the API and reports."""
     names = lookups(conn)
-    counts = present_by_region(conn, level, parent, regencies, day, purposes, permits)
+    counts = foreign_counts(conn, level, MonitoringFilter().scoped(regencies), ForeignFilter(purposes, permits),
+                            parent, day)
     codes = sorted(counts)
-    totals = [counts[c].total for c in codes]
+    totals = [counts[c]["foreign_nationals"] for c in codes]
     cells = totals if personal else protect_group(totals, SMALL_BELOW)
+    guests = [counts[c]["lodging_guests_30d"] for c in codes]
+    guest_cells = guests if personal else protect_group(guests, SMALL_BELOW)
     classes = classify(cells, SMALL_BELOW)
     regions = {}
-    for code, cell in zip(codes, cells, strict=True):
-        rc = counts[code]
-        regions[code] = {"fill": classes.color(cell), "total": cell,
-                         "by_purpose": _cells(rc.by_purpose, names["purposes"], personal),
-                         "by_permit": _cells(rc.by_permit, names["permits"], personal)}
+    for i, code in enumerate(codes):
+        row = counts[code]
+        regions[code] = {"fill": classes.color(cells[i]), "total": cells[i],
+                         "by_purpose": _cells(row["foreign_nationals_by_purpose"], names["purposes"], personal),
+                         "by_permit": _cells(row["foreign_nationals_by_permit"], names["permits"], personal),
+                         "lodging_guests_30d": guest_cells[i], "activities_12m": row["activities_12m"]}
     flt = describe(names, purposes, permits)
     subtitle = f"per {LEVEL_LABEL[level].lower()}, {long_date(day)}"
     return {"date": day.isoformat(), "method": classes.method, "breaks": classes.breaks, "suppressed": not personal,

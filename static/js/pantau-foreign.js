@@ -74,6 +74,9 @@
     if (r.by_permit.length) {
       html += '<div class="small fw-semibold">Menurut jenis izin</div><table>' + rows(r.by_permit) + "</table>";
     }
+    html += '<table class="mt-1"><tr><th>Tamu penginapan 30 hari</th><td>' + cell(r.lodging_guests_30d) + "</td></tr>" +
+      (r.activities_12m === null || r.activities_12m === undefined ? "" :
+        "<tr><th>Kegiatan pemantauan 12 bulan</th><td>" + cell(r.activities_12m) + "</td></tr>") + "</table>";
     if (props.href) {
       html += '<a href="' + esc(props.href) + '">Buka peta ' + esc(props.name) + "</a>";
     }
