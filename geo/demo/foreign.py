@@ -191,7 +191,8 @@ def _stay_persons(rng, size_n: int, data, places: _Places, today: date) -> tuple
     num = np.arange(1, n + 1)
     persons = pd.DataFrame({
         "passport_number": [f"DN{i:08d}" for i in num],  # fake: 'DN' + serial, beside the workers' 'DM'
-        "nationality": nationality, "full_name": [f"Demo Orang Asing {i:0{width}d}" for i in num],
+        # WNA (warga negara asing), not words of the texts: redaction masks every name part of 4+ letters.
+        "nationality": nationality, "full_name": [f"Demo WNA {i:0{width}d}" for i in num],
         "sex": sex, "birth_date": pd.to_datetime(birth).date,
     })
     stays = pd.DataFrame({
@@ -309,7 +310,7 @@ def _guests(rng, n: int, lodgings: pd.DataFrame, persons: pd.DataFrame, stays: p
     num = np.arange(first_visitor, first_visitor + k)
     visitors = pd.DataFrame({
         "passport_number": [f"DN{i:08d}" for i in num], "nationality": _pick(rng, P.VISITOR_NATIONALITY, k),
-        "full_name": [f"Demo Orang Asing {i:05d}" for i in num],
+        "full_name": [f"Demo WNA {i:05d}" for i in num],
         "sex": np.where(rng.random(k) < 0.6, "L", "P"), "birth_date": None,
     })
     if k:
