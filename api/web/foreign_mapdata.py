@@ -35,7 +35,7 @@ def parse_codes(conn, purpose: str | None, permit_type: str | None) -> tuple[tup
         codes = tuple(sorted({c.strip() for c in (text or "").split(",") if c.strip()}))
         bad = [c for c in codes if c not in known]
         if bad:
-            raise BadRequest(f"{field}: kode tidak dikenal (unknown code) {bad[0]!r}")
+            raise BadRequest(f"{field}: kode tidak dikenal (unknown code) {bad[0][:40]!r}")
         out.append(codes)
     return out[0], out[1]
 
