@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow  # reports built for real by a server
 
 TODAY = clock.today()
 PERIOD = str(Quarter.containing(TODAY))
-UNRECORDED = "tidak_tercatat"
+UNRECORDED = "tidak_diketahui"  # lodging-only guests: no purpose, no permit type
 SEEDED_REGENCIES = ("62.02", "62.71")
 
 

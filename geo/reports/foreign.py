@@ -3,9 +3,12 @@ purpose, permit type and nationality per regency, lodging guests in the period, 
 monitoring activities. Counts only; persons are counted by foreign_nationals_present(d), the one
 presence rule. Suppression and masking are applied here, so the renderers only lay it out.
 
-The region filter (the user's scope, the regency and district) and the nationality filter apply;
-the company filters (sector, RPTKA status and dates) do not: they select companies, and most
-foreign nationals have none (texts.foreign_note says so in every report).
+Persons present come from the statistics (geo.stats.foreign, the figures of /api/stats on the
+reference day). Lodging guests are counted over the report's period here (the statistics count
+30 days), with the same rule for an open check-out. The region filter (the user's scope, the
+regency and district) and the nationality filter apply; the company filters (sector, RPTKA status
+and dates) do not: they select companies, and most foreign nationals have none (texts.foreign_note
+says so in every report).
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from geo import redaction
+from geo import clock, redaction
 from geo.db import Connection, transaction
 from geo.filters import MonitoringFilter
 from geo.labels import nationality as nationality_name
 from geo.reports.suppress import protect_group, protect_mapping, protect_one
+from geo.stats.foreign import UNKNOWN, foreign_region_stats
 
-UNRECORDED = "tidak_tercatat"  # lodging-only guests: no purpose or permit type recorded
+UNRECORDED = UNKNOWN  # lodging-only guests: no purpose or permit type recorded
 UNRECORDED_LABEL = "Tamu penginapan (izin tidak tercatat)"
 UNRECORDED_SHORT = "Hanya tamu penginapan"  # the same in a narrow column of the PDF
 OTHERS = "lainnya_negara"  # the pooled nationalities of the PDF's table
@@ -44,18 +48,6 @@ def _where(flt: MonitoringFilter, alias: str, nationality: str | None = None) ->
         conds.append(f"{nationality} = ANY(%s)")
         params.append(list(flt.nationality))
     return " AND ".join(conds) or "TRUE", params
-
-
-def present_counts(conn: Connection, flt: MonitoringFilter, day: date) -> list[tuple[str, str, str, str, int]]:
-    """(regency, purpose, permit type, nationality, persons) present on `day`.
-    TODO(#17): replace by the statistics' geo.stats.foreign once it lands (the same rule)."""
-    where, params = _where(flt, "f", "p.nationality")
-    sql = f"""SELECT f.regency_code, coalesce(f.purpose, %s), coalesce(f.permit_type, %s), p.nationality, count(*)
-                FROM foreign_nationals_present(%s) f JOIN foreign_nationals p ON p.id = f.foreign_national_id
-               WHERE {where} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"""  # noqa: S608 - fixed fragments
-    with transaction(conn) as cur:
-        cur.execute(sql, [UNRECORDED, UNRECORDED, day, *params])
-        return [(r, pu, pe, n, int(k)) for r, pu, pe, n, k in cur.fetchall()]
 
 
 def lodging_guests(conn: Connection, flt: MonitoringFilter, start: date, end: date) -> dict[str | None, tuple[int, int]]:
@@ -154,14 +146,17 @@ def assemble(conn: Connection, flt: MonitoringFilter, regencies: list[dict], sta
                         "by_permit": dict.fromkeys(permits, 0), "by_nationality": {}} for r in regencies}
     total = {"total": 0, "by_purpose": dict.fromkeys(purposes, 0), "by_permit": dict.fromkeys(permits, 0),
              "by_nationality": {}}
-    for regency, purpose, permit, nat, n in present_counts(conn, flt, day):
-        if regency not in rows:  # outside the report's regencies (cannot happen with its filter)
+    # The statistics' counts (those of /api/stats/regency on the day): each person in one regency.
+    for stat in foreign_region_stats(conn, "regency", flt, parent=clock.province(), today=day):
+        if stat["code"] not in rows:  # a regency the report leaves out (a one-regency report)
             continue
-        for target in (rows[regency], total):
-            target["total"] += n
-            _add(target["by_purpose"], purpose, n)
-            _add(target["by_permit"], permit, n)
-            _add(target["by_nationality"], nat, n)
+        for target in (rows[stat["code"]], total):
+            target["total"] += stat["foreign_nationals"]
+            for key, column in (("by_purpose", "foreign_nationals_by_purpose"),
+                                ("by_permit", "foreign_nationals_by_permit"),
+                                ("by_nationality", "foreign_nationals_by_nationality")):
+                for code, n in stat[column].items():
+                    _add(target[key], code, n)
     top = sorted(total["by_nationality"], key=lambda k: (-total["by_nationality"][k], k))[:TOP_NATIONALITIES]
     for target in (*rows.values(), total):
         target["by_nationality"] = dict(sorted(target["by_nationality"].items()))
