@@ -13,10 +13,9 @@ says so in every report).
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
-from geo import clock, redaction
+from geo import activity_text, clock
 from geo.db import Connection, transaction
 from geo.filters import MonitoringFilter
 from geo.labels import nationality as nationality_name
@@ -84,38 +83,6 @@ def activities(conn: Connection, flt: MonitoringFilter, start: date, end: date) 
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-FREE_TEXT = ("targets", "findings", "follow_up")
-_WORD = re.compile(r"\w+")  # words as geo.redaction finds names
-
-
-def mask_activities(conn: Connection, rows: list[dict]) -> None:
-    """Free text of activities for an audience without personal access (in place): foreign
-    nationals' and workers' names and numbers, and every passport/permit-shaped number, masked."""
-    texts = [r[f] for r in rows for f in FREE_TEXT if r[f]]
-    if not texts:
-        return
-    known = redaction.Known.of(persons_named(conn, texts))
-    for r in rows:
-        for f in FREE_TEXT:
-            r[f] = redaction.mask(r[f], known) or ""
-
-
-def persons_named(conn: Connection, texts: list[str]) -> list[tuple[str, str, str | None]]:
-    """(full name, passport, permit number) of every foreign national (workers included: each is
-    linked to a person) with a word of their name in one of `texts`; the words are matched in SQL, so
-    only the few persons a text may name are read, not the whole register."""
-    words = sorted({w for t in texts for w in _WORD.findall(t.lower())})
-    with transaction(conn) as cur:
-        cur.execute("""SELECT p.full_name, p.passport_number, s.permit_number
-                         FROM foreign_nationals p LEFT JOIN foreign_national_stays s ON s.foreign_national_id = p.id
-                        WHERE regexp_split_to_array(lower(p.full_name), '[^[:alnum:]_]+') && %s::text[]
-                       UNION ALL
-                       SELECT w.full_name, w.passport_number, w.itas_number FROM foreign_workers w
-                        WHERE regexp_split_to_array(lower(w.full_name), '[^[:alnum:]_]+') && %s::text[]""",
-                    (words, words))
-        return cur.fetchall()
-
-
 # --- assembling the section ---------------------------------------------------------------------
 def _add(into: dict[str, int], key: str, n: int) -> None:
     into[key] = into.get(key, 0) + n
@@ -181,8 +148,8 @@ def assemble(conn: Connection, flt: MonitoringFilter, regencies: list[dict], sta
                      "establishments": guests.get(None, (0, 0))[1]}
 
     acts = activities(conn, flt, start, day)
-    if not personal:
-        mask_activities(conn, acts)
+    if not personal:  # the same masking as the activities' collection and exports
+        activity_text.mask_rows(conn, acts, [a["id"] for a in acts])
     per_kind = {r["code"]: {"code": r["code"], "name": r["name"], **dict.fromkeys(kinds, 0)} for r in regencies}
     for a in acts:
         if a["regency_code"] in per_kind:
