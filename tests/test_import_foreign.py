@@ -114,6 +114,7 @@ def test_skip_invalid_writes_the_valid_rows_with_their_provenance(db):
     for kind, report in reports.items():
         assert report.committed
         assert (report.imported, report.updated, report.unchanged) == (VALID[kind], 0, 0), kind
+    assert reports["activities"].warnings == []  # no text there names a person
     n = counts(db)
     # Six persons of the orang_asing file, and two guests not known before (OA7700203 is one of the six).
     assert n["foreign_nationals"] == 8 and n["foreign_national_stays"] == 6
@@ -148,7 +149,7 @@ def test_skip_invalid_writes_the_valid_rows_with_their_provenance(db):
         # A guest already known keeps the name of the first report; a new one is made under the lodging's.
         cur.execute("SELECT passport_number, full_name FROM foreign_nationals "
                     "WHERE passport_number IN ('OA7700203', 'TM8800302') ORDER BY 1")
-        assert cur.fetchall() == [("OA7700203", "Contoh Orang Privat 03"), ("TM8800302", "Contoh Tamu Privat 02")]
+        assert cur.fetchall() == [("OA7700203", "Wei Privatuji"), ("TM8800302", "Chloe Privatinap")]
         # Lines 2 and 3 of penginapan.csv name one establishment ('HOTEL  kahayan uji').
         cur.execute("SELECT l.name, l.location_source, count(*) FROM lodgings l JOIN lodging_stays s "
                     "ON s.lodging_id = l.id GROUP BY 1, 2 ORDER BY 1")
@@ -332,7 +333,7 @@ def test_a_scoped_writer_does_not_rename_a_person_recorded_elsewhere(db):
     assert report.committed and report.imported == 1
     with db.cursor() as cur:
         cur.execute("SELECT full_name FROM foreign_nationals WHERE passport_number = 'OA7700203'")
-        assert cur.fetchone() == ("Contoh Orang Privat 03",)
+        assert cur.fetchone() == ("Wei Privatuji",)
     db.rollback()
 
 
@@ -355,11 +356,11 @@ def test_activity_text_naming_a_foreign_national_is_imported_with_a_warning(db):
     run(db, "foreign_nationals", ORANG_ASING.read_bytes(), mode="skip_invalid")
     header, rows = sample_rows(KEGIATAN)
     named = list(rows[0])
-    named[header.index("sasaran")] = "PT Jasa Palangka Raya; Contoh Orang Privat 01"
+    named[header.index("sasaran")] = "PT Jasa Palangka Raya; Olivia Privatuji"
     named[header.index("temuan")] = "paspor OA7700202 tidak dibawa"
     report = run(db, "activities", _csv(header, [named, rows[2]]))
     assert report.committed and report.imported == 2
     assert [(w.line, w.column) for w in report.warnings] == [(2, "sasaran"), (2, "temuan")]
     assert "nama orang asing" in report.warnings[0].reason and "paspor/izin" in report.warnings[1].reason
     text = json.dumps(report.as_dict())
-    assert "Contoh Orang Privat 01" not in text and "OA7700202" not in text
+    assert "Olivia Privatuji" not in text and "OA7700202" not in text

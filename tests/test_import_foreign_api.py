@@ -77,7 +77,7 @@ def test_a_62_71_editor_uploading_a_62_02_row_gets_it_refused_as_unknown(api):
     assert "62.02 " not in r.text and "62.02)" not in r.text
     assert not {in_6202[header.index(c)] for c in ("nomor_paspor", "nama_lengkap", "nomor_izin", "alamat")} & set(
         json.dumps(r.json()).split('"'))
-    assert "OA7700203" not in r.text and "Contoh Orang Privat" not in r.text
+    assert "OA7700203" not in r.text and "Privatuji" not in r.text
     assert _stays(api) == 0 and api.count("foreign_nationals") == 0 and api.count("import_batches") == 0
 
     # The same upload by a province-wide editor is written.
@@ -97,7 +97,7 @@ def test_an_editor_imports_as_its_own_agency(api):
     body = r.json()
     assert (body["kind"], body["source"], body["imported"]) == ("lodgings", "polda", 3)
     assert sorted({x["line"] for x in body["rejected"]}) == [5, 6, 7, 8, 9]
-    assert "TM88003" not in r.text and "Contoh Tamu" not in r.text
+    assert "TM88003" not in r.text and "Privatinap" not in r.text
     with psycopg2.connect(api.url) as conn, conn.cursor() as cur:
         cur.execute("SELECT DISTINCT s.agency, b.kind, b.agency, b.imported_by LIKE 'editor-%' FROM lodging_stays s "
                     "JOIN import_batches b ON b.id = s.batch_id")
