@@ -19,7 +19,7 @@ from geo.stats.common import (
     regions_sql,
     workers_sql,
 )
-from geo.stats.foreign import ALL, ForeignFilter, with_counts
+from geo.stats.foreign import ForeignFilter, with_counts
 
 __all__ = ["LEVELS", "region_stats", "region_stats_geojson", "region_stats_json"]
 
@@ -155,7 +155,7 @@ def _json_rows(sql: str) -> str:
 
 def region_stats_json(
     conn: Connection, level: str, flt: MonitoringFilter, parent: str | None = None, today: date | None = None,
-    *, source: str = "auto", foreign: ForeignFilter | None = ALL,
+    *, source: str = "auto", foreign: ForeignFilter | None = None,
 ) -> tuple[str, date]:
     """The rows of `region_stats` as a JSON array text (built by PostgreSQL), and the day used.
     `source`: where the counts come from (see _rows_text; the same numbers either way)."""
@@ -164,7 +164,7 @@ def region_stats_json(
 
 def region_stats(
     conn: Connection, level: str, flt: MonitoringFilter, parent: str | None = None, today: date | None = None,
-    *, source: str = "auto", foreign: ForeignFilter | None = ALL,
+    *, source: str = "auto", foreign: ForeignFilter | None = None,
 ) -> list[dict]:
     """Monitoring counts for every region of `level` (province | regency | district | village).
 
@@ -188,7 +188,9 @@ def region_stats(
       companies with none in that window.
     - `by_nationality` {ISO2: workers}, `by_position_level` and `by_sex` ({L, P, unknown}: workers),
       `by_sector` {sector code: companies}; largest first.
-    - Foreign nationals (issue 17), unless `foreign` is None: `foreign_nationals` present on
+    - Foreign nationals (issue 17), only when `foreign` is given (geo.stats.foreign.ALL: no purpose
+      or permit filter; they cost more than the workers' counts, so callers that do not show them
+      leave them out): `foreign_nationals` present on
       `today`, `foreign_nationals_by_purpose` / `_by_permit` / `_by_nationality`,
       `lodging_guests_30d`, `activities_12m` (None for villages), filtered by `foreign` (purpose,
       permit type) and as geo.stats.foreign says the shared filter applies to them (nationality
@@ -202,7 +204,7 @@ def region_stats(
 
 def region_stats_geojson(
     conn: Connection, level: str, flt: MonitoringFilter, parent: str | None = None, today: date | None = None,
-    *, foreign: ForeignFilter | None = ALL,
+    *, foreign: ForeignFilter | None = None,
 ) -> str:
     """`region_stats` as a GeoJSON FeatureCollection text for choropleths: each region's polygon,
     simplified for its level (SIMPLIFY, topology-preserving per polygon, 5 decimals), with the

@@ -15,7 +15,7 @@ from geo.stats.common import (
     region_level,
     regions_sql,
 )
-from geo.stats.foreign import ALL, SERIES_JOINS, ForeignFilter, series_ctes, series_fields
+from geo.stats.foreign import SERIES_JOINS, ForeignFilter, series_ctes, series_fields
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 MAX_QUARTERS = 80
@@ -47,7 +47,7 @@ def quarterly_series(
     *,
     code: str | None = None,
     today: date | None = None,
-    foreign: ForeignFilter | None = ALL,
+    foreign: ForeignFilter | None = None,
 ) -> list[dict]:
     """One row per quarter (and per region), oldest first:
     `quarter` ("2025-Q1"), `start`, `end` (dates), `code`, `name`, and
@@ -60,7 +60,8 @@ def quarterly_series(
     - `inspections`: inspections of those companies dated in the quarter (the current one: up to
       today);
     - `findings`: those of them with a finding other than 'none';
-    - unless `foreign` is None (geo.stats.foreign; filtered by it, the nationality and the regions):
+    - when `foreign` is given (geo.stats.foreign.ALL: no purpose/permit filter; filtered by it, the
+      nationality and the regions):
       `foreign_nationals` present at the quarter's end (the current quarter: today) with
       `foreign_nationals_by_purpose` / `_by_permit`; `lodging_guests`: distinct persons with a
       lodging stay overlapping the quarter (up to today); `activities`: monitoring activities held
