@@ -89,7 +89,8 @@ def build_foreign_map(fc: dict, page: ForeignPage, settings: MapSettings) -> fol
     ).add_to(m)
     labels = folium.FeatureGroup(name="Label wilayah", show=True).add_to(m)
     lodgings = folium.FeatureGroup(name="Penginapan (jumlah tamu)", show=True).add_to(m)
-    activities = folium.FeatureGroup(name="Kegiatan pemantauan 12 bulan", show=True).add_to(m)
+    # Over the whole province the badges of ~100 districts would bury the regions: ticked from a regency down.
+    activities = folium.FeatureGroup(name="Kegiatan pemantauan 12 bulan", show=page.level != "province").add_to(m)
     residences = (folium.FeatureGroup(name="Tempat tinggal (data pribadi)", show=False).add_to(m)
                   if page.residences_url else None)
     plugins.Fullscreen(position="topleft", title="Layar penuh", title_cancel="Keluar dari layar penuh").add_to(m)

@@ -101,7 +101,9 @@
       tipThenPopup(layer, tooltipHtml(cfg, p.name, r), { sticky: true, className: "region-tip" },
                    popupHtml(cfg, p, r), { maxWidth: 320 });
       var lp = p.label_point, value = typeof r.total === "number" ? r.total : 1;
-      items.push({ code: p.code, name: p.label, value: value, valueText: cell(r.total),
+      // Labels are written as text nodes (pantau-labels.js): the plain text, not HTML.
+      var text = typeof r.total === "number" ? r.total.toLocaleString("id-ID") : String(r.total);
+      items.push({ code: p.code, name: p.label, value: value, valueText: text,
                    latlng: L.latLng(lp[1], lp[0]), bounds: layer.getBounds() });
     });
     var legend = document.querySelector(".pantau-legend");
