@@ -186,9 +186,15 @@ def test_a_regency_user_reads_only_their_regency(seeded, regency, other):
         assert all(row[3] == names[regency] for row in acts), acts
         text = " ".join(str(c) for s in wb for row in s.iter_rows(values_only=True) for c in row)
         assert names[other] not in text
+    # the regency's own report: per district, each equal to the presence rule grouped by district
     mine = get(seeded, seeded.headers("admin"), format="xlsx", suppress="false", regency=regency)
     rows = list(openpyxl.load_workbook(io.BytesIO(mine.content))["orang_asing_tujuan"].iter_rows(values_only=True))
-    assert rows[1][-1] == expected(seeded, "purpose")[regency].total() == rows[-1][-1]
+    assert rows[0][:2] == ("Kode", "Kecamatan") and rows[-1][:2] == (regency, "Jumlah")
+    districts = dict(seeded.query("SELECT code, 0 FROM boundaries WHERE parent_code = %s", (regency,)))
+    districts.update(seeded.query("""SELECT district_code, count(*) FROM foreign_nationals_present(%s)
+                                      WHERE regency_code = %s GROUP BY 1""", (TODAY, regency)))
+    assert {row[0]: row[-1] for row in rows[1:-1]} == districts
+    assert rows[-1][-1] == expected(seeded, "purpose")[regency].total() > 0
 
 
 def _urls(body: str) -> list[str]:

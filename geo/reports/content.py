@@ -122,9 +122,11 @@ def assemble(conn: Connection, opts: Options) -> dict:
         "quarterly": quarterly,
         "inspections": inspections,
         # Foreign nationals in general (issue 17): present at the reference day, lodging guests and
-        # monitoring activities of the period, for the report's regencies.
-        "foreign": foreign.assemble(conn, flt, [{"code": r["code"], "name": r["name"]} for r in regencies],
-                                    opts.period.start, today, t, opts.personal),
+        # monitoring activities of the period, per regency (per district in a one-regency report).
+        "foreign": foreign.assemble(
+            conn, flt, [{"code": r["code"], "name": r["name"]} for r in
+                        ([d for d in districts if d["parent_code"] == flt.regency_code] if flt.regency_code else regencies)],
+            opts.period.start, today, t, opts.personal, "district" if flt.regency_code else "regency"),
     }
     if opts.personal:
         content["workers"] = gather.workers(conn, scope)

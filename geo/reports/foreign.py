@@ -27,6 +27,7 @@ UNRECORDED_LABEL = "Tamu penginapan (izin tidak tercatat)"
 UNRECORDED_SHORT = "Hanya tamu penginapan"  # the same in a narrow column of the PDF
 OTHERS = "lainnya_negara"  # the pooled nationalities of the PDF's table
 TOP_NATIONALITIES = 8  # columns of the PDF's nationality table; the XLSX and HTML have every one
+LEVEL_COLUMN = {"regency": "regency_code", "district": "district_code"}  # the breakdown of the tables
 PERSON_MAPPINGS = ("by_purpose", "by_permit", "by_nationality", "by_nationality_top")
 
 
@@ -49,16 +50,18 @@ def _where(flt: MonitoringFilter, alias: str, nationality: str | None = None) ->
     return " AND ".join(conds) or "TRUE", params
 
 
-def lodging_guests(conn: Connection, flt: MonitoringFilter, start: date, end: date) -> dict[str | None, tuple[int, int]]:
-    """{regency (None = all): (guests, establishments)} of the lodging stays overlapping start..end
-    (no check-out: 30 days, as in the presence rule). A guest is a person, counted once per regency
-    and once in the total."""
+def lodging_guests(conn: Connection, flt: MonitoringFilter, start: date, end: date,
+                   level: str = "regency") -> dict[str | None, tuple[int, int]]:
+    """{regency or district (None = all): (guests, establishments)} of the lodging stays overlapping
+    start..end (no check-out: 30 days, as in the presence rule). A guest is a person, counted once
+    per region and once in the total."""
+    unit = LEVEL_COLUMN[level]
     where, params = _where(flt, "l", "p.nationality")
-    sql = f"""SELECT l.regency_code, count(DISTINCT ls.foreign_national_id), count(DISTINCT l.id)
+    sql = f"""SELECT l.{unit}, count(DISTINCT ls.foreign_national_id), count(DISTINCT l.id)
                 FROM lodging_stays ls JOIN lodgings l ON l.id = ls.lodging_id
                 JOIN foreign_nationals p ON p.id = ls.foreign_national_id
                WHERE ls.check_in <= %s AND coalesce(ls.check_out, ls.check_in + 30) >= %s AND {where}
-               GROUP BY GROUPING SETS ((l.regency_code), ())"""  # noqa: S608 - fixed fragments
+               GROUP BY GROUPING SETS ((l.{unit}), ())"""  # noqa: S608 - fixed fragments
     with transaction(conn) as cur:
         cur.execute(sql, [end, start, *params])
         return {r: (int(g), int(e)) for r, g, e in cur.fetchall()}
@@ -96,10 +99,12 @@ def _pooled(counts: dict[str, int], top: list[str]) -> dict[str, int]:
     return out
 
 
-def assemble(conn: Connection, flt: MonitoringFilter, regencies: list[dict], start: date, day: date,
-             threshold: int | None, personal: bool) -> dict:
-    """The section's content: `regencies` are the report's ({code, name}), `day` its reference day,
-    start..day its period so far."""
+def assemble(conn: Connection, flt: MonitoringFilter, units: list[dict], start: date, day: date,
+             threshold: int | None, personal: bool, level: str = "regency") -> dict:
+    """The section's content: `units` are the report's regions ({code, name}): its regencies, or the
+    districts of a one-regency report (level 'district'); `day` its reference day, start..day its
+    period so far."""
+    regencies = units
     with transaction(conn) as cur:
         cur.execute("SELECT code, label FROM stay_purposes ORDER BY code")
         purposes = dict(cur.fetchall())
@@ -114,8 +119,9 @@ def assemble(conn: Connection, flt: MonitoringFilter, regencies: list[dict], sta
     total = {"total": 0, "by_purpose": dict.fromkeys(purposes, 0), "by_permit": dict.fromkeys(permits, 0),
              "by_nationality": {}}
     # The statistics' counts (those of /api/stats/regency on the day): each person in one regency.
-    for stat in foreign_region_stats(conn, "regency", flt, parent=clock.province(), today=day):
-        if stat["code"] not in rows:  # a regency the report leaves out (a one-regency report)
+    parent = flt.regency_code if level == "district" else clock.province()
+    for stat in foreign_region_stats(conn, level, flt, parent=parent, today=day):
+        if stat["code"] not in rows:  # a region the report leaves out
             continue
         for target in (rows[stat["code"]], total):
             target["total"] += stat["foreign_nationals"]
@@ -139,7 +145,7 @@ def assemble(conn: Connection, flt: MonitoringFilter, regencies: list[dict], sta
         r["total"] = v
     total["total"] = protect_one(total["total"], threshold)
 
-    guests = lodging_guests(conn, flt, start, day)
+    guests = lodging_guests(conn, flt, start, day, level)
     lodging = [{"code": r["code"], "name": r["name"], "guests": guests.get(r["code"], (0, 0))[0],
                 "establishments": guests.get(r["code"], (0, 0))[1]} for r in regencies]
     for r, v in zip(lodging, protect_group([r["guests"] for r in lodging], threshold), strict=True):
@@ -152,11 +158,11 @@ def assemble(conn: Connection, flt: MonitoringFilter, regencies: list[dict], sta
         activity_text.mask_rows(conn, acts, [a["id"] for a in acts])
     per_kind = {r["code"]: {"code": r["code"], "name": r["name"], **dict.fromkeys(kinds, 0)} for r in regencies}
     for a in acts:
-        if a["regency_code"] in per_kind:
-            per_kind[a["regency_code"]][a["kind"]] += 1
+        if a[LEVEL_COLUMN[level]] in per_kind:
+            per_kind[a[LEVEL_COLUMN[level]]][a["kind"]] += 1
 
     return {
-        "reference_day": day, "start": start,
+        "reference_day": day, "start": start, "level": level,
         "purposes": purposes, "permit_types": permits, "activity_kinds": kinds,
         "nationalities": {k: nationality_name(k) for k in total["by_nationality"]},
         "top_nationalities": top,

@@ -127,25 +127,34 @@ def _region_names(content: dict) -> dict[str, str]:
 
 
 # --- Orang asing (issue 17) ---------------------------------------------------------------------
+def _unit(content: dict) -> tuple[str, str]:
+    """The section's rows: ('Kabupaten/kota', the province's code for the totals), or in a one-regency
+    report its districts ('Kecamatan', the regency's code)."""
+    if content["foreign"]["level"] == "district":
+        return "Kecamatan", content["meta"]["regency"]
+    return "Kabupaten/kota", clock.province()
+
+
 def _present(content: dict, key: str, codes: list[str], names: dict[str, str], table_key: str, title: str) -> Table:
     f = content["foreign"]
-    headers = ("Kode", "Kabupaten/kota", *(names[c] for c in codes), "Jumlah")
+    word, total_code = _unit(content)
+    headers = ("Kode", word, *(names[c] for c in codes), "Jumlah")
     rows = [(r["code"], r["name"], *(r[key].get(c, 0) for c in codes), r["total"]) for r in f["present"]]
     t = f["present_total"]
-    return Table(table_key, title, headers, rows,
-                 (clock.province(), "Jumlah", *(t[key].get(c, 0) for c in codes), t["total"]))
+    return Table(table_key, f"{title} {word.lower()}", headers, rows,
+                 (total_code, "Jumlah", *(t[key].get(c, 0) for c in codes), t["total"]))
 
 
 def foreign_purposes(content: dict) -> Table:
     f = content["foreign"]
     return _present(content, "by_purpose", list(f["purposes"]), f["purposes"], "orang_asing_tujuan",
-                    "Orang asing per tujuan dan kabupaten/kota")
+                    "Orang asing per tujuan dan")
 
 
 def foreign_permits(content: dict) -> Table:
     f = content["foreign"]
     return _present(content, "by_permit", list(f["permit_types"]), f["permit_types"], "orang_asing_izin",
-                    "Orang asing per jenis izin tinggal dan kabupaten/kota")
+                    "Orang asing per jenis izin tinggal dan")
 
 
 def foreign_nationalities(content: dict, top: bool = False) -> Table:
@@ -155,28 +164,30 @@ def foreign_nationalities(content: dict, top: bool = False) -> Table:
         codes = [*f["top_nationalities"], *([foreign.OTHERS] if foreign.OTHERS in f["present_total"]["by_nationality_top"] else [])]
         names = {**f["nationalities"], foreign.OTHERS: "Lainnya"}
         return _present(content, "by_nationality_top", codes, names, "orang_asing_kewarganegaraan",
-                        "Orang asing per kewarganegaraan dan kabupaten/kota")
+                        "Orang asing per kewarganegaraan dan")
     return _present(content, "by_nationality", sorted(f["nationalities"], key=f["nationalities"].get),
-                    f["nationalities"], "orang_asing_kewarganegaraan", "Orang asing per kewarganegaraan dan kabupaten/kota")
+                    f["nationalities"], "orang_asing_kewarganegaraan", "Orang asing per kewarganegaraan dan")
 
 
 def lodging(content: dict) -> Table:
     f = content["foreign"]
+    word, total_code = _unit(content)
     rows = [(r["code"], r["name"], r["establishments"], r["guests"]) for r in f["lodging"]]
     t = f["lodging_total"]
     return Table("penginapan", "Tamu orang asing di penginapan dalam periode",
-                 ("Kode", "Kabupaten/kota", "Penginapan melapor", "Tamu orang asing"), rows,
-                 (clock.province(), "Jumlah", t["establishments"], t["guests"]))
+                 ("Kode", word, "Penginapan melapor", "Tamu orang asing"), rows,
+                 (total_code, "Jumlah", t["establishments"], t["guests"]))
 
 
 def activity_kinds(content: dict) -> Table:
     f = content["foreign"]
     kinds = list(f["activity_kinds"])
+    word, total_code = _unit(content)
     rows = [(r["code"], r["name"], *(r[k] for k in kinds), sum(r[k] for k in kinds)) for r in f["activities_by_kind"]]
     t = f["activities_total"]
-    return Table("kegiatan_jenis", "Kegiatan pemantauan per jenis dan kabupaten/kota",
-                 ("Kode", "Kabupaten/kota", *(f["activity_kinds"][k] for k in kinds), "Jumlah"), rows,
-                 (clock.province(), "Jumlah", *(t[k] for k in kinds), sum(t.values())))
+    return Table("kegiatan_jenis", f"Kegiatan pemantauan per jenis dan {word.lower()}",
+                 ("Kode", word, *(f["activity_kinds"][k] for k in kinds), "Jumlah"), rows,
+                 (total_code, "Jumlah", *(t[k] for k in kinds), sum(t.values())))
 
 
 ACTIVITY_HEADERS = ("Tanggal", "Jenis kegiatan", "Kecamatan", "Kabupaten/kota", "Instansi", "Sasaran", "Temuan",

@@ -126,7 +126,8 @@ def foreign_note(meta: dict) -> str:
 def lodging_note(foreign: dict) -> str:
     return (f"Tamu penginapan: orang asing yang menginap antara {formatting.long_date(foreign['start'])} dan "
             f"{formatting.long_date(foreign['reference_day'])} (tanpa tanggal keluar: 30 hari sejak masuk). "
-            "Orang yang menginap di dua kabupaten/kota dihitung di keduanya; baris Jumlah menghitungnya sekali. "
+            f"Orang yang menginap di dua {'kecamatan' if foreign['level'] == 'district' else 'kabupaten/kota'} "
+            "dihitung di keduanya; baris Jumlah menghitungnya sekali. "
             "Penginapan melapor: penginapan yang melaporkan sedikitnya satu tamu orang asing dalam periode.")
 
 
