@@ -364,7 +364,7 @@ def inspections_page(c: dict) -> list:
 
 
 # --- Orang asing (issue 17): three fixed pages ------------------------------------------------------
-ACTIVITIES_LISTED = 10  # the latest activities on the page; the HTML and XLSX have all
+ACTIVITIES_LISTED = 8  # the latest activities, on a page at full size; the HTML and XLSX have all
 ACTIVITY_TEXT = 110  # characters of an activity's targets, findings and follow-up on the page; the XLSX has all
 
 
@@ -448,7 +448,7 @@ def foreign_pages(c: dict) -> list:
     acts = tables.activities(c)
     latest = acts.rows[-ACTIVITIES_LISTED:]
     listed = grid(acts.headers, [(*r[:5], *(_clip(v, ACTIVITY_TEXT) for v in r[5:])) for r in latest],
-                  widths=[21 * mm, 19 * mm, 19 * mm, 21 * mm, 19 * mm, 27 * mm, 27 * mm, 27 * mm],
+                  widths=[20 * mm, 19 * mm, 18 * mm, 21 * mm, 25 * mm, 26 * mm, 26 * mm, 25 * mm],
                   wrap_cols=tuple(range(1, 8)))
     out = [Paragraph("Kegiatan pemantauan orang asing", H1),
            Paragraph(f"{len(acts.rows)} kegiatan Tim PORA dan tim kabupaten/kota antara "
