@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,10 +19,11 @@ def get_pool(request: Request) -> Pool:
     return request.app.state.pool
 
 
-async def get_conn(request: Request) -> AsyncIterator[Connection]:
-    """One pooled connection per request, shared by every dependency and the route (FastAPI caches a
-    dependency within a request). The wait for it is on the event loop, first come first served and
-    bounded (geo.db.Pool: 503 "server busy" past it), so a waiting request holds no thread.
+@asynccontextmanager
+async def lend(request: Request) -> AsyncIterator[Connection]:
+    """The request's pooled connection for the block. The wait for it is on the event loop, first
+    come first served and bounded (geo.db.Pool: 503 "server busy" past it), so a waiting request
+    holds no thread.
 
     When the client goes away (api.disconnect), the request's task is cancelled: work inside
     `blocking` cancels its own statement. A statement run outside it, by a `def` route or dependency
@@ -51,6 +53,15 @@ async def get_conn(request: Request) -> AsyncIterator[Connection]:
         for cancel in cancels:
             await until_done(cancel)
         pool.release(conn)
+
+
+async def get_conn(request: Request) -> AsyncIterator[Connection]:
+    """`lend` as a dependency: one connection per request, shared by every dependency and the route
+    (FastAPI caches a dependency within a request). The hottest route (one feature by id) calls
+    `lend` itself: FastAPI's solving of this dependency and of CurrentUser cost more Python than its
+    query (bench/RESULTS-features.md)."""
+    async with lend(request) as conn:
+        yield conn
 
 
 Conn = Annotated[Connection, Depends(get_conn)]

@@ -19,11 +19,11 @@ from fastapi.responses import JSONResponse, Response
 
 from api.blocking import blocking
 from api.cache import cached
-from api.deps import Conn
+from api.deps import Conn, lend
 from api.errors import BadRequest, NotFound
 from api.filters import Filters
 from api.ogc_openapi import rooted_openapi
-from api.security import CurrentUser, Principal
+from api.security import CurrentUser, Principal, authenticated
 from geo import activity_text
 from geo.auth import audit
 from geo.db import fetchone
@@ -101,6 +101,40 @@ def output_format(request: Request, f: str | None, allowed: tuple[str, ...] = ("
         if fmt in allowed and media in accept:
             return fmt
     return "json"
+
+
+# --- one feature (first: a map asks for one on every click) -----------------------------------
+@router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature", response_class=Response,
+            responses={200: {"content": {GEOJSON: {}}}})
+async def item(collection_id: str, feature_id: str, request: Request,
+               f: Annotated[str | None, Query(description="json")] = None) -> Response:
+    # Declared first, so matched first (each route tried before it costs), and with its connection
+    # and principal taken here rather than as dependencies (Conn, CurrentUser): for one feature,
+    # FastAPI's dependency solving cost more Python than the query (bench/RESULTS-features.md).
+    async with lend(request) as conn:
+        principal = await authenticated(request, conn)
+        coll = _collection(collection_id, principal)
+        output_format(request, f, ("json",))
+        key: int | str = feature_id
+        if coll.key_type == "integer":
+            if not feature_id.isdigit() or len(feature_id) > 18:
+                raise NotFound(f"feature {feature_id!r} not found in {coll.id!r}")
+            key = int(feature_id)
+        row = await blocking(fetchone, conn, *one_feature_sql(coll, base_where(coll, None, principal.regencies), key))
+        if row is None:  # outside the user's scope looks the same as absent
+            raise NotFound(f"feature {feature_id!r} not found in {coll.id!r}")
+        feature = row[0]
+        if coll.free_text and not principal.can_see_personal:
+            feature = (await blocking(activity_text.mask_features, conn, f"[{feature}]", coll.free_text))[1:-1]
+        if coll.personal:
+            await blocking(_audit_read, conn, principal, coll, {"persons": 1})
+    links = json.dumps([
+        {"rel": "self", "type": GEOJSON, "href": str(request.url)},
+        {"rel": "collection", "type": "application/json", "href": api_url(request, f"/collections/{coll.id}")},
+    ])
+    links = ', "links": ' + links
+    return Response(feature[:-1] + links + "}", media_type=GEOJSON,
+                    headers={"Cache-Control": "no-store"} if coll.personal else None)
 
 
 # --- landing page and conformance (public: they describe the service, no data) -----------------
@@ -337,32 +371,4 @@ async def items(
         request, "features", (str(request.url), fmt, masked), scope=principal.regencies,
         tables=("boundaries",) if coll.level else None, media_type=media, headers=headers,
         produce=produce)
-
-
-@router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature", response_class=Response,
-            responses={200: {"content": {GEOJSON: {}}}})
-async def item(collection_id: str, feature_id: str, request: Request, principal: CurrentUser, conn: Conn,
-               f: Annotated[str | None, Query(description="json")] = None) -> Response:
-    coll = _collection(collection_id, principal)
-    output_format(request, f, ("json",))
-    key: int | str = feature_id
-    if coll.key_type == "integer":
-        if not feature_id.isdigit() or len(feature_id) > 18:
-            raise NotFound(f"feature {feature_id!r} not found in {coll.id!r}")
-        key = int(feature_id)
-    row = await blocking(fetchone, conn, *one_feature_sql(coll, base_where(coll, None, principal.regencies), key))
-    if row is None:  # outside the user's scope looks the same as absent
-        raise NotFound(f"feature {feature_id!r} not found in {coll.id!r}")
-    feature = row[0]
-    if coll.free_text and not principal.can_see_personal:
-        feature = (await blocking(activity_text.mask_features, conn, f"[{feature}]", coll.free_text))[1:-1]
-    if coll.personal:
-        await blocking(_audit_read, conn, principal, coll, {"persons": 1})
-    links = json.dumps([
-        {"rel": "self", "type": GEOJSON, "href": str(request.url)},
-        {"rel": "collection", "type": "application/json", "href": api_url(request, f"/collections/{coll.id}")},
-    ])
-    links = ', "links": ' + links
-    return Response(feature[:-1] + links + "}", media_type=GEOJSON,
-                    headers={"Cache-Control": "no-store"} if coll.personal else None)
 
