@@ -36,6 +36,10 @@ def site(server_url, template_db):
                                                           follow_up, agency)
                        VALUES (current_date - 5, 'sosialisasi', '62.71.02', '{kesbangpol}', 'warga asing',
                                %s, '=1+1', 'kesbangpol')""", (HOSTILE_FINDINGS,))
+        # The 62.02 operation also targeted Palangka Raya's company: outside a 62.02 user's scope.
+        cur.execute("""INSERT INTO activity_company_targets (activity_id, company_id)
+                       SELECT a.id, c.id FROM monitoring_activities a, companies c
+                        WHERE a.kind = 'operasi_gabungan' AND c.nib = '6271000000001'""")
     conn.close()
     yield data
     data.close()
@@ -233,6 +237,17 @@ def test_activities_scope_period_and_point(client, site):
     x, y = site.query("SELECT ST_X(label_point), ST_Y(label_point) FROM boundaries WHERE code = '62.71.01'")[0]
     rapat = next(f for f in all_ if f["id"] == rapat_id)
     assert rapat["geometry"]["coordinates"] == pytest.approx([x, y], abs=1e-6)
+
+
+def test_a_target_company_outside_the_scope_is_not_named(client, site):
+    def nibs(regencies):
+        (f,) = features(client, site, "activities", "viewer", regencies, kind="operasi_gabungan")
+        return f["properties"]["target_nibs"]
+
+    assert nibs(None) == ["6202000000001", "6271000000001"]
+    assert nibs(["62.02"]) == ["6202000000001"]
+    text = get(client, site, "/exports/activities", "viewer", ["62.02"], format="csv").text
+    assert "6271000000001" not in text and "6202000000001" in text
 
 
 def test_extents_are_scoped(client, site):
