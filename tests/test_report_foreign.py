@@ -47,7 +47,11 @@ def expected(seeded, dimension: str, day=TODAY) -> dict[str, Counter]:
 
 
 def labels(seeded, table: str) -> dict[str, str]:
-    return dict(seeded.query(f"SELECT code, label FROM {table} ORDER BY code"))  # noqa: S608 - a fixed name
+    """The list's labels in the order the reports show them: the issue's (geo.stats.foreign)."""
+    from geo.stats.foreign import PERMIT_TYPES, PURPOSES
+
+    order = list(PURPOSES if table == "stay_purposes" else PERMIT_TYPES)
+    return dict(sorted(seeded.query(f"SELECT code, label FROM {table}"), key=lambda r: order.index(r[0])))  # noqa: S608
 
 
 def regency_names(seeded) -> dict[str, str]:

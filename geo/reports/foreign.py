@@ -20,7 +20,7 @@ from geo.db import Connection, transaction
 from geo.filters import MonitoringFilter
 from geo.labels import nationality as nationality_name
 from geo.reports.suppress import protect_group, protect_mapping, protect_one
-from geo.stats.foreign import UNKNOWN, foreign_region_stats
+from geo.stats.foreign import PERMIT_TYPES, PURPOSES, UNKNOWN, foreign_region_stats
 
 UNRECORDED = UNKNOWN  # lodging-only guests: no purpose or permit type recorded
 UNRECORDED_LABEL = "Tamu penginapan (izin tidak tercatat)"
@@ -105,10 +105,10 @@ def assemble(conn: Connection, flt: MonitoringFilter, units: list[dict], start: 
     districts of a one-regency report (level 'district'); `day` its reference day, start..day its
     period so far."""
     regencies = units
-    with transaction(conn) as cur:
-        cur.execute("SELECT code, label FROM stay_purposes ORDER BY code")
+    with transaction(conn) as cur:  # in the order of the issue and the statistics, "Lainnya" last
+        cur.execute("SELECT code, label FROM stay_purposes ORDER BY array_position(%s, code), code", (list(PURPOSES),))
         purposes = dict(cur.fetchall())
-        cur.execute("SELECT code, label FROM permit_types ORDER BY code")
+        cur.execute("SELECT code, label FROM permit_types ORDER BY array_position(%s, code), code", (list(PERMIT_TYPES),))
         permits = dict(cur.fetchall())
         cur.execute("SELECT code, label FROM activity_kinds ORDER BY code")
         kinds = dict(cur.fetchall())
