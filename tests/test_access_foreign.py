@@ -17,6 +17,7 @@ import mapbox_vector_tile
 import pytest
 
 from geo import clock
+from geo.tiles.layers import LAYERS
 from tests.access_probe import PUBLIC, _choices, current_quarter, operations, readable, tile_of
 
 pytestmark = pytest.mark.slow  # every route against the seeded server, reports built for real
@@ -184,8 +185,8 @@ def _probe(client, headers, requests):
 @pytest.fixture(scope="module")
 def discovered(client, seeded, spec, facts):
     collections = [c["id"] for c in client.get("/api/collections", headers=seeded.headers("admin")).json()["collections"]]
-    layers = [str(v) for v in _enum(spec, "/api/tiles/{collection}/{z}/{x}/{y}.mvt", "collection")] or \
-        collections
+    # Every tile layer the server has (geo/tiles/layers.py), and the collections' names besides.
+    layers = sorted({*LAYERS, *_enum(spec, "/api/tiles/{collection}/{z}/{x}/{y}.mvt", "collection"), *collections})
     return requests_to_probe(spec, seeded, facts, collections, layers)
 
 
