@@ -203,7 +203,7 @@ def residence_points(conn: Connection, region: str | None, regencies: tuple[str,
                      purposes: tuple[str, ...], permits: tuple[str, ...]) -> dict:
     """Personal data, for roles allowed it only: the residence of each person present by a stay
     (workers are placed at their work site, lodging guests at the lodging: not residences).
-    [[lon, lat, purpose, permit type, nationality, reported point 1 / village point 0]]."""
+    [[lon, lat, purpose, permit type, nationality (Indonesian names), reported point 1 / village point 0]]."""
     where, params = _region_cond("p", region, regencies)
     sql = f"""
 SELECT round(ST_X(p.geom)::numeric, 5), round(ST_Y(p.geom)::numeric, 5), p.purpose, p.permit_type, n.nationality,
@@ -218,5 +218,7 @@ SELECT round(ST_X(p.geom)::numeric, 5), round(ST_Y(p.geom)::numeric, 5), p.purpo
     with transaction(conn) as cur:
         cur.execute(sql, [day, list(purposes), list(purposes), list(permits), list(permits), *params])
         rows = cur.fetchall()
+    names = lookups(conn)
     return {"count": len(rows), "date": day.isoformat(),
-            "points": [[float(x), float(y), purpose, permit, nat, reported] for x, y, purpose, permit, nat, reported in rows]}
+            "points": [[float(x), float(y), names["purposes"].get(purpose, purpose), names["permits"].get(permit, permit),
+                        labels.nationality(nat), reported] for x, y, purpose, permit, nat, reported in rows]}

@@ -165,12 +165,24 @@
     document.body.dataset.activities = String(data.count);
   }
 
+  function residencePopup(p) {
+    return '<div class="company-popup residence-popup"><h6>Tempat tinggal (data pribadi)</h6><table>' +
+      "<tr><th>Tujuan</th><td>" + esc(p[2]) + "</td></tr>" +
+      "<tr><th>Izin tinggal</th><td>" + esc(p[3]) + "</td></tr>" +
+      "<tr><th>Kewarganegaraan</th><td>" + esc(p[4]) + "</td></tr>" +
+      "<tr><th>Titik</th><td>" + (p[5] ? "dilaporkan" : "titik desa (alamat tanpa koordinat)") + "</td></tr></table></div>";
+  }
+
+  // Only for roles allowed personal data (the server refuses the others). SVG in a pane of its own,
+  // like the lodgings: each point takes its own clicks, the regions the rest.
   function fillResidences(cfg, data) {
-    // Not interactive, possibly thousands: a canvas, in a pane that lets events through to the regions.
-    var renderer = L.canvas({ padding: 0.3, pane: passivePane(cfg.map, "foreignResidences", 615) });
-    data.points.forEach(function (p) {
-      L.circleMarker([p[1], p[0]], { radius: 4, color: "#fff", weight: 1, fillColor: RESIDENCE, fillOpacity: 0.9,
-                                     renderer: renderer, interactive: false }).addTo(cfg.residences);
+    var renderer = svgPane(cfg.map, "foreignResidences", 615);
+    data.points.forEach(function (p, i) {
+      var m = L.circleMarker([p[1], p[0]], { radius: 5, color: "#fff", weight: 1, fillColor: RESIDENCE, fillOpacity: 0.9,
+                                             renderer: renderer });
+      m.bindPopup(residencePopup(p), { maxWidth: 280 });
+      m.on("add", function () { var el = m.getElement(); if (el) { el.setAttribute("data-residence", String(i)); } });
+      m.addTo(cfg.residences);
     });
     document.body.dataset.residences = String(data.count);
   }

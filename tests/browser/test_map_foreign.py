@@ -40,7 +40,8 @@ REGION_SPOT = """(code) => {
 
 # What the browser finds under a point: a lodging, an activity or something else.
 HIT = """([x, y]) => { const e = document.elementFromPoint(x, y);
-    return !e ? null : e.closest('[data-lodging]') ? 'lodging' : e.closest('[data-activity]') ? 'activity' : e.tagName; }"""
+    return !e ? null : e.closest('[data-lodging]') ? 'lodging' : e.closest('[data-activity]') ? 'activity'
+        : e.closest('[data-residence]') ? 'residence' : e.tagName; }"""
 
 # The centre of a point marker on screen, brought into view first.
 MARKER_SPOT = """(selector) => {
@@ -167,6 +168,19 @@ def test_hover_and_click_a_region_a_lodging_and_an_activity(seeded, device, tmp_
         n = seeded.query("SELECT count(*) FROM foreign_nationals_present(%s) WHERE source = 'stay' "
                          "AND regency_code = '62.71'", (clock.today(),))[0][0]
         page.wait_for_selector(f"body[data-residences='{n}']", state="attached", timeout=10_000)
+        # The reported residence (JOHN's, a point of its own) opens what is known of the stay.
+        spot = page.evaluate("""() => { const cfg = window.PANTAU_FOREIGN_STATE; let found = null;
+            cfg.residences.eachLayer(l => { if (/dilaporkan/.test(l.getPopup().getContent())) found = l; });
+            cfg.map.setView(found.getLatLng(), 17, {animate: false});
+            const r = found.getElement().getBoundingClientRect();
+            return {x: (r.left + r.right) / 2, y: (r.top + r.bottom) / 2}; }""")
+        assert page.evaluate(HIT, [spot["x"], spot["y"]]) == "residence", "the residence point is covered"
+        page.mouse.click(spot["x"], spot["y"])
+        popup = page.locator(".residence-popup")
+        popup.wait_for(timeout=5_000)
+        page.wait_for_timeout(400)
+        text = popup.inner_text()
+        assert "Keagamaan" in text and "ITAP" in text and "Amerika Serikat" in text and "dilaporkan" in text, text
         shot(page, "foreign-residences-1280", tmp_path)
     assert rec.errors == [] and rec.foreign() == []
 
