@@ -96,15 +96,19 @@ CREATE TRIGGER foreign_nationals_version BEFORE UPDATE ON foreign_nationals
 ALTER TABLE foreign_workers ADD COLUMN foreign_national_id bigint REFERENCES foreign_nationals (id);
 CREATE INDEX foreign_workers_person_idx ON foreign_workers (foreign_national_id);
 
+-- Looks the person up before inserting: most writes of a worker find its person already there.
 CREATE FUNCTION workers_link_person() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' OR NEW.passport_number IS DISTINCT FROM OLD.passport_number
        OR NEW.nationality IS DISTINCT FROM OLD.nationality OR NEW.foreign_national_id IS NULL THEN
-        INSERT INTO foreign_nationals AS p (passport_number, nationality, full_name, sex)
-        VALUES (NEW.passport_number, NEW.nationality, NEW.full_name, NEW.sex)
-        ON CONFLICT (passport_number, nationality) DO UPDATE
-            SET sex = coalesce(p.sex, EXCLUDED.sex)
-        RETURNING id INTO NEW.foreign_national_id;
+        SELECT p.id INTO NEW.foreign_national_id FROM foreign_nationals p
+         WHERE p.passport_number = NEW.passport_number AND p.nationality = NEW.nationality;
+        IF NEW.foreign_national_id IS NULL THEN
+            INSERT INTO foreign_nationals AS p (passport_number, nationality, full_name, sex)
+            VALUES (NEW.passport_number, NEW.nationality, NEW.full_name, NEW.sex)
+            ON CONFLICT (passport_number, nationality) DO UPDATE SET sex = coalesce(p.sex, EXCLUDED.sex)
+            RETURNING id INTO NEW.foreign_national_id;
+        END IF;
     END IF;
     RETURN NEW;
 END $$;
@@ -277,8 +281,19 @@ CREATE INDEX activity_company_targets_company_idx ON activity_company_targets (c
 INSERT INTO data_versions (name) VALUES ('foreign_nationals'), ('foreign_national_stays'), ('lodgings'),
     ('lodging_stays'), ('monitoring_activities'), ('activity_company_targets')
 ON CONFLICT DO NOTHING;
+-- The persons a worker write makes are counted once per statement of foreign_workers, not once per
+-- row: every bump updates one row, and thousands of updates of one row in one transaction make an
+-- import slow in the square of its size.
 CREATE TRIGGER foreign_nationals_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON foreign_nationals
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();
+    FOR EACH STATEMENT WHEN (pg_trigger_depth() < 1) EXECUTE FUNCTION bump_data_version();
+CREATE FUNCTION bump_named_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO data_versions AS d (name) VALUES (TG_ARGV[0])
+    ON CONFLICT (name) DO UPDATE SET version = d.version + 1, changed_at = now();
+    RETURN NULL;
+END $$;
+CREATE TRIGGER foreign_workers_persons_data_version AFTER INSERT OR UPDATE ON foreign_workers
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_named_data_version('foreign_nationals');
 CREATE TRIGGER foreign_national_stays_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON foreign_national_stays
     FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();
 CREATE TRIGGER lodgings_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON lodgings
