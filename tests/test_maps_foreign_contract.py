@@ -4,6 +4,8 @@ viewer's refusals, and a user of 62.02 getting nothing of 62.71."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 JSON = "application/json"
@@ -74,3 +76,24 @@ def test_a_user_of_62_02_gets_nothing_of_62_71(api):
     page = client.get("/maps/foreign/regency/62.02", headers=local)
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "'unsafe-inline'" not in page.headers["content-security-policy"].split("script-src")[1].split(";")[0]
+
+
+ODD = ("", "62", "62.71", "62.71.01", "62.71.01.1001", "99", "6271", "62.71.01.1001.1", "'; DROP TABLE x; --", "%",
+       "_", "62.7_", "\u0000", "a" * 300, "62.71,62.02", "<script>")
+
+
+@pytest.mark.parametrize("value", ODD)
+def test_odd_parameters_never_answer_a_server_error(api, value):
+    client, admin = api.client, api.headers("admin")
+    for path, params in (("/maps/data/foreign/regions.json", {"level": "district", "parent": value}),
+                         ("/maps/data/foreign/regions.json", {"level": value}),
+                         ("/maps/data/foreign/regions.json", {"level": "regency", "purpose": value}),
+                         ("/maps/data/foreign/regions.json", {"level": "regency", "permit_type": value}),
+                         ("/maps/data/foreign/lodgings.json", {"region": value}),
+                         ("/maps/data/foreign/activities.json", {"region": value}),
+                         ("/maps/data/foreign/residences.json", {"region": value, "purpose": value}),
+                         ("/maps/foreign/province", {"purpose": value}),
+                         (f"/maps/foreign/regency/{quote(value, safe='')}", {}),
+                         (f"/maps/foreign/district/{quote(value, safe='')}", {})):
+        r = client.get(path, params=params, headers=admin)
+        assert r.status_code < 500, (path, params, r.status_code, r.text[:200])
