@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _CALLBACKS = "pantau.on_disconnect"
+ABANDONED = "pantau.abandoned"  # in the scope of a request cancelled because its client went away
 RECHECK_S = 0.1
 
 
@@ -64,6 +65,7 @@ class CancelOnDisconnect:
             if state["complete"] or message["type"] != "http.disconnect":
                 return
             state["cancelled"] = True
+            scope[ABANDONED] = True
             task.cancel()
             while True:
                 for callback in list(callbacks):

@@ -21,6 +21,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.client_address import ClientAddressMiddleware, parse_networks
+from api.disconnect import ABANDONED
 from api.log_batching import BatchedStreamHandler
 from api.log_format import LineSafeFormatter, printable
 from api.validation import install_validation_handler
@@ -160,6 +161,8 @@ class RequestContextMiddleware:
                 await send(body)
             status["code"] = 500
         finally:
+            if not status["sent"] and scope.get(ABANDONED):
+                status["code"] = 499  # the client went away before the answer (nginx's code), not a server error
             # The path is percent-decoded (%0a is a line feed): escaped, so it cannot forge a line.
             access_log.info("%s %s %s %.1fms request_id=%s", printable(scope.get("method", "")),
                             printable(scope.get("path", "")), status["code"], (time.perf_counter() - started) * 1000,

@@ -31,6 +31,7 @@ from tests.conftest import LiveServer
 from tests.dbutil import create_database, dbname_of, drop_database
 from tests.http_load import Request, run_load
 from tests.seed import fill
+from tests.test_trust_logging import ServeProcess
 
 pytestmark = pytest.mark.slow  # servers of its own
 
@@ -137,6 +138,32 @@ def test_a_client_that_goes_away_has_its_query_cancelled_within_a_second(own_db,
     finally:
         locker.close()
         monitor.close()
+
+
+def test_an_abandoned_request_is_logged_as_499_not_as_a_server_error(own_db, tmp_path):
+    url, company_ids = own_db
+    path = f"/api/collections/companies/items/{company_ids[0]}"
+    served = ServeProcess(url, tmp_path / "serve.log", {"PANTAU_POOL_MAX": str(POOL_MAX)})
+    monitor = Monitor(url)
+    locker = psycopg2.connect(url, application_name="pantau-test-locker")
+    try:
+        headers = _headers(served.base)
+        with locker.cursor() as cur:
+            cur.execute("LOCK TABLE companies IN ACCESS EXCLUSIVE MODE")
+        sock = _send(served.base, path, headers)
+        try:
+            assert monitor.until("wait_event_type = 'Lock'", 1, 10) is not None, "the request never reached its query"
+        finally:
+            sock.close()
+        assert monitor.until("state = 'active'", 0, 1.0) is not None
+    finally:
+        locker.close()
+        monitor.close()
+        log = served.stop()  # the access log is written in batches, at the latest at shutdown
+    lines = [line for line in log.splitlines() if "pantau.access" in line and path in line]
+    assert len(lines) == 1, log[-2000:]
+    assert f"GET {path} 499 " in lines[0]
+    assert "unhandled error" not in log
 
 
 # --- the connection budget -----------------------------------------------------------------------
