@@ -146,6 +146,11 @@ def test_xlsx_sheets_equal_the_presence_rule(seeded):
         for code, counts in expected(seeded, dimension).items():
             assert list(by_code[code][2:]) == [counts[c] for c in codes] + [counts.total()]
         assert all(isinstance(v, int) for row in rows[1:] for v in row[2:])
+    # one truth: the figures of /api/stats/regency on the same day
+    api = httpx.get(f"{seeded.server.base}/api/stats/regency", params={"date": TODAY.isoformat()},
+                    headers=seeded.headers("admin"), timeout=60).json()["regions"]
+    totals = {row[0]: row[-1] for row in wb["orang_asing_tujuan"].iter_rows(min_row=2, max_row=15, values_only=True)}
+    assert totals == {r["code"]: r["foreign_nationals"] for r in api}
     assert "Keagamaan" in [c.value for c in wb["orang_asing_tujuan"][1]]
     acts = list(wb["kegiatan"].iter_rows(values_only=True))
     assert acts[0] == ("Tanggal", "Jenis kegiatan", "Kecamatan", "Kabupaten/kota", "Instansi", "Sasaran", "Temuan",
