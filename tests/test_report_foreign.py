@@ -238,3 +238,21 @@ def test_html_section_offline(seeded, tmp_path):
     by_code = {row[0]: row for row in rows[1:]}
     for code, counts in expected(seeded, "purpose").items():
         assert [int(v) for v in by_code[code][2:]] == [counts[c] for c in purposes] + [counts.total()]
+
+
+def test_nationality_filter_applies_and_company_filters_do_not(seeded, tmp_path):
+    admin = seeded.headers("admin")
+    wb = openpyxl.load_workbook(io.BytesIO(get(seeded, admin, format="xlsx", suppress="false", nationality="CN").content))
+    rows = list(wb["orang_asing_kewarganegaraan"].iter_rows(values_only=True))
+    assert rows[0][2:] == ("Tiongkok", "Jumlah")
+    chinese = sum(c["CN"] for c in expected(seeded, "nationality").values())
+    assert rows[-1][-1] == chinese > 0
+    # a sector selects companies: the foreign nationals are counted as without it, and the page says so
+    plain = openpyxl.load_workbook(io.BytesIO(get(seeded, admin, format="xlsx", suppress="false").content))
+    by_sector = openpyxl.load_workbook(io.BytesIO(get(seeded, admin, format="xlsx", suppress="false",
+                                                      sector="jasa").content))
+    for sheet in ("orang_asing_tujuan", "orang_asing_izin", "penginapan"):
+        assert list(by_sector[sheet].iter_rows(values_only=True)) == list(plain[sheet].iter_rows(values_only=True))
+    pages = pdf_pages(get(seeded, admin, format="pdf", sector="jasa").content, tmp_path)
+    page = " ".join(next(p for p in pages if "Orang asing hadir per tujuan" in p).split())
+    assert "Filter sektor berlaku untuk perusahaan dan TKA saja" in page
