@@ -50,10 +50,11 @@ def popup_of(page, layer: str, selector: str, popup: str) -> str:
     page.wait_for_timeout(400)
     box = page.locator(selector).bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 3
-    page.mouse.move(x, y)
-    page.wait_for_selector(".leaflet-tooltip", timeout=5_000)
+    page.mouse.move(5, 5)  # off the map first: the move onto the point is a new mouseover
+    page.mouse.move(x, y, steps=4)
+    page.wait_for_selector(".leaflet-tooltip", timeout=10_000)
     page.mouse.click(x, y)
-    page.wait_for_selector(popup, timeout=5_000)
+    page.wait_for_selector(popup, timeout=10_000)
     text = page.locator(popup).inner_text()
     assert page.locator(".leaflet-popup img, .leaflet-popup script, .leaflet-popup svg, .leaflet-tooltip img").count() == 0
     page.evaluate("window.PANTAU_FOREIGN_STATE.map.closePopup()")
