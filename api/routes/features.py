@@ -104,13 +104,26 @@ def output_format(request: Request, f: str | None, allowed: tuple[str, ...] = ("
 
 
 # --- one feature (first: a map asks for one on every click) -----------------------------------
+def _text_param(name: str, where: str, required: bool, description: str | None = None) -> dict:
+    """An OpenAPI parameter as FastAPI writes that of a `str` (`str | None`) argument."""
+    schema = {"type": "string"} if required else {"anyOf": [{"type": "string"}, {"type": "null"}]}
+    schema["title"] = name.replace("_", " ").title()
+    described = {"description": description} if description else {}
+    return {"name": name, "in": where, "required": required, "schema": {**schema, **described}, **described}
+
+
+# Declared first, so matched first (each route tried before it costs). Its parameters, connection
+# and principal are read here rather than as FastAPI arguments and dependencies (Conn, CurrentUser):
+# for one feature, FastAPI's solving of them cost more Python than the query (bench/RESULTS-features.md).
+# The parameters are documented as FastAPI would (none of them can fail validation).
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature", response_class=Response,
-            responses={200: {"content": {GEOJSON: {}}}})
-async def item(collection_id: str, feature_id: str, request: Request,
-               f: Annotated[str | None, Query(description="json")] = None) -> Response:
-    # Declared first, so matched first (each route tried before it costs), and with its connection
-    # and principal taken here rather than as dependencies (Conn, CurrentUser): for one feature,
-    # FastAPI's dependency solving cost more Python than the query (bench/RESULTS-features.md).
+            responses={200: {"content": {GEOJSON: {}}}},
+            openapi_extra={"parameters": [_text_param("collection_id", "path", True),
+                                          _text_param("feature_id", "path", True),
+                                          _text_param("f", "query", False, "json")]})
+async def item(request: Request) -> Response:
+    collection_id, feature_id = request.path_params["collection_id"], request.path_params["feature_id"]
+    f = request.query_params.get("f")
     async with lend(request) as conn:
         principal = await authenticated(request, conn)
         coll = _collection(collection_id, principal)
