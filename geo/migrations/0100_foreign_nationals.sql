@@ -123,6 +123,44 @@ UPDATE foreign_workers w SET foreign_national_id = p.id
   FROM foreign_nationals p
  WHERE p.passport_number = w.passport_number AND p.nationality = w.nationality;
 
+-- A worker's village, kept in the rows like its district so the presence rule reads a code instead
+-- of a spatial look-up per worker on every call: the village of the point's computed district
+-- covering it (the layers overlap a little at their edges, so a village is never taken from
+-- another district), else that district's nearest village.
+CREATE FUNCTION village_of(pt geometry, district text) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT b.code FROM boundaries b
+     WHERE b.level = 'village' AND b.parent_code = district
+     ORDER BY NOT ST_Covers(b.geom, pt), b.geom <-> pt, b.code LIMIT 1
+$$;
+ALTER TABLE companies ADD COLUMN village_code text REFERENCES boundaries (code);
+ALTER TABLE foreign_workers ADD COLUMN work_site_village_code text REFERENCES boundaries (code);
+CREATE FUNCTION companies_locate_village() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.village_code := village_of(NEW.geom, NEW.district_code);
+    RETURN NEW;
+END $$;
+-- Named to fire after companies_locate, which computes the district.
+CREATE TRIGGER companies_locate_village BEFORE INSERT OR UPDATE OF geom, district_code ON companies
+    FOR EACH ROW EXECUTE FUNCTION companies_locate_village();
+CREATE FUNCTION workers_locate_site_village() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.work_site_village_code := CASE WHEN NEW.work_site IS NULL THEN NULL
+                                       ELSE village_of(NEW.work_site, NEW.work_site_district_code) END;
+    RETURN NEW;
+END $$;
+-- Named to fire after workers_locate_site, which computes the site's district.
+CREATE TRIGGER workers_locate_site_village BEFORE INSERT OR UPDATE OF work_site, work_site_district_code
+    ON foreign_workers FOR EACH ROW EXECUTE FUNCTION workers_locate_site_village();
+-- Existing rows: a derived column only, so neither versions nor data versions move (the table
+-- owner may switch its own triggers off inside this transaction).
+ALTER TABLE companies DISABLE TRIGGER USER;
+UPDATE companies SET village_code = village_of(geom, district_code);
+ALTER TABLE companies ENABLE TRIGGER USER;
+ALTER TABLE foreign_workers DISABLE TRIGGER USER;
+UPDATE foreign_workers SET work_site_village_code = village_of(work_site, work_site_district_code)
+ WHERE work_site IS NOT NULL;
+ALTER TABLE foreign_workers ENABLE TRIGGER USER;
+
 -- Stays: one permit for one purpose, where the person lives ----------------------------------------
 CREATE TABLE foreign_national_stays (
     id                  bigserial PRIMARY KEY,
@@ -325,14 +363,12 @@ LANGUAGE sql STABLE AS $$
          WHERE s.valid_from <= d AND (s.valid_until IS NULL OR s.valid_until >= d)
         UNION ALL
         SELECT w.foreign_national_id, 'worker', 2, w.created_at::date,
-               'bekerja', 'itas', v.code, coalesce(w.work_site_district_code, c.district_code),
+               'bekerja', 'itas',
+               CASE WHEN w.work_site IS NULL THEN c.village_code ELSE w.work_site_village_code END,
+               coalesce(w.work_site_district_code, c.district_code),
                left(coalesce(w.work_site_district_code, c.district_code), 5), coalesce(w.work_site, c.geom),
                c.id
           FROM foreign_workers w JOIN companies c ON c.id = w.company_id
-          LEFT JOIN LATERAL (
-                SELECT b.code FROM boundaries b
-                 WHERE b.level = 'village' AND ST_Covers(b.geom, coalesce(w.work_site, c.geom))
-                 ORDER BY b.code LIMIT 1) v ON true
          WHERE w.foreign_national_id IS NOT NULL
            AND w.created_at::date <= d
            AND least(w.permit_valid_until, w.itas_valid_until) >= d
@@ -349,3 +385,18 @@ LANGUAGE sql STABLE AS $$
       FROM candidates c
      ORDER BY c.foreign_national_id, c.rank, c.since DESC
 $$;
+
+-- A company's version moves only when a column other than its generated Feature changes: the
+-- whole-row comparison of bump_version() has no equality for json and failed on an UPDATE that
+-- changed nothing before that column.
+CREATE FUNCTION companies_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (to_jsonb(NEW) - 'feature') IS DISTINCT FROM (to_jsonb(OLD) - 'feature') THEN
+        NEW.version := OLD.version + 1;
+        NEW.updated_at := now();
+    END IF;
+    RETURN NEW;
+END $$;
+DROP TRIGGER companies_version ON companies;
+CREATE TRIGGER companies_version BEFORE UPDATE ON companies
+    FOR EACH ROW EXECUTE FUNCTION companies_bump_version();
