@@ -20,6 +20,8 @@ from tests.seed import fill
 pytestmark = pytest.mark.slow  # Chromium against a server of its own
 
 PASSWORD = "kata-sandi-uji-xss-asing-12345"
+HIT = """([x, y]) => { const e = document.elementFromPoint(x, y);
+    return !e ? null : e.closest('[data-lodging]') ? 'lodging' : e.closest('[data-activity]') ? 'activity' : e.tagName; }"""
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +45,30 @@ def planted(server_url, template_db):
     drop_database(server_url, dbname_of(url))
 
 
+def stable_box(page, selector: str) -> dict:
+    """The element's box once the map has settled (under load a redraw after setView can lag)."""
+    last = None
+    for _ in range(40):
+        page.wait_for_timeout(150)
+        box = page.locator(selector).bounding_box()
+        if box and box == last:
+            return box
+        last = box
+    raise AssertionError(f"{selector} never settled")
+
+
 def popup_of(page, layer: str, selector: str, popup: str) -> str:
     """Hover (tooltip) and click (popup) the point of `layer` (lodgings or activities), zoomed in."""
-    page.evaluate("""(layer) => { const cfg = window.PANTAU_FOREIGN_STATE;
-        cfg[layer].eachLayer(l => cfg.map.setView(l.getLatLng(), 14, {animate: false})); }""", layer)
-    page.wait_for_timeout(400)
-    box = page.locator(selector).bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 3
+    kind = "lodging" if layer == "lodgings" else "activity"
+    for _ in range(3):  # under load the view can still be settling from the page's own set-up
+        page.evaluate("""(layer) => { const cfg = window.PANTAU_FOREIGN_STATE;
+            cfg[layer].eachLayer(l => cfg.map.setView(l.getLatLng(), 14, {animate: false})); }""", layer)
+        box = stable_box(page, selector)
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 3
+        if page.evaluate(HIT, [x, y]) == kind:
+            break
+    else:
+        raise AssertionError(f"the {kind} stays covered")
     page.mouse.move(5, 5)  # off the map first: the move onto the point is a new mouseover
     page.mouse.move(x, y, steps=4)
     page.wait_for_selector(".leaflet-tooltip", timeout=10_000)
