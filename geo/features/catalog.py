@@ -166,7 +166,7 @@ def _region_columns(alias: str, village: bool = True) -> tuple[Column, ...]:
 
 # Guests an establishment reported: a guest stays from check-in to check-out, or 30 days without a
 # check-out (the lodging part of foreign_nationals_present, migration 0100).
-_GUEST_UNTIL = "coalesce(ls.check_out, ls.check_in + 30)"
+_GUEST_UNTIL = "ls.counted_until"
 _GUESTS = ("(SELECT count(DISTINCT ls.foreign_national_id) FROM lodging_stays ls WHERE ls.lodging_id = l.id "  # noqa: S608 - catalog text
            f"AND ls.check_in <= q.d AND {_GUEST_UNTIL} >= q.d - {{}})")
 LODGING_COLUMNS = (
@@ -218,7 +218,7 @@ _PRESENT_FROM = (
     "LEFT JOIN foreign_workers w ON w.id = wid.id "
     "LEFT JOIN LATERAL (SELECT gs.id FROM lodging_stays gs JOIN lodgings gl ON gl.id = gs.lodging_id "
     "WHERE fp.source = 'lodging' AND gs.foreign_national_id = fp.foreign_national_id "
-    "AND gs.check_in <= q.d AND coalesce(gs.check_out, gs.check_in + 30) >= q.d "
+    "AND gs.check_in <= q.d AND gs.counted_until >= q.d "
     "AND gl.village_code = fp.village_code ORDER BY gs.check_in DESC, gs.id DESC LIMIT 1) lid ON true "
     "LEFT JOIN lodging_stays ls ON ls.id = lid.id LEFT JOIN lodgings l ON l.id = ls.lodging_id "
     "LEFT JOIN companies sc ON sc.id = fp.sponsor_company_id"

@@ -129,9 +129,9 @@ def lodging_points(conn: Connection, region: str | None, regencies: tuple[str, .
     sql = f"""
 SELECT l.id, round(ST_X(l.geom)::numeric, 5), round(ST_Y(l.geom)::numeric, 5), l.name, l.address,
        count(DISTINCT s.foreign_national_id) FILTER (
-           WHERE s.check_in <= %s AND coalesce(s.check_out, s.check_in + 30) >= %s),
+           WHERE s.check_in <= %s AND s.counted_until >= %s),
        count(DISTINCT s.foreign_national_id) FILTER (
-           WHERE s.check_in <= %s AND coalesce(s.check_out, s.check_in + 30) >= %s::date - {GUEST_WINDOW_DAYS - 1})
+           WHERE s.check_in <= %s AND s.counted_until >= %s::date - {GUEST_WINDOW_DAYS - 1})
   FROM lodgings l LEFT JOIN lodging_stays s ON s.lodging_id = l.id
  WHERE {where}
  GROUP BY l.id ORDER BY l.id

@@ -253,6 +253,8 @@ CREATE TABLE lodging_stays (
     foreign_national_id bigint NOT NULL REFERENCES foreign_nationals (id) ON DELETE CASCADE,
     check_in            date NOT NULL CHECK (check_in >= DATE '2000-01-01'),
     check_out           date,
+    -- The last day the guest counts as present: a check-in without a check-out counts for 30 days.
+    counted_until       date GENERATED ALWAYS AS (coalesce(check_out, check_in + 30)) STORED,
     agency              text NOT NULL REFERENCES agencies (code),
     batch_id            bigint REFERENCES import_batches (id),
     created_at          timestamptz NOT NULL DEFAULT now(),
@@ -262,7 +264,7 @@ CREATE TABLE lodging_stays (
     UNIQUE (lodging_id, foreign_national_id, check_in)
 );
 CREATE INDEX lodging_stays_person_idx ON lodging_stays (foreign_national_id);
-CREATE INDEX lodging_stays_dates_idx ON lodging_stays (check_in, check_out);
+CREATE INDEX lodging_stays_dates_idx ON lodging_stays (check_in, counted_until);
 CREATE TRIGGER lodging_stays_version BEFORE UPDATE ON lodging_stays
     FOR EACH ROW EXECUTE FUNCTION bump_version();
 
@@ -377,7 +379,7 @@ LANGUAGE sql STABLE AS $$
         SELECT ls.foreign_national_id, 'lodging', 3, ls.check_in,
                NULL, NULL, l.village_code, l.district_code, l.regency_code, l.geom, NULL
           FROM lodging_stays ls JOIN lodgings l ON l.id = ls.lodging_id
-         WHERE ls.check_in <= d AND coalesce(ls.check_out, ls.check_in + 30) >= d
+         WHERE ls.check_in <= d AND ls.counted_until >= d
     )
     SELECT DISTINCT ON (c.foreign_national_id)
            c.foreign_national_id, c.source, c.purpose, c.permit_type, c.village_code, c.district_code,

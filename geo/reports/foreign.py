@@ -60,7 +60,7 @@ def lodging_guests(conn: Connection, flt: MonitoringFilter, start: date, end: da
     sql = f"""SELECT l.{unit}, count(DISTINCT ls.foreign_national_id), count(DISTINCT l.id)
                 FROM lodging_stays ls JOIN lodgings l ON l.id = ls.lodging_id
                 JOIN foreign_nationals p ON p.id = ls.foreign_national_id
-               WHERE ls.check_in <= %s AND coalesce(ls.check_out, ls.check_in + 30) >= %s AND {where}
+               WHERE ls.check_in <= %s AND ls.counted_until >= %s AND {where}
                GROUP BY GROUPING SETS ((l.{unit}), ())"""  # noqa: S608 - fixed fragments
     with transaction(conn) as cur:
         cur.execute(sql, [end, start, *params])

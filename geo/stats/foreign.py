@@ -161,7 +161,7 @@ lg AS (
       FROM fd, lodging_stays ls
       JOIN lodgings l ON l.id = ls.lodging_id
       JOIN foreign_nationals n ON n.id = ls.foreign_national_id
-     WHERE ls.check_in <= fd.day AND coalesce(ls.check_out, ls.check_in + 30) > fd.day - {GUEST_WINDOW_DAYS}
+     WHERE ls.check_in <= fd.day AND ls.counted_until > fd.day - {GUEST_WINDOW_DAYS}
        AND {where(l_conds)}
      GROUP BY 1
 ),
@@ -282,7 +282,7 @@ fqpe AS ({by("permit_type")}),
 gq AS (
     SELECT {_REGION[level].format(a="l")} AS region, q.q0, count(DISTINCT ls.foreign_national_id)::int8 AS n
       FROM q CROSS JOIN fqd
-      JOIN lodging_stays ls ON ls.check_in <= LEAST(q.q1, fqd.day) AND coalesce(ls.check_out, ls.check_in + 30) >= q.q0
+      JOIN lodging_stays ls ON ls.check_in <= LEAST(q.q1, fqd.day) AND ls.counted_until >= q.q0
       JOIN lodgings l ON l.id = ls.lodging_id
       JOIN foreign_nationals n ON n.id = ls.foreign_national_id
      WHERE {where(l_conds)}
