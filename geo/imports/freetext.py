@@ -8,18 +8,15 @@ and is masked for roles without personal access (geo.redaction). Warnings never 
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
-from geo import redaction
+from geo import activity_text, redaction
 from geo.db import Connection
 from geo.imports.report import RowWarning
 
 COLUMNS = {"notes": "keterangan", "follow_up": "tindak_lanjut"}  # validated field → template column
 ACTIVITY_COLUMNS = {"targets": "sasaran", "findings": "temuan", "follow_up": "tindak_lanjut"}
-_WORD = re.compile(r"\w+")  # words as geo.redaction finds names
 
 
 def free_text_warnings(conn: Connection, kind: str, frame: pd.DataFrame, lines: np.ndarray) -> list[RowWarning]:
@@ -48,21 +45,12 @@ def free_text_warnings(conn: Connection, kind: str, frame: pd.DataFrame, lines: 
 
 
 def _activity_warnings(conn: Connection, frame: pd.DataFrame, lines: np.ndarray) -> list[RowWarning]:
-    """The persons an activity's text may name are any foreign national's or worker's: those with a
-    word of their name in one of the texts are read (on the import's own transaction)."""
+    """The persons an activity's text may name are any foreign national's or worker's
+    (geo.activity_text.named, read on the import's own transaction)."""
     texts = {field: [t if isinstance(t, str) and t else None for t in frame[field]] for field in ACTIVITY_COLUMNS}
-    words = sorted({w for column in texts.values() for t in column if t for w in _WORD.findall(t.lower())})
-    if not words:
+    known = activity_text.named(conn, [t for column in texts.values() for t in column])
+    if known is redaction.NOBODY:
         return []
-    with conn.cursor() as cur:
-        cur.execute("""SELECT p.full_name, p.passport_number, s.permit_number
-                         FROM foreign_nationals p LEFT JOIN foreign_national_stays s ON s.foreign_national_id = p.id
-                        WHERE regexp_split_to_array(lower(p.full_name), '[^[:alnum:]_]+') && %(words)s::text[]
-                       UNION ALL
-                       SELECT w.full_name, w.passport_number, w.itas_number FROM foreign_workers w
-                        WHERE regexp_split_to_array(lower(w.full_name), '[^[:alnum:]_]+') && %(words)s::text[]""",
-                    {"words": words})
-        known = redaction.Known.of(cur.fetchall())
     out = []
     for i, line in enumerate(lines):
         for field, column in ACTIVITY_COLUMNS.items():

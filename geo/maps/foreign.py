@@ -12,13 +12,13 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from geo import labels
+from geo import activity_text, labels
 from geo.db import Connection, transaction
 from geo.filters import MonitoringFilter
 from geo.formatting import long_date
 from geo.maps.classify import SMALL_BELOW, classify
 from geo.maps.regions import LEVEL_LABEL
-from geo.redaction import Known, mask
+from geo.redaction import mask
 from geo.reports.suppress import protect_group, protect_mapping, protect_one
 from geo.stats.foreign import UNKNOWN as NO_PURPOSE
 from geo.stats.foreign import ForeignFilter, foreign_counts
@@ -162,7 +162,7 @@ SELECT a.district_code, b.name, round(ST_X(b.label_point)::numeric, 5), round(ST
     with transaction(conn) as cur:
         cur.execute(sql, [day, day, *params])
         rows = cur.fetchall()
-    known = None if personal else known_persons(conn, sorted({r[0][:5] for r in rows}))
+    known = None if personal else activity_text.known_in(conn, {r[0][:5] for r in rows})
     points: dict[str, dict] = {}
     for district, name, x, y, aid, held, kind, kind_label, agencies, targets, findings, follow_up in rows:
         p = points.setdefault(district, {"district": district, "name": name, "lon": float(x), "lat": float(y),
@@ -176,27 +176,6 @@ SELECT a.district_code, b.name, round(ST_X(b.label_point)::numeric, 5), round(ST
             "targets": texts[0] or "", "findings": texts[1] or "", "follow_up": texts[2] or "",
         })
     return {"count": len(rows), "date": day.isoformat(), "points": list(points.values())}
-
-
-def known_persons(conn: Connection, regencies: list[str]) -> Known:
-    """The names and passport/permit numbers an activity text in these regencies may quote: the
-    foreign nationals staying or lodging there and the workers of its companies."""
-    if not regencies:
-        return Known()
-    with transaction(conn) as cur:
-        cur.execute("""
-SELECT p.full_name, p.passport_number, s.permit_number
-  FROM foreign_national_stays s JOIN foreign_nationals p ON p.id = s.foreign_national_id
- WHERE s.regency_code = ANY(%s)
-UNION
-SELECT p.full_name, p.passport_number, NULL
-  FROM lodging_stays ls JOIN lodgings l ON l.id = ls.lodging_id JOIN foreign_nationals p ON p.id = ls.foreign_national_id
- WHERE l.regency_code = ANY(%s)
-UNION
-SELECT w.full_name, w.passport_number, w.itas_number
-  FROM foreign_workers w JOIN companies c ON c.id = w.company_id
- WHERE c.regency_code = ANY(%s)""", (regencies, regencies, regencies))
-        return Known.of(cur.fetchall())
 
 
 def residence_points(conn: Connection, region: str | None, regencies: tuple[str, ...] | None, day: date,
