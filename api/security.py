@@ -1,7 +1,8 @@
 """Who is asking: credentials → Principal, and what the Principal may see and do.
 
 Credentials, in order: `Authorization: Bearer <access token or API token>`, then the web session
-cookie. Every non-public route depends on `CurrentUser` (401 without credentials).
+cookie. Every non-public route depends on `CurrentUser` (401 without credentials), or calls
+`authenticated` itself (one feature by id, api/routes/features.py).
 """
 
 from __future__ import annotations
