@@ -118,7 +118,7 @@ def test_counts_per_region_equal_geopandas(client, login, expected, level, paren
     params = {k: ",".join(v) for k, v in flt.items()}
     if parent:
         params["parent"] = parent
-    body = stats(client, login("viewer"), level, **params)
+    body = stats(client, login("analyst"), level, **params)
     assert body["today"] == TODAY.isoformat()
     got = foreign_part(body["regions"])
     want = expected.stats(level, TODAY, parent=parent, **flt)
@@ -134,7 +134,7 @@ def test_counts_per_region_equal_geopandas(client, login, expected, level, paren
 
 
 def test_purpose_filter_leaves_the_workers_alone(client, login):
-    headers = login("viewer")
+    headers = login("analyst")
     plain = stats(client, headers, "regency")["regions"]
     filtered = stats(client, headers, "regency", purpose="wisata", permit_type="voa")
     assert filtered["filter"] == {"purpose": "wisata", "permit_type": "voa"}
@@ -147,7 +147,7 @@ def test_purpose_filter_leaves_the_workers_alone(client, login):
 
 def test_geojson_carries_the_counts(client, login, expected):
     r = client.get("/api/stats/district", params={"f": "geojson", "parent": "62.02", "purpose": "bekerja"},
-                   headers=login("viewer"))
+                   headers=login("analyst"))
     assert r.status_code == 200
     got = {f["id"]: {k: f["properties"][k] for k in FIELDS} for f in r.json()["features"]}
     assert got == expected.stats("district", TODAY, parent="62.02", purpose=("bekerja",))
@@ -218,7 +218,7 @@ def _quarters(n: int = 8) -> list[tuple[date, date]]:
 def test_series_equals_geopandas(client, login, expected, code):
     if code == "village":  # the village with the most persons present today
         code = expected.present(TODAY)["village"].value_counts().index[0]
-    r = client.get("/api/stats/timeseries", params={"code": code}, headers=login("viewer"))
+    r = client.get("/api/stats/timeseries", params={"code": code}, headers=login("analyst"))
     assert r.status_code == 200, r.text
     keys = ("foreign_nationals", "foreign_nationals_by_purpose", "foreign_nationals_by_permit", "lodging_guests",
             "activities")

@@ -1,6 +1,7 @@
 """Monitoring statistics: by region (JSON or a choropleth FeatureCollection), summary, quarterly
 series. Aggregates only (no personal data), so every role may read them; rows stay within the
-user's regencies. Foreign nationals (issue 17) are counted by geo.stats.foreign, with `purpose`,
+user's regencies. Small counts of foreign nationals are hidden for roles without personal access
+(geo/stats/protect.py), as on the map and in the reports. Foreign nationals (issue 17) are counted by geo.stats.foreign, with `purpose`,
 `permit_type` and (by region) `date` besides the shared filters. One SQL statement per computed response; the JSON is built by PostgreSQL.
 
 Responses are cached in process and carry an ETag (api/cache.py), both keyed by the request
@@ -25,6 +26,7 @@ from api.security import CurrentUser
 from geo.filters import FilterError, MonitoringFilter
 from geo.stats import LEVELS, quarterly_series, region_stats_geojson, region_stats_json, summary
 from geo.stats.foreign import ForeignFilter, foreign_filter
+from geo.stats.protect import THRESHOLD, protect_rows, protect_series
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
 JSON = "application/json"
@@ -89,7 +91,10 @@ async def stats_summary(request: Request, principal: CurrentUser, flt: Filters, 
     "`foreign_nationals` present at the quarter's end (the current quarter: today) with "
     "`foreign_nationals_by_purpose` and `foreign_nationals_by_permit`, `lodging_guests` (distinct persons with "
     "a lodging stay overlapping the quarter) and `activities` (monitoring activities held in it; `null` for a "
-    "village). The filters apply as in `/stats/{level}`."))
+    "village). The filters apply as in `/stats/{level}`. For roles without personal access the counts of persons "
+    "among the foreign nationals (`foreign_nationals`, its breakdowns, `lodging_guests`) of 1-2 are `\"<3\"`, "
+    "the regions of each quarter forming one group (see `/stats/{level}`); `suppressed_below` says which rule "
+    "applied (3, or `null` for exact numbers)."))
 async def stats_timeseries(
     request: Request,
     principal: CurrentUser,
@@ -101,12 +106,16 @@ async def stats_timeseries(
     start: Annotated[str | None, Query(description="first quarter, e.g. 2025-Q1 (default: 7 before end)")] = None,
     end: Annotated[str | None, Query(description="last quarter, e.g. 2026-Q4 (default: this quarter)")] = None,
 ) -> Response:
+    personal = principal.can_see_personal
+
     def produce(today: date) -> str:
         rows = quarterly_series(conn, flt, level, start, end, code=code, today=today, foreign=foreign)
+        if not personal:
+            protect_series(rows)
         return json.dumps({"filter": {**flt.as_query(), **foreign.as_query()}, "level": level, "code": code,
-                           "quarters": rows})
+                           "suppressed_below": None if personal else THRESHOLD, "quarters": rows})
 
-    return await _respond(request, flt, ("timeseries", level, code, start, end, foreign), JSON, produce)
+    return await _respond(request, flt, ("timeseries", level, code, start, end, foreign, personal), JSON, produce)
 
 
 _FOREIGN_DOC = """
@@ -128,6 +137,13 @@ Filters on them: your regencies, `regency_code` and `district_code` (where each 
 only). The company filters `sector`, `permit_status` and `datetime` do not apply to them (a foreign
 national is not a company), and `purpose`/`permit_type` do not change the workers' counts.
 `date` is the day every count of the row is taken on, the workers' too (answered as `today`).
+
+Small counts (roles without personal access, i.e. viewers): as in the reports and on the map, a count
+of 1-2 persons among the foreign nationals (`foreign_nationals`, its three breakdowns,
+`lodging_guests_30d`) is the string `"<3"`; 0 stays 0. When only one cell of a group is hidden (the
+regions of the answer; the parts of one breakdown, which sum to `foreign_nationals`), its smallest
+other non-zero cell is hidden too. `suppressed_below` is 3 for these roles and `null` (exact numbers)
+for admin, editor and analyst. `activities_12m` and the workers' counts are never hidden.
 """
 
 
@@ -153,14 +169,25 @@ async def stats_by_region(
     if f not in ("json", "geojson"):
         raise BadRequest(f"f: {f!r} is not one of json, geojson")
 
+    personal = principal.can_see_personal
+    below = json.dumps(None if personal else THRESHOLD)
+
     def produce(today: date) -> str:
         if f == "geojson":
-            return region_stats_geojson(conn, level, flt, parent, day or today, foreign=foreign)
+            text = region_stats_geojson(conn, level, flt, parent, day or today, foreign=foreign)
+            if not personal:
+                collection = json.loads(text)
+                protect_rows([feature["properties"] for feature in collection["features"]])
+                text = json.dumps(collection, ensure_ascii=False)
+            return f'{{"suppressed_below": {below}, {text.lstrip()[1:]}'
         rows, counted_on = region_stats_json(conn, level, flt, parent, day or today, foreign=foreign)
+        if not personal:
+            rows = json.dumps(protect_rows(json.loads(rows)), ensure_ascii=False)
         head = json.dumps({"level": level, "parent": parent, "filter": {**flt.as_query(), **foreign.as_query()},
-                           "today": counted_on.isoformat()})
-        # The rows arrive as JSON text from PostgreSQL: splice them in rather than parse and re-encode.
+                           "today": counted_on.isoformat(), "suppressed_below": None if personal else THRESHOLD})
+        # The rows arrive as JSON text from PostgreSQL: splice them in rather than parse and re-encode
+        # (for roles allowed personal data; the others' small counts are hidden first).
         return f'{head[:-1]}, "regions": {rows}}}'
 
     media_type = "application/geo+json" if f == "geojson" else JSON
-    return await _respond(request, flt, ("regions", level, parent, f, foreign, day), media_type, produce)
+    return await _respond(request, flt, ("regions", level, parent, f, foreign, day, personal), media_type, produce)
