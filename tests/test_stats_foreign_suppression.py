@@ -4,9 +4,12 @@ numbers. Against a real server on the seeded data (present today: 4 in 62.71, 5 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
+from geo import clock
 from geo.stats.foreign import UNKNOWN
 
 PERSON_COUNTS = ("foreign_nationals", "lodging_guests_30d")
@@ -91,3 +94,17 @@ def test_analyst_sees_exact_counts(seeded):
     viewer = {r["code"]: r for r in get(seeded, "/api/stats/regency", "viewer")["regions"]}
     assert viewer["62.71"]["foreign_nationals"] == 4
     assert viewer["62.71"]["foreign_nationals_by_purpose"][UNKNOWN] == "<3"
+
+
+def test_an_analysts_cached_answer_never_reaches_a_viewer(seeded):
+    """The same request (a day nobody asked for yet), the analyst first: the viewer's answer is not
+    the cached exact one, and the analyst's ETag does not answer the viewer 304."""
+    params = {"parent": "62.71", "date": (clock.today() - timedelta(days=1)).isoformat()}
+    analyst = httpx.get(f"{seeded.server.base}/api/stats/village", params=params, headers=seeded.headers("analyst"),
+                        timeout=60)
+    assert analyst.status_code == 200 and analyst.json()["suppressed_below"] is None
+    viewer = httpx.get(f"{seeded.server.base}/api/stats/village", params=params,
+                       headers={**seeded.headers("viewer"), "If-None-Match": analyst.headers["etag"]}, timeout=60)
+    assert viewer.status_code == 200
+    check_protected(viewer.json()["regions"])
+    assert viewer.json()["suppressed_below"] == 3
