@@ -182,7 +182,8 @@ def _write_xlsx(gdf: gpd.GeoDataFrame, path: Path, kind: str, note: str) -> None
     ws.append(list(frame.columns))
     dates = [i for i, c in enumerate(frame.columns, start=1) if c in DATE_COLUMNS]
     for row in frame.itertuples(index=False):
-        ws.append([None if (v is None or (isinstance(v, float) and pd.isna(v))) else formulas.xlsx_value(ws, v)
+        ws.append([None if (v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)))
+                   else formulas.xlsx_value(ws, v)
                    for v in row])
     for col in dates:
         for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):

@@ -5,7 +5,8 @@ so an export holds exactly the rows and values the API gives the same user with 
 Column names follow the import templates (docs/IMPORTS.md: `penginapan`, `kegiatan`, `orang_asing`)
 where they have a counterpart; `latitude`/`longitude` only for a point as reported (a village's
 stand-in point is left empty, so a file imported again does not turn it into a reported one).
-Lodgings are exported one row per establishment with its guest counts (the guests are personal).
+Lodgings are exported one row per establishment with its guest counts (the guests are personal);
+without `personal` a count of 1 or 2 guests is empty, as in the API (catalog.small_counts).
 `foreign_nationals` is personal data as a whole: the caller allows it only to roles that may see it.
 """
 
@@ -15,7 +16,7 @@ import pandas as pd
 
 from geo import activity_text
 from geo.db import Connection, single_read
-from geo.features.catalog import CATALOG
+from geo.features.catalog import CATALOG, PUBLIC
 from geo.features.sql import base_where
 from geo.filters import MonitoringFilter
 
@@ -74,6 +75,9 @@ LAYOUT: dict[str, tuple[tuple[str, str], ...]] = {
 KINDS = tuple(LAYOUT)
 DATE_COLUMNS = ("tanggal_lahir", "izin_berlaku_dari", "tanggal_lapor", "tanggal_data")
 FREE_TEXT = {"sasaran": "targets", "temuan": "findings", "tindak_lanjut": "follow_up"}
+# Export columns holding a collection's small counts of persons: as the collection gives them to
+# roles without personal access (empty when 1 or 2) unless `personal`.
+SMALL_COUNTS = {"tamu_hari_ini": "guests_today", "tamu_30_hari": "guests_30d"}
 
 
 def unsupported(kind: str, flt: MonitoringFilter) -> str | None:
@@ -91,10 +95,14 @@ def unsupported(kind: str, flt: MonitoringFilter) -> str | None:
 
 def fetch(conn: Connection, kind: str, flt: MonitoringFilter, *, personal: bool = False) -> pd.DataFrame:
     """The rows of `kind` (scoped by flt.scope) with a `wkb` column; activities' free text masked
-    unless `personal`."""
+    and lodgings' guest counts of 1-2 left empty unless `personal`."""
     coll = CATALOG[kind]
     where = base_where(coll, flt, flt.scope)
-    select = ", ".join(f"{sql} AS {name}" for name, sql in LAYOUT[kind])
+    layout = LAYOUT[kind]
+    if not personal:
+        layout = tuple((name, PUBLIC[kind].column(SMALL_COUNTS[name]).sql if name in SMALL_COUNTS else sql)
+                       for name, sql in layout)
+    select = ", ".join(f"{sql} AS {name}" for name, sql in layout)
     sql = (f"SELECT {select}, ST_AsBinary({coll.geom_sql}) AS wkb FROM {coll.from_sql} "  # noqa: S608 - fixed text
            f"WHERE {where.sql} ORDER BY {coll.default_order}")
     with single_read(conn) as cur:
@@ -102,6 +110,9 @@ def fetch(conn: Connection, kind: str, flt: MonitoringFilter, *, personal: bool 
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()
     frame = pd.DataFrame(rows, columns=names)
+    for name in SMALL_COUNTS:  # integers with empty cells, not floats
+        if name in frame:
+            frame[name] = frame[name].astype("Int64")
     if kind == "activities":
         if not personal and len(frame):
             records = frame[list(FREE_TEXT)].to_dict("records")

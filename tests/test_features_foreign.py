@@ -4,6 +4,7 @@ scoped extents, masking, and their exports (formula-injection safe)."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from datetime import date, timedelta
@@ -174,14 +175,14 @@ def test_filters_on_persons(client, site):
 
 # --- lodgings --------------------------------------------------------------------------------------
 def test_lodgings_with_guest_counts(client, site):
-    got = {f["properties"]["name"]: f for f in features(client, site, "lodgings", "viewer")}
+    got = {f["properties"]["name"]: f for f in features(client, site, "lodgings", "analyst")}
     assert got["Hotel Kahayan Seed"]["properties"]["guests_today"] == 2  # JOHN, TAN (LIM left 55 days ago)
     assert got["Hotel Kahayan Seed"]["properties"]["guests_30d"] == 2
     assert got["Losmen Mentaya Seed"]["properties"]["guests_today"] == 1
     hotel = got["Hotel Kahayan Seed"]["properties"]
     assert hotel["regency_code"] == "62.71" and hotel["regency_name"] and hotel["village_name"]
     long_ago = (clock.today() - timedelta(days=57)).isoformat()
-    then = {f["properties"]["name"]: f["properties"] for f in features(client, site, "lodgings", "viewer", datetime=long_ago)}
+    then = {f["properties"]["name"]: f["properties"] for f in features(client, site, "lodgings", "analyst", datetime=long_ago)}
     assert then["Hotel Kahayan Seed"]["guests_today"] == 1  # LIM
     scoped = features(client, site, "lodgings", "viewer", ["62.02"])
     assert [f["properties"]["name"] for f in scoped] == ["Losmen Mentaya Seed"]
@@ -197,10 +198,86 @@ def test_lodgings_bbox_paging_cql2_and_sorting(client, site):
     x, y = next(f for f in everything if f["properties"]["name"] == "Losmen Mentaya Seed")["geometry"]["coordinates"]
     boxed = features(client, site, "lodgings", "viewer", bbox=f"{x - 0.01},{y - 0.01},{x + 0.01},{y + 0.01}")
     assert [f["properties"]["name"] for f in boxed] == ["Losmen Mentaya Seed"]
-    busy = features(client, site, "lodgings", "viewer", filter="guests_today >= 2 AND regency_code = '62.71'")
+    busy = features(client, site, "lodgings", "analyst", filter="guests_today >= 2 AND regency_code = '62.71'")
     assert [f["properties"]["name"] for f in busy] == ["Hotel Kahayan Seed"]
     r = get(client, site, "/collections/lodgings/items", "viewer", sector="jasa")
     assert r.status_code == 400 and "sector" in r.text
+
+
+def lodging_rows(client, site, role, **params) -> dict[str, dict]:
+    """Each lodging's properties by name, every feature of the collection for `role`."""
+    return {f["properties"]["name"]: f["properties"] for f in features(client, site, "lodgings", role, **params)}
+
+
+def test_small_guest_counts_are_hidden_from_a_viewer_as_on_the_map(client, site):
+    # The analyst first, then the viewer on the very same URL: the cached analyst page must not reach them.
+    exact = lodging_rows(client, site, "analyst", limit=7)
+    viewer = lodging_rows(client, site, "viewer", limit=7)
+    assert exact["Hotel Kahayan Seed"]["guests_today"] == exact["Hotel Kahayan Seed"]["guests_30d"] == 2
+    assert exact["Losmen Mentaya Seed"]["guests_today"] == 1
+    hotel = viewer["Hotel Kahayan Seed"]
+    assert "guests_today" in hotel and hotel["guests_today"] is None and hotel["guests_30d"] is None
+    assert viewer["Losmen Mentaya Seed"]["guests_today"] is None
+    assert viewer[HOSTILE_LODGING]["guests_today"] == 0  # zero discloses nobody: still an integer
+    assert lodging_rows(client, site, "analyst", limit=7)["Hotel Kahayan Seed"]["guests_today"] == 2  # and back
+    hotel_id = next(f["id"] for f in features(client, site, "lodgings", "viewer") if f["properties"]["name"] ==
+                    "Hotel Kahayan Seed")
+    item = get(client, site, f"/collections/lodgings/items/{hotel_id}", "viewer").json()["properties"]
+    assert item["guests_today"] is None and item["guests_30d"] is None
+    assert get(client, site, f"/collections/lodgings/items/{hotel_id}", "analyst").json()["properties"]["guests_today"] == 2
+    for role, want in (("viewer", ("", "")), ("analyst", ("2", "2"))):
+        text = get(client, site, "/collections/lodgings/items", role, f="csv").text
+        row = next(r for r in csv.DictReader(io.StringIO(text)) if r["name"] == "Hotel Kahayan Seed")
+        assert (row["guests_today"], row["guests_30d"]) == want, role
+    doc = get(client, site, "/collections/lodgings", "viewer").json()
+    assert "null" in doc["description"] and "null" not in get(client, site, "/collections/lodgings", "analyst").json()[
+        "description"]
+    assert "guests_today" not in get(client, site, "/collections/lodgings/queryables", "viewer").json()["properties"]
+    assert "guests_today" in get(client, site, "/collections/lodgings/queryables", "analyst").json()["properties"]
+
+
+@pytest.mark.parametrize(("name", "params"), [
+    ("guests_today", {"filter": "guests_today = 2"}),
+    ("guests_today", {"filter": "guests_today BETWEEN 1 AND 2"}),
+    ("guests_30d", {"filter": "regency_code = '62.71' AND guests_30d < 3"}),
+    ("guests_today", {"guests_today": "2"}),
+    ("guests_30d", {"guests_30d": "1"}),
+    ("guests_today", {"sortby": "-guests_today"}),
+    ("guests_30d", {"sortby": "guests_30d"}),
+])
+def test_a_viewer_cannot_filter_or_sort_on_guest_counts(client, site, name, params):
+    r = get(client, site, "/collections/lodgings/items", "viewer", **params)
+    assert r.status_code == 400 and name in r.text, r.text
+    assert get(client, site, "/collections/lodgings/items", "analyst", **params).status_code == 200
+
+
+def export_guests(client, site, role, fmt) -> dict[str, tuple]:
+    """(tamu_hari_ini, tamu_30_hari) per lodging name of the lodgings export; empty cells as None."""
+    body = get(client, site, "/exports/lodgings", role, format=fmt).content
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    elif fmt == "xlsx":
+        table = list(openpyxl.load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
+        head = next(i for i, row in enumerate(table) if "tamu_hari_ini" in row)
+        rows = [dict(zip(table[head], row, strict=True)) for row in table[head + 1:]]
+    else:
+        rows = [f["properties"] for f in json.loads(body)["features"]]
+
+    def value(v):
+        return None if v in ("", None) else v
+
+    # Names as written (a spreadsheet's file defuses the hostile one with a leading apostrophe).
+    return {r["nama_penginapan"].removeprefix("'"): (value(r["tamu_hari_ini"]), value(r["tamu_30_hari"])) for r in rows}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "geojson"])
+def test_lodging_exports_hide_small_guest_counts_from_a_viewer(client, site, fmt):
+    viewer = export_guests(client, site, "viewer", fmt)
+    assert viewer["Hotel Kahayan Seed"] == (None, None) and viewer["Losmen Mentaya Seed"][0] is None
+    assert [str(v) for v in viewer[HOSTILE_LODGING]] == ["0", "0"]  # an integer, not 0.0
+    exact = export_guests(client, site, "analyst", fmt)
+    assert [str(v) for v in exact["Hotel Kahayan Seed"]] == ["2", "2"]
+    assert str(exact["Losmen Mentaya Seed"][0]) == "1"
 
 
 # --- activities ------------------------------------------------------------------------------------

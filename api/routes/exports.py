@@ -44,7 +44,9 @@ async def export(
     with_personal = (kind in ("workers", "inspections", "activities", "foreign_nationals")
                      and principal.can_see_personal and (personal is not False or kind == "foreign_nationals"))
     as_of = clock.as_of()  # 'data per' in the file and its name, in the province's time
-    body, count = await run_in_threadpool(export_bytes, conn, kind, flt, format, personal=with_personal, as_of=as_of)
+    # Lodgings' guest counts of 1-2 are left empty for roles without personal access, as in the API.
+    exact = with_personal or (kind == "lodgings" and principal.can_see_personal)
+    body, count = await run_in_threadpool(export_bytes, conn, kind, flt, format, personal=exact, as_of=as_of)
     # Every export is recorded; one carrying names/passport/ITAS numbers as personal.export.
     audit.record(conn, "personal.export" if with_personal else f"export.{kind}", **principal.audit_fields(),
                  target=f"export:{kind}", detail={"rows": count, "format": format, "filters": flt.as_query()})

@@ -348,6 +348,8 @@ async def items(
                              media.split(";")[0])
 
     masked = bool(coll.free_text) and not principal.can_see_personal
+    # Lodgings' small guest counts are hidden for the same roles (catalog.small_counts).
+    audience = masked or (bool(coll.small_counts) and not principal.can_see_personal)
 
     def page_of(wkt: bool) -> Result:
         result = fetch_page(conn, coll, where_clause(), (order_sql(coll, sort), []), columns, page, wkt=wkt)
@@ -379,9 +381,9 @@ async def items(
         returned = json.loads(body)["numberReturned"] if fmt == "json" else None
         await blocking(_audit_read, conn, principal, coll, {"format": fmt, "persons": returned})
         return Response(body, media_type=media, headers={**(headers or {}), "Cache-Control": "no-store"})
-    # Masked and unmasked pages of the same URL are different bodies.
+    # Masked and unmasked pages (free text, small counts) of the same URL are different bodies.
     return await cached(
-        request, "features", (str(request.url), fmt, masked), scope=principal.regencies,
+        request, "features", (str(request.url), fmt, audience), scope=principal.regencies,
         tables=("boundaries",) if coll.level else None, media_type=media, headers=headers,
         produce=produce)
 

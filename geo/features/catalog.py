@@ -6,9 +6,10 @@ b = boundaries); request values never reach this text, they only pick entries by
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from geo.features.errors import FeatureNotFound
+from geo.maps.classify import SMALL_BELOW
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ class Collection:
     carry: tuple[tuple[str, str], ...] = ()
     personal: bool = False  # only for roles allowed personal data; unknown (404) to everyone else
     free_text: tuple[str, ...] = ()  # masked for roles without personal access (geo/activity_text.py)
+    # Counts of persons that roles without personal access get as null when 1 to SMALL_BELOW - 1
+    # and cannot filter or sort on (the map's and the statistics' small-count rule): small_counts().
+    small_counts: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column | None:
         return next((col for col in self.columns if col.name == name), None)
@@ -313,6 +317,7 @@ CATALOG: dict[str, Collection] = {
         join_back=f"{_DAY_SCOPE_PAGE} JOIN lodgings l ON l.id = page.k", geom_sql="l.geom", geometry_type="Point",
         columns=LODGING_COLUMNS, default_order="l.id", region_sql=("l.regency_code", "l.district_code"),
         day_param=True, accepts=frozenset({"datetime"}), carry=_DAY_SCOPE_CARRY,
+        small_counts=("guests_today", "guests_30d"),
     ),
     "activities": Collection(
         id="activities", title="Kegiatan pemantauan orang asing",
@@ -338,9 +343,35 @@ CATALOG: dict[str, Collection] = {
 }
 
 
+def _hide_small(sql: str) -> str:
+    """A count of persons with 1 to SMALL_BELOW - 1 given as NULL (0 and larger counts unchanged)."""
+    return f"(SELECT CASE WHEN n.v > 0 AND n.v < {SMALL_BELOW} THEN NULL ELSE n.v END FROM (SELECT {sql}) n(v))"  # noqa: S608 - catalog text
+
+
+SMALL_COUNT_NOTE = (f"Jumlah tamu 1–{SMALL_BELOW - 1} tidak ditampilkan (null) untuk peran tanpa akses data pribadi, "
+                    f"seperti di peta dan statistik (fewer than {SMALL_BELOW} guests: null, hidden); "
+                    "jumlah ini tidak dapat difilter atau diurutkan.")
+
+
+def small_counts(coll: Collection) -> Collection:
+    """The collection as roles without personal access get it (UU 27/2022): its small_counts hidden
+    when small, as the map and the statistics hide them, and not queryable (a filter or a sort on
+    them would reveal what is hidden). The property stays an integer (null when hidden) for GIS clients."""
+    if not coll.small_counts:
+        return coll
+    cols = tuple(replace(c, sql=_hide_small(c.sql), page_sql=None, page_join=None, queryable=False)
+                 if c.name in coll.small_counts else c for c in coll.columns)
+    return replace(coll, columns=cols, description=f"{coll.description} {SMALL_COUNT_NOTE}")
+
+
+# What roles without personal access know of: no personal collection, small counts hidden.
+PUBLIC: dict[str, Collection] = {k: small_counts(c) for k, c in CATALOG.items() if not c.personal}
+
+
 def visible(personal: bool = True) -> dict[str, Collection]:
-    """The collections an audience may know of: without personal access, no personal collection."""
-    return CATALOG if personal else {k: c for k, c in CATALOG.items() if not c.personal}
+    """The collections an audience may know of, as that audience gets them: without personal access,
+    no personal collection and small counts of persons hidden (small_counts)."""
+    return CATALOG if personal else PUBLIC
 
 
 def get_collection(collection_id: str, personal: bool = True) -> Collection:
