@@ -38,7 +38,7 @@ def pages(server, token, tmp_path_factory):
 def test_cover_names_the_regency(pages):
     title = pages[0].split("Periode", 1)[0]
     assert REGENCY_NAME in title and "Provinsi" not in title, title
-    assert f"Pemantauan TKA {REGENCY_NAME}" in pages[1].strip().splitlines()[0]  # the running head
+    assert f"Pemantauan Orang Asing dan TKA {REGENCY_NAME}" in pages[1].strip().splitlines()[0]  # the running head
 
 
 def test_no_projection_axis_labels_anywhere(pages):

@@ -200,7 +200,7 @@ class _Decor:
     def __init__(self, meta: dict) -> None:
         self.trace = texts.trace_line(meta)
         place = meta.get("region_name") or "Kalimantan Tengah"
-        self.head = f"Pemantauan TKA {place} — {meta['period_label']}"
+        self.head = f"Pemantauan Orang Asing dan TKA {place} — {meta['period_label']}"
 
     def __call__(self, canvas, doc) -> None:
         canvas.saveState()

@@ -23,7 +23,7 @@ def region(meta: dict) -> str:
 
 
 def title(meta: dict) -> str:
-    return f"Laporan Pemantauan Tenaga Kerja Asing — {region(meta)}"
+    return f"Laporan Pemantauan Orang Asing dan Tenaga Kerja Asing — {region(meta)}"
 
 
 def _filter_value(key: str, value: str) -> str:

@@ -95,7 +95,7 @@ def _notes(wb: Workbook, c: dict) -> None:
     m = c["meta"]
     ws = wb.create_sheet("Keterangan")
     period = m["period_label"] + (f" ({m['window']})" if "s.d." in m["window"] else "")
-    rows = [("Laporan", "Laporan Pemantauan Tenaga Kerja Asing — Provinsi Kalimantan Tengah"),
+    rows = [("Laporan", texts.title(m)),
             ("Periode", period), ("Instansi penerbit", m["agency_name"]),
             ("Data per", texts.as_of(m)), ("Status izin dihitung per", m["reference_day"]),
             ("Filter dan cakupan", texts.describe_filter(m)), ("Hash isi", m["hash"]),
