@@ -28,7 +28,7 @@ from geo import activity_text
 from geo.auth import audit
 from geo.db import fetchone
 from geo.features import cql2
-from geo.features.catalog import Collection, get_collection, visible
+from geo.features.catalog import SMALL_BELOW, Collection, get_collection, visible
 from geo.features.errors import FeatureNotFound, FeatureQueryError
 from geo.features.output import as_csv, as_html, feature_collection
 from geo.features.params import (
@@ -209,6 +209,11 @@ def _collection_doc(request: Request, collection: Collection, ext: dict) -> dict
              "href": api_url(request, base + "/queryables")},
         ],
     }
+    if collection.small_counts:
+        # GDAL's OAPIF driver types its fields from this schema when linked (else from the first
+        # page, where a page of hidden counts, all null, would make them strings).
+        doc["links"].append({"rel": "describedBy", "type": "application/schema+json",
+                             "href": api_url(request, base + "/schema")})
     if collection.id in ext:
         doc["extent"]["temporal"] = {"interval": [ext[collection.id]],
                                      "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
@@ -248,6 +253,26 @@ def queryables(collection_id: str, request: Request, principal: CurrentUser) -> 
          "type": "object", "title": coll.title, "properties": props, "additionalProperties": False},
         media_type="application/schema+json",
     )
+
+
+@router.get("/collections/{collection_id}/schema", summary="The features' properties (JSON Schema)")
+def schema(collection_id: str, request: Request, principal: CurrentUser) -> JSONResponse:
+    """Every property of a feature, queryable or not, with its type (a hidden count is null)."""
+    coll = _collection(collection_id, principal)
+    props: dict = {}
+    for col in coll.columns:
+        props[col.name] = {"title": col.title, "type": col.type, **({"format": col.format} if col.format else {})}
+        if col.type == "array":
+            props[col.name]["items"] = {"type": "string"}
+        if col.name in coll.small_counts and not principal.can_see_personal:
+            props[col.name]["description"] = f"null: fewer than {SMALL_BELOW}, hidden (tersembunyi)"
+    return JSONResponse({
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": api_url(request, f"/collections/{coll.id}/schema"), "title": coll.title, "type": "object",
+        "properties": {"type": {"type": "string", "enum": ["Feature"]}, "id": {"type": coll.key_type},
+                       "geometry": {"$ref": f"https://geojson.org/schema/{coll.geometry_type}.json"},
+                       "properties": {"type": "object", "properties": props}},
+    })
 
 
 # --- items --------------------------------------------------------------------------------------
