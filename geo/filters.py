@@ -96,20 +96,10 @@ class MonitoringFilter:
         """WHERE conditions on companies alias `c` (and a correlated sub-query on workers for
         nationality). Returns ("TRUE" or "cond AND cond ...", params)."""
         _check_alias(c, w)
-        conds: list[str] = []
-        params: list = []
-        if self.scope is not None:
-            conds.append(f"{c}.regency_code = ANY(%s)")
-            params.append(list(self.scope))
+        conds, params = self.place_conditions(c)
         if self.sector:
             conds.append(f"{c}.sector = ANY(%s)")
             params.append(list(self.sector))
-        if self.regency_code:
-            conds.append(f"{c}.regency_code = %s")
-            params.append(self.regency_code)
-        if self.district_code:
-            conds.append(f"{c}.district_code = %s")
-            params.append(self.district_code)
         if self.permit_status:
             conds.append(f"permit_status({c}.rptka_valid_until, %s) = %s")
             params += [self.today or clock.today(), self.permit_status]
@@ -127,6 +117,23 @@ class MonitoringFilter:
             )
             params.append(list(self.nationality))
         return (" AND ".join(conds) or "TRUE"), params
+
+    def place_conditions(self, a: str) -> tuple[list[str], list]:
+        """Conditions on the regency_code / district_code columns of alias `a`: the user's scope and
+        the chosen regency and district (companies, and what foreign nationals' records are placed by)."""
+        _check_alias(a)
+        conds: list[str] = []
+        params: list = []
+        if self.scope is not None:
+            conds.append(f"{a}.regency_code = ANY(%s)")
+            params.append(list(self.scope))
+        if self.regency_code:
+            conds.append(f"{a}.regency_code = %s")
+            params.append(self.regency_code)
+        if self.district_code:
+            conds.append(f"{a}.district_code = %s")
+            params.append(self.district_code)
+        return conds, params
 
     def worker_where(self, w: str = "w") -> tuple[str, list]:
         """Extra conditions on workers alias `w` of companies already filtered by company_where:

@@ -82,17 +82,7 @@ def foreign_filter(purpose: str | None = None, permit_type: str | None = None) -
 
 def _placed(a: str, flt: MonitoringFilter, parent: str | None) -> tuple[list[str], list]:
     """Conditions on a placed row (alias a): scope, the regency/district filters, under `parent`."""
-    conds: list[str] = []
-    params: list = []
-    if flt.scope is not None:
-        conds.append(f"{a}.regency_code = ANY(%s)")
-        params.append(list(flt.scope))
-    if flt.regency_code:
-        conds.append(f"{a}.regency_code = %s")
-        params.append(flt.regency_code)
-    if flt.district_code:
-        conds.append(f"{a}.district_code = %s")
-        params.append(flt.district_code)
+    conds, params = flt.place_conditions(a)
     if parent is not None:
         column = {2: f"left({a}.regency_code, 2)", 5: f"{a}.regency_code"}.get(len(parent), f"{a}.district_code")
         conds.append(f"{column} = %s")
