@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -208,6 +209,25 @@ def auth_headers(live_server, make_user):
         return dict(cache[key][0])
 
     return headers
+
+
+# --- the default demo (read-only checks of tests/test_demo*.py) -------------------------------------
+DEMO_TODAY = date(2026, 5, 9)
+
+
+@pytest.fixture(scope="session")
+def demo_url(server_url, template_db):
+    """One database with the default `pantau demo` made on DEMO_TODAY, shared read-only."""
+    from geo.demo import load_demo
+
+    url = create_database(server_url, template=template_db)
+    conn = psycopg2.connect(url)
+    try:
+        load_demo(conn, today=DEMO_TODAY)
+    finally:
+        conn.close()
+    yield url
+    drop_database(server_url, dbname_of(url))
 
 
 # --- known monitoring data (access, edit and hostile-input tests) ---------------------------------

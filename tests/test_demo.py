@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import date
 
 import psycopg2
 import pytest
@@ -14,24 +13,12 @@ from geo.demo import DemoRefused, Size, load_demo
 from geo.demo import profile as P
 from geo.demo.generate import District, generate
 from geo.settings import PROJECT_ROOT
+from tests.conftest import DEMO_TODAY
 from tests.dbutil import create_database, dbname_of, drop_database
 
 pytestmark = pytest.mark.slow  # demo datasets generated, `pantau` in subprocesses
 
-TODAY = date(2026, 5, 9)
-
-
-@pytest.fixture(scope="module")
-def demo_url(server_url, template_db):
-    """One database with the default demo, for the read-only checks."""
-    url = create_database(server_url, template=template_db)
-    conn = psycopg2.connect(url)
-    try:
-        load_demo(conn, today=TODAY)
-    finally:
-        conn.close()
-    yield url
-    drop_database(server_url, dbname_of(url))
+TODAY = DEMO_TODAY  # the day of the shared `demo_url` database (tests/conftest.py)
 
 
 @pytest.fixture

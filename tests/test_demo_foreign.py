@@ -5,30 +5,16 @@ with existing foreign-national data and --replace leaves nothing of the old."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import psycopg2
 import pytest
 
 from geo.demo import DemoRefused, Size, ensure_demo, load_demo
 from geo.demo import profile as P
-from tests.dbutil import create_database, dbname_of, drop_database
+from tests.conftest import DEMO_TODAY
 
 pytestmark = pytest.mark.slow  # a demo dataset generated and written
 
-TODAY = date(2026, 5, 9)
-
-
-@pytest.fixture(scope="module")
-def demo_url(server_url, template_db):
-    url = create_database(server_url, template=template_db)
-    conn = psycopg2.connect(url)
-    try:
-        load_demo(conn, today=TODAY)
-    finally:
-        conn.close()
-    yield url
-    drop_database(server_url, dbname_of(url))
+TODAY = DEMO_TODAY  # the day of the shared `demo_url` database (tests/conftest.py)
 
 
 @pytest.fixture
