@@ -10,12 +10,12 @@ follow-up) reach those roles masked like other free text (geo.redaction)."""
 from __future__ import annotations
 
 from datetime import date
-from html import escape
 
 from geo import activity_text, labels
 from geo.db import Connection, transaction
 from geo.filters import MonitoringFilter
 from geo.formatting import long_date
+from geo.maps import legend
 from geo.maps.classify import SMALL_BELOW, classify
 from geo.maps.regions import LEVEL_LABEL
 from geo.redaction import mask
@@ -87,27 +87,16 @@ def region_numbers(conn: Connection, level: str, parent: str | None, regencies: 
 
 
 def legend_html(subtitle: str, classes, filters_text: str | None, personal: bool) -> str:
-    rows = "".join(
-        f'<div class="lg-row"><span class="lg-swatch" style="background:{b.color}"></span>'
-        f"{escape('<' + str(SMALL_BELOW) if (b.small and not personal) else b.label)} "
-        f"<small>({b.count} wilayah)</small></div>"
-        for b in classes.bins
-    )
-    marks = (
-        f'<div class="lg-row"><span class="lg-dot" style="background:{LODGING_COLOR}"></span>Penginapan (jumlah tamu)</div>'
-        f'<div class="lg-row"><span class="lg-dot" style="background:{ACTIVITY_COLOR}"></span>'
-        f"Kegiatan pemantauan {ACTIVITY_MONTHS} bulan terakhir (per kecamatan)</div>"
-    )
+    markers = [(LODGING_COLOR, "Penginapan (jumlah tamu)"),
+               (ACTIVITY_COLOR, f"Kegiatan pemantauan {ACTIVITY_MONTHS} bulan terakhir (per kecamatan)")]
     if personal:
-        marks += (f'<div class="lg-row"><span class="lg-dot" style="background:{RESIDENCE_COLOR}"></span>'
-                  "Tempat tinggal (data pribadi)</div>")
+        markers.append((RESIDENCE_COLOR, "Tempat tinggal (data pribadi)"))
     note = ("" if personal else
             f'<div class="lg-filter">Jumlah orang 1–{SMALL_BELOW - 1} ditampilkan sebagai &lt;{SMALL_BELOW} '
             "(disamarkan seperti di laporan)</div>")
-    flt = f'<div class="lg-filter">Filter: {escape(filters_text)}</div>' if filters_text else ""
-    return (f'<div class="lg-title">{escape(TITLE)}</div><div class="lg-sub">{escape(subtitle)}</div>'
-            f'<div class="lg-method">Kelas: {escape(classes.method)}</div>{rows}'
-            f'<div class="lg-title lg-gap">Penanda</div>{marks}{note}{flt}')
+    return legend.legend_html(
+        TITLE, subtitle, classes, filters_text, markers_title="Penanda", markers=markers, extra_rows="",
+        note_html=note, bin_label=lambda b: f"<{SMALL_BELOW}" if (b.small and not personal) else b.label)
 
 
 def _region_cond(alias: str, region: str | None, regencies: tuple[str, ...] | None) -> tuple[str, list]:

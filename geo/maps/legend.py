@@ -3,12 +3,13 @@ and the marker colours of permit status."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from html import escape
 
 from branca.element import MacroElement
 from jinja2 import Template
 
-from geo.maps.classify import Classification
+from geo.maps.classify import Bin, Classification
 from geo.maps.jsutil import js_literal
 
 PERMIT_LEGEND = (
@@ -19,22 +20,31 @@ PERMIT_LEGEND = (
 )
 
 
-def legend_html(title: str, subtitle: str, classes: Classification, filters_text: str | None) -> str:
+_CLUSTER_ROW = ('<div class="lg-row"><span class="lg-cluster"></span>Kelompok perusahaan: angka = jumlah, '
+                'klik untuk memperbesar</div>')
+
+
+def legend_html(title: str, subtitle: str, classes: Classification, filters_text: str | None, *,
+                markers_title: str = "Perusahaan (penanda)",
+                markers: Iterable[tuple[str, str]] = tuple((c, label) for _, c, label in PERMIT_LEGEND),
+                extra_rows: str = _CLUSTER_ROW, note_html: str = "",
+                bin_label: Callable[[Bin], str] = lambda b: b.label) -> str:
+    """Title, classes and their counts, then the markers (colour, label) under `markers_title`.
+    Every text is escaped here; `extra_rows` and `note_html` are constant markup of the callers."""
     rows = "".join(
         f'<div class="lg-row"><span class="lg-swatch" style="background:{b.color}"></span>'
-        f"{escape(b.label)} <small>({b.count} wilayah)</small></div>"
+        f"{escape(bin_label(b))} <small>({b.count} wilayah)</small></div>"
         for b in classes.bins
     )
-    permits = "".join(
+    marks = "".join(
         f'<div class="lg-row"><span class="lg-dot" style="background:{color}"></span>{escape(label)}</div>'
-        for _, color, label in PERMIT_LEGEND
-    ) + ('<div class="lg-row"><span class="lg-cluster"></span>Kelompok perusahaan: angka = jumlah, '
-         'klik untuk memperbesar</div>')
+        for color, label in markers
+    ) + extra_rows
     flt = f'<div class="lg-filter">Filter: {escape(filters_text)}</div>' if filters_text else ""
     return (
         f'<div class="lg-title">{escape(title)}</div><div class="lg-sub">{escape(subtitle)}</div>'
         f'<div class="lg-method">Kelas: {escape(classes.method)}</div>{rows}'
-        f'<div class="lg-title lg-gap">Perusahaan (penanda)</div>{permits}{flt}'
+        f'<div class="lg-title lg-gap">{escape(markers_title)}</div>{marks}{note_html}{flt}'
     )
 
 
