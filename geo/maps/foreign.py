@@ -20,15 +20,14 @@ from geo.maps.classify import SMALL_BELOW, classify
 from geo.maps.regions import LEVEL_LABEL
 from geo.redaction import mask
 from geo.reports.suppress import protect_group, protect_mapping, protect_one
+from geo.stats.foreign import GUEST_WINDOW_DAYS, ForeignFilter, foreign_counts
 from geo.stats.foreign import UNKNOWN as NO_PURPOSE
-from geo.stats.foreign import ForeignFilter, foreign_counts
 
 TITLE = "Orang asing (hadir)"
 NO_PURPOSE_LABEL = "Tamu penginapan tanpa izin tinggal tercatat"
 LODGING_COLOR = "#6a3d9a"
 ACTIVITY_COLOR = "#1f78b4"
 RESIDENCE_COLOR = "#e7298a"
-GUEST_WINDOW_DAYS = 30  # "tamu 30 hari terakhir"
 ACTIVITY_MONTHS = 12
 
 
