@@ -1,0 +1,36 @@
+"""The navigation bar's links: one entry per page, with the roles that may open it. A page's module adds
+its entry here; base.html shows a user only the links of their role (the page itself still checks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL_ROLES = frozenset({"admin", "editor", "analyst", "viewer"})
+
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    label: str  # Bahasa Indonesia
+    roles: frozenset[str] = ALL_ROLES
+
+
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("/", "Beranda"),
+    NavItem("/maps/province", "Peta"),
+)
+
+
+def nav_for(role: str | None) -> list[NavItem]:
+    return [item for item in NAV_ITEMS if role in item.roles]
+
+
+def nav_active(path: str) -> str | None:
+    """The link a page belongs to: the longest matching prefix ('/' only for the home page itself)."""
+    if path == "/":
+        return "/"
+    matches = [item.path for item in NAV_ITEMS if item.path != "/" and
+               (path == item.path or path.startswith(item.path.rstrip("/") + "/"))]
+    if path.startswith("/maps/"):
+        matches.append("/maps/province")
+    return max(matches, key=len) if matches else None
