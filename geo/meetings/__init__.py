@@ -1,0 +1,1 @@
+"""Coordination meetings and their recommendations (issue 19): store, access rules, files."""
