@@ -27,7 +27,8 @@ def _print_report(report, out: Path | None) -> None:
     if out is not None:
         out.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     verb = {"check": "diperiksa (checked)", "all_or_nothing": "diimpor (imported)", "skip_invalid": "diimpor (imported)"}
-    typer.echo(f"{report.file}: {report.rows_total} baris {verb[report.mode]}; "
+    # A check's counts are those of the writes it ran and rolled back (what --skip-invalid would do).
+    typer.echo(f"{report.file}: {report.rows_total} baris {verb[report.mode]}, {report.valid} valid; "
                f"baru {report.imported}, diubah {report.updated}, tetap {report.unchanged}, "
                f"ditolak {len(report.rejected_lines)} baris"
                + (f" (batch {report.batch_id})" if report.batch_id else ""))

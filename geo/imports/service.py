@@ -1,8 +1,14 @@
 """One import from start to end: read, validate, stage, decide, write, report — one transaction.
 
-Modes: `check` (validate only, nothing written), `all_or_nothing` (any rejected row → nothing
-written), `skip_invalid` (valid rows written, rejected ones reported). Until the final COMMIT
-nothing is visible; a crash or a killed process leaves the database as it was.
+Modes: `check` (nothing kept), `all_or_nothing` (any rejected row → nothing written), `skip_invalid`
+(valid rows written, rejected ones reported). A check runs the very writes `skip_invalid` would make
+and then rolls them back, so its new/changed/unchanged counts are what a commit would do at that
+moment. Until the final COMMIT nothing is visible; a crash or a killed process leaves the database
+as it was.
+
+`run_imports` takes several files in one transaction (a companies file and a workers file sent
+together): each is written in KINDS order before the next is validated, so workers of companies in
+the same upload are known.
 """
 
 from __future__ import annotations
@@ -25,10 +31,20 @@ from geo.imports.templates import FOREIGN_KINDS, KINDS, REQUIRED
 from geo.imports.validate import UNKNOWN_EMPLOYER, Context, validate
 
 MODES = ("check", "all_or_nothing", "skip_invalid")
+# Temporary tables of one file's import (ON COMMIT DROP): dropped before the next file of the same transaction.
+_TEMP_TABLES = "import_stage, import_rows, import_districts, import_reports, import_lodgings"
 
 
 class ImportFileError(ValueError):
     """Bad arguments (unknown kind, mode or source agency), before any file is read."""
+
+
+class ImportStale(ImportFileError):
+    """The rows a commit would reject are not those its check rejected: nothing written."""
+
+
+STALE = ("data berubah sejak pemeriksaan: baris yang ditolak tidak lagi sama, tidak ada yang disimpan; periksa "
+         "ulang berkas (data changed since the check: the rejected rows differ, nothing written; check again)")
 
 
 def run_import(
@@ -43,19 +59,70 @@ def run_import(
     regencies: tuple[str, ...] | None = None,
     limits: ImportLimits | None = None,
 ) -> ImportReport:
-    if kind not in KINDS:
-        raise ImportFileError(f"jenis impor tidak dikenal: {kind} (unknown kind; one of {', '.join(KINDS)})")
+    return run_imports(conn, [(kind, data, file_name)], mode=mode, source=source, user=user, regencies=regencies,
+                       limits=limits)[0]
+
+
+def run_imports(
+    conn: Connection,
+    parts: list[tuple[str, bytes, str]],
+    *,
+    mode: str = "all_or_nothing",
+    source: str = "kesbangpol",
+    user: str = "unknown",
+    regencies: tuple[str, ...] | None = None,
+    limits: ImportLimits | None = None,
+    expect_rejected: list[list[int]] | None = None,
+) -> list[ImportReport]:
+    """Import (kind, data, file name) parts in one transaction; one report per part, in KINDS order.
+
+    `expect_rejected`: the rejected lines per part that a check found; a commit whose rejected lines
+    differ writes nothing (ImportStale): the user agreed to skip those rows, not others."""
+    for kind, _, _ in parts:
+        if kind not in KINDS:
+            raise ImportFileError(f"jenis impor tidak dikenal: {kind} (unknown kind; one of {', '.join(KINDS)})")
+    if len({kind for kind, _, _ in parts}) != len(parts) or not parts:
+        raise ImportFileError("satu berkas per jenis impor (one file per kind)")
     if mode not in MODES:
         raise ImportFileError(f"mode tidak dikenal: {mode} (unknown mode; one of {', '.join(MODES)})")
     started = datetime.now(UTC)
-    report = ImportReport(kind=kind, file=file_name, sha256=hashlib.sha256(data).hexdigest(), mode=mode, source=source)
+    parts = sorted(parts, key=lambda part: KINDS.index(part[0]))
+    reports = [ImportReport(kind=kind, file=name, sha256=hashlib.sha256(data).hexdigest(), mode=mode, source=source)
+               for kind, data, name in parts]
     try:
         _check_source(conn, source)
-        _run(conn, report, data, regencies, user, started, limits)
+        readable = True
+        for i, (report, (_, data, _)) in enumerate(zip(reports, parts, strict=True)):
+            with conn.cursor() as cur:
+                cur.execute(f"DROP TABLE IF EXISTS {_TEMP_TABLES}")
+            # A file followed by another is written even when it will be rolled back: the next
+            # file's rows are then judged against it (its companies exist), as in a check.
+            if not _run(conn, report, data, regencies, user, started, limits, last=i == len(parts) - 1):
+                readable = False
+                break
+        rejected = any(r.rejected for r in reports)
+        if expect_rejected is not None and readable and mode != "check" and \
+                [r.rejected_lines for r in reports] != [sorted(lines) for lines in expect_rejected]:
+            raise ImportStale(STALE)
+        if mode == "check" or not readable or (mode == "all_or_nothing" and rejected):
+            conn.rollback()
+            for report in reports:
+                report.batch_id = None
+                if mode != "check" or not readable:  # nothing would be written: no counts of writes
+                    report.imported = report.updated = report.unchanged = 0
+            return reports
+        for report in reports:
+            store.finish_batch(conn, report.batch_id, json.dumps({**report.as_dict(), "committed": True}, default=str),
+                               {"rows_total": report.rows_total, "imported": report.imported,
+                                "updated": report.updated, "unchanged": report.unchanged,
+                                "rejected": len(report.rejected_lines)})
+        conn.commit()
+        for report in reports:
+            report.committed = True
     except BaseException:
         conn.rollback()
         raise
-    return report
+    return reports
 
 
 def _check_source(conn: Connection, source: str) -> None:
@@ -65,20 +132,19 @@ def _check_source(conn: Connection, source: str) -> None:
             raise ImportFileError(f"instansi sumber tidak dikenal: {source} (unknown source agency)")
 
 
-def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started, limits) -> None:
+def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started, limits, last: bool = True) -> bool:
+    """Validate and write one file (a check writes too; the caller rolls back). False: unreadable file."""
     kind = report.kind
     try:
         table = read_table(data, report.file, limits)  # LimitExceeded propagates: no report, a 413
     except ReadError as exc:
         report.rejected = [Rejection(1, "", None, str(exc))]
-        conn.rollback()
-        return
+        return False
     missing = [c for c in REQUIRED[kind] if c not in table.frame.columns]
     if missing:
         report.rejected = [Rejection(1, c, None, f"kolom wajib {c} tidak ada di baris judul (required column missing)")
                            for c in missing]
-        conn.rollback()
-        return
+        return False
     report.rows_total = len(table.frame)
 
     validated = validate(kind, table, _context(conn, kind, regencies))
@@ -102,13 +168,14 @@ def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started,
     report.warnings = free_text_warnings(conn, kind, validated.frame, table.lines)
     rejected_lines = report.rejected_lines
     report.valid = report.rows_total - len(rejected_lines)
-    if report.mode == "check" or (report.mode == "all_or_nothing" and rejected_lines):
-        conn.rollback()
-        return
+    if report.mode == "all_or_nothing" and rejected_lines and last:
+        return True  # nothing will be written: the caller rolls back
 
     store.drop_lines(conn, rejected_lines)
     store.serialize_writes(conn)
-    batch_id = store.new_batch(conn, kind, report.source, report.file, report.sha256, user, report.mode, started)
+    # A check writes as skip_invalid would (import_batches.mode knows no 'check'); it is rolled back.
+    batch_mode = "skip_invalid" if report.mode == "check" else report.mode
+    batch_id = store.new_batch(conn, kind, report.source, report.file, report.sha256, user, batch_mode, started)
     if kind in FOREIGN_KINDS:
         inserted, updated = foreign_store.upsert(conn, kind, report.source, batch_id, regencies, clock.today())
     else:
@@ -116,11 +183,7 @@ def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started,
     report.batch_id = batch_id
     report.imported, report.updated = inserted, updated
     report.unchanged = report.valid - inserted - updated
-    report.committed = True
-    counts = {"rows_total": report.rows_total, "imported": inserted, "updated": updated,
-              "unchanged": report.unchanged, "rejected": len(rejected_lines)}
-    store.finish_batch(conn, batch_id, json.dumps(report.as_dict(), default=str), counts)
-    conn.commit()
+    return True
 
 
 def _check_scope(conn: Connection, kind: str, problems: Problems, regencies: tuple[str, ...], writing: bool) -> None:

@@ -61,6 +61,10 @@ class Job:
     regencies: tuple[str, ...] | None
     limits: ImportLimits
     province: str  # the parent's Settings.boundaries.home_province (geo.clock)
+    # Further files of the same transaction: (kind, path, file name), e.g. workers after companies.
+    more: tuple[tuple[str, str, str], ...] = ()
+    # A commit of a checked upload: the rejected lines per file (KINDS order) its check found.
+    expect_rejected: tuple[tuple[int, ...], ...] | None = None
 
     def encode(self) -> bytes:
         return json.dumps({**asdict(self), "limits": self.limits.as_dict()}).encode()
@@ -69,8 +73,11 @@ class Job:
     def decode(cls, raw: bytes) -> Job:
         fields = json.loads(raw)
         regencies = fields.pop("regencies")
+        expect = fields.pop("expect_rejected", None)
         return cls(**{**fields, "regencies": tuple(regencies) if regencies is not None else None,
-                      "limits": ImportLimits(**fields["limits"])})
+                      "limits": ImportLimits(**fields["limits"]),
+                      "more": tuple(tuple(part) for part in fields.get("more", ())),
+                      "expect_rejected": tuple(tuple(lines) for lines in expect) if expect is not None else None})
 
 
 # --- parent side ----------------------------------------------------------------------------------
@@ -82,6 +89,11 @@ def _timed_out(limits: ImportLimits) -> LimitExceeded:
 async def run_async(job: Job) -> ImportReport:
     """For the event loop: waits without a thread; kills the child at the time limit or when the
     request is cancelled."""
+    return (await run_many_async(job))[0]
+
+
+async def run_many_async(job: Job) -> list[ImportReport]:
+    """`run_async` for a job of several files: one report per file, in KINDS order."""
     proc = await asyncio.create_subprocess_exec(*_COMMAND, cwd=PROJECT_ROOT, stdin=asyncio.subprocess.PIPE,
                                                 stdout=asyncio.subprocess.PIPE)
     try:
@@ -98,6 +110,10 @@ async def run_async(job: Job) -> ImportReport:
 
 def run_sync(job: Job) -> ImportReport:
     """For the CLI (subprocess.run kills the child at the time limit)."""
+    return run_many_sync(job)[0]
+
+
+def run_many_sync(job: Job) -> list[ImportReport]:
     try:
         done = subprocess.run(_COMMAND, cwd=PROJECT_ROOT, input=job.encode(), stdout=subprocess.PIPE,
                               timeout=job.limits.timeout_s, check=False)
@@ -106,7 +122,7 @@ def run_sync(job: Job) -> ImportReport:
     return _outcome(done.stdout, done.returncode, job.limits)
 
 
-def _outcome(out: bytes, returncode: int, limits: ImportLimits) -> ImportReport:
+def _outcome(out: bytes, returncode: int, limits: ImportLimits) -> list[ImportReport]:
     try:
         result = json.loads(out)
     except ValueError:
@@ -117,7 +133,7 @@ def _outcome(out: bytes, returncode: int, limits: ImportLimits) -> ImportReport:
         raise ImportCrashed(f"import process ended with {returncode}")
     kind = result.get("outcome")
     if kind == "report":
-        return _rebuild(ImportReport, result["report"])
+        return [_rebuild(ImportReport, report) for report in result["reports"]]
     if kind == "limit":
         raise LimitExceeded(result["limit"], result["message"])
     if kind == "refused":
@@ -177,14 +193,17 @@ def _connect(url: str, limits: ImportLimits):
 def _execute(job: Job) -> dict:
     import psycopg2
 
-    from geo.imports.service import ImportFileError, run_import
+    from geo.imports.service import ImportFileError, run_imports
 
     try:
-        data = Path(job.path).read_bytes()
+        parts = [(kind, Path(path).read_bytes(), name)
+                 for kind, path, name in ((job.kind, job.path, job.file_name), *job.more)]
         conn = _connect(job.url, job.limits)
         try:
-            report = run_import(conn, job.kind, data, job.file_name, mode=job.mode, source=job.source,
-                                user=job.user, regencies=job.regencies, limits=job.limits)
+            reports = run_imports(conn, parts, mode=job.mode, source=job.source, user=job.user,
+                                  regencies=job.regencies, limits=job.limits,
+                                  expect_rejected=[list(lines) for lines in job.expect_rejected]
+                                  if job.expect_rejected is not None else None)
         finally:
             conn.close()
     except LimitExceeded as exc:
@@ -198,7 +217,7 @@ def _execute(job: Job) -> dict:
     except psycopg2.Error as exc:
         # Only the primary message: the DETAIL of a constraint error may quote row values.
         return {"outcome": "database", "message": exc.diag.message_primary or type(exc).__name__}
-    return {"outcome": "report", "report": report.as_dict()}
+    return {"outcome": "report", "reports": [report.as_dict() for report in reports]}
 
 
 def main() -> None:
