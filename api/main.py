@@ -28,6 +28,7 @@ from api.routes import (
     features,
     health,
     imports,
+    meetings,
     queries,
     records,
     reports,
@@ -55,7 +56,7 @@ from geo.settings import Settings
 # In matching order. Under /api the routes a map calls on every pan come first (routes are tried in
 # order, and each miss costs); tests/test_routing_order.py checks that no route shadows a later one.
 API_ROUTERS = (features, tiles, stats, api_tokens, audit, auth, discrepancies, edits, exports, health, imports,
-               queries, records, reports, search)
+               meetings, queries, records, reports, search)
 PAGE_ROUTERS = (apidocs, basemap, companies, foreign_mapdata, foreign_maps, home, login, mapdata, maps, static)
 
 
