@@ -40,6 +40,8 @@ from api.web import (
     apidocs,
     basemap,
     companies,
+    discrepancies_page,
+    exports_page,
     foreign_mapdata,
     foreign_maps,
     home,
@@ -57,7 +59,7 @@ from geo.settings import Settings
 # order, and each miss costs); tests/test_routing_order.py checks that no route shadows a later one.
 API_ROUTERS = (features, tiles, stats, api_tokens, audit, auth, discrepancies, edits, exports, health, imports,
                meetings, queries, records, reports, search)
-PAGE_ROUTERS = (apidocs, basemap, companies, foreign_mapdata, foreign_maps, home, login, mapdata, maps, static)
+PAGE_ROUTERS = (apidocs, basemap, companies, discrepancies_page, exports_page, foreign_mapdata, foreign_maps, home, login, mapdata, maps, static)
 
 
 def create_app(settings: Settings) -> FastAPI:

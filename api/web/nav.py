@@ -18,6 +18,8 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/", "Beranda"),
     NavItem("/maps/province", "Peta"),
+    NavItem("/exports", "Ekspor"),
+    NavItem("/discrepancies", "Selisih data"),
 )
 
 
