@@ -196,6 +196,36 @@ class MapSettings(_Section):
         return list(dict.fromkeys(o for o in origins if o))
 
 
+class MailSettings(_Section):
+    """E-mail digests (`pantau digest send`, docs/digest.md). Without PANTAU_SMTP_URL nothing is sent."""
+
+    smtp_url: str = Field(default="", repr=False, description="the SMTP server of the e-mail digests: "
+                          "`smtp://user:password@host:587?starttls=true`, `smtps://...:465` or `smtp://host:25`; "
+                          "empty = no mail is sent (docs/digest.md)")
+    smtp_from: str = Field(default="Pantau <pantau@localhost>", max_length=300,
+                           description="the From address of the digests")
+    public_url: str = Field(default="", description="the site's address as users reach it, e.g. "
+                            "`https://pantau.kalteng.go.id`: the links in the digests (required to send them)")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, value: str) -> str:
+        from geo.digest.smtp import parse_smtp_url
+
+        value = value.strip()
+        if value:
+            parse_smtp_url(value)  # a malformed URL stops the start, not the first digest run
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("PANTAU_PUBLIC_URL: an http(s) address, e.g. https://pantau.kalteng.go.id")
+        return value
+
+
 def variables(section: type[_Section], name: str, field: FieldInfo) -> list[str]:
     """The environment variables of a knob, the first one preferred."""
     alias = field.validation_alias
@@ -238,6 +268,7 @@ class Settings(BaseSettings):
     imports: ImportSettings = Field(default_factory=ImportSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
     maps: MapSettings = Field(default_factory=MapSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
