@@ -12,9 +12,9 @@ import psycopg2
 import pytest
 
 from geo.discrepancies import open_discrepancy_count
-from tests.seed import COMPANIES
+from tests.seed import COMPANIES, seed
 
-pytestmark = pytest.mark.slow  # a server of its own (the `seeded` fixture)
+pytestmark = pytest.mark.slow  # a server of its own
 
 NEW_NAME = "PT Mentaya Olah Sawit Baru"
 
@@ -47,9 +47,13 @@ def add_reports(url: str, company_ids: list[int], worker_ids: list[int]) -> None
 
 
 @pytest.fixture(scope="module")
-def data(seeded):
+def data(server_url, template_db):
+    """The known data with the agencies' reports, in a database (and server) of its own: the notes
+    written here must not reach the session's shared `seeded` data."""
+    seeded = seed(server_url, template_db)
     add_reports(seeded.url, seeded.company_ids, seeded.worker_ids)
-    return seeded
+    yield seeded
+    seeded.close()
 
 
 def csrf_of(html: str) -> str:
@@ -133,8 +137,8 @@ def test_editor_resolves_a_company_discrepancy_until_the_figures_change(data):
     assert audit[0] == editor.username and audit[1] == f"company:{target}"
     assert audit[2]["chosen_agency"] == "imigrasi" and "Imigrasi memeriksa" not in json.dumps(audit[2])
 
-    # Disnakertrans reports a second worker there: the figures changed, the discrepancy is open again,
-    # or rather gone (both now say 2)... so make Imigrasi report a third one instead.
+    # Imigrasi reports a third worker there: the figures changed, so the discrepancy is open again
+    # and the note is history.
     batch = data.query("SELECT batch_id FROM worker_reports WHERE agency = 'imigrasi' LIMIT 1")[0][0]
     conn = psycopg2.connect(data.url)
     with conn, conn.cursor() as cur:
@@ -161,7 +165,7 @@ def test_a_regency_user_cannot_see_or_resolve_another_regency(data):
                     data={"csrf_token": csrf_of(page), "field": "jumlah_tka", "choice": "agency:imigrasi",
                           "note": "mencoba dari luar wilayah"})
     assert r.status_code == 404 and "tidak ditemukan" in r.text.lower()
-    r = editor.post(f"/discrepancies/regions/62.71/resolve",
+    r = editor.post("/discrepancies/regions/62.71/resolve",
                     data={"csrf_token": csrf_of(page), "field": "jumlah_tka", "choice": "agency:imigrasi",
                           "note": "mencoba dari luar wilayah"})
     assert r.status_code == 404
