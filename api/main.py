@@ -41,10 +41,12 @@ from api.web import (
     basemap,
     companies,
     discrepancies_page,
+    edits_pages,
     exports_page,
     foreign_mapdata,
     foreign_maps,
     home,
+    inspections,
     login,
     mapdata,
     maps,
@@ -59,7 +61,7 @@ from geo.settings import Settings
 # order, and each miss costs); tests/test_routing_order.py checks that no route shadows a later one.
 API_ROUTERS = (features, tiles, stats, api_tokens, audit, auth, discrepancies, edits, exports, health, imports,
                meetings, queries, records, reports, search)
-PAGE_ROUTERS = (apidocs, basemap, companies, discrepancies_page, exports_page, foreign_mapdata, foreign_maps, home, login, mapdata, maps, static)
+PAGE_ROUTERS = (apidocs, basemap, companies, discrepancies_page, edits_pages, exports_page, foreign_mapdata, foreign_maps, home, inspections, login, mapdata, maps, static)
 
 
 def create_app(settings: Settings) -> FastAPI:

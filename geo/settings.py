@@ -93,6 +93,8 @@ class AuthSettings(_Section):
     hash_queue: int = Field(default=4, ge=0, description="password checks that may wait for a thread, "
                             "beyond them 503 \"server busy\"")
     max_upload_mb: int = Field(default=50, ge=1, description="larger uploads answer 413")
+    max_photo_mb: int = Field(default=10, ge=1, description="one inspection photo (the web form); a larger one is "
+                              "refused beside the field")
 
 
 class HttpSettings(_Section):
