@@ -52,6 +52,7 @@ from api.web import (
     maps,
     static,
 )
+from api.web import meetings as meetings_pages
 from geo import __version__, clock
 from geo.auth.passwords import Hashing
 from geo.db import Pool, resolve_url
@@ -61,7 +62,7 @@ from geo.settings import Settings
 # order, and each miss costs); tests/test_routing_order.py checks that no route shadows a later one.
 API_ROUTERS = (features, tiles, stats, api_tokens, audit, auth, discrepancies, edits, exports, health, imports,
                meetings, queries, records, reports, search)
-PAGE_ROUTERS = (apidocs, basemap, companies, discrepancies_page, edits_pages, exports_page, foreign_mapdata, foreign_maps, home, inspections, login, mapdata, maps, static)
+PAGE_ROUTERS = (apidocs, basemap, companies, discrepancies_page, edits_pages, exports_page, foreign_mapdata, foreign_maps, home, inspections, login, mapdata, maps, meetings_pages, static)
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -18,6 +18,7 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/", "Beranda"),
     NavItem("/maps/province", "Peta"),
+    NavItem("/meetings", "Rapat"),  # every role reads; who may write: geo/meetings/store.py
     NavItem("/exports", "Ekspor"),
     NavItem("/discrepancies", "Selisih data"),
 )
