@@ -20,6 +20,7 @@ from api.middleware import flush_logs
 from api.middleware import install as install_middleware
 from api.routes import (
     api_tokens,
+    attention,
     audit,
     auth,
     discrepancies,
@@ -52,6 +53,7 @@ from api.web import (
     maps,
     static,
 )
+from api.web import attention as attention_pages
 from api.web import meetings as meetings_pages
 from geo import __version__, clock
 from geo.auth.passwords import Hashing
@@ -60,9 +62,9 @@ from geo.settings import Settings
 
 # In matching order. Under /api the routes a map calls on every pan come first (routes are tried in
 # order, and each miss costs); tests/test_routing_order.py checks that no route shadows a later one.
-API_ROUTERS = (features, tiles, stats, api_tokens, audit, auth, discrepancies, edits, exports, health, imports,
+API_ROUTERS = (features, tiles, stats, api_tokens, attention, audit, auth, discrepancies, edits, exports, health, imports,
                meetings, queries, records, reports, search)
-PAGE_ROUTERS = (apidocs, basemap, companies, discrepancies_page, edits_pages, exports_page, foreign_mapdata, foreign_maps, home, inspections, login, mapdata, maps, meetings_pages, static)
+PAGE_ROUTERS = (apidocs, attention_pages, basemap, companies, discrepancies_page, edits_pages, exports_page, foreign_mapdata, foreign_maps, home, inspections, login, mapdata, maps, meetings_pages, static)
 
 
 def create_app(settings: Settings) -> FastAPI:

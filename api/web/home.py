@@ -15,6 +15,7 @@ from api.deps import Conn
 from api.web.common import PageUser, error_page, render
 from api.web.maps import PageFilter, map_context
 from geo import clock
+from geo.attention import attention_items
 from geo.filters import FilterError
 from geo.stats import region_stats, summary
 
@@ -36,4 +37,7 @@ async def home(request: Request, conn: Conn, principal: PageUser, filters: Annot
 
     # The figures of /api/stats, cached the same way (slow to compute at 100,000 companies: bench/RESULTS-stats-tiles.md).
     ctx.update(json.loads(await cached_body(request, "stats", ("home", flt), scope=flt.scope, produce=figures)))
+    # "Perlu perhatian": the user's own (scope, role, agency), never from the shared cache.
+    ctx["attention_today"] = clock.today()
+    ctx["attention"] = await blocking(attention_items, conn, principal, ctx["attention_today"])
     return render(request, "home.html", ctx)

@@ -21,6 +21,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/meetings", "Rapat"),  # every role reads; who may write: geo/meetings/store.py
     NavItem("/exports", "Ekspor"),
     NavItem("/discrepancies", "Selisih data"),
+    NavItem("/attention", "Perlu perhatian"),
 )
 
 
