@@ -4,6 +4,7 @@ terminal of whoever reads the log."""
 from __future__ import annotations
 
 import logging
+import re
 
 
 def _escape(char: str) -> str:
@@ -20,6 +21,16 @@ def printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+# A one-time password link (/reset/{token}, api/web/admin_reset.py) is a credential: its token never
+# reaches a log line.
+_SECRET_PATH = re.compile(r"^(/reset/)[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    """A request path as the logs print it: secrets cut, control characters escaped."""
+    return printable(_SECRET_PATH.sub(r"\1***", path))
 
 
 class LineSafeFormatter(logging.Formatter):

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.client_address import ClientAddressMiddleware, parse_networks
 from api.disconnect import ABANDONED
 from api.log_batching import BatchedStreamHandler
-from api.log_format import LineSafeFormatter, printable
+from api.log_format import LineSafeFormatter, loggable_path, printable
 from api.validation import install_validation_handler
 from geo import clock
 from geo.auth.secrets import signing_keys
@@ -150,7 +150,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_wrapper)
         except Exception as exc:  # the last line of defence: log it safely, reveal nothing
             error_log.error("unhandled error request_id=%s %s %s: %s", request_id, printable(scope.get("method", "")),
-                            printable(scope.get("path", "")), _safe_error(exc))
+                            loggable_path(scope.get("path", "")), _safe_error(exc))
             if not status["sent"]:
                 start, body = _json(500, {
                     "code": "InternalError",
@@ -165,7 +165,7 @@ class RequestContextMiddleware:
                 status["code"] = 499  # the client went away before the answer (nginx's code), not a server error
             # The path is percent-decoded (%0a is a line feed): escaped, so it cannot forge a line.
             access_log.info("%s %s %s %.1fms request_id=%s", printable(scope.get("method", "")),
-                            printable(scope.get("path", "")), status["code"], (time.perf_counter() - started) * 1000,
+                            loggable_path(scope.get("path", "")), status["code"], (time.perf_counter() - started) * 1000,
                             request_id)
 
 

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Query, Request
 from api.deps import Conn
 from api.errors import BadRequest
 from api.security import Admin
-from geo.auth import login_audit
-from geo.db import transaction
+from geo.auth import audit_query, login_audit
 
 router = APIRouter(tags=["audit"])
 
@@ -24,6 +23,7 @@ def audit_log(
     user: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._@-]{1,63}$", description="user name")] = None,
     action: Annotated[str | None, Query(pattern=r"^[a-z_.]{1,60}$",
                                         description="action, e.g. company.update; a trailing '.' matches a family (company.)")] = None,
+    target: Annotated[str | None, Query(max_length=200, description="target, or its beginning (api_token:)")] = None,
     outcome: Annotated[Literal["ok", "denied", "failed"] | None, Query()] = None,
     since: Annotated[datetime | None, Query(description="from this time (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="before this time (ISO 8601)")] = None,
@@ -32,21 +32,6 @@ def audit_log(
 ) -> dict:
     if since and until and since > until:
         raise BadRequest(f"since: {since.isoformat()} is after until {until.isoformat()}")
-    family = action is not None and action.endswith(".")
     login_audit.flush(conn, request.app.state.settings.auth.login_address_window_seconds)  # counted login noise of ended windows
-    with transaction(conn) as cur:
-        cur.execute(
-            """SELECT id, at, username, role, agency, host(client_ip) AS client_ip, action, target, outcome, detail
-                 FROM audit_log
-                WHERE (%(user)s::text IS NULL OR username = %(user)s)
-                  AND (%(action)s::text IS NULL OR action = %(action)s OR (%(family)s AND starts_with(action, %(action)s)))
-                  AND (%(outcome)s::text IS NULL OR outcome = %(outcome)s)
-                  AND (%(since)s::timestamptz IS NULL OR at >= %(since)s)
-                  AND (%(until)s::timestamptz IS NULL OR at < %(until)s)
-                ORDER BY at DESC, id DESC LIMIT %(limit)s OFFSET %(offset)s""",
-            {"user": user, "action": action, "family": family, "outcome": outcome, "since": since, "until": until,
-             "limit": limit, "offset": offset},
-        )
-        names = [d.name for d in cur.description]
-        items = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    items = audit_query.search(conn, audit_query.AuditFilter(user, action, target, outcome, since, until), limit, offset)
     return {"items": items, "limit": limit, "offset": offset, "numberReturned": len(items)}
