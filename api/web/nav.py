@@ -18,6 +18,9 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/", "Beranda"),
     NavItem("/maps/province", "Peta"),
+    NavItem("/admin/users", "Pengguna", frozenset({"admin"})),
+    NavItem("/audit", "Audit", frozenset({"admin"})),
+    NavItem("/account/tokens", "Token API"),
     NavItem("/meetings", "Rapat"),  # every role reads; who may write: geo/meetings/store.py
     NavItem("/exports", "Ekspor"),
     NavItem("/discrepancies", "Selisih data"),
