@@ -55,6 +55,7 @@ from api.web import (
     login,
     mapdata,
     maps,
+    notifications,
     static,
 )
 from api.web import attention as attention_pages
@@ -68,7 +69,7 @@ from geo.settings import Settings
 # order, and each miss costs); tests/test_routing_order.py checks that no route shadows a later one.
 API_ROUTERS = (features, tiles, stats, api_tokens, attention, audit, auth, discrepancies, edits, exports, health, imports,
                meetings, queries, records, reports, search)
-PAGE_ROUTERS = (account_tokens, admin_reset, admin_users, apidocs, audit_page, attention_pages, basemap, companies, discrepancies_page, edits_pages, exports_page, foreign_mapdata, foreign_maps, home, inspections, login, mapdata, maps, meetings_pages, static)
+PAGE_ROUTERS = (account_tokens, admin_reset, admin_users, apidocs, audit_page, attention_pages, basemap, companies, discrepancies_page, edits_pages, exports_page, foreign_mapdata, foreign_maps, home, inspections, login, mapdata, maps, meetings_pages, notifications, static)
 
 
 def create_app(settings: Settings) -> FastAPI:

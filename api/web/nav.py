@@ -21,6 +21,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/admin/users", "Pengguna", frozenset({"admin"})),
     NavItem("/audit", "Audit", frozenset({"admin"})),
     NavItem("/account/tokens", "Token API"),
+    NavItem("/account/notifications", "Notifikasi"),
     NavItem("/meetings", "Rapat"),  # every role reads; who may write: geo/meetings/store.py
     NavItem("/exports", "Ekspor"),
     NavItem("/discrepancies", "Selisih data"),
