@@ -21,7 +21,7 @@ from api.blocking import blocking
 from api.deps import Conn
 from api.security import Principal, check_csrf
 from api.web.common import PageUser, current_quarter, error_page, page_user, render
-from geo import clock
+from geo import clock, formatting, labels
 from geo.db import single_read
 from geo.meetings import files, store
 
@@ -64,7 +64,16 @@ def _region_names(conn, codes: set[str]) -> dict[str, str]:
 def _common(conn) -> dict[str, Any]:
     return {"agency_choices": store.agencies(conn), "status_labels": store.STATUS_LABELS,
             "status_badge": STATUS_BADGE, "accept": files.ACCEPT,
-            "stamp": lambda iso: clock.stamp(dt.datetime.fromisoformat(iso))}
+            "stamp": lambda iso: clock.stamp(dt.datetime.fromisoformat(iso)), "short": labels.AGENCIES,
+            "size_label": _size_label}
+
+
+def _size_label(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{formatting.number(round(size / 1024))} KB"
+    return f"{formatting.number(round(size / 1024 / 1024, 1))} MB"
 
 
 def _agency_names(conn) -> dict[str, str]:
