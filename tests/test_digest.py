@@ -6,6 +6,7 @@ a refused recipient does not stop the others, --dry-run and a missing PANTAU_SMT
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -14,10 +15,12 @@ import psycopg2
 import pytest
 
 from geo import clock
-from geo.digest.items import Recipient, attention_items
+from geo.digest.compose import compose
+from geo.digest.items import DigestLine, Recipient, attention_items
 from geo.digest.send import run
 from geo.digest.smtp import SmtpUrlError, parse_smtp_url
 from geo.digest.tokens import make_token, read_token
+from geo.formatting import number
 from geo.settings import PROJECT_ROOT, Settings
 from tests.digest_inbox import Inbox, text_of
 from tests.seed import COMPANIES, seed
@@ -105,7 +108,7 @@ def test_each_user_receives_their_own_attention_list(data, inbox):
         plain = message.get_body(("plain",)).get_content()
         html = message.get_body(("html",)).get_content()
         for item in items:
-            assert f"- {item.label}: {item.count} {item.unit}" in plain
+            assert f"- {item.label}: {number(item.count)} {item.unit}" in plain
             assert f"{PUBLIC}{item.link}" in plain and f'href="{PUBLIC}{item.link}"' in html
         # Kinds with nothing to report are left out.
         listed = [line for line in plain.splitlines() if line.startswith("- ")]
@@ -220,6 +223,19 @@ def test_the_unsubscribe_headers_and_token(data, inbox):
     forged = f"{user.user_id + 1}-{token.split('-', 1)[1]}"
     assert read_token([KEY], forged) is None
     assert read_token(["new-key-0123456789-0123456789-0123", KEY], token) == user.user_id  # during a rotation
+
+
+def test_the_html_part_is_escaped_and_links_stay_on_the_site():
+    user = Recipient(1, "budi.sampit", "editor", "disnakertrans", ("62.02",), "budi@example.go.id", "daily", 1)
+    lines = [DigestLine("x", "<script>alert(1)</script> & co", 2, "pekerja", "high", "/attention/x"),
+             DigestLine("y", "lain", 1, "perusahaan", "medium", "//evil.example/attention")]
+    message = compose(user, lines, clock.today(), public_url=PUBLIC, sender="Pantau <p@example.go.id>",
+                      unsubscribe_url=f"{PUBLIC}/unsubscribe/1-x")
+    html = message.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
+    assert "evil.example" not in text_of(message)
+    hrefs = re.findall(r'href="([^"]+)"', html)
+    assert hrefs and all(h.startswith(PUBLIC + "/") for h in hrefs)
 
 
 @pytest.mark.parametrize(("url", "host", "port", "tls", "starttls", "user", "password"), [

@@ -53,12 +53,11 @@ def schedule_phrase(recipient: Recipient) -> str:
 
 def compose(recipient: Recipient, lines: list[DigestLine], today: date, *, public_url: str, sender: str,
             unsubscribe_url: str) -> EmailMessage:
-    total = sum(line.count for line in lines)
-    kinds = len(lines)
+    kinds = len(lines)  # no grand total: the kinds overlap (the 90-day list holds the 30-day one)
     subject = f"Pantau: {kinds} hal perlu perhatian ({long_date(today)})"
     heading = f"Perlu perhatian, {long_date(today)}"
     scope = "seluruh provinsi" if recipient.regencies is None else "wilayah " + ", ".join(recipient.regencies)
-    intro = (f"Ringkasan untuk akun {recipient.username} ({scope}): {kinds} hal, {number(total)} catatan. "
+    intro = (f"Ringkasan untuk akun {recipient.username} ({scope}): {kinds} hal perlu perhatian. "
              "Buka tautan untuk melihat rinciannya di Pantau (perlu masuk).")
     privacy = ("E-mail ini hanya memuat jumlah dan tautan: tidak ada nama atau data pribadi yang dikirim "
                "lewat e-mail. Rinciannya hanya dapat dilihat di Pantau sesuai hak akses Anda.")
