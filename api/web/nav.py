@@ -18,6 +18,8 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/", "Beranda"),
     NavItem("/maps/province", "Peta"),
+    NavItem("/imports", "Impor", frozenset({"admin", "editor"})),
+    NavItem("/agency", "Instansi"),
     NavItem("/admin/users", "Pengguna", frozenset({"admin"})),
     NavItem("/audit", "Audit", frozenset({"admin"})),
     NavItem("/account/tokens", "Token API"),
