@@ -29,14 +29,21 @@ RecordId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 NOT_FOUND = ("Perusahaan tidak ditemukan", "Tidak ada perusahaan dengan id {id}.")
 
 
+# The site's policy forbids geolocation (api/middleware.py); this form alone may ask for it, for
+# itself (the middleware keeps a page's own header).
+PERMISSIONS = "camera=(), microphone=(), geolocation=(self), payment=(), usb=(), interest-cohort=()"
+
+
 def _page(request: Request, company: dict, values: dict, errors: dict | None = None, general: str | None = None,
           status_code: int = 200) -> HTMLResponse:
-    return render(request, "inspection_new.html", {
+    page = render(request, "inspection_new.html", {
         "company": company, "fields": INSPECTION_FIELDS, "values": values, "errors": errors or {},
         "general": general, "max_photo_mb": request.app.state.settings.auth.max_photo_mb,
         "max_photos": photos.MAX_PHOTOS, "tiles_url": request.app.state.settings.maps.basemap_tiles_url,
         "tiles_attribution": request.app.state.settings.maps.basemap_attribution,
     }, status_code=status_code)
+    page.headers["Permissions-Policy"] = PERMISSIONS
+    return page
 
 
 def _allowed(request: Request, conn, principal: Principal, company_id: int):
