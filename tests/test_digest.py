@@ -17,7 +17,7 @@ import pytest
 from geo import clock
 from geo.digest.compose import compose
 from geo.digest.items import DigestLine, Recipient, attention_items
-from geo.digest.send import run
+from geo.digest.send import DigestConfigError, run
 from geo.digest.smtp import SmtpUrlError, parse_smtp_url
 from geo.digest.tokens import make_token, read_token
 from geo.formatting import number
@@ -209,6 +209,19 @@ def test_without_smtp_nothing_is_sent_and_nothing_marked(data, inbox):
     assert data.query("SELECT digest_sent_on FROM users WHERE id = %s", (user.user_id,))[0][0] is None
 
 
+def test_a_malformed_smtp_url_or_no_public_url_stops_the_run_before_anything_is_sent(data, inbox):
+    reset(data)
+    inbox.clear()
+    user = subscribe(data, "admin", None)
+    with pytest.raises(DigestConfigError) as err:
+        send(data.url, settings_for(data.url, "smtp://u:s3cret@127.0.0.1?tls=1"), clock.today())
+    assert "s3cret" not in str(err.value) and "unknown option" in str(err.value)
+    with pytest.raises(DigestConfigError, match="PANTAU_PUBLIC_URL"):
+        send(data.url, settings_for(data.url, inbox.url, public_url=""), clock.today())
+    assert inbox.messages == []
+    assert data.query("SELECT digest_sent_on FROM users WHERE id = %s", (user.user_id,))[0][0] is None
+
+
 def test_the_unsubscribe_headers_and_token(data, inbox):
     reset(data)
     inbox.clear()
@@ -295,6 +308,17 @@ def test_the_command_without_smtp_says_so_and_exits_0(data, inbox):
     assert "PANTAU_SMTP_URL is not set: no digest sent" in done.stdout
     assert inbox.messages == []
     assert data.query("SELECT digest_sent_on FROM users WHERE id = %s", (user.user_id,))[0][0] is None
+
+
+@pytest.mark.slow  # runs `pantau`
+def test_the_command_refuses_a_malformed_smtp_url_without_echoing_its_password(data, inbox):
+    reset(data)
+    inbox.clear()
+    subscribe(data, "admin", None)
+    done = _pantau(data.url, smtp_url="smtp://pantau:s3cret@127.0.0.1?tls=1")
+    assert done.returncode == 2
+    assert "unknown option" in done.stderr and "s3cret" not in done.stdout + done.stderr
+    assert inbox.messages == []
 
 
 @pytest.mark.slow  # runs `pantau`

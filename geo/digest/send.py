@@ -15,7 +15,7 @@ from geo.db import Connection
 from geo.digest import schedule
 from geo.digest.compose import compose
 from geo.digest.items import DigestLine, Recipient, digest_lines
-from geo.digest.smtp import parse_smtp_url
+from geo.digest.smtp import SmtpUrlError, parse_smtp_url
 from geo.digest.tokens import make_token
 from geo.settings import Settings
 
@@ -25,7 +25,7 @@ UNSUBSCRIBE_PATH = "/unsubscribe/"
 
 
 class DigestConfigError(RuntimeError):
-    """The settings do not allow sending (e.g. PANTAU_PUBLIC_URL missing)."""
+    """The settings do not allow sending (PANTAU_PUBLIC_URL missing, a malformed PANTAU_SMTP_URL)."""
 
 
 @dataclass
@@ -72,10 +72,14 @@ def run(conn: Connection, settings: Settings, today: date, *, dry_run: bool = Fa
     if not dry_run and not mail.public_url:
         raise DigestConfigError("PANTAU_PUBLIC_URL is not set: the digests' links would lead nowhere "
                                 "(set it to the site's address, e.g. https://pantau.kalteng.go.id)")
+    try:
+        smtp = parse_smtp_url(mail.smtp_url) if mail.smtp_url else None
+    except SmtpUrlError as exc:
+        raise DigestConfigError(str(exc)) from None
     report.planned, report.empty = plan(conn, today)
     if dry_run or not report.planned:
         return report
-    smtp = parse_smtp_url(mail.smtp_url)
+    assert smtp is not None  # not a dry run: configured, checked above
     client: smtplib.SMTP | None = None
     unreachable: str | None = None  # the server could not be reached: the rest are not tried
     try:
