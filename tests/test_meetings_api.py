@@ -3,7 +3,12 @@ agency refused, evidence upload limits and downloads, viewers' masking."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
+
 import httpx
+import psycopg2
 import pytest
 
 from tests.seed import seed
@@ -210,3 +215,49 @@ def test_overdue_flag(client, data, meeting):
                  json={"status": "selesai", "version": 1}).raise_for_status()
     items = {r["id"]: r for r in client.get(f"/api/meetings/{meeting['id']}/recommendations", headers=own).json()["items"]}
     assert items[late["id"]]["overdue"] is True and items[done["id"]]["overdue"] is False
+
+
+def _finished_job(data, username: str, personal: bool = False) -> str:
+    """A finished report job of `username` as the job worker leaves it (the report itself is built in
+    tests/browser/test_meeting_cycle.py)."""
+    job_id = str(uuid.uuid4())
+    options = {"period": "2026-Q4", "format": "pdf", "filter": {}, "scope": None, "threshold": 3,
+               "agency": "kesbangpol", "personal": personal}
+    conn = psycopg2.connect(data.url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("""INSERT INTO report_jobs (id, user_id, options, status, progress, filename, media_type,
+                                                    content_hash, body, finished_at, expires_at)
+                           SELECT %s, id, %s, 'done', 100, 'laporan-2026-Q4.pdf', 'application/pdf', 'abc', %s,
+                                  now(), now() + interval '1 hour' FROM users WHERE username = %s""",
+                        (job_id, json.dumps(options), PDF, username))
+    finally:
+        conn.close()
+    return job_id
+
+
+def test_meeting_keeps_its_report(client, data, meeting):
+    kesbangpol, user = data.headers("editor"), data.username("editor")
+    url = f"/api/meetings/{meeting['id']}/reports"
+    # someone else's job, an unknown one, one with personal data: not kept
+    other = _finished_job(data, data.username("admin"))
+    assert client.post(url, headers=kesbangpol, json={"job_id": other}).status_code == 404
+    assert client.post(url, headers=kesbangpol, json={"job_id": "nope"}).status_code == 404
+    personal = _finished_job(data, user, personal=True)
+    assert client.post(url, headers=kesbangpol, json={"job_id": personal}).status_code == 400
+    # only Kesbangpol keeps one
+    dn, dn_user = data.headers("editor", agency="disnakertrans"), data.username("editor", agency="disnakertrans")
+    assert client.post(url, headers=dn, json={"job_id": _finished_job(data, dn_user)}).status_code == 403
+    r = client.post(url, headers=kesbangpol, json={"job_id": _finished_job(data, user)})
+    assert r.status_code == 201, r.text
+    kept = r.json()
+    assert kept["sha256"] == hashlib.sha256(PDF).hexdigest() and kept["kind"] == "pdf"
+    listed = client.get(f"/api/meetings/{meeting['id']}", headers=dn).json()["reports"]
+    assert [x["sha256"] for x in listed] == [kept["sha256"]]
+    download = f"{url}/{kept['id']}"
+    assert client.get(download, headers=dn).content == PDF
+    # a regency-scoped user learns the hash but does not get the province's report
+    assert client.get(download, headers=data.headers("editor", ["62.02"], agency="disnakertrans")).status_code == 403
+    assert client.get(download, headers=data.headers("editor", agency="polda")).status_code == 404
+    assert data.query("SELECT count(*) FROM audit_log WHERE action = 'meeting.report' AND target = %s",
+                      (f"meeting:{meeting['id']}",))[0][0] == 1

@@ -22,6 +22,7 @@ from api.routes.records import etag
 from api.security import CurrentUser, Principal
 from geo import clock
 from geo.meetings import files, store
+from geo.reports import jobs
 
 router = APIRouter(tags=["meetings"])
 
@@ -147,6 +148,44 @@ def get_minutes_file(meeting_id: Id, conn: Conn, principal: CurrentUser) -> Resp
         raise _refuse(exc) from exc
     if found is None:
         raise NotFound(f"meeting {meeting_id} has no minutes file")
+    return file_response(*found)
+
+
+class KeepReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    job_id: Annotated[str, StringConstraints(max_length=40)] = Field(
+        description="a finished report job of yours (POST /api/reports/jobs), made without personal data")
+
+
+@router.post("/meetings/{meeting_id}/reports", status_code=201,
+             summary="Keep a finished report job's file as the meeting's report, with its SHA-256 (Kesbangpol)")
+def keep_report(meeting_id: Id, body: KeepReport, conn: Conn, principal: CurrentUser) -> dict[str, Any]:
+    job_id = jobs.parse_id(body.job_id)
+    job = jobs.status(conn, job_id, principal.username) if job_id else None
+    found = jobs.file(conn, job_id, principal.username) if job is not None and job.status == "done" else None
+    if found is None:
+        raise NotFound("job_id: no finished report job of yours with this id")
+    if job.options.personal:
+        raise BadRequest("job_id: a report with personal data is not kept with a meeting (made with personal=true)")
+    content, _media_type, filename, _digest = found
+    try:
+        report_id = store.add_report(conn, principal, meeting_id, job.options.format, filename, content)
+    except store.MeetingError as exc:
+        raise _refuse(exc) from exc
+    if report_id is None:
+        raise NotFound(f"meeting {meeting_id} not found")
+    return next(r for r in store.get_meeting(conn, principal, meeting_id)["reports"] if r["id"] == report_id)
+
+
+@router.get("/meetings/{meeting_id}/reports/{report_id}", response_class=Response,
+            summary="Download a kept meeting report (province-wide users)")
+def get_report(meeting_id: Id, report_id: Id, conn: Conn, principal: CurrentUser) -> Response:
+    try:
+        found = store.report_file(conn, principal, meeting_id, report_id)
+    except store.MeetingError as exc:
+        raise _refuse(exc) from exc
+    if found is None:
+        raise NotFound(f"report {report_id} not found")
     return file_response(*found)
 
 

@@ -172,6 +172,7 @@ def _meeting_page(request, conn, p: Principal, meeting_id: int, values: dict | N
     codes = {r for rec in recs for r in rec["regions"]}
     return render(request, "meeting.html", {
         "meeting": meeting, "recs": recs, "can_create": store.can_manage(p), "can_download": store.can_download(p),
+        "can_reports": store.can_read_reports(p),
         "region_names": _region_names(conn, codes), "agency_names": _agency_names(conn),
         "regency_choices": _regencies(conn, p) if store.can_manage(p) else [],
         "values": values or {"text": "", "agency": "", "due_date": "", "regions": [], "districts": "",

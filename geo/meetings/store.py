@@ -19,6 +19,7 @@ is refused (NotAllowed → 403).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -223,10 +224,14 @@ def minutes_file(conn: Connection, p: Actor, meeting_id: int) -> tuple[str, str,
     return row[0], row[1], bytes(row[2])
 
 
-def add_report(conn: Connection, p: Actor, meeting_id: int, kind: str, file_name: str, content: bytes) -> int | None:
-    """Keep the report made for a meeting (its pack) with its content hash."""
-    import hashlib
+def can_read_reports(p: Actor) -> bool:
+    """A kept report covers the province as its maker saw it: only province-wide users download it."""
+    return p.regencies is None
 
+
+def add_report(conn: Connection, p: Actor, meeting_id: int, kind: str, file_name: str, content: bytes) -> int | None:
+    """Keep the report made for a meeting (its pack) with its content hash. None when the meeting
+    is not visible."""
     with transaction(conn) as cur:
         cur.execute(f"SELECT m.id FROM meetings m WHERE m.id = %(id)s AND {MEETING_VISIBLE}",  # noqa: S608
                     _params(p, id=meeting_id))
@@ -515,6 +520,24 @@ def evidence_file(conn: Connection, p: Actor, rec_id: int, evidence_id: int) -> 
     if not can_download(p):
         raise NotAllowed("peran Anda tidak boleh mengunduh bukti (role may not download evidence)")
     return row[0], row[1], bytes(row[2])
+
+
+def report_file(conn: Connection, p: Actor, meeting_id: int, report_id: int) -> tuple[str, str, bytes] | None:
+    with single_read(conn) as cur:
+        cur.execute(f"""SELECT r.file_name, r.kind, r.content FROM meeting_reports r JOIN meetings m ON m.id = r.meeting_id
+                         WHERE r.id = %(rid)s AND m.id = %(id)s AND {MEETING_VISIBLE}""",  # noqa: S608
+                    _params(p, id=meeting_id, rid=report_id))
+        row = cur.fetchone()
+    if row is None:
+        return None
+    if not can_read_reports(p):
+        raise NotAllowed("laporan rapat mencakup seluruh provinsi: hanya untuk pengguna tingkat provinsi "
+                         "(province-wide users only)")
+    return row[0], REPORT_TYPES[row[1]], bytes(row[2])
+
+
+REPORT_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def agencies(conn: Connection) -> list[tuple[str, str]]:
