@@ -127,3 +127,15 @@ def fetch(conn: Connection, inspection_id: int, photo_id: int, regencies) -> tup
         )
         row = cur.fetchone()
     return (row[0], bytes(row[1])) if row else None
+
+
+def by_inspection(conn: Connection, company_id: int) -> dict[int, list[int]]:
+    """{inspection id: photo ids} of a company's inspections. The caller has checked the company's scope."""
+    with transaction(conn) as cur:
+        cur.execute(
+            """SELECT p.inspection_id, array_agg(p.id ORDER BY p.id)
+                 FROM inspection_photos p JOIN inspections i ON i.id = p.inspection_id
+                WHERE i.company_id = %s GROUP BY p.inspection_id""",
+            (company_id,),
+        )
+        return dict(cur.fetchall())

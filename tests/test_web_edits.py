@@ -230,7 +230,11 @@ def new_inspection(client, cid: int, day: str, files, **extra):
 def test_new_inspection_with_photos_stores_only_a_copy_without_gps(data):
     client = browser(data, "editor", ["62.02"])
     cid = data.ids_in("62.02")[0]
-    assert "Gunakan lokasi saya" in client.get(f"/companies/{cid}/inspections/new").text
+    form = client.get(f"/companies/{cid}/inspections/new")
+    assert "Gunakan lokasi saya" in form.text
+    # Only this form may ask for the position, and only for itself; the rest of the site may not.
+    assert "geolocation=(self)" in form.headers["permissions-policy"]
+    assert "geolocation=()" in client.get(f"/companies/{cid}").headers["permissions-policy"]
     png = io.BytesIO()
     Image.new("RGB", (20, 10), "blue").save(png, "PNG")
     r = new_inspection(client, cid, "2026-02-03", [("photos", ("paspor ZHANG.jpg", jpeg_with_gps(), "image/jpeg")),
@@ -245,6 +249,7 @@ def test_new_inspection_with_photos_stores_only_a_copy_without_gps(data):
     assert audit[0][0]["photos"] == 2 and "ZHANG" not in str(audit)
 
     viewer = browser(data, "viewer", ["62.02"])
+    assert f'href="/inspections/{iid}/photos/{photo_ids[0]}"' in viewer.get(f"/companies/{cid}").text
     r = viewer.get(f"/inspections/{iid}/photos/{photo_ids[0]}")
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
     assert r.headers["x-content-type-options"] == "nosniff"

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from api.deps import Conn
 from api.routes.records import audit_personal_read
 from api.web.common import PageUser, current_quarter, error_page, render
-from geo import records
+from geo import photos, records
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,4 +27,5 @@ def company_page(company_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: 
     return render(request, "company.html", {
         "company": company, "workers": workers, "inspections": records.company_inspections(conn, company_id, principal.can_see_personal),
         "personal": principal.can_see_personal, "quarter": current_quarter(),
+        "photos": photos.by_inspection(conn, company_id),  # inspection photos (api/web/inspections.py)
     })
