@@ -60,6 +60,7 @@ def test_preferences_page_fits_and_saves(browser, server, maps_db, size, tmp_pat
         assert state(maps_db[0])[1:] == ("petugas.kotim@kesbangpol.kalteng.go.id", "weekly", 1)
         assert page.evaluate("document.scrollingElement.scrollWidth") <= size["width"]
         assert page.locator("#digest-preview li, #digest-preview-empty").count() >= 1
+        page.locator("#digest-preview, #digest-preview-empty").scroll_into_view_if_needed()
         shot(page, f"notifications-{'desktop' if size['width'] > 1000 else 'phone'}", tmp_path)
     finally:
         page.close()
