@@ -111,7 +111,8 @@ def test_a_form_post_without_the_csrf_token_is_refused(data):
             body.pop("csrf_token")
         else:
             body["csrf_token"] = token
-        assert client.post(f"/companies/{cid}/edit", data=body).status_code == 403
+        r = client.post(f"/companies/{cid}/edit", data=body)
+        assert r.status_code == 403 and "Sesi formulir kedaluwarsa" in r.text
     assert company_row(data, cid) == before
 
 
@@ -290,3 +291,14 @@ def test_new_inspection_field_errors_and_duplicate(data):
     assert new_inspection(client, cid, "2026-04-05", []).status_code == 303
     r = new_inspection(client, cid, "2026-04-05", [])
     assert r.status_code == 409 and 'id="err-inspected_on"' in r.text
+
+
+def test_a_new_inspection_naming_a_person_warns_its_writer(data):
+    client = browser(data, "editor")
+    cid = data.company_ids[0]
+    r = new_inspection(client, cid, "2026-05-06", [], notes="paspor EZ9911001 ditahan sementara")
+    assert r.status_code == 303 and "/edit?tercatat=1" in r.headers["location"]
+    page = client.get(r.headers["location"])
+    assert "alert-warning" in page.text and "Catatan" in page.text
+    viewer = browser(data, "viewer")
+    assert "EZ9911001" not in viewer.get(f"/companies/{cid}").text

@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from pydantic import BaseModel, ValidationError
 
 from api.edit_models import REQUIRED, CompanyPatch, InspectionPatch, WorkerPatch
 from api.security import Principal, check_csrf
-from api.web.common import page_user
+from api.web.common import error_page, page_user
 from geo import labels
 from geo.edits import MASK
 
@@ -171,6 +171,14 @@ def audit_value(value: Any) -> str:
     return str(value)
 
 
+class FormRefused(Exception):
+    """A form POST refused before anyone is looked up; `page` is the answer."""
+
+    def __init__(self, page) -> None:
+        super().__init__("form refused")
+        self.page = page
+
+
 async def form_user(request: Request, conn) -> tuple[Principal, Any]:
     """(the signed-in user, the form) of a form POST. The session cookie authenticates it, so the
     form must carry the CSRF cookie's token (double submit, as the logout form); checked here before
@@ -178,7 +186,11 @@ async def form_user(request: Request, conn) -> tuple[Principal, Any]:
     from api.blocking import blocking
 
     form = await request.form()
-    check_csrf(request, str(form.get("csrf_token") or ""))
+    try:
+        check_csrf(request, str(form.get("csrf_token") or ""))
+    except HTTPException as exc:
+        raise FormRefused(error_page(request, 403, "Sesi formulir kedaluwarsa",
+                                     "Muat ulang halaman lalu kirim lagi (CSRF token missing or wrong).")) from exc
     request.scope.setdefault("state", {})  # shared with the copy below: render() reads the principal
     as_read = Request({**request.scope, "method": "GET"}, request.receive)
     principal = await blocking(page_user, as_read, conn)

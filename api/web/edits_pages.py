@@ -17,7 +17,16 @@ from api.blocking import blocking
 from api.deps import Conn
 from api.security import Principal
 from api.web.common import PageUser, error_page, render
-from api.web.edits_forms import FIELDS, LABELS, audit_value, form_user, parse, shown, typed_values
+from api.web.edits_forms import (
+    FIELDS,
+    LABELS,
+    FormRefused,
+    audit_value,
+    form_user,
+    parse,
+    shown,
+    typed_values,
+)
 from geo import clock, edit_conflicts, edits, records, redaction
 from geo import photos as photo_store
 from geo.auth import audit
@@ -82,7 +91,11 @@ def _show(request: Request, conn, principal: Principal, kind: str, record_id: in
     if record is None:  # absent or outside the user's regencies: the same answer
         return error_page(request, 404, NOT_FOUND[kind], f"Tidak ada data dengan id {record_id}.")
     shots = photo_store.listing(conn, record_id, principal.regencies) if kind == "inspection" else ()
-    return _page(request, kind, record_id, record, shown(kind, record), photos=shots)
+    # Just recorded (api/web/inspections.py) with free text that names a person: say so, as after an edit.
+    warnings = redaction.record_warnings(conn, record["company_id"], record) \
+        if kind == "inspection" and request.query_params.get("tercatat") == "1" else ()
+    return _page(request, kind, record_id, record, shown(kind, record), photos=shots, warnings=warnings,
+                 saved=bool(warnings))
 
 
 def _check_team(conn, team) -> str | None:
@@ -166,7 +179,10 @@ def inspection_form(inspection_id: RecordId, request: Request, conn: Conn, princ
 
 
 async def _post(request: Request, conn, kind: str, record_id: int):
-    principal, form = await form_user(request, conn)
+    try:
+        principal, form = await form_user(request, conn)
+    except FormRefused as refused:
+        return refused.page
     return await blocking(_save, request, conn, principal, kind, record_id, form)
 
 

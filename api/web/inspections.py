@@ -19,8 +19,8 @@ from api.deps import Conn
 from api.edit_models import Point
 from api.security import Principal
 from api.web.common import PageUser, error_page, render
-from api.web.edits_forms import INSPECTION_FIELDS, form_user, parse, typed_values
-from geo import clock, field_inspections, photos, records
+from api.web.edits_forms import INSPECTION_FIELDS, FormRefused, form_user, parse, typed_values
+from geo import clock, field_inspections, photos, records, redaction
 from geo.edits import DuplicateRecord, InvalidEdit, RecordNotFound
 
 router = APIRouter(include_in_schema=False)
@@ -107,8 +107,8 @@ def _save(request: Request, conn, principal: Principal, company_id: int, typed: 
     values = {k: changes.get(k) for k in ("inspected_on", "team", "finding", "notes", "follow_up", "status")}
     values["status"] = values["status"] or "open"
     try:
-        field_inspections.create(conn, company_id, values, point, cleaned, regencies=principal.regencies,
-                                 actor=principal.audit_fields())
+        inspection_id = field_inspections.create(conn, company_id, values, point, cleaned,
+                                                 regencies=principal.regencies, actor=principal.audit_fields())
     except RecordNotFound:
         return error_page(request, 404, NOT_FOUND[0], NOT_FOUND[1].format(id=company_id))
     except DuplicateRecord:
@@ -117,12 +117,17 @@ def _save(request: Request, conn, principal: Principal, company_id: int, typed: 
     except InvalidEdit:
         return _page(request, company, typed, general="data ditolak oleh basis data (rejected by the database)",
                      status_code=400)
+    if redaction.record_warnings(conn, company_id, values):  # saved as written; the writer learns it is masked
+        return RedirectResponse(f"/inspections/{inspection_id}/edit?tercatat=1", status_code=303)
     return RedirectResponse(f"/companies/{company_id}?disimpan=inspection", status_code=303)
 
 
 @router.post("/companies/{company_id}/inspections/new", response_class=HTMLResponse)
 async def new_inspection(company_id: RecordId, request: Request, conn: Conn):
-    principal, form = await form_user(request, conn)
+    try:
+        principal, form = await form_user(request, conn)
+    except FormRefused as refused:
+        return refused.page
     typed = {**typed_values("inspection", form), "lat": str(form.get("lat") or ""), "lon": str(form.get("lon") or "")}
     errors: dict[str, str] = {}
     point = _point(typed, errors)
