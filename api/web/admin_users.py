@@ -93,7 +93,7 @@ def _user_page(request: Request, conn, principal, account: dict, status_code: in
     return render(request, "admin_user_form.html", {
         "account": account, "values": values, "error": None, "token_error": None,
         "tokens": api_tokens.list_tokens(conn, account["username"]), "role_choices": ROLE_CHOICES,
-        "done": DONE.get(request.query_params.get("done", "")), "self": account["username"] == principal.username,
+        "done": DONE.get(request.query_params.get("done", "")), "is_self": account["username"] == principal.username,
         **choices(conn), **ctx}, status_code=status_code)
 
 
