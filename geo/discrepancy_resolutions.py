@@ -57,6 +57,7 @@ class Resolution:
     agency: str
     resolved_at: datetime
     company_id: int | None = None
+    regency_code: str | None = None
 
     def as_dict(self) -> dict:
         return {"id": self.id, "figures": self.figures, "chosen_agency": self.chosen_agency,
@@ -75,7 +76,7 @@ def figures_token(figures: dict) -> str:
 
 
 _COLUMNS = ("id, target_kind, coalesce(company_id::text, regency_code), field, figures, chosen_agency, "
-            "chosen_value, note, username, agency, resolved_at, company_id")
+            "chosen_value, note, username, agency, resolved_at, company_id, regency_code")
 
 
 def history(conn: Connection, kind: str, keys: Iterable) -> dict[tuple[str, str], list[Resolution]]:

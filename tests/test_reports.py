@@ -164,7 +164,8 @@ def test_xlsx_sheets_types_totals_and_personal_data(server, token, known_db):
     assert r.status_code == 200, r.text
     wb = openpyxl.load_workbook(io.BytesIO(r.content))
     assert wb.sheetnames == ["Keterangan", "kabupaten_kota", "kecamatan", "kewarganegaraan", "perusahaan",
-                             "izin_berakhir", "pemeriksaan", "temuan", "orang_asing_tujuan", "orang_asing_izin",
+                             "izin_berakhir", "pemeriksaan", "temuan", "selisih_terbuka", "selisih_diselesaikan",
+                             "orang_asing_tujuan", "orang_asing_izin",
                              "orang_asing_kewarganegaraan", "penginapan", "kegiatan_jenis", "kegiatan"]
     ws = wb["kabupaten_kota"]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")

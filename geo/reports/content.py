@@ -8,7 +8,7 @@ from datetime import datetime
 from geo import clock, redaction
 from geo.db import Connection
 from geo.reports import data as gather
-from geo.reports import foreign
+from geo.reports import discrepancy_table, foreign
 from geo.reports.hashing import content_hash
 from geo.reports.period import Quarter
 from geo.reports.suppress import protect_group, protect_mapping, protect_one
@@ -134,6 +134,9 @@ def assemble(conn: Connection, opts: Options) -> dict:
     for side in ("current", "previous"):
         comparison[side]["active_workers"] = protect_one(comparison[side]["active_workers"], t)
     content["comparison"] = comparison
+    # Where agencies disagree: open on the reference day, and the resolutions of the period (#18).
+    content["discrepancies"] = discrepancy_table.assemble(conn, flt.scope, flt.regency_code, opts.period.start,
+                                                          today, opts.personal)
     # The hash covers the data, the options and the reference day, not the minute it was made:
     # the same data on the same day gives the same hash.
     content["meta"]["hash"] = content_hash({**content, "meta": {k: v for k, v in content["meta"].items()

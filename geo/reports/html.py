@@ -19,7 +19,7 @@ from geo.maps.build import render_parts
 from geo.maps.csp import InlineScripts
 from geo.maps.scale import MetricScale
 from geo.maps.textlayers import CompanyPoints, RegionTooltips
-from geo.reports import charts, staticmaps, tables, texts
+from geo.reports import charts, discrepancy_table, staticmaps, tables, texts
 from geo.reports.maplayers import MapLegend, RegionLabels
 from geo.reports.suppress import is_hidden, show
 
@@ -233,6 +233,7 @@ def render(c: dict, conn: Connection) -> bytes:
         + f'</div><p class="note">{htmlmod.escape(texts.history_note())}</p>'
         f"<h2>Izin</h2>{_table(tables.expiring(c), LIST_LIMIT)}"
         f"<h2>Pemeriksaan</h2>{_table(tables.findings(c))}{_table(tables.inspections(c), LIST_LIMIT)}"
+        + f"<h2>{discrepancy_table.TITLE}</h2>" + "".join(_table(t, LIST_LIMIT) for t in discrepancy_table.tables(c))
         + _foreign(c)
     )
     if not regency:

@@ -546,6 +546,23 @@ def annex(c: dict) -> list:
     return out
 
 
+def discrepancy_annex(c: dict) -> list:
+    """Lampiran C: where agencies disagree (geo/reports/discrepancy_table.py)."""
+    from geo.reports import discrepancy_table
+
+    out = [PageBreak(), Section("Lampiran C"), Paragraph(f"Lampiran C. {discrepancy_table.TITLE}", H1)]
+    for t in discrepancy_table.tables(c):
+        out.append(Paragraph(f"{_esc(t.title.split(': ', 1)[1].capitalize())} ({len(t.rows)})", H2))
+        if not t.rows:
+            out.append(Paragraph("Tidak ada.", BODY))
+        elif t.key == "selisih_terbuka":
+            out.append(grid(t.headers, t.rows, widths=[38 * mm, 52 * mm, 28 * mm, 62 * mm], wrap_cols=(0, 1, 2, 3)))
+        else:
+            out.append(grid(t.headers, t.rows, widths=[18 * mm, 26 * mm, 32 * mm, 20 * mm, 24 * mm, 24 * mm, 36 * mm],
+                            wrap_cols=(1, 2, 3, 4, 5, 6)))
+    return out
+
+
 def pdf_date(moment: datetime) -> str:
     """A PDF date string with the moment's UTC offset: D:20261205140700+07'00'."""
     offset = int(moment.utcoffset().total_seconds() // 60) if moment.utcoffset() is not None else 0
@@ -571,6 +588,7 @@ def render(c: dict, geo: Geometries, progress=None) -> bytes:
     if m["regency"]:
         story += empty_districts_page(c, geo)
     story += annex(c)
+    story += discrepancy_annex(c)
     # The running header is drawn when a page ends, so it names the section that page belongs to.
     doc.decor = _Decor(m)
     doc.created = m["data_as_of"]

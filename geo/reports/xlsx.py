@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from geo import formulas
-from geo.reports import tables, texts
+from geo.reports import discrepancy_table, tables, texts
 from geo.reports.suppress import is_hidden
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
@@ -153,7 +153,7 @@ def render(c: dict) -> bytes:
     wb.properties.created = wb.properties.modified = _data_time(c, utc=True)
     _notes(wb, c)
     for table in (tables.regencies(c), tables.districts(c), tables.nationality_by_regency(c),
-                  tables.companies(c), tables.expiring(c), tables.inspections(c), tables.findings(c),
+                  tables.companies(c), tables.expiring(c), tables.inspections(c), tables.findings(c), *discrepancy_table.tables(c),
                   *(make(c) for make in tables.FOREIGN_TABLES)):
         _sheet(wb, table, c["meta"])
     if c["meta"]["personal"]:
