@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import psycopg2
@@ -184,6 +185,21 @@ def test_a_refused_recipient_is_counted_and_the_others_still_get_theirs(data, in
     assert refused.email not in str(audit[0][1])
 
 
+def test_two_runs_at_once_send_each_digest_once_and_disabled_users_none(data, inbox):
+    reset(data)
+    inbox.clear()
+    users = [subscribe(data, "admin", None) for _ in range(6)]
+    disabled = subscribe(data, "admin", None)
+    write(data.url, "UPDATE users SET disabled = true WHERE id = %s", (disabled.user_id,))
+    settings = settings_for(data.url, inbox.url)
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda _: send(data.url, settings, clock.today()), range(2)))
+    sent = [name for r in reports for name in r.sent]
+    assert sorted(sent) == sorted(u.username for u in users)  # each once, by one run or the other
+    assert sorted(m["To"] for m in inbox.messages) == sorted(u.email for u in users)
+    assert inbox.to(disabled.email) == []
+
+
 def test_an_unreachable_server_fails_every_message_and_marks_none(data):
     reset(data)
     user = subscribe(data, "admin", None)
@@ -332,3 +348,16 @@ def test_the_command_sends_and_a_second_run_sends_nothing(data, inbox):
     second = _pantau(data.url, smtp_url=inbox.url)
     assert second.returncode == 0 and "0 sent, 0 failed" in second.stdout
     assert len(inbox.to(user.email)) == 1
+
+
+def test_the_pages_in_process(app_client):
+    """Contract: the preferences page wants a login, a forged unsubscribe token is absent (404)."""
+    client = app_client.client
+    r = client.get("/account/notifications", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
+    assert client.post("/account/notifications", data={"email": "a@example.go.id"}, follow_redirects=False
+                       ).status_code in (303, 403)
+    for token in ("1-" + "A" * 43, "abc", "0-" + "A" * 43):
+        page = client.get(f"/unsubscribe/{token}")
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+        assert client.post(f"/unsubscribe/{token}").status_code == 404
