@@ -99,6 +99,9 @@ def test_saving_needs_the_forms_csrf_token_and_is_audited(site):
 
         bad = client.post(PATH, data={**good, "email": "bukan alamat", "csrf_token": token})
         assert bad.status_code == 400 and "alamat e-mail tidak sah" in bad.text
+        assert f'title="{username} · Editor"' in bad.text  # still the signed-in page, with its navigation
+        long = client.post(PATH, data={**good, "email": "a" * 300 + "@example.go.id", "csrf_token": token})
+        assert long.status_code == 400 and "terlalu panjang" in long.text
         missing = client.post(PATH, data={**good, "email": "", "csrf_token": token})
         assert missing.status_code == 400 and "isi alamat e-mail" in missing.text
         assert row(site, username) == (None, "off", 1)

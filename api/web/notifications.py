@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.requests import Request as StarletteRequest
 
 from api.deps import Conn
-from api.security import CSRF_HEADER, Principal, check_csrf, client_ip, current_user
-from api.web.common import PageUser, error_page, login_redirect, render
+from api.security import Principal, client_ip
+from api.web.admin_forms import FormUser
+from api.web.common import PageUser, error_page, render
 from geo import clock
 from geo.auth.secrets import signing_keys
 from geo.digest.items import digest_lines
@@ -28,23 +28,6 @@ from geo.digest.tokens import read_token
 router = APIRouter(include_in_schema=False)
 
 PATH = "/account/notifications"
-
-
-def _form_user(request: Request, conn, csrf_token: str) -> Principal:
-    """The user of a form POST: the form's CSRF token must match the cookie's (else 403), then the
-    session is checked as for any request (without one: to the login page)."""
-    check_csrf(request, csrf_token)
-    # current_user checks the CSRF header of a cookie-authenticated POST; this form carries the
-    # token in a field instead, just checked: the session is read from a copy of the request with it.
-    scope = dict(request.scope)
-    scope["headers"] = [*request.scope["headers"], (CSRF_HEADER.lower().encode(), csrf_token.encode())]
-    try:
-        return current_user(StarletteRequest(scope), conn)
-    except HTTPException as exc:
-        if exc.status_code == status.HTTP_401_UNAUTHORIZED:
-            raise HTTPException(status.HTTP_303_SEE_OTHER, "perlu masuk",
-                                headers={"Location": login_redirect(request)}) from exc
-        raise
 
 
 def _page(request: Request, conn, principal: Principal, form: dict, *, error: str | None = None,
@@ -68,11 +51,10 @@ def notifications_page(request: Request, conn: Conn, principal: PageUser, saved:
 
 @router.post(PATH, response_class=HTMLResponse)
 def save_notifications(
-    request: Request, conn: Conn, csrf_token: Annotated[str, Form()] = "",
-    email: Annotated[str, Form(max_length=400)] = "", frequency: Annotated[str, Form(max_length=20)] = "off",
+    request: Request, conn: Conn, principal: FormUser,
+    email: Annotated[str, Form()] = "", frequency: Annotated[str, Form(max_length=20)] = "off",
     weekday: Annotated[str, Form(max_length=2)] = "1",
 ):
-    principal = _form_user(request, conn, csrf_token)
     form = {"email": email, "frequency": frequency, "weekday": int(weekday) if weekday.isdigit() else 1}
     try:
         save_preferences(conn, principal.audit_fields(), email, frequency, weekday)
