@@ -128,6 +128,8 @@ def validate(figures: dict, chosen_agency: str | None, chosen_value: str | None,
                               "chosen_agency")
     if chosen_value is not None and len(chosen_value) > VALUE_MAX:
         raise ResolutionError(f"nilai paling panjang {VALUE_MAX} karakter (value too long)", "chosen_value")
+    if chosen_value is not None and any(ord(ch) < 32 for ch in chosen_value):
+        raise ResolutionError("nilai memuat karakter kendali (control characters in the value)", "chosen_value")
     if not NOTE_MIN <= len(note) <= NOTE_MAX:
         raise ResolutionError(f"alasan wajib diisi, {NOTE_MIN}-{NOTE_MAX} karakter "
                               f"(a reason of {NOTE_MIN}-{NOTE_MAX} characters is required)", "note")

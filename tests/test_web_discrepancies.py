@@ -204,6 +204,17 @@ def test_csrf_roles_and_stale_figures(data):
     assert resolve_form(editor, target, "nama_perusahaan", choice="agency:imigrasi",
                         note="tidak melapor").status_code == 400
     assert len(resolutions(data)) == before
+    # The API refuses the same, and takes a well-formed note (a bearer token: no CSRF involved).
+    api = f"{data.server.base}/api/discrepancies/companies/{target}/resolutions"
+    body = {"field": "nama_perusahaan", "chosen_agency": "polda", "note": "lewat API"}
+    assert httpx.post(api, json=body, headers=data.headers("analyst", agency="imigrasi"), timeout=30).status_code == 403
+    assert httpx.post(api, json={**body, "chosen_agency": None, "chosen_value": "PT\x00"},
+                      headers=data.headers("editor"), timeout=30).status_code == 400
+    assert httpx.post(api, json={**body, "field": "alamat"}, headers=data.headers("editor"), timeout=30).status_code == 404
+    assert len(resolutions(data)) == before
+    r = httpx.post(api, json=body, headers=data.headers("editor"), timeout=30)
+    assert r.status_code == 201 and isinstance(r.json()["id"], int)
+    assert resolutions(data)[-1][2:5] == ("polda", None, "lewat API")
     # Kesbangpol's analysts coordinate: they may.
     analyst = login(data, "analyst", agency="kesbangpol")
     r = resolve_form(analyst, target, "nama_perusahaan", choice="value", chosen_value=NEW_NAME,
