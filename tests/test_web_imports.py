@@ -228,7 +228,7 @@ def test_a_regency_user_cannot_import_into_another_regency(site):
     page = kotim.get(target).text
     assert counts_on(page)[0]["rejected"] == 2 and counts_on(page)[0]["new"] == 0
     # Both lie outside the editor's regencies: rejected as the API rejects them (docs/IMPORTS.md).
-    assert page.count("lokasi di luar wilayah kewenangan Anda") == 2
+    assert page.count("<td>lokasi di luar wilayah kewenangan Anda") == 2
     assert commit(kotim, target, "skip_invalid").status_code == 200
     assert query(site, "SELECT count(*) FROM companies WHERE nib = %s", (new[header.index("nib")],))[0][0] == 0
     assert query(site, "SELECT name FROM companies WHERE nib = %s", (nib,))[0][0] == template[header.index("nama_perusahaan")]
@@ -251,3 +251,31 @@ def test_api_check_counts_equal_commit_counts(site):
     fields = ("imported", "updated", "unchanged", "rejected_rows")
     assert [checked[k] for k in fields] == [done[k] for k in fields]
     assert checked["updated"] > 0  # the scope's companies, renamed
+
+
+def test_a_commit_after_the_data_changed_writes_nothing_until_checked_again(site):
+    """The policy (docs/IMPORTS.md): changed counts are reported as they are; rows rejected differently
+    from the check mean nothing is written, and the kept file can be checked again."""
+    header, rows = sample_rows(WORKERS_CSV)
+    nib = "6" + "0" * 12
+    worker = list(rows[0])
+    worker[header.index("nib")] = nib
+    worker[header.index("nomor_paspor")] = "X9876543"
+    data = ("\r\n".join(",".join(r) for r in [header, worker]) + "\r\n").encode()
+    editor = login(site, "editor-imigrasi")
+    target = check(editor, "workers", data).json()["next"]
+    assert counts_on(editor.get(target).text)[0]["rejected"] == 1  # the employer is unknown
+    # Meanwhile the employer is imported: the commit would now accept the row it was told is rejected.
+    c_header, c_rows = sample_rows(COMPANIES_CSV)
+    company = list(c_rows[0])
+    company[c_header.index("nib")] = nib
+    admin = login(site, "admin-impor")
+    made = check(admin, "companies", ("\r\n".join(",".join(r) for r in [c_header, company]) + "\r\n").encode())
+    assert commit(admin, made.json()["next"], "all_or_nothing").status_code == 200
+    stale = commit(editor, target, "skip_invalid")
+    assert stale.status_code == 409 and "periksa ulang" in stale.json()["error"]
+    assert query(site, "SELECT count(*) FROM foreign_workers WHERE passport_number = 'X9876543'")[0][0] == 0
+    assert commit(editor, target, "recheck").status_code == 200
+    assert counts_on(editor.get(target).text)[0] == {"rows": 1, "new": 1, "changed": 0, "unchanged": 0, "rejected": 0}
+    assert commit(editor, target, "all_or_nothing").status_code == 200
+    assert query(site, "SELECT count(*) FROM foreign_workers WHERE passport_number = 'X9876543'")[0][0] == 1
