@@ -39,7 +39,7 @@ def _page(request: Request, company: dict, values: dict, errors: dict | None = N
     page = render(request, "inspection_new.html", {
         "company": company, "fields": INSPECTION_FIELDS, "values": values, "errors": errors or {},
         "general": general, "max_photo_mb": request.app.state.settings.auth.max_photo_mb,
-        "max_photos": photos.MAX_PHOTOS, "tiles_url": request.app.state.settings.maps.basemap_tiles_url,
+        "max_photos": photos.MAX_PHOTOS, "max_upload_mb": request.app.state.settings.auth.max_upload_mb, "tiles_url": request.app.state.settings.maps.basemap_tiles_url,
         "tiles_attribution": request.app.state.settings.maps.basemap_attribution,
     }, status_code=status_code)
     page.headers["Permissions-Policy"] = PERMISSIONS

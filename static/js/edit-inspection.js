@@ -33,6 +33,32 @@
     });
   }
 
+  // Photos: the server checks them again; this only saves a phone from sending what would be refused.
+  var input = document.getElementById("f-photos");
+  var check = document.getElementById("photos-check");
+  var save = document.getElementById("save");
+  if (input && check) {
+    input.addEventListener("change", function () {
+      var maxOne = parseFloat(input.dataset.maxMb) * 1048576;
+      var maxAll = parseFloat(input.dataset.maxTotalMb) * 1048576;
+      var maxCount = parseInt(input.dataset.maxCount, 10);
+      var problems = [];
+      var total = 0;
+      Array.prototype.forEach.call(input.files, function (file, i) {
+        total += file.size;
+        if (file.size > maxOne) {
+          problems.push("foto ke-" + (i + 1) + " lebih dari " + input.dataset.maxMb + " MB");
+        }
+      });
+      if (input.files.length > maxCount) { problems.push("paling banyak " + maxCount + " foto"); }
+      if (total > maxAll) { problems.push("semua foto bersama lebih dari " + input.dataset.maxTotalMb + " MB"); }
+      check.textContent = problems.join("; ");
+      check.hidden = problems.length === 0;
+      input.classList.toggle("is-invalid", problems.length > 0);
+      save.disabled = problems.length > 0;
+    });
+  }
+
   if (button && navigator.geolocation) {
     button.hidden = false;
     button.addEventListener("click", function () {

@@ -191,4 +191,12 @@ def test_desktop_inspection_form(browser, data, tmp_path):
     page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.3)  # a tap on the map moves the point
     expect(page.locator("#f-lat")).not_to_have_value(before)
     assert "Titik dipilih di peta" in page.locator("#location-status").inner_text()
+    # A photo over PANTAU_MAX_PHOTO_MB is named before anything is sent.
+    big = b"\xff\xd8\xff" + bytes(10 * 1024 * 1024 + 10)
+    page.set_input_files("#f-photos", files=[{"name": "besar.jpg", "mimeType": "image/jpeg", "buffer": big}])
+    assert "foto ke-1 lebih dari 10 MB" in page.locator("#photos-check").inner_text()
+    assert page.locator("#save").is_disabled()
+    page.set_input_files("#f-photos", files=[{"name": "kecil.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps()}])
+    assert page.locator("#photos-check").is_hidden() and page.locator("#save").is_enabled()
     shot(page, "inspection-new-desktop", tmp_path)
+    assert page.errors == []
