@@ -142,7 +142,7 @@ def test_meeting_cycle(browser, data, users, tmp_path):
     assert data.query("SELECT count(*) FROM audit_log WHERE action = 'recommendation.update' AND outcome = 'denied' "
                       "AND target = ANY(%s)", ([f"recommendation:{i}" for i in rec_ids.values()],))[0][0] >= 2
 
-    # 3. Screenshots, at both sizes, as Kesbangpol sees them.
+    # 3. Screenshots, at both sizes: the list and the meeting as Kesbangpol sees them.
     for name, (w, h) in VIEWPORTS.items():
         ctx, page, rec = open_as(browser, data, users, "kesbangpol", "/meetings", (w, h))
         assert no_horizontal_scroll(page)
@@ -150,8 +150,12 @@ def test_meeting_cycle(browser, data, users, tmp_path):
         page.goto(meeting_url)
         assert no_horizontal_scroll(page)
         shot(page, f"meeting-{name}", tmp_path)
-        page.goto(f"{meeting_url}/recommendations/{rec_ids['disnakertrans']}")
-        assert no_horizontal_scroll(page)
+        assert not rec.errors, rec.errors
+        ctx.close()
+        # the responsible agency's view: its update form and the history
+        ctx, page, rec = open_as(browser, data, users, "disnakertrans",
+                                 f"/meetings/{meeting_id}/recommendations/{rec_ids['disnakertrans']}", (w, h))
+        assert page.locator("#update-form").is_visible() and no_horizontal_scroll(page)
         shot(page, f"meeting-recommendation-{name}", tmp_path)
         assert not rec.errors, rec.errors
         ctx.close()
