@@ -8,6 +8,7 @@ import io
 import re
 
 import httpx
+import psycopg2
 import pytest
 from PIL import ExifTags, Image
 
@@ -302,3 +303,20 @@ def test_a_new_inspection_naming_a_person_warns_its_writer(data):
     assert "alert-warning" in page.text and "Catatan" in page.text
     viewer = browser(data, "viewer")
     assert "EZ9911001" not in viewer.get(f"/companies/{cid}").text
+
+
+def test_saving_an_untouched_form_changes_nothing(data):
+    cid = data.company_ids[1]
+    conn = psycopg2.connect(data.url)  # a point with more digits than a form would round to
+    with conn, conn.cursor() as cur:
+        cur.execute("UPDATE companies SET geom = ST_SetSRID(ST_MakePoint(112.9612345678901, -2.5312345678901), 4326) "
+                    "WHERE id = %s", (cid,))
+    conn.close()
+    client = browser(data, "editor")
+    before = company_row(data, cid)
+    values = form_of(client.get(f"/companies/{cid}/edit").text)
+    assert client.post(f"/companies/{cid}/edit", data=values).status_code == 303
+    assert company_row(data, cid) == before  # same version, the point not rounded
+    (detail,) = data.query("SELECT detail FROM audit_log WHERE action = 'company.update' AND target = %s "
+                           "AND username = %s", (f"company:{cid}", client.username))[0]
+    assert detail["changed"] == []

@@ -149,7 +149,8 @@ def shown(kind: str, record: dict[str, Any]) -> dict[str, Any]:
     for f in FIELDS[kind]:
         if f.name in ("lon", "lat"):
             point = record.get(POINT[kind]) or {}
-            values[f.name] = "" if point.get(f.name) is None else f"{point[f.name]:.6f}"
+            # Every digit stored: a save that leaves the point alone must not move it by rounding.
+            values[f.name] = "" if point.get(f.name) is None else repr(float(point[f.name]))
         elif f.widget == "checks":
             values[f.name] = list(record.get(f.name) or [])
         else:
