@@ -62,6 +62,7 @@ from api.web import attention as attention_pages
 from api.web import imports as imports_pages
 from api.web import imports_history
 from api.web import meetings as meetings_pages
+from api.web import meeting_changes
 from geo import __version__, clock
 from geo.auth.passwords import Hashing
 from geo.db import Pool, resolve_url
@@ -71,7 +72,7 @@ from geo.settings import Settings
 # order, and each miss costs); tests/test_routing_order.py checks that no route shadows a later one.
 API_ROUTERS = (features, tiles, stats, api_tokens, attention, audit, auth, discrepancies, edits, exports, health, imports,
                meetings, queries, records, reports, search)
-PAGE_ROUTERS = (account_tokens, admin_reset, admin_users, apidocs, audit_page, attention_pages, basemap, companies, discrepancies_page, edits_pages, exports_page, foreign_mapdata, foreign_maps, home, imports_pages, imports_history, inspections, login, mapdata, maps, meetings_pages, notifications, static)
+PAGE_ROUTERS = (account_tokens, admin_reset, admin_users, apidocs, audit_page, attention_pages, basemap, companies, discrepancies_page, edits_pages, exports_page, foreign_mapdata, foreign_maps, home, imports_pages, imports_history, inspections, login, mapdata, maps, meetings_pages, meeting_changes, notifications, static)
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow  # reports built for real by `pantau report`
 PERIOD = "2026-Q4"
 DEMO_DAY = "2026-11-28"
 MADE_AT = "1796454420"  # SOURCE_DATE_EPOCH: 5 December 2026 14:07 WIB
-FRONT_PAGES = 9  # the workers' six, then the three of foreign nationals
+FRONT_PAGES = 11  # the meeting pack's two (no meeting in the demo), the workers' six, the three of foreign nationals
 
 
 def pantau(url: str, *args, timeout: int = 600) -> subprocess.CompletedProcess:

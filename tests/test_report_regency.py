@@ -19,6 +19,9 @@ REGENCY, REGENCY_NAME = "62.02", "Kabupaten Kotawaringin Timur"
 CLASS_RANGE = re.compile(r"(?<![\d.])\d+–\d+(?![\d.])")  # a legend class "3–10" (en dash)
 
 
+MAP_PAGE = 4  # after the cover, the summary and the meeting pack's two pages (no meeting here)
+
+
 @pytest.fixture(scope="module")
 def districts(server, token):
     r = httpx.get(f"{server.base}/api/stats/district", params={"parent": REGENCY}, headers=token("admin"), timeout=60)
@@ -54,8 +57,8 @@ def test_footer_names_the_regency_as_the_scope(pages):
 
 def test_the_map_page_is_the_regency_by_district_not_the_province(pages, districts):
     maps = [i for i, p in enumerate(pages) if "Peta sebaran TKA" in p]
-    assert maps == [2]
-    page = pages[2]
+    assert maps == [MAP_PAGE]
+    page = pages[MAP_PAGE]
     assert "per kabupaten/kota" not in page and "per kecamatan" in page
     # its districts are named on it (labels that fit; the ones with workers carry figures)
     named = [d["name"] for d in districts if d["name"] in page]
@@ -77,7 +80,7 @@ def test_one_page_per_district_with_workers_and_one_table_for_the_rest(pages, di
 
 
 def test_each_district_page_has_the_regency_legend(pages):
-    classes = set(CLASS_RANGE.findall(pages[2]))
+    classes = set(CLASS_RANGE.findall(pages[MAP_PAGE]))
     assert classes
     atlas = [p for p in pages if "Atlas: " in p]
     for page in atlas:
@@ -102,5 +105,5 @@ def test_the_html_of_the_regency_has_its_title_and_the_pdf_map_legend(server, to
                                 [READ_MAPS, "() => document.querySelector('h1').textContent"])
     assert REGENCY_NAME in title and "Provinsi" not in title
     assert len(maps) == 1 and maps[0]["legendTitle"] == "TKA per kecamatan"
-    assert {c for row in maps[0]["legendRows"] for c in CLASS_RANGE.findall(row)} == set(CLASS_RANGE.findall(pages[2]))
+    assert {c for row in maps[0]["legendRows"] for c in CLASS_RANGE.findall(row)} == set(CLASS_RANGE.findall(pages[MAP_PAGE]))
     assert sorted(lbl["code"] for lbl in maps[0]["labels"]) == sorted(d["code"] for d in districts)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow  # reports built for real
 
 known_db = dataset.known_db  # the module's dataset fixture
 
-FRONT_PAGES = 9  # the workers' six, then the three of foreign nationals (test_report_foreign.py)
+FRONT_PAGES = 11  # the meeting pack's two (no meeting: one page each), the workers' six, the three of foreign nationals
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +163,7 @@ def test_xlsx_sheets_types_totals_and_personal_data(server, token, known_db):
     r = report(server, token("viewer"), format="xlsx")
     assert r.status_code == 200, r.text
     wb = openpyxl.load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["Keterangan", "kabupaten_kota", "kecamatan", "kewarganegaraan", "perusahaan",
+    assert wb.sheetnames == ["Keterangan", "tindak_lanjut", "kabupaten_kota", "kecamatan", "kewarganegaraan", "perusahaan",
                              "izin_berakhir", "pemeriksaan", "temuan", "selisih_terbuka", "selisih_diselesaikan",
                              "orang_asing_tujuan", "orang_asing_izin",
                              "orang_asing_kewarganegaraan", "penginapan", "kegiatan_jenis", "kegiatan"]

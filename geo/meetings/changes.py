@@ -114,12 +114,14 @@ def _diff(a, b):
 
 
 def change_table(conn: Connection, flt: MonitoringFilter, then: date, now: date, *, level: str = "regency",
-                 parent: str | None = None, threshold: int | None = None) -> dict:
+                 parent: str | None = None, threshold: int | None = None,
+                 persons: tuple[str, ...] = PERSON_FIGURES) -> dict:
     """The section's content: `rows` [{code, name, then: {figure: n}, now: {...}, diff: {...}}],
     `total` (the same for all rows), `then`/`now` (the days) and `figures` [(key, label)].
     With a `threshold`, counts of persons of 1..threshold-1 read "<3" in each day's column (with
     the complementary cell of the column, so the total does not give them away) and their
-    difference is None."""
+    difference is None. `persons`: the figures suppressed (a report: every count of persons; a page
+    for a role without personal access: the foreign nationals, as /api/stats hides them)."""
     per_day = figures_on(conn, flt, [then, now], level, parent)
     codes = sorted(per_day[now])
     rows = [{"code": c, "name": per_day[now][c]["name"],
@@ -130,7 +132,7 @@ def change_table(conn: Connection, flt: MonitoringFilter, then: date, now: date,
              "now": {k: sum(r["now"][k] for r in rows) for k, _ in FIGURES}}
     if threshold:
         for side in ("then", "now"):
-            for key in PERSON_FIGURES:
+            for key in persons:
                 shown = protect_group([r[side][key] for r in rows], threshold)
                 for r, v in zip(rows, shown, strict=True):
                     r[side][key] = v

@@ -8,7 +8,7 @@ from datetime import datetime
 from geo import clock, redaction
 from geo.db import Connection
 from geo.reports import data as gather
-from geo.reports import discrepancy_table, foreign
+from geo.reports import discrepancy_table, followup, foreign
 from geo.reports.hashing import content_hash
 from geo.reports.period import Quarter
 from geo.reports.suppress import protect_group, protect_mapping, protect_one
@@ -128,6 +128,8 @@ def assemble(conn: Connection, opts: Options) -> dict:
                         ([d for d in districts if d["parent_code"] == flt.regency_code] if flt.regency_code else regencies)],
             opts.period.start, today, t, opts.personal, "district" if flt.regency_code else "regency"),
     }
+    # The meeting pack's opening sections (issue 19): follow-up of the last meeting, changes since it.
+    content["pack"] = followup.assemble(conn, flt, today, t, opts.personal)
     if opts.personal:
         content["workers"] = gather.workers(conn, scope)
     comparison = gather.comparison(conn, scope)

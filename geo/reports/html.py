@@ -19,7 +19,7 @@ from geo.maps.build import render_parts
 from geo.maps.csp import InlineScripts
 from geo.maps.scale import MetricScale
 from geo.maps.textlayers import CompanyPoints, RegionTooltips
-from geo.reports import charts, discrepancy_table, staticmaps, tables, texts
+from geo.reports import charts, discrepancy_table, pack_html, staticmaps, tables, texts
 from geo.reports.maplayers import MapLegend, RegionLabels
 from geo.reports.suppress import is_hidden, show
 
@@ -222,7 +222,8 @@ def render(c: dict, conn: Connection) -> bytes:
         f"{htmlmod.escape(texts.describe_filter(m))}; hash {m['hash']}</p>"
         f'<p class="note">{htmlmod.escape(texts.suppression_note(m))}</p><nav>{nav}</nav>'
         f"<h2>Ringkasan</h2>{_table(tables.areas(c))}"
-        f"<h2>Peta sebaran TKA</h2>{add_map(top)}"
+        + pack_html.sections(c)  # the meeting pack opens with the follow-up and the changes (issue 19)
+        + f"<h2>Peta sebaran TKA</h2>{add_map(top)}"
         + ("" if regency or len(c["companies"]) <= MARKER_LIMIT else
            f'<p class="note">Titik {show(len(c["companies"]))} perusahaan ditampilkan pada peta tiap '
            "kabupaten/kota di bawah (dikelompokkan; perbesar untuk melihat tiap titik).</p>")
@@ -249,7 +250,7 @@ def render(c: dict, conn: Connection) -> bytes:
     sections.append(f'<p class="trace">{htmlmod.escape(texts.trace_line(m))}</p>')
     rest = (f"<title>{htmlmod.escape(texts.title(m))} — {htmlmod.escape(m['period_label'])}</title>"
            f"<meta name=\"pantau-hash\" content=\"{m['hash']}\">"
-           + "\n".join(heads) + f"<style>{CSS}</style></head><body>" + "".join(sections)
+           + "\n".join(heads) + f"<style>{CSS}{pack_html.CSS}</style></head><body>" + "".join(sections)
            + "".join(scripts) + "</body></html>")
     rest = inline_assets(rest, scripts=inline)
     # The policy comes first in <head>, before any script; it needs every hash, hence built last.

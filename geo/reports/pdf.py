@@ -35,7 +35,7 @@ rl_config.useA85 = 0  # binary image streams: pure-Python ASCII85 was slow (benc
 TITLE = texts.title({})  # the province report's; a one-regency report names its regency (texts.title)
 MARGIN = 15 * mm
 FRAME_W, FRAME_H = A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN - 14 * mm
-FRONT_PAGES = 9  # cover, summary, province (or regency) map, charts, permits, inspections, 3 of foreign nationals
+FRONT_PAGES = 11  # cover, summary, meeting follow-up (1+), changes since it, province (or regency) map, charts, permits, inspections, 3 of foreign nationals
 ATLAS_TOP = 10  # companies listed on an atlas page; the XLSX has all
 
 _base = getSampleStyleSheet()
@@ -578,7 +578,10 @@ def render(c: dict, geo: Geometries, progress=None) -> bytes:
                             bottomMargin=MARGIN + 8 * mm, title=texts.title(m), author=m["agency_name"],
                             subject=f"{m['period_label']}; hash {m['hash']}", creator="Pantau", producer="Pantau",
                             invariant=1)
-    story = cover(c) + summary(c) + province_page(c, geo) + charts_page(c) + permits_page(c) + inspections_page(c)
+    from geo.reports import pack_pdf  # imports this module's helpers
+
+    story = cover(c) + summary(c) + pack_pdf.followup_pages(c) + pack_pdf.changes_page(c)
+    story += province_page(c, geo) + charts_page(c) + permits_page(c) + inspections_page(c)
     story += foreign_pages(c)
     units = atlas_units(c)
     for done, unit in enumerate(units, start=1):

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from geo import formulas
-from geo.reports import discrepancy_table, tables, texts
+from geo.reports import discrepancy_table, followup, tables, texts
 from geo.reports.suppress import is_hidden
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
@@ -106,6 +106,8 @@ def _notes(wb: Workbook, c: dict) -> None:
             ("Orang asing", texts.foreign_note(m)),
             ("Tamu penginapan", texts.lodging_note(c["foreign"])),
             ("Kegiatan pemantauan", texts.activities_note(m)),
+            ("Rakor terakhir", followup.meeting_line(c["pack"]["meeting"]) if c["pack"]["meeting"] else followup.no_meeting(c)),
+            ("Perubahan sejak rakor", followup.CHANGES_NOTE),
             ("Batas wilayah", texts.boundary_attribution())]
     if m["personal"]:
         rows.append(("Data pribadi", "Lembar 'tka' memuat data pribadi (UU 27/2022): simpan dan bagikan "
@@ -152,7 +154,9 @@ def render(c: dict) -> bytes:
     wb.properties.creator = wb.properties.lastModifiedBy = "Pantau"
     wb.properties.created = wb.properties.modified = _data_time(c, utc=True)
     _notes(wb, c)
-    for table in (tables.regencies(c), tables.districts(c), tables.nationality_by_regency(c),
+    # The meeting pack's sheets first, after the notes (issue 19).
+    pack = [followup.followup_table(c)] + ([followup.changes_table(c)] if c["pack"]["changes"] else [])
+    for table in (*pack, tables.regencies(c), tables.districts(c), tables.nationality_by_regency(c),
                   tables.companies(c), tables.expiring(c), tables.inspections(c), tables.findings(c), *discrepancy_table.tables(c),
                   *(make(c) for make in tables.FOREIGN_TABLES)):
         _sheet(wb, table, c["meta"])
