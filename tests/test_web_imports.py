@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 
 import httpx
@@ -279,3 +280,22 @@ def test_a_commit_after_the_data_changed_writes_nothing_until_checked_again(site
     assert counts_on(editor.get(target).text)[0] == {"rows": 1, "new": 1, "changed": 0, "unchanged": 0, "rejected": 0}
     assert commit(editor, target, "all_or_nothing").status_code == 200
     assert query(site, "SELECT count(*) FROM foreign_workers WHERE passport_number = 'X9876543'")[0][0] == 1
+
+
+def test_progress_is_read_by_its_user_only(site):
+    from api.security import Principal
+    from api.web.imports import _progress_path
+
+    progress_id = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+    path = _progress_path(Principal("editor-imigrasi", "editor", "imigrasi", None), progress_id)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write('{"kind": "companies", "stage": "validate", "rows": 1234}')
+    try:
+        editor = login(site, "editor-imigrasi")
+        assert editor.get(f"/imports/progress/{progress_id}").json() == \
+            {"kind": "companies", "stage": "validate", "rows": 1234}
+        assert login(site, "editor-kotim").get(f"/imports/progress/{progress_id}").json() == {}
+        assert login(site, "peninjau-impor").get(f"/imports/progress/{progress_id}").status_code == 403
+        assert editor.get("/imports/progress/x").json() == {}
+    finally:
+        os.unlink(path)

@@ -130,3 +130,26 @@ def test_cli_check_prints_what_the_commit_does(fresh_db_url, tmp_path):
     assert done.returncode == 0, done.stderr
     assert [report[k] for k in ("imported", "updated", "unchanged", "valid")] == \
         [committed[k] for k in ("imported", "updated", "unchanged", "valid")]
+
+
+def test_progress_steps(conn):
+    steps = []
+    run_imports(conn, [("companies", COMPANIES_CSV.read_bytes(), "c.csv")], mode="check", source="imigrasi",
+                progress=lambda kind, stage, rows: steps.append((kind, stage, rows)))
+    total = VALID_COMPANIES + len(BAD_COMPANY_LINES)
+    assert steps == [("companies", "read", 0), ("companies", "validate", total), ("companies", "locate", total),
+                     ("companies", "write", VALID_COMPANIES)]
+
+
+@pytest.mark.slow  # an import process
+def test_the_import_process_reports_its_steps_to_a_file(fresh_db_url, tmp_path):
+    from geo.imports.limits import ImportLimits
+    from geo.imports.worker import Job, run_many_sync
+
+    progress = tmp_path / "progress.json"
+    job = Job(url=fresh_db_url, kind="companies", path=str(COMPANIES_CSV), file_name="c.csv", mode="check",
+              source="imigrasi", user="t", regencies=None, limits=ImportLimits.unlimited(), province="62",
+              more=(("workers", str(WORKERS_CSV), "w.csv"),), progress_path=str(progress))
+    reports = run_many_sync(job)
+    assert [r.kind for r in reports] == ["companies", "workers"]
+    assert json.loads(progress.read_text()) == {"kind": "workers", "stage": "write", "rows": VALID_WORKERS}

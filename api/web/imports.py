@@ -15,7 +15,12 @@ limits, concurrency slots and audit records as POST /api/imports/{kind}.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
+import re
+import tempfile
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Request, UploadFile, status
@@ -51,6 +56,7 @@ KIND_CHOICES = (("companies", "Perusahaan"), ("workers", "Tenaga kerja asing (TK
 KIND_LABEL = {SLUGS.get(slug, slug): label for slug, label in KIND_CHOICES}
 MAX_SHOWN = 500  # rejected rows listed on the page; all of them in the CSV
 _UPLOAD_ID = r"^[A-Za-z0-9_-]{32,64}$"
+_PROGRESS_ID = re.compile(r"[A-Za-z0-9]{16,64}")
 TEMPLATES.env.filters.setdefault("stamp", clock.stamp)  # '5 Desember 2026 14:07 WIB'
 
 
@@ -117,14 +123,15 @@ async def imports_form(request: Request, conn: Conn, principal: PageUser):
 
 
 async def _run_job(settings, principal: Principal, source: str, mode: str,
-                   files: list[tuple[str, str, str]], expect_rejected=None):
+                   files: list[tuple[str, str, str]], expect_rejected=None, progress_path: str | None = None):
     """(kind, path, file name) files through one import process; → reports, or an error text."""
     limits = ImportLimits.from_settings(settings.imports)
     (kind, path, name), *more = files
     job = Job(url=dbmod.resolve_url(settings.database), kind=kind, path=path, file_name=name, mode=mode,
               source=source, user=principal.username, regencies=principal.regencies, limits=limits,
               province=settings.boundaries.home_province, more=tuple(more),
-              expect_rejected=tuple(tuple(lines) for lines in expect_rejected) if expect_rejected is not None else None)
+              expect_rejected=tuple(tuple(lines) for lines in expect_rejected) if expect_rejected is not None else None,
+              progress_path=progress_path)
     try:
         return await run_many_async(job), None
     except LimitExceeded as exc:
@@ -152,6 +159,7 @@ async def check(
     file: Annotated[UploadFile, File()],
     workers_file: Annotated[UploadFile | None, File()] = None,
     source: Annotated[str, Form(max_length=40)] = "",
+    progress_id: Annotated[str, Form(max_length=64)] = "",
 ):
     if not _writer(principal):
         return _answer(request, None, "impor hanya untuk editor dan admin (editors and admins only)", 403)
@@ -168,6 +176,7 @@ async def check(
                                           "companies file)", 400)
         uploads_in.append(("workers", workers_file))
     paths: list[str] = []
+    progress = _progress_path(principal, progress_id)
     try:
         async with _slot(request.app.state, settings.imports):
             files, limits = [], ImportLimits.from_settings(settings.imports)
@@ -180,7 +189,7 @@ async def check(
                 except LimitExceeded as exc:
                     return _answer(request, None, exc.message, 413)
                 files.append((part_kind, path, name))
-            reports, error = await _run_job(settings, principal, source, "check", files)
+            reports, error = await _run_job(settings, principal, source, "check", files, progress_path=progress)
             if error is not None:
                 return _answer(request, None, error, 400)
             await run_in_threadpool(_audit_reports, settings, principal, reports, "check", False)
@@ -192,7 +201,34 @@ async def check(
     finally:
         for path in paths:
             os.unlink(path)
+        if progress is not None:
+            for leftover in (progress, f"{progress}.part"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(leftover)
     return _answer(request, f"/imports/u/{upload_id}")
+
+
+def _progress_path(principal: Principal, progress_id: str) -> str | None:
+    """The file where the import process reports its steps: named by the user and the page's random id,
+    so that one user cannot read another's (any worker process of this host finds it)."""
+    if not _PROGRESS_ID.fullmatch(progress_id):
+        return None
+    key = hashlib.sha256(f"{principal.username}\0{progress_id}".encode()).hexdigest()
+    return os.path.join(tempfile.gettempdir(), f"pantau-import-progress-{key}.json")
+
+
+@router.get("/imports/progress/{progress_id}")
+def check_progress(request: Request, principal: PageUser, progress_id: Annotated[str, Path(max_length=64)]):
+    """The step the user's running check is at: {kind, stage, rows}; {} before the first or after the last."""
+    if not _writer(principal):
+        return JSONResponse({}, status_code=403)
+    path = _progress_path(principal, progress_id)
+    try:
+        with open(path or "", encoding="utf-8") as f:
+            body = json.load(f)
+    except (OSError, ValueError):
+        body = {}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 def _read(path: str) -> bytes:
@@ -281,8 +317,6 @@ async def commit(request: Request, conn: Conn, principal: FormUser, upload_id: U
 
 
 def _write_temp(data: bytes) -> str:
-    import tempfile
-
     fd, path = tempfile.mkstemp(prefix="pantau-import-")
     with os.fdopen(fd, "wb") as out:
         out.write(data)

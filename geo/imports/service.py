@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from geo import clock
@@ -73,11 +74,13 @@ def run_imports(
     regencies: tuple[str, ...] | None = None,
     limits: ImportLimits | None = None,
     expect_rejected: list[list[int]] | None = None,
+    progress: Callable[[str, str, int], None] | None = None,
 ) -> list[ImportReport]:
     """Import (kind, data, file name) parts in one transaction; one report per part, in KINDS order.
 
     `expect_rejected`: the rejected lines per part that a check found; a commit whose rejected lines
-    differ writes nothing (ImportStale): the user agreed to skip those rows, not others."""
+    differ writes nothing (ImportStale): the user agreed to skip those rows, not others.
+    `progress(kind, stage, rows)` is told each step as it starts: read, validate, locate, write."""
     for kind, _, _ in parts:
         if kind not in KINDS:
             raise ImportFileError(f"jenis impor tidak dikenal: {kind} (unknown kind; one of {', '.join(KINDS)})")
@@ -97,7 +100,8 @@ def run_imports(
                 cur.execute(f"DROP TABLE IF EXISTS {_TEMP_TABLES}")
             # A file followed by another is written even when it will be rolled back: the next
             # file's rows are then judged against it (its companies exist), as in a check.
-            if not _run(conn, report, data, regencies, user, started, limits, last=i == len(parts) - 1):
+            step = (lambda stage, rows, kind=report.kind: progress(kind, stage, rows)) if progress else _quiet
+            if not _run(conn, report, data, regencies, user, started, limits, last=i == len(parts) - 1, step=step):
                 readable = False
                 break
         rejected = any(r.rejected for r in reports)
@@ -132,9 +136,15 @@ def _check_source(conn: Connection, source: str) -> None:
             raise ImportFileError(f"instansi sumber tidak dikenal: {source} (unknown source agency)")
 
 
-def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started, limits, last: bool = True) -> bool:
+def _quiet(stage: str, rows: int) -> None:
+    pass
+
+
+def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started, limits, last: bool = True,
+         step=_quiet) -> bool:
     """Validate and write one file (a check writes too; the caller rolls back). False: unreadable file."""
     kind = report.kind
+    step("read", 0)
     try:
         table = read_table(data, report.file, limits)  # LimitExceeded propagates: no report, a 413
     except ReadError as exc:
@@ -146,10 +156,12 @@ def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started,
                            for c in missing]
         return False
     report.rows_total = len(table.frame)
+    step("validate", report.rows_total)
 
     validated = validate(kind, table, _context(conn, kind, regencies))
     problems = validated.problems
     good = ~problems.rejected_mask(len(table.frame))
+    step("locate", report.rows_total)
     if kind in FOREIGN_KINDS:
         foreign_store.stage(conn, kind, validated.frame[good])
         misplaced = foreign_store.misplaced(conn) if kind != "activities" else []
@@ -171,6 +183,7 @@ def _run(conn, report: ImportReport, data: bytes, regencies, user: str, started,
     if report.mode == "all_or_nothing" and rejected_lines and last:
         return True  # nothing will be written: the caller rolls back
 
+    step("write", report.valid)
     store.drop_lines(conn, rejected_lines)
     store.serialize_writes(conn)
     # A check writes as skip_invalid would (import_batches.mode knows no 'check'); it is rolled back.

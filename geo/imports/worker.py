@@ -15,6 +15,7 @@ fields below do.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
@@ -65,6 +66,8 @@ class Job:
     more: tuple[tuple[str, str, str], ...] = ()
     # A commit of a checked upload: the rejected lines per file (KINDS order) its check found.
     expect_rejected: tuple[tuple[int, ...], ...] | None = None
+    # Where the child reports each step (JSON: kind, stage, rows) for a page that polls it; None: nowhere.
+    progress_path: str | None = None
 
     def encode(self) -> bytes:
         return json.dumps({**asdict(self), "limits": self.limits.as_dict()}).encode()
@@ -190,6 +193,20 @@ def _connect(url: str, limits: ImportLimits):
     return conn
 
 
+def _progress_writer(path: str | None):
+    """Each step into `path`, replaced whole (a reader never sees half a file); nothing without a path."""
+    if path is None:
+        return None
+
+    def write(kind: str, stage: str, rows: int) -> None:
+        with contextlib.suppress(OSError):  # progress is a courtesy: never a reason to fail an import
+            partial = f"{path}.part"
+            Path(partial).write_text(json.dumps({"kind": kind, "stage": stage, "rows": rows}))
+            os.replace(partial, path)
+
+    return write
+
+
 def _execute(job: Job) -> dict:
     import psycopg2
 
@@ -202,6 +219,7 @@ def _execute(job: Job) -> dict:
         try:
             reports = run_imports(conn, parts, mode=job.mode, source=job.source, user=job.user,
                                   regencies=job.regencies, limits=job.limits,
+                                  progress=_progress_writer(job.progress_path),
                                   expect_rejected=[list(lines) for lines in job.expect_rejected]
                                   if job.expect_rejected is not None else None)
         finally:

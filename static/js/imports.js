@@ -9,7 +9,25 @@
     return m ? decodeURIComponent(m[1]) : "";
   }
 
-  function post(form, onUpload, onSent) {
+  // The import process's steps (GET /imports/progress/{id}, written by the child as it goes).
+  var KINDS = { companies: "Perusahaan", workers: "TKA", inspections: "Pemeriksaan", foreign_nationals: "Orang asing",
+                lodgings: "Tamu penginapan", activities: "Kegiatan" };
+  var STAGES = { read: "membaca berkas", validate: "memvalidasi {n} baris", locate: "memeriksa lokasi dan wilayah {n} baris",
+                 write: "mencoba menyimpan {n} baris valid (lalu dibatalkan)" };
+
+  function describe(step) {
+    if (!step || !STAGES[step.stage]) return "";
+    var n = Number(step.rows || 0).toLocaleString("id-ID");
+    return (KINDS[step.kind] || step.kind) + ": " + STAGES[step.stage].replace("{n}", n);
+  }
+
+  function randomId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function post(form, onUpload, onSent, extra) {
     return new Promise(function (resolve) {
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.getAttribute("action"));
@@ -23,7 +41,9 @@
         resolve({ status: xhr.status, body: body });
       });
       xhr.addEventListener("error", function () { resolve({ status: 0, body: null }); });
-      xhr.send(new FormData(form));
+      var data = new FormData(form);
+      if (extra) Object.keys(extra).forEach(function (k) { data.append(k, extra[k]); });
+      xhr.send(data);
     });
   }
 
@@ -57,7 +77,7 @@
       var bar = document.getElementById("import-progress-bar");
       var status = document.getElementById("import-status");
       var error = document.getElementById("import-error");
-      var started = Date.now(), timer = null;
+      var started = Date.now(), timer = null, step = "", progressId = randomId();
       error.hidden = true;
       button.disabled = true;
       box.hidden = false;
@@ -68,13 +88,20 @@
         status.textContent = "Mengunggah berkas… " + Math.round(done * 100) + "%";
       }, function () {
         bar.style.width = "100%";
+        var polls = 0;
         var tick = function () {
           var s = Math.round((Date.now() - started) / 1000);
-          status.textContent = "Berkas terunggah; sedang diperiksa (semua baris divalidasi dan dicoba tanpa disimpan)… " + s + " detik";
+          status.textContent = "Berkas terunggah; sedang diperiksa" + (step ? " — " + step : "") + "… " + s + " detik";
+          if (polls++ % 2 === 0) {
+            fetch("/imports/progress/" + progressId, { headers: { "Accept": "application/json" }, cache: "no-store" })
+              .then(function (r) { return r.ok ? r.json() : {}; })
+              .then(function (body) { var d = describe(body); if (d) step = d; })
+              .catch(function () { /* progress is a courtesy */ });
+          }
         };
         tick();
         timer = setInterval(tick, 1000);
-      }).then(function (answer) {
+      }, { progress_id: progressId }).then(function (answer) {
         if (timer) clearInterval(timer);
         if (answer.status === 200 && answer.body && answer.body.next) {
           status.textContent = "Selesai diperiksa. Membuka pratinjau…";
