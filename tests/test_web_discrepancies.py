@@ -255,3 +255,21 @@ def test_note_naming_a_worker_is_masked_for_viewers_and_counted_open(data):
         assert open_discrepancy_count(conn, Who(("62.71",))) == 1  # the region's count; the company's is resolved
     finally:
         conn.close()
+
+
+def test_a_regency_count_resolved_through_the_page(data):
+    editor = login(data, "editor", ["62.71"])
+    page = editor.get("/discrepancies").text
+    section = page[page.index('id="d-region-62-71"'):]
+    figures = re.search(r'name="figures" value="([^"]+)"', section).group(1).replace("&#34;", '"')
+    r = editor.post("/discrepancies/regions/62.71/resolve",
+                    data={"csrf_token": csrf_of(page), "field": "jumlah_tka", "figures": figures,
+                          "choice": "value", "chosen_value": "3", "note": "Rekap bersama Tim PORA: tiga TKA.",
+                          "back": "status=open&evil=https://x"})
+    assert r.status_code == 303 and r.headers["location"].startswith("/discrepancies?status=open&done=")
+    assert "evil" not in r.headers["location"]
+    row = data.query("SELECT target_kind, regency_code, chosen_value FROM discrepancy_resolutions "
+                     "ORDER BY id DESC LIMIT 1")[0]
+    assert row == ("region", "62.71", "3")
+    after = editor.get("/discrepancies", params={"status": "resolved"}).text
+    assert 'data-regency="62.71"' in after and "nilai yang benar: <strong>3</strong>" in after

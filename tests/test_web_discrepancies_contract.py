@@ -92,3 +92,10 @@ def test_pages_answer_every_role(api, role):
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/html"), path
         assert f'href="{path}"' in r.text  # the navigation link
     assert api.client.get("/discrepancies", follow_redirects=False).status_code == 303
+
+
+def test_lone_surrogates_are_refused_not_a_500(api):
+    url = "/api/discrepancies/regions/62.71/resolutions"
+    body = '{"field": "jumlah_tka", "chosen_value": "\\ud800", "note": "catatan \\udfff"}'
+    r = api.client.post(url, content=body, headers={**api.headers("editor"), "content-type": "application/json"})
+    assert r.status_code in (400, 422), r.text
