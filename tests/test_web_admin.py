@@ -219,6 +219,8 @@ def test_disabling_ends_sessions_and_tokens_at_once_and_self_is_refused(server, 
     conn = psycopg2.connect(admin_db)
     try:
         create_user(conn, name, PASSWORD, "analyst", "polda", None)
+        # A second province-wide admin: the refusals below are the self rule, not the last-admin rule.
+        create_user(conn, "admin-cadangan", PASSWORD, "admin", "kesbangpol", None)
     finally:
         conn.close()
     target = user_id(admin_db, name)
@@ -234,10 +236,12 @@ def test_disabling_ends_sessions_and_tokens_at_once_and_self_is_refused(server, 
         assert r.status_code == 303
         own = user_id(admin_db, "admin-prov")
         r = admin.post(f"/admin/users/{own}/disable", data={"csrf_token": csrf(admin)})
-        assert r.status_code == 400 and "sendiri" in r.text
+        assert r.status_code == 400
+        assert "tidak boleh menonaktifkan akun Anda sendiri" in re.search(r'id="form-error">([^<]*)<', r.text).group(1)
         r = admin.post(f"/admin/users/{own}", data={"csrf_token": csrf(admin), "role": "viewer",
                                                     "agency": "kesbangpol", "scope": "province"})
         assert r.status_code == 400
+        assert "peran atau wilayah Anda sendiri" in re.search(r'id="form-error">([^<]*)<', r.text).group(1)
     assert httpx.get(f"{server.base}/api/auth/me", headers=bearer).status_code == 401
     assert session.get("/").status_code == 303
     assert query(admin_db, "SELECT role, disabled FROM users WHERE username = 'admin-prov'") == [("admin", False)]
@@ -247,6 +251,9 @@ def test_disabling_ends_sessions_and_tokens_at_once_and_self_is_refused(server, 
 
 def test_the_last_province_wide_admin_stays(server, admin_db):
     """Two admins demoting each other: the second change is refused (the rows are locked)."""
+    # admin-prov the only enabled province-wide admin (other tests may have added some), then a second.
+    query(admin_db, "UPDATE users SET disabled = true WHERE role = 'admin' AND regencies IS NULL "
+                    "AND username <> 'admin-prov'")
     conn = psycopg2.connect(admin_db)
     try:
         create_user(conn, "admin-dua", PASSWORD, "admin", "kesbangpol", None)
@@ -324,3 +331,28 @@ def test_audit_filters_and_formula_safe_exports_are_audited(server, admin_db):
     exports = query(admin_db, "SELECT detail->>'format', detail->'filter'->>'user', (detail->>'rows')::int "
                               "FROM audit_log WHERE action = 'audit.export' ORDER BY id")
     assert exports == [("csv", "editor-prov", 1), ("xlsx", "editor-prov", 1)]
+
+
+def test_a_password_link_never_reaches_the_access_log(admin_db, tmp_path):
+    """The link is a credential: whoever reads the server's log must not be able to use it."""
+    from api.security import Principal
+    from tests.test_trust_logging import ServeProcess
+
+    conn = psycopg2.connect(admin_db)
+    try:
+        create_user(conn, "log.uji", PASSWORD, "viewer", "polda", ["62.71"])
+        admin = Principal("admin-prov", "admin", "kesbangpol", None)
+        _, token = accounts.reset_link(conn, admin, user_id(admin_db, "log.uji"))
+    finally:
+        conn.close()
+    served = ServeProcess(admin_db, tmp_path / "serve.log")
+    try:
+        client = httpx.Client(base_url=served.base, timeout=60)
+        page = client.get(f"/reset/{token}")
+        assert page.status_code == 200
+        assert client.post(f"/reset/{token}", data={"csrf_token": csrf_of(page.text), "password": NEW_PASSWORD,
+                                                    "password2": NEW_PASSWORD}).status_code == 200
+    finally:
+        log = served.stop()
+    assert "/reset/***" in log
+    assert token not in log and token[:16] not in log
