@@ -31,6 +31,13 @@ FORMAT_LABELS = {"csv": "CSV", "xlsx": "XLSX (Excel)", "geojson": "GeoJSON", "gp
 PERSONAL_CHOICE_KINDS = ("workers", "inspections", "activities")
 
 
+def filters_off(kind: str) -> list[str]:
+    """The filters a kind cannot apply (as exports_foreign.unsupported refuses them), for the page to grey out."""
+    if kind not in exports_foreign.KINDS:
+        return []
+    return ["sector", "permit_status"] + ([] if kind in exports_foreign.NATIONALITY_KINDS else ["nationality"])
+
+
 def kinds_for(principal: Principal) -> list[str]:
     return [k for k in KINDS if k not in exports_foreign.PERSONAL_KINDS or principal.can_see_personal]
 
@@ -59,6 +66,7 @@ def _page(request: Request, conn, principal: Principal, values: dict, error: str
         "kinds": {k: KIND_LABELS[k] for k in kinds_for(principal)}, "formats": FORMAT_LABELS,
         "regencies": regencies, "districts": districts, "sectors": labels.SECTORS,
         "personal_allowed": principal.can_see_personal, "personal_kinds": PERSONAL_CHOICE_KINDS,
+        "filters_off": {k: " ".join(filters_off(k)) for k in KINDS},
         "values": values, "start": start.strip(".") if start != ".." else "", "end": end if end != ".." else "",
         "error": error,
     }, status_code=status_code)

@@ -73,11 +73,21 @@ def test_admin_downloads_workers_with_personal_data_as_xlsx(browser, maps_server
     sheet = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True).worksheets[0]
     header = [c for c in next(sheet.iter_rows(values_only=True))]
     assert "nama_lengkap" in header and "nomor_paspor" in header
-    # GeoJSON of the same, without personal data.
-    page.goto(f"{maps_server.base}/exports")
+    # Lodgings cannot be filtered by sector: greyed out. The page stays usable after a download.
+    page.select_option("#e-kind", "lodgings")
+    assert page.locator("#e-sector").is_disabled() and page.locator("#e-personal").is_disabled()
+    assert page.locator("#e-regency").is_enabled()
+    # Only the chosen regency's districts are offered.
+    page.select_option("#e-regency", "62.71")
+    groups = page.locator("#e-district optgroup:not([hidden])").evaluate_all("gs => gs.map(g => g.label)")
+    assert len(groups) == 1 and "Palangka" in groups[0]
+    # GeoJSON of workers in 62.71, without personal data, without reloading the page.
     page.select_option("#e-kind", "workers")
+    page.select_option("#e-personal", "false")
+    assert page.locator("#e-sector").is_enabled()
     page.check("#e-format-geojson")
     path, _ = download(page, "application/geo+json")
     collection = json.loads(path.read_text())
     assert collection["type"] == "FeatureCollection" and collection["features"]
     assert all("nama_lengkap" not in f["properties"] for f in collection["features"])
+    assert {f["properties"]["kabupaten_kota"] for f in collection["features"]} == {"62.71"}
