@@ -18,7 +18,7 @@ from geo.auth.passwords import PasswordCheckBusy
 
 router = APIRouter(include_in_schema=False)
 
-Token = Annotated[str, Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
+Token = Annotated[str, Path(max_length=200)]  # any other text is simply no link: the same 404
 INVALID = ("Tautan ini tidak berlaku: sudah dipakai, sudah kedaluwarsa, atau diganti tautan yang lebih baru. "
            "Mintalah tautan baru kepada admin (link used, expired or replaced).")
 
