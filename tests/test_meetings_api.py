@@ -261,3 +261,19 @@ def test_meeting_keeps_its_report(client, data, meeting):
     assert client.get(download, headers=data.headers("editor", agency="polda")).status_code == 404
     assert data.query("SELECT count(*) FROM audit_log WHERE action = 'meeting.report' AND target = %s",
                       (f"meeting:{meeting['id']}",))[0][0] == 1
+
+
+def test_foreign_nationals_group(client, data, meeting):
+    rec = _rec(client, data, meeting, agency="imigrasi",
+               groups=[{"label": "Wisatawan Tiongkok di Palangka Raya", "regency": "62.71", "purpose": "wisata",
+                        "nationality": "CN"}])
+    assert rec["regions"] == ["62.71"]
+    assert rec["groups"] == [{"label": "Wisatawan Tiongkok di Palangka Raya", "regency": "62.71", "purpose": "wisata",
+                              "nationality": "CN"}]
+    url = f"/api/meetings/{meeting['id']}/recommendations"
+    body = {"text": "x", "agency": "imigrasi", "due_date": "2026-12-31"}
+    for group in ({"label": "x", "purpose": "bukan_tujuan"}, {"label": "x", "nationality": "CHN"}, {"label": ""}):
+        assert client.post(url, headers=data.headers("editor"), json={**body, "groups": [group]}).status_code in (400, 422)
+    r = client.post(url, headers=data.headers("editor", ["62.02"]), json={**body, "groups": [{"label": "x",
+                                                                                             "regency": "62.71"}]})
+    assert r.status_code == 400

@@ -141,3 +141,17 @@ def test_scope_on_pages(data, kesbangpol):
         page = scoped.get(f"/meetings/{meeting_id}")
         assert f'id="rec-{palangka}"' not in page.text
         assert scoped.get(f"/meetings/{meeting_id}/recommendations/{palangka}").status_code == 404
+
+
+def test_group_from_the_form(data, kesbangpol):
+    meeting_id = _create_meeting(kesbangpol)
+    page = kesbangpol.get(f"/meetings/{meeting_id}")
+    form = {"csrf_token": csrf_of(page.text), "text": "Pantau wisatawan", "agency": "imigrasi", "due_date": "2026-12-31",
+            "group_label": "Wisatawan <Tiongkok>", "group_regency": "62.71", "group_purpose": "wisata",
+            "group_nationality": "CN"}
+    r = kesbangpol.post(f"/meetings/{meeting_id}/recommendations", data=form)
+    assert r.status_code == 303, r.text
+    shown = kesbangpol.get(f"/meetings/{meeting_id}").text
+    assert "Wisatawan &lt;Tiongkok&gt;" in shown and "Kota Palangka" in shown
+    r = kesbangpol.post(f"/meetings/{meeting_id}/recommendations", data={**form, "group_label": ""})
+    assert r.status_code == 400 and "beri nama kelompok" in r.text

@@ -56,8 +56,10 @@ class GroupIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     regency: Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d{2}$")] | None = None
-    purpose: Annotated[str, StringConstraints(max_length=100)] | None = None
-    nationality: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    purpose: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")] | None = Field(
+        None, description="a stay purpose code (stay_purposes)")
+    nationality: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = Field(
+        None, description="ISO 3166-1 alpha-2, e.g. CN")
 
 
 class RecommendationIn(BaseModel):

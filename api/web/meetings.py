@@ -53,6 +53,12 @@ def _regencies(conn, p: Principal) -> list[tuple[str, str]]:
         return cur.fetchall()
 
 
+def _purposes(conn) -> list[tuple[str, str]]:
+    with single_read(conn) as cur:
+        cur.execute("SELECT code, label FROM stay_purposes ORDER BY label")
+        return cur.fetchall()
+
+
 def _region_names(conn, codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
@@ -176,7 +182,9 @@ def _meeting_page(request, conn, p: Principal, meeting_id: int, values: dict | N
         "region_names": _region_names(conn, codes), "agency_names": _agency_names(conn),
         "regency_choices": _regencies(conn, p) if store.can_manage(p) else [],
         "values": values or {"text": "", "agency": "", "due_date": "", "regions": [], "districts": "",
-                             "companies": []},
+                             "companies": [], "group_label": "", "group_regency": "", "group_purpose": "",
+                             "group_nationality": ""},
+        "purpose_choices": _purposes(conn) if store.can_manage(p) else [],
         "errors": errors or {}, **_common(conn)}, status_code=status_code)
 
 
@@ -212,11 +220,23 @@ def _create_recommendation(request, conn, p: Principal, meeting_id: int, form_va
     regions = values["regions"] + districts
     if any(not _REGION.match(r) for r in regions):
         errors["regions"] = "kode wilayah seperti 62.02 atau 62.02.01 (region codes like 62.02.01)"
+    groups = []
+    if values["group_label"].strip():
+        group = {"label": values["group_label"].strip(), "regency": values["group_regency"] or None,
+                 "purpose": values["group_purpose"] or None, "nationality": values["group_nationality"] or None}
+        if (group["regency"] and not re.match(r"^\d{2}\.\d{2}$", group["regency"])) or \
+                (group["nationality"] and not re.match(r"^[A-Z]{2}$", group["nationality"])) or \
+                (group["purpose"] and not re.match(r"^[a-z_]{1,40}$", group["purpose"])):
+            errors["groups"] = "pilihan kelompok tidak sah (invalid group)"
+        groups.append(group)
+    elif values["group_regency"] or values["group_purpose"] or values["group_nationality"]:
+        errors["groups"] = "beri nama kelompok (group name required)"
     if errors:
         return _meeting_page(request, conn, p, meeting_id, values, errors, 400)
     try:
         rec_id = store.create_recommendation(conn, p, meeting_id, text=values["text"], agency=values["agency"],
-                                             due_date=due, regions=regions, company_ids=values["company_ids"])
+                                             due_date=due, regions=regions, company_ids=values["company_ids"],
+                                             groups=groups)
     except store.NotAllowed as exc:
         return error_page(request, 403, "Tidak diizinkan", exc.message)
     except store.MeetingError as exc:
@@ -240,7 +260,9 @@ async def create_recommendation(meeting_id: Id, request: Request, conn: Conn):
     principal, form = await _form_user(request, conn)
     values = {"text": str(form.get("text") or "")[:5000], "agency": str(form.get("agency") or ""),
               "due_date": str(form.get("due_date") or ""), "regions": [str(r) for r in form.getlist("regions")][:100],
-              "districts": str(form.get("districts") or "")[:1000], "company_ids": _ids(form.getlist("company_ids"))}
+              "districts": str(form.get("districts") or "")[:1000], "company_ids": _ids(form.getlist("company_ids")),
+              **{k: str(form.get(k) or "")[:300] for k in ("group_label", "group_regency", "group_purpose",
+                                                            "group_nationality")}}
     return await blocking(_create_recommendation, request, conn, principal, meeting_id, values)
 
 

@@ -430,7 +430,13 @@ def create_recommendation(conn: Connection, p: Actor, meeting_id: int, *, text: 
             if not can_manage(p):
                 raise NotAllowed("hanya Kesbangpol yang membuat rekomendasi (only Kesbangpol creates recommendations)")
             _known_agencies(cur, [agency], "agency")
+            for g in groups or ():
+                regency = g.get("regency")
+                if regency and p.regencies is not None and regency not in p.regencies:
+                    raise InvalidInput(f"groups: {regency} is outside your regional scope", "groups")
             regions = _scoped_regions(cur, p, regions, company_ids)
+            covered = {r for r in regions if len(r) == 5}
+            regions += [r for r in dict.fromkeys(g.get("regency") for g in groups or ()) if r and r not in covered]
             cur.execute("""INSERT INTO recommendations (meeting_id, text, agency, due_date, regions, created_by)
                            VALUES (%s, %s, %s, %s, %s, %s) RETURNING id""",
                         (meeting_id, text.strip(), agency, due_date, regions, p.username))

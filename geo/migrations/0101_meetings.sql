@@ -94,8 +94,8 @@ CREATE TABLE recommendation_groups (
     id                bigserial PRIMARY KEY,
     recommendation_id bigint NOT NULL REFERENCES recommendations (id) ON DELETE CASCADE,
     regency_code      text REFERENCES boundaries (code),
-    purpose           text CHECK (length(purpose) <= 100),
-    nationality       text CHECK (nationality ~ '^[A-Z]{3}$'),
+    purpose           text REFERENCES stay_purposes (code),
+    nationality       text CHECK (nationality ~ '^[A-Z]{2}$'),  -- ISO 3166-1 alpha-2, as foreign_nationals
     label             text NOT NULL CHECK (btrim(label) <> '' AND length(label) <= 300)
 );
 CREATE INDEX recommendation_groups_rec_idx ON recommendation_groups (recommendation_id);
