@@ -164,3 +164,23 @@ def test_html_and_xlsx_hold_both_tables(db):
 def test_no_meeting_before_the_period(db, tmp_path):
     pages = pdf_pages(build(db, "pdf", period=Quarter.containing(EARLIER - timedelta(days=100))), tmp_path)
     assert "Belum ada rakor tercatat" in pages[2] and "Belum ada rakor tercatat" in pages[3]
+
+
+def test_one_regency_report_by_district(db, tmp_path):
+    body = build(db, "pdf", flt=MonitoringFilter(regency_code="62.02"))
+    if os.environ.get("PANTAU_PACK_KEEP"):
+        Path(os.environ["PANTAU_PACK_KEEP"]).with_suffix(".regency.pdf").write_bytes(body)
+    follow = raw_page(body, 3, tmp_path)
+    assert RECS[2][1] in follow and RECS[4][1] in follow  # the regency's and the province-wide one
+    assert RECS[0][1] not in follow and RECS[3][1] not in follow
+    change = pdf_pages(body, tmp_path)[3]
+    assert "Kecamatan" in change and "Palangkaraya" not in change and "Kotawaringin Barat" not in change
+    total = [ln for ln in change.splitlines() if ln.strip().startswith("Jumlah")]
+    regency = expected_changes(db, MonitoringFilter())["62.02"]
+    got = [n for ln in total for n in re.findall(r"[+-]?\d+|–", ln)]
+    exp = []
+    for key, _ in FIGURES:
+        a, b = regency["then"][key], regency["now"][key]
+        exp += [str(a), str(b), f"+{b - a}" if b > a else str(b - a)]
+    # The districts add up to the regency (foreign nationals are placed by their own village: in 62.02 too).
+    assert got == exp
