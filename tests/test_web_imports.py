@@ -252,6 +252,11 @@ def test_api_check_counts_equal_commit_counts(site):
     fields = ("imported", "updated", "unchanged", "rejected_rows")
     assert [checked[k] for k in fields] == [done[k] for k in fields]
     assert checked["updated"] > 0  # the scope's companies, renamed
+    # The per-agency view: Disnakertrans now names the scope's companies differently from the others.
+    in_scope = query(site, "SELECT count(*) FROM companies WHERE regency_code = '62.71'")[0][0]
+    page = login(site, "editor-palangka").get("/agency").text
+    assert re.search(r'data-count="differing">(\d+)<', page).group(1) == str(in_scope)
+    assert 'href="/discrepancies?agency=disnakertrans"' in page
 
 
 def test_a_commit_after_the_data_changed_writes_nothing_until_checked_again(site):

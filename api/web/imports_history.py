@@ -92,7 +92,7 @@ async def agency_page(request: Request, conn: Conn, principal: PageUser, agency:
         if name is None:
             return None
         # Within the user's regions only: a company elsewhere is not counted (nor named).
-        differing = [c for c in company_discrepancies(conn, principal.regencies) if code in c["agencies"]]
+        differing = company_discrepancies(conn, principal.regencies, agency=code, state="open")
         return name, history.latest_per_kind(conn, code), differing, _agencies(conn)
 
     loaded = await blocking(load)
