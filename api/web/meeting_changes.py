@@ -66,7 +66,7 @@ def meeting_changes(meeting_id: Annotated[int, Path(ge=1, le=2**63 - 1)], reques
         # Roles without personal access: small counts of foreign nationals hidden, as in /api/stats.
         table = changes.change_table(conn, flt, held_on, today, level=level, parent=parent,
                                      threshold=None if principal.can_see_personal else THRESHOLD,
-                                     persons=("foreign_nationals",))
+                                     persons=("foreign_nationals",), meeting_id=meeting_id)
     if not principal.can_see_personal:
         followup.mask(conn, recs, [code for code, _ in choices])
     names = followup.region_names(conn, {g for r in recs for g in r["regions"]})
@@ -76,7 +76,7 @@ def meeting_changes(meeting_id: Annotated[int, Path(ge=1, le=2**63 - 1)], reques
         "meeting": meeting, "held_on": held_on, "today": today, "recs": recs, "table": table,
         "regency": regency, "regency_choices": choices, "unit": "Kecamatan" if regency else "Kabupaten/kota",
         "agency_names": AGENCIES, "status_badge": STATUS_BADGE,
-        "signed": followup.signed, "short_date": formatting.short_date, "changes_note": followup.CHANGES_NOTE,
+        "signed": followup.signed, "short_date": formatting.short_date, "changes_note": followup.changes_note(table),
         "overdue": sum(1 for r in recs if r["overdue"]),
     })
 

@@ -13,7 +13,9 @@ use (geo.stats), so on the same day they equal /api/stats of that day:
 - `inspections_12m`: inspections dated in (day - 12 months, day];
 - `foreign_nationals`: persons present on the day (foreign_nationals_present, the statistics' count).
 
-What cannot be recovered as of a past day (docs/meetings-pack.md): deleted companies and workers;
+A meeting recorded on its own day keeps that day's figures (migration 0108, `snapshot`); its change
+table then starts from them where the report's filter allows (`usable`). Otherwise, what cannot be
+recovered as of a past day (docs/meetings-pack.md): deleted companies and workers;
 a company's earlier location (it counts where it lies now); a permit renewed since (only its
 current end date is kept, so a worker expired then but renewed since counts as not expired then);
 a worker whose status changed twice since the day. Counts of persons are suppressed like every
@@ -106,6 +108,36 @@ SELECT coalesce(json_agg(json_build_object(
     return out
 
 
+def snapshot(conn: Connection, meeting_id: int, held_on: date) -> dict[str, dict] | None:
+    """The figures kept when the meeting was recorded on its own day (migration 0108): {district
+    code: {figure: count}}, or None (recorded another day, or its date changed since)."""
+    with transaction(conn) as cur:
+        cur.execute("SELECT held_on, taken_at, figures FROM meeting_snapshots WHERE meeting_id = %s", (meeting_id,))
+        row = cur.fetchone()
+    if row is None or row[0] != held_on or row[1].astimezone(clock.zone()).date() != held_on:
+        return None
+    return row[2]
+
+
+def usable(flt: MonitoringFilter) -> bool:
+    """A snapshot holds every record: it answers for the user's scope and a regency, not for the
+    user-chosen filters (sector, nationality, RPTKA status or dates, a district)."""
+    return not (flt.sector or flt.nationality or flt.permit_status or flt.period_start or flt.period_end
+                or flt.district_code)
+
+
+def _from_snapshot(figures: dict[str, dict], rows: dict[str, dict], level: str) -> dict[str, dict]:
+    """The snapshot's districts summed into `rows`' regions (a regency: its districts)."""
+    out = {code: {"code": code, "name": row["name"], **dict.fromkeys((k for k, _ in FIGURES), 0)}
+           for code, row in rows.items()}
+    for district, counts in figures.items():
+        code = district if level == "district" else district[:5]
+        if code in out:
+            for key, _ in FIGURES:
+                out[code][key] += int(counts.get(key, 0))
+    return out
+
+
 def _diff(a, b):
     """now - then, or None when either side is hidden."""
     if is_hidden(a) or is_hidden(b) or not isinstance(a, int) or not isinstance(b, int):
@@ -115,18 +147,23 @@ def _diff(a, b):
 
 def change_table(conn: Connection, flt: MonitoringFilter, then: date, now: date, *, level: str = "regency",
                  parent: str | None = None, threshold: int | None = None,
-                 persons: tuple[str, ...] = PERSON_FIGURES) -> dict:
+                 persons: tuple[str, ...] = PERSON_FIGURES, meeting_id: int | None = None) -> dict:
     """The section's content: `rows` [{code, name, then: {figure: n}, now: {...}, diff: {...}}],
-    `total` (the same for all rows), `then`/`now` (the days) and `figures` [(key, label)].
+    `total` (the same for all rows), `then`/`now` (the days), `figures` [(key, label)] and `snapshot`
+    (whether the meeting's column is the snapshot kept when meeting `meeting_id` was recorded on its
+    day, migration 0108, rather than recomputed from the data's dates).
     With a `threshold`, counts of persons of 1..threshold-1 read "<3" in each day's column (with
     the complementary cell of the column, so the total does not give them away) and their
     difference is None. `persons`: the figures suppressed (a report: every count of persons; a page
     for a role without personal access: the foreign nationals, as /api/stats hides them)."""
-    per_day = figures_on(conn, flt, [then, now], level, parent)
-    codes = sorted(per_day[now])
-    rows = [{"code": c, "name": per_day[now][c]["name"],
-             "then": {k: per_day[then][c][k] for k, _ in FIGURES},
-             "now": {k: per_day[now][c][k] for k, _ in FIGURES}} for c in codes]
+    kept = snapshot(conn, meeting_id, then) if meeting_id is not None and usable(flt) else None
+    per_day = figures_on(conn, flt, [now] if kept is not None else [then, now], level, parent)
+    at_now = per_day[now]
+    # The meeting's own figures when kept as it was recorded that day, else recomputed.
+    at_then = _from_snapshot(kept, at_now, level) if kept is not None else per_day[then]
+    rows = [{"code": c, "name": at_now[c]["name"],
+             "then": {k: at_then[c][k] for k, _ in FIGURES},
+             "now": {k: at_now[c][k] for k, _ in FIGURES}} for c in sorted(at_now)]
     total = {"code": None, "name": "Jumlah",
              "then": {k: sum(r["then"][k] for r in rows) for k, _ in FIGURES},
              "now": {k: sum(r["now"][k] for r in rows) for k, _ in FIGURES}}
@@ -139,4 +176,5 @@ def change_table(conn: Connection, flt: MonitoringFilter, then: date, now: date,
                 total[side][key] = protect_group([total[side][key]], threshold)[0]
     for r in (*rows, total):
         r["diff"] = {k: _diff(r["then"][k], r["now"][k]) for k, _ in FIGURES}
-    return {"then": then, "now": now, "level": level, "figures": list(FIGURES), "rows": rows, "total": total}
+    return {"then": then, "now": now, "level": level, "figures": list(FIGURES), "rows": rows, "total": total,
+            "snapshot": kept is not None}

@@ -35,6 +35,17 @@ CHANGES_NOTE = (
     "Jumlah orang 1–2 disamarkan (<3) dan perubahannya tidak ditampilkan (–).")
 
 
+SNAPSHOT_NOTE = (
+    "Angka hari rakor adalah angka yang disimpan saat rapat dicatat pada hari itu (aturan yang sama seperti "
+    "statistik hari itu), bukan dihitung ulang. Jumlah orang 1–2 disamarkan (<3) dan perubahannya tidak "
+    "ditampilkan (–).")
+
+
+def changes_note(table: dict | None) -> str:
+    """How the meeting's column was counted: kept when the meeting was recorded, or recomputed."""
+    return SNAPSHOT_NOTE if table and table.get("snapshot") else CHANGES_NOTE
+
+
 def meeting_line(meeting: dict) -> str:
     return (f"Rakor terakhir: {formatting.long_date(meeting['held_on'])}, {meeting['place']} "
             f"(periode {meeting['period']}).")
@@ -121,7 +132,7 @@ def assemble(conn: Connection, flt: MonitoringFilter, day: date, threshold: int 
         return out
     level, parent = ("district", flt.regency_code) if flt.regency_code else ("regency", clock.province())
     table = changes.change_table(conn, flt, meeting["held_on"], day, level=level, parent=parent,
-                                 threshold=threshold)
+                                 threshold=threshold, meeting_id=meeting["id"])
     recs = recommendations(conn, flt, meeting, day)
     if not personal:
         mask(conn, recs, sorted({r["code"][:5] for r in table["rows"]}))

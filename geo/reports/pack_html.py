@@ -64,7 +64,7 @@ def changes_section(c: dict) -> str:
     rows = "".join(line(r, r["name"]) for r in t["rows"]) + line(t["total"], "Jumlah")
     return (out + f"<p>Angka pada hari rakor terakhir ({escape(then)}) dibanding {escape(now)}.</p>"
             f'<div class="tw"><table class="t" data-table="perubahan"><tr>{head1}</tr><tr>{head2}</tr>{rows}'
-            f'</table></div><p class="note">{escape(followup.CHANGES_NOTE)}</p>')
+            f'</table></div><p class="note">{escape(followup.changes_note(t))}</p>')
 
 
 def sections(c: dict) -> str:

@@ -104,4 +104,4 @@ def changes_page(c: dict) -> list:
                      "± = perubahan."), BODY), Spacer(1, 2 * mm),
                  Paragraph("TKA, orang asing dan perusahaan", H2), _change_grid(c, figures[:3]), Spacer(1, 3 * mm),
                  Paragraph("Izin dan pemeriksaan", H2), _change_grid(c, figures[3:]), Spacer(1, 2 * mm),
-                 Paragraph(_esc(followup.CHANGES_NOTE), SMALL))
+                 Paragraph(_esc(followup.changes_note(t)), SMALL))

@@ -107,7 +107,7 @@ def _notes(wb: Workbook, c: dict) -> None:
             ("Tamu penginapan", texts.lodging_note(c["foreign"])),
             ("Kegiatan pemantauan", texts.activities_note(m)),
             ("Rakor terakhir", followup.meeting_line(c["pack"]["meeting"]) if c["pack"]["meeting"] else followup.no_meeting(c)),
-            ("Perubahan sejak rakor", followup.CHANGES_NOTE),
+            ("Perubahan sejak rakor", followup.changes_note(c["pack"]["changes"])),
             ("Batas wilayah", texts.boundary_attribution())]
     if m["personal"]:
         rows.append(("Data pribadi", "Lembar 'tka' memuat data pribadi (UU 27/2022): simpan dan bagikan "
