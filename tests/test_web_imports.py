@@ -304,3 +304,13 @@ def test_progress_is_read_by_its_user_only(site):
         assert editor.get("/imports/progress/x").json() == {}
     finally:
         os.unlink(path)
+
+
+def test_an_xlsx_file_is_checked_like_its_csv(site):
+    from tests.test_imports_variants import xlsx_variant
+
+    editor = login(site, "editor-imigrasi")
+    xlsx = check(editor, "workers", xlsx_variant(WORKERS_CSV), "tka.xlsx").json()["next"]
+    csv_ = check(editor, "workers", WORKERS_CSV.read_bytes(), "tka.csv").json()["next"]
+    assert counts_on(editor.get(xlsx).text) == counts_on(editor.get(csv_).text)
+    assert counts_on(editor.get(xlsx).text)[0]["rows"] == VALID_WORKERS + len(BAD_WORKER_LINES)
