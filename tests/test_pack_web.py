@@ -135,3 +135,23 @@ def test_a_regency_users_report_holds_only_their_regency(pack, tmp_path):
     html = httpx.get(f"{server.base}/api/reports", params={"period": str(PERIOD), "format": "html"},
                      headers=headers(pack, "viewer", ["62.02"]), timeout=300).text
     assert RECS[2][1] in html and RECS[0][1] not in html and "EZ9911001" not in html
+
+
+def test_hostile_text_is_shown_as_text(pack):
+    """Last in the module: it adds a recommendation whose text and note are markup."""
+    url, ids, server = pack
+    hostile = '<img src=x onerror="alert(1)">Tindak <b>tegas</b>'
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute("""INSERT INTO recommendations (meeting_id, text, agency, due_date, created_by)
+                       VALUES (%s, %s, 'polda', current_date + 10, 'test') RETURNING id""",
+                    (ids["meetings"]["last"], hostile))
+        rec = cur.fetchone()[0]
+        cur.execute("""INSERT INTO recommendation_notes (recommendation_id, username, agency, status_to, note, version)
+                       VALUES (%s, 'test', 'polda', 'baru', %s, 1)""", (rec, hostile))
+    conn.close()
+    r = page(pack, headers(pack, "admin"))
+    assert r.status_code == 200 and "<img src=x" not in r.text and "&lt;img src=x" in r.text
+    html = httpx.get(f"{server.base}/api/reports", params={"period": str(PERIOD), "format": "html"},
+                     headers=headers(pack, "admin"), timeout=300).text
+    assert "<img src=x" not in html and "&lt;img src=x" in html and "<b>tegas" not in html
