@@ -155,3 +155,10 @@ def test_hostile_text_is_shown_as_text(pack):
     html = httpx.get(f"{server.base}/api/reports", params={"period": str(PERIOD), "format": "html"},
                      headers=headers(pack, "admin"), timeout=300).text
     assert "<img src=x" not in html and "&lt;img src=x" in html and "<b>tegas" not in html
+
+
+def test_the_meeting_page_links_to_it(pack):
+    _, ids, server = pack
+    r = httpx.get(f"{server.base}/meetings/{ids['meetings']['last']}", headers=headers(pack, "viewer"), timeout=60)
+    assert r.status_code == 200
+    assert f'href="/meetings/{ids["meetings"]["last"]}/changes"' in r.text
