@@ -103,6 +103,8 @@ def test_figures_side_by_side_and_the_agency_filter(data):
     assert company_ids_on(page.text) == set(data.company_ids)
     assert NEW_NAME in page.text and "Polda" in page.text
     assert "Catat penyelesaian" not in page.text and "/resolve" not in page.text  # viewers only read
+    # 3 companies' fields and 2 regencies' worker counts
+    assert re.search(r'id="open-count"[^>]*>5 terbuka<', page.text)
     polda = viewer.get("/discrepancies", params={"agency": "polda"}).text
     assert company_ids_on(polda) == {data.company_ids[1]}
     imigrasi = viewer.get("/discrepancies", params={"agency": "imigrasi"}).text

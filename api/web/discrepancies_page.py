@@ -75,6 +75,7 @@ def _page(request: Request, conn, principal: Principal, agency: str | None, stat
     regions = region_discrepancies(conn, principal.regencies, agency=agency, state=state, personal=personal)
     if regency:
         regions = [r for r in regions if r["regency_code"] == regency]
+    open_count = sum(1 for t in (*companies, *regions) for i in t["items"] if i["open"])
     back = urlencode({k: v for k, v in (("agency", agency), ("status", state), ("regency_code", regency)) if v})
     return render(request, "discrepancies.html", {
         "companies": companies, "regions": regions, "agency": agency, "state": state, "regency": regency,
@@ -82,7 +83,7 @@ def _page(request: Request, conn, principal: Principal, agency: str | None, stat
         "status_labels": STATUS_LABELS, "may_resolve": notes.may_resolve(principal), "back": back,
         "token": notes.figures_token, "when": _when, "form_error": form_error,
         "done": request.query_params.get("done"), "warned": request.query_params.get("warn") == "1",
-        "regency_names": dict(regencies), "note_max": notes.NOTE_MAX, "value_max": notes.VALUE_MAX,
+        "regency_names": dict(regencies), "open_count": open_count, "note_max": notes.NOTE_MAX, "value_max": notes.VALUE_MAX,
     }, status_code=status_code)
 
 
