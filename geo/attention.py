@@ -182,17 +182,23 @@ def _discrepancies(conn: Connection, asker: Asker, regency: str | None) -> list[
 
 def counts(conn: Connection, asker: Asker, today: date, regency: str | None = None,
            kinds: tuple[Kind, ...] = KINDS) -> dict[str, int]:
-    """The counts of `kinds` in one statement (the discrepancies from geo.discrepancies)."""
+    """The counts of `kinds` in one statement, one pass over each subject's rows (the three worker
+    kinds share one scan of the workers); the discrepancies from geo.discrepancies."""
     rec_source = _recommendations_source(conn)
-    parts = []
+    by_subject: dict[str, list[Kind]] = {}
     for kind in kinds:
-        sql = _rows_sql(kind, rec_source) if kind.subject != "discrepancies" else None
-        if sql is not None:
-            parts.append(f"(SELECT count(*) FROM ({sql}) s) AS {kind.code}")  # noqa: S608
+        if kind.subject != "discrepancies" and (kind.subject != "recommendations" or rec_source):
+            by_subject.setdefault(kind.subject, []).append(kind)
+    parts = []
+    for subject, group in by_subject.items():
+        source = rec_source if subject == "recommendations" else _SOURCES[subject].replace("{personal}", "")
+        columns = ", ".join(f"count(*) FILTER (WHERE {k.condition or 'TRUE'}) AS {k.code}" for k in group)
+        parts.append(f"(SELECT {columns} FROM ({source}) x) {subject}")  # noqa: S608 - constants
     out: dict[str, int] = {}
     if parts:
         with transaction(conn) as cur:
-            cur.execute("SET LOCAL jit = off; SELECT " + ", ".join(parts), _params(asker, today, regency))
+            cur.execute("SET LOCAL jit = off; SELECT * FROM " + ", ".join(parts),  # noqa: S608 - constants
+                        _params(asker, today, regency))
             row = cur.fetchone()
             out = {d.name: int(n) for d, n in zip(cur.description, row, strict=True)}
     if any(k.subject == "discrepancies" for k in kinds):
