@@ -52,6 +52,7 @@ def test_admin_creates_a_regency_user_who_sees_only_that_regency(browser, maps_s
     admin.click("#save-user")
     admin.wait_for_selector("#one-time-link")
     link = admin.input_value("#one-time-link")
+    shot(admin, "admin-link-desktop", tmp_path)
     assert link.startswith(f"{base}/reset/")
 
     # The new user, in a browser of their own (no admin cookies), sets a password through the link.
@@ -62,6 +63,7 @@ def test_admin_creates_a_regency_user_who_sees_only_that_regency(browser, maps_s
     assert user.inner_text("#reset-username") == NEW_USER
     user.fill("#password", NEW_PASSWORD)
     user.fill("#password2", NEW_PASSWORD)
+    shot(user, "reset-phone", tmp_path)
     user.click("#reset-save")
     user.wait_for_selector("#reset-done")
     # Single use: the link now fails.
