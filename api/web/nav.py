@@ -13,26 +13,27 @@ class NavItem:
     path: str
     label: str  # Bahasa Indonesia
     roles: frozenset[str] = ALL_ROLES
+    group: str = "main"  # "main": on the bar; "account": in the menu under the user's name
 
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/", "Beranda"),
     NavItem("/maps/province", "Peta"),
-    NavItem("/imports", "Impor", frozenset({"admin", "editor"})),
+    NavItem("/attention", "Perlu perhatian"),
+    NavItem("/meetings", "Rapat"),  # every role reads; who may write: geo/meetings/store.py
+    NavItem("/discrepancies", "Selisih data"),
     NavItem("/agency", "Instansi"),
+    NavItem("/imports", "Impor", frozenset({"admin", "editor"})),
+    NavItem("/exports", "Ekspor"),
     NavItem("/admin/users", "Pengguna", frozenset({"admin"})),
     NavItem("/audit", "Audit", frozenset({"admin"})),
-    NavItem("/account/tokens", "Token API"),
-    NavItem("/account/notifications", "Notifikasi"),
-    NavItem("/meetings", "Rapat"),  # every role reads; who may write: geo/meetings/store.py
-    NavItem("/exports", "Ekspor"),
-    NavItem("/discrepancies", "Selisih data"),
-    NavItem("/attention", "Perlu perhatian"),
+    NavItem("/account/notifications", "Notifikasi", group="account"),
+    NavItem("/account/tokens", "Token API", group="account"),
 )
 
 
-def nav_for(role: str | None) -> list[NavItem]:
-    return [item for item in NAV_ITEMS if role in item.roles]
+def nav_for(role: str | None, group: str = "main") -> list[NavItem]:
+    return [item for item in NAV_ITEMS if role in item.roles and item.group == group]
 
 
 def nav_active(path: str) -> str | None:
