@@ -6,11 +6,15 @@ the report job route and its follow-up and change tables are read back with pdft
 
 from __future__ import annotations
 
+import hashlib
+import subprocess
+import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
-from geo import clock
+from geo import clock, formatting
 from geo.reports.period import Quarter
 from tests.browser import test_maps_browser as maps_browser
 from tests.browser.test_maps_browser import Recorder, shot
@@ -60,6 +64,10 @@ def csrf(page) -> str:
     return next(c["value"] for c in page.context.cookies() if c["name"] == "pantau_csrf")
 
 
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
 def no_horizontal_scroll(page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
 
@@ -74,7 +82,8 @@ def add_recommendation(page, text: str, agency: str, due: date, regency: str, co
         page.fill("#company-search", company[:12])
         page.locator("#company-results button", has_text=company).first.click()
         assert page.locator("#company-picked .company-chip", has_text=company).count() == 1
-    page.click("#save-recommendation")
+    with page.expect_navigation():  # the page may still show the previous save's notice
+        page.click("#save-recommendation")
     page.wait_for_selector("#saved")
 
 
@@ -118,7 +127,8 @@ def test_meeting_cycle(browser, data, users, tmp_path):
         page.fill("#f-note", notes[agency])
         page.set_input_files("#f-evidence", files=[{"name": f"bukti-{agency}.png", "mimeType": "image/png",
                                                     "buffer": PNG}])
-        page.click("#save-update")
+        with page.expect_navigation():
+            page.click("#save-update")
         page.wait_for_selector("#saved")
         assert page.locator("#rec-status").inner_text() == statuses[agency][1]
         history = page.locator("#history").inner_text()
@@ -159,3 +169,42 @@ def test_meeting_cycle(browser, data, users, tmp_path):
         shot(page, f"meeting-recommendation-{name}", tmp_path)
         assert not rec.errors, rec.errors
         ctx.close()
+
+    # 4. The next quarter's report: the follow-up table and the change table, read back from the PDF.
+    ctx, page, rec = open_as(browser, data, users, "kesbangpol", "/")
+    job = page.request.post(f"{data.server.base}/api/reports/jobs", data={"period": str(NEXT_PERIOD), "format": "pdf"},
+                            headers={"X-CSRF-Token": csrf(page)})
+    assert job.status == 202, job.text()
+    status_url = f"{data.server.base}{job.json()['status_url']}"
+    deadline = time.monotonic() + 600
+    while True:
+        state = page.request.get(status_url).json()
+        if state["status"] in ("done", "failed") or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert state["status"] == "done", state
+    pdf = page.request.get(f"{data.server.base}{state['download_url']}")
+    target = tmp_path / "pack.pdf"
+    target.write_bytes(pdf.body())
+    text = " ".join(pdf_text(target).split())
+    # the pack is kept with the meeting it was made for, with its hash
+    kept = page.request.post(f"{data.server.base}/api/meetings/{meeting_id}/reports", data={"job_id": job.json()["id"]},
+                             headers={"X-CSRF-Token": csrf(page)})
+    assert kept.status == 201, kept.text()
+    page.goto(meeting_url)
+    assert hashlib.sha256(pdf.body()).hexdigest() in page.locator(".meeting-report").inner_text()
+    ctx.close()
+    assert "Tindak lanjut rekomendasi rakor sebelumnya" in text
+    assert "Perubahan sejak rakor terakhir" in text
+    lines = pdf_text(target).splitlines()
+    # Each recommendation is one table row: its first line holds the start of every cell.
+    dn = next(line for line in lines if "Periksa izin kerja TKA" in line)
+    im = next(line for line in lines if "Patroli Tim PORA" in line)
+    for needle in ("Disnakertrans", "Diproses", "Terlambat", "Surat teguran"):
+        assert needle in dn, (needle, dn)
+    for needle in ("Imigrasi", "Selesai", "Patroli selesai"):
+        assert needle in im, (needle, im)
+    assert "Terlambat" not in im
+    assert f"Rakor terakhir: {formatting.long_date(HELD_ON)}" in text
+    changes = text[text.rindex("Perubahan sejak rakor terakhir"):]
+    assert "Kabupaten Kotawaringin Timur" in changes and "Kota Palangka" in changes
