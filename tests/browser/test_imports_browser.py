@@ -24,6 +24,7 @@ from tests.importutil import (
     VALID_COMPANIES,
     VALID_WORKERS,
     WORKERS_CSV,
+    synthetic_companies,
 )
 
 pytestmark = pytest.mark.slow  # Chromium against a server of its own
@@ -153,3 +154,19 @@ def test_analysts_and_viewers_are_refused_and_see_no_link(browser, server, usern
     assert response.status == 403
     assert "Akses ditolak" in page.content()
     assert page.locator("a[href='/agency']").count() > 0  # every role reads its agency's view
+
+
+def test_a_large_file_shows_the_step_of_its_check(browser, server, tmp_path):
+    live, url = server
+    big = tmp_path / "perusahaan-besar.csv"
+    synthetic_companies(url, 20_000, big)
+    page = browser.new_page(viewport=DESKTOP)
+    log_in(page, live.base, "editor.imigrasi", "/imports")
+    page.set_input_files("#file", str(big))
+    page.click("#check-button")
+    # The import process's step, polled while the check runs (e.g. "Perusahaan: memvalidasi 20.000 baris").
+    page.wait_for_function("() => document.getElementById('import-status').textContent.includes('Perusahaan: ')",
+                           timeout=120_000)
+    shot(page, "imports-progress-desktop", tmp_path)
+    page.wait_for_url("**/imports/u/*", timeout=300_000)
+    assert counts(page)[0]["rows"] == 20_000
