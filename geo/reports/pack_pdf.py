@@ -16,7 +16,9 @@ from geo.reports.suppress import show
 TEXT_CHARS = 300  # of a recommendation on the page; the XLSX and HTML have it whole
 NOTE_CHARS = 200  # of its last note
 OVERDUE_RED = colors.HexColor("#b00020")
-FOLLOWUP_WIDTHS = [9 * mm, 17 * mm, 37 * mm, 21 * mm, 21 * mm, 17 * mm, 16 * mm, 16 * mm, 26 * mm]
+# No., text, agency, regions, due date, status, overdue, last note: the meeting's day goes under the text
+# of an earlier meeting's recommendation (a column of its own left the text too narrow).
+FOLLOWUP_WIDTHS = [9 * mm, 50 * mm, 21 * mm, 21 * mm, 19 * mm, 16 * mm, 16 * mm, 28 * mm]
 
 
 def _clip(text: str, limit: int) -> str:
@@ -37,11 +39,13 @@ def followup_pages(c: dict) -> list:
     out.append(Spacer(1, 2 * mm))
     if not recs:
         return [*out, Paragraph("Tidak ada rekomendasi dalam cakupan laporan ini.", BODY), PageBreak()]
-    rows = [(*r[:2], _clip(r[2], TEXT_CHARS), *r[3:8], _clip(r[8], NOTE_CHARS)) for r in t.rows]
-    table = grid(t.headers, rows, widths=FOLLOWUP_WIDTHS, wrap_cols=(2, 3, 4, 6, 8))
+    rows = [(r[0], _clip(r[2], TEXT_CHARS) + ("" if rec["from_last_meeting"] else
+                                             f" (rakor {formatting.long_date(r[1])})"),
+             *r[3:8], _clip(r[8], NOTE_CHARS)) for r, rec in zip(t.rows, recs, strict=True)]
+    table = grid((t.headers[0], *t.headers[2:]), rows, widths=FOLLOWUP_WIDTHS, wrap_cols=(1, 2, 3, 5, 7))
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")] + [
         style for i, r in enumerate(recs, start=1) if r["overdue"]
-        for style in (("TEXTCOLOR", (5, i), (7, i), OVERDUE_RED), ("FONT", (7, i), (7, i), "Helvetica-Bold", 7))]))
+        for style in (("TEXTCOLOR", (4, i), (6, i), OVERDUE_RED), ("FONT", (6, i), (6, i), "Helvetica-Bold", 7))]))
     out += [table, Spacer(1, 2 * mm), Paragraph(
         "Status dan catatan terakhir seperti tercatat di Pantau saat laporan dibuat. Terlambat: melewati batas "
         f"waktu dan belum selesai. Teks lebih dari {TEXT_CHARS} karakter dipotong (…); teks lengkap: lampiran XLSX "
