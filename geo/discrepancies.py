@@ -118,10 +118,12 @@ def _region_items(region: dict) -> list[tuple[str, dict]]:
 
 
 def region_discrepancies(conn: Connection, regencies: tuple[str, ...] | None = None, *, agency: str | None = None,
-                         state: str | None = None, personal: bool = False) -> list[dict]:
+                         state: str | None = None, personal: bool = False,
+                         companies: list[dict] | None = None) -> list[dict]:
     """Per regency: workers reported by each agency and the companies on which agencies disagree;
-    the worker count, where agencies differ, is an item that is open or resolved as a company's."""
-    regions = _regions(conn, regencies)
+    the worker count, where agencies differ, is an item that is open or resolved as a company's.
+    `companies`: company_discrepancies(conn, regencies) already read (unfiltered), to read them once."""
+    regions = _regions(conn, regencies, companies)
     _attach(conn, "region", regions, "regency_code", _region_items, personal)
     if agency or state:
         regions = [r for r in regions if _keep(r, agency, state)]
@@ -131,8 +133,8 @@ def region_discrepancies(conn: Connection, regencies: tuple[str, ...] | None = N
 def open_discrepancy_count(conn: Connection, principal) -> int:
     """Open discrepancies in the principal's scope: each differing field of a company or region
     without a resolution note for its current figures counts once."""
-    companies = company_discrepancies(conn, principal.regencies, state="open")
-    regions = region_discrepancies(conn, principal.regencies, state="open")
+    companies = company_discrepancies(conn, principal.regencies)
+    regions = region_discrepancies(conn, principal.regencies, companies=companies)
     return sum(1 for t in (*companies, *regions) for i in t["items"] if i["open"])
 
 
@@ -157,8 +159,9 @@ def resolve(conn: Connection, principal, kind: str, key: str, *, field: str, cho
                         note=note, lock_sql=lock[0], lock_params=lock[1])
 
 
-def _regions(conn: Connection, regencies: tuple[str, ...] | None) -> list[dict]:
-    companies = company_discrepancies(conn, regencies)
+def _regions(conn: Connection, regencies: tuple[str, ...] | None, companies: list[dict] | None) -> list[dict]:
+    if companies is None:
+        companies = company_discrepancies(conn, regencies)
     with conn.cursor() as cur:
         cur.execute(_REGION_COUNTS, _params(regencies, None))
         counts = cur.fetchall()
