@@ -126,7 +126,9 @@ def test_a_regency_admin_cannot_manage_users_nor_escalate(server, admin_db):
                                                       "agency": "kesbangpol", "scope": "province"})
         assert r.status_code == 403
         assert client.post(f"/admin/users/{own}/reset", data={"csrf_token": csrf(client)}).status_code == 403
-        assert client.get("/audit").status_code == 200  # reading the trail stays every admin's (as GET /api/audit)
+        # The trail names other regencies' users and targets: province-wide admins only.
+        assert client.get("/audit").status_code == 403
+        assert client.get("/audit/export.csv").status_code == 403
     assert user_id(admin_db, "teman-kotim") is None
     assert query(admin_db, "SELECT regencies FROM users WHERE id = %s", (own,)) == [(["62.02"],)]
     assert query(admin_db, "SELECT count(*) FROM password_resets r JOIN users u ON u.id = r.user_id "

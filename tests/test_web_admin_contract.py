@@ -25,7 +25,8 @@ def test_pages_answer_admins_and_refuse_the_others(api):
             assert client.get(path, headers=headers).status_code == 403, (role, path)
         assert client.get("/account/tokens", headers=headers).status_code == 200
     assert client.get("/admin/users", headers=scoped).status_code == 403  # only province-wide admins
-    assert client.get("/audit", headers=scoped).status_code == 200
+    assert client.get("/audit", headers=scoped).status_code == 403
+    assert client.get("/audit/export.xlsx", headers=scoped).status_code == 403
     r = client.get("/admin/users", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
     assert client.get("/admin/users/999999999", headers=admin).status_code == 404

@@ -60,8 +60,13 @@ class AuditForm:
 
 
 def _admin_only(request: Request, principal) -> HTMLResponse | None:
+    """Province-wide admins only: the trail names users, targets and addresses of every regency, which
+    an admin of some regencies must not learn (records outside a scope are absent for it)."""
     if not principal.is_admin:
         return error_page(request, 403, "Akses ditolak", "Jejak audit hanya untuk admin (admins only).")
+    if principal.regencies is not None:
+        return error_page(request, 403, "Akses ditolak",
+                          "Jejak audit hanya untuk admin tingkat provinsi (province-wide admins only).")
     return None
 
 
