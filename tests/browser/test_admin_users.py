@@ -45,9 +45,10 @@ def test_admin_creates_a_regency_user_who_sees_only_that_regency(browser, maps_s
     admin.fill("#username", NEW_USER)
     admin.check("#role-viewer")
     admin.select_option("#agency", "pemkab")
-    admin.check("#scope-regencies")
+    admin.check("#scope-province")
     assert admin.locator("#regency-choices input[type=checkbox]").count() == 14
-    admin.check("#reg-62\\.02")
+    admin.check("#reg-62\\.02")  # ticking a regency chooses "only the ticked regencies" (static/js/admin-users.js)
+    assert admin.is_checked("#scope-regencies") and not admin.is_checked("#scope-province")
     shot(admin, "admin-user-form-desktop", tmp_path)
     admin.click("#save-user")
     admin.wait_for_selector("#one-time-link")
