@@ -314,3 +314,16 @@ def test_an_xlsx_file_is_checked_like_its_csv(site):
     csv_ = check(editor, "workers", WORKERS_CSV.read_bytes(), "tka.csv").json()["next"]
     assert counts_on(editor.get(xlsx).text) == counts_on(editor.get(csv_).text)
     assert counts_on(editor.get(xlsx).text)[0]["rows"] == VALID_WORKERS + len(BAD_WORKER_LINES)
+
+
+def test_expired_uploads_are_gone_with_their_bytes(site):
+    editor = login(site, "editor-imigrasi")
+    target = check(editor, "companies", COMPANIES_CSV.read_bytes()).json()["next"]
+    upload_id = target.rsplit("/", 1)[1]
+    with psycopg2.connect(site[0]) as conn, conn.cursor() as cur:
+        cur.execute("UPDATE import_uploads SET expires_at = now() - interval '1 second' WHERE id = %s", (upload_id,))
+    conn.close()
+    assert editor.get(target).status_code == 404
+    assert commit(editor, target, "skip_invalid").status_code == 404
+    editor.get("/imports")
+    assert query(site, "SELECT count(*) FROM import_upload_files WHERE upload_id = %s", (upload_id,))[0][0] == 0

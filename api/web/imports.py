@@ -116,6 +116,7 @@ def _agencies(conn) -> list[tuple[str, str]]:
 async def imports_form(request: Request, conn: Conn, principal: PageUser):
     if not _writer(principal):
         return _refused(request)
+    await blocking(uploads.purge_expired, conn)  # expired files go as soon as anyone opens the page
     agencies = await blocking(_agencies, conn)
     return render(request, "imports.html", {
         "kinds": KIND_CHOICES, "agencies": agencies, "max_mb": request.app.state.settings.auth.max_upload_mb,

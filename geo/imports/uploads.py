@@ -59,6 +59,13 @@ def save(conn: Connection, username: str, source: str, regencies, files: list[tu
     return upload_id
 
 
+def purge_expired(conn: Connection) -> None:
+    """Forget expired uploads, their bytes (personal data of the file) included. Commits."""
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM import_uploads WHERE expires_at < now()")
+    conn.commit()
+
+
 def get(conn: Connection, upload_id: str, username: str) -> Upload | None:
     """The user's own upload, not expired (committed ones stay readable until then); else None."""
     with conn.cursor() as cur:
