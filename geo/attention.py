@@ -166,13 +166,17 @@ def _rows_sql(kind: Kind, rec_source: str | None, personal: bool = False) -> str
 
 def _discrepancies(conn: Connection, asker: Asker, regency: str | None) -> list[dict]:
     """One row per open discrepancy (a differing field of a company, or a regency's worker count,
-    without a resolution note for its current figures), as geo.discrepancies counts them."""
+    without a resolution note for its current figures), as geo.discrepancies counts them; the
+    companies' discrepancies read once (the regions reuse them)."""
+    companies = discrepancies.company_discrepancies(conn, asker.regencies)
+    regions = discrepancies.region_discrepancies(conn, asker.regencies, companies=companies)
     out = []
-    for c in discrepancies.company_discrepancies(conn, asker.regencies, regency, state="open"):
-        out += [{"id": c["company_id"], "company_id": c["company_id"], "company_name": c["name"],
-                 "regency_code": c["regency_code"], "day": None, "field": i["field"], "figures": i["figures"]}
-                for i in c["items"] if i["open"]]
-    for r in discrepancies.region_discrepancies(conn, asker.regencies, state="open"):
+    for c in companies:
+        if regency is None or c["regency_code"] == regency:
+            out += [{"id": c["company_id"], "company_id": c["company_id"], "company_name": c["name"],
+                     "regency_code": c["regency_code"], "day": None, "field": i["field"], "figures": i["figures"]}
+                    for i in c["items"] if i["open"]]
+    for r in regions:
         if regency is None or r["regency_code"] == regency:
             out += [{"id": 0, "company_id": None, "company_name": None, "regency_code": r["regency_code"],
                      "region_name": r["name"], "day": None, "field": i["field"], "figures": i["figures"]}

@@ -190,6 +190,16 @@ def test_counts_equal_direct_sql_per_scope(data, regency):
         assert items[kind]["count"] == EXPECTED[regency][kind] == _direct(data, kind, regency), kind
         assert items[kind]["link"] == f"/attention/{kind}"
         assert items[kind]["label"] and items[kind]["severity"] in ("high", "medium", "low")
+    # The same number the discrepancies page counts (one definition of "open").
+    from api.security import Principal
+    from geo.discrepancies import open_discrepancy_count
+
+    conn = psycopg2.connect(data.url)
+    try:
+        principal = Principal("uji", "analyst", "kesbangpol", (regency,) if regency else None)
+        assert items["open_discrepancies"]["count"] == open_discrepancy_count(conn, principal)
+    finally:
+        conn.close()
 
 
 @pytest.mark.parametrize(("agency", "expected"), [("kesbangpol", 3), ("imigrasi", 1), ("disnakertrans", 1),
