@@ -358,3 +358,17 @@ def test_a_password_link_never_reaches_the_access_log(admin_db, tmp_path):
         log = served.stop()
     assert "/reset/***" in log
     assert token not in log and token[:16] not in log
+
+
+def test_an_admin_makes_a_token_for_another_user_with_their_own_password(server, admin_db):
+    target = user_id(admin_db, "viewer-prov")
+    with closing(login(server.base, "admin-prov")) as admin:
+        data = {"csrf_token": csrf(admin), "name": "sinkronisasi SIMKIM", "days": "30"}
+        assert admin.post(f"/admin/users/{target}/tokens", data={**data, "password": "salah-bukan-sandi-1"}).status_code == 403
+        r = admin.post(f"/admin/users/{target}/tokens", data={**data, "password": PASSWORD})
+        assert r.status_code == 201 and r.headers["cache-control"] == "no-store"
+        token = re.search(r'id="new-token" value="([^"]+)"', r.text).group(1)
+    me = httpx.get(f"{server.base}/api/auth/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert (me["username"], me["role"]) == ("viewer-prov", "viewer")  # the owner's role, not the admin's
+    assert query(admin_db, "SELECT username, detail->>'owner' FROM audit_log WHERE action = 'api_token.create' "
+                           "AND outcome = 'ok' AND detail->>'name' = 'sinkronisasi SIMKIM'") == [("admin-prov", "viewer-prov")]
