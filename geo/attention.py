@@ -237,7 +237,7 @@ def record_link(kind: Kind, row: dict) -> str:
     if kind.subject == "recommendations":
         return f"/meetings/{row['meeting_id']}/recommendations/{row['id']}"
     if row["company_id"] is None:  # a regency's worker count (discrepancies)
-        return f"/discrepancies?regency_code={row['regency_code']}"
+        return f"/discrepancies?regency_code={row['regency_code']}&status=open"
     return f"/companies/{row['company_id']}"
 
 

@@ -266,6 +266,8 @@ def test_links_list_the_counted_records_in_scope(data, regency):
             assert _get(data, link, headers).status_code == 200
             if other:  # each listed record is out of the other regency user's scope: 404 as if absent
                 assert _get(data, link, data.headers("analyst", [other])).status_code == 404
+        for link in set(re.findall(r'href="(/discrepancies\?[^"]+)"', "".join(rows))):
+            assert _get(data, link.replace("&amp;", "&"), headers).status_code == 200
         for link in set(re.findall(r'href="(/meetings/\d+/recommendations/\d+)"', "".join(rows))):
             assert _get(data, link, headers).status_code == 200
         if other:
