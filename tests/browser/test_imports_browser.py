@@ -112,6 +112,7 @@ def test_editor_checks_reads_the_preview_commits_the_valid_rows_and_finds_them_o
     shot(page, "imports-history-desktop", tmp_path)
     page.set_viewport_size(PHONE)
     assert no_sideways_scroll(page)
+    assert "baru 26" in page.locator("#batches-list li").first.inner_text()
     shot(page, "imports-history-phone", tmp_path)
     assert not errors, errors
 
@@ -141,6 +142,7 @@ def test_companies_and_workers_together_then_the_agency_view(browser, server, tm
     shot(page, "agency-desktop", tmp_path)
     page.set_viewport_size(PHONE)
     assert no_sideways_scroll(page)
+    assert page.locator("#latest-list li").count() == 2 and page.locator("#latest-list li").first.is_visible()
     shot(page, "agency-phone", tmp_path)
 
 
