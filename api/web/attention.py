@@ -64,5 +64,8 @@ async def attention_kind_page(
         row["link"] = attention.record_link(k, row)
     return render(request, "attention_kind.html", {
         "kind": k, "total": total, "rows": rows, "regency_names": names, "regency_code": regency_code,
+        # The filter offers the province's regencies within the user's scope (also with national boundaries).
+        "regency_choices": sorted((code, name) for code, name in names.items()
+                                  if code.startswith(clock.province() + ".") and principal.allows_regency(code)),
         "personal": personal, "today": today, "page_max": attention.PAGE_MAX, "rec_status": STATUS_LABELS,
     })
