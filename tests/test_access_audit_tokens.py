@@ -86,3 +86,17 @@ def test_admin_creates_a_token_for_another_user(client, seeded):
     assert refused.status_code == 404
     strict = client.post("/api/auth/api-tokens", json={"name": "x", "scope": "all"}, headers=seeded.headers("editor"))
     assert strict.status_code in (400, 422)
+
+
+def test_a_regency_admin_cannot_step_out_through_another_users_token(client, seeded):
+    """A token inherits its owner's scope: a 62.02 admin minting one for a province-wide user would
+    read every regency. Other users' tokens are for province-wide admins only (as managing users)."""
+    regency_admin = seeded.headers("admin", ["62.02"])
+    wide = seeded.username("admin")
+    r = client.post("/api/auth/api-tokens", json={"name": "jalan pintas", "username": wide}, headers=regency_admin)
+    assert r.status_code == 404
+    assert client.get("/api/auth/api-tokens", params={"username": wide}, headers=regency_admin).status_code == 404
+    theirs = client.post("/api/auth/api-tokens", json={"name": "milik provinsi"}, headers=seeded.headers("admin"))
+    assert theirs.status_code == 201
+    assert client.delete(f"/api/auth/api-tokens/{theirs.json()['id']}", headers=regency_admin).status_code == 404
+    assert client.get("/api/audit", headers=regency_admin).status_code == 403

@@ -129,6 +129,9 @@ def test_a_regency_admin_cannot_manage_users_nor_escalate(server, admin_db):
         # The trail names other regencies' users and targets: province-wide admins only.
         assert client.get("/audit").status_code == 403
         assert client.get("/audit/export.csv").status_code == 403
+        assert client.get("/api/audit").status_code == 403  # the API as the page
+        home = client.get("/").text  # and no link to pages that would refuse them
+        assert 'href="/admin/users"' not in home and 'href="/audit"' not in home
     assert user_id(admin_db, "teman-kotim") is None
     assert query(admin_db, "SELECT regencies FROM users WHERE id = %s", (own,)) == [(["62.02"],)]
     assert query(admin_db, "SELECT count(*) FROM password_resets r JOIN users u ON u.id = r.user_id "

@@ -13,6 +13,7 @@ from api.deps import Conn
 from api.errors import BadRequest, NotFound
 from api.security import CurrentUser, Principal, authenticated_by_cookie, forget_principals
 from geo.auth import api_tokens, audit
+from geo.auth.accounts import may_manage
 from geo.auth.passwords import verify_password
 from geo.auth.tokens import InvalidToken, create_api_token, revoke_api_token
 from geo.auth.users import get_user
@@ -54,7 +55,9 @@ class NewToken(TokenInfo):
 def _owner(principal: Principal, username: str | None) -> str:
     if username is None or username == principal.username:
         return principal.username
-    if not principal.is_admin:
+    if not may_manage(principal):
+        # A regency admin minting a token for a province-wide user would step out of its regencies:
+        # other users' tokens are for province-wide admins only, as user management is.
         raise NotFound(f"username: {username!r} not found")  # no hint that other users exist
     return username
 
@@ -102,7 +105,7 @@ def list_tokens(conn: Conn, principal: CurrentUser,
 def revoke(token_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Request, conn: Conn,
            principal: CurrentUser) -> Response:
     row = api_tokens.token_by_id(conn, token_id)
-    if row is None or (row["username"] != principal.username and not principal.is_admin):
+    if row is None or (row["username"] != principal.username and not may_manage(principal)):
         raise NotFound(f"token_id: API token {token_id} not found")
     revoke_api_token(conn, token_id)
     forget_principals(request)

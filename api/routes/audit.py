@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, status
 
 from api.deps import Conn
 from api.errors import BadRequest
 from api.security import Admin
 from geo.auth import audit_query, login_audit
+from geo.auth.accounts import may_manage
 
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/audit", summary="The audit trail (admins only)")
+@router.get("/audit", summary="The audit trail (province-wide admins only)")
 def audit_log(
     request: Request,
     conn: Conn,
@@ -30,6 +31,10 @@ def audit_log(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict:
+    if not may_manage(principal):
+        # The trail names every regency's users and records: as the /audit page, province-wide admins only.
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "jejak audit hanya untuk admin tingkat provinsi (province-wide admins only)")
     if since and until and since > until:
         raise BadRequest(f"since: {since.isoformat()} is after until {until.isoformat()}")
     login_audit.flush(conn, request.app.state.settings.auth.login_address_window_seconds)  # counted login noise of ended windows

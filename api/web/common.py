@@ -75,8 +75,7 @@ def render(request: Request, template: str, context: dict, status_code: int = 20
     scripts = InlineScripts()
     ctx = {
         "user": principal, "role_label": ROLE_LABEL.get(principal.role) if principal else None,
-        "nav_items": nav_for(principal.role if principal else None),
-        "nav_account": nav_for(principal.role if principal else None, "account"), "nav_active": nav_active(request.url.path),
+        "nav_items": nav_for(principal), "nav_account": nav_for(principal, "account"), "nav_active": nav_active(request.url.path),
         "csrf_token": csrf_token(request), "permit_label": PERMIT_LABEL,
         # 'Data per ...' in the footer of every signed-in page: the province's time (geo.clock).
         "data_as_of": clock.stamp(clock.as_of()) if principal else None,

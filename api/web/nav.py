@@ -14,6 +14,7 @@ class NavItem:
     label: str  # Bahasa Indonesia
     roles: frozenset[str] = ALL_ROLES
     group: str = "main"  # "main": on the bar; "account": in the menu under the user's name
+    province_wide: bool = False  # only for users without a regional scope (user management, audit)
 
 
 NAV_ITEMS: tuple[NavItem, ...] = (
@@ -25,15 +26,19 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/agency", "Instansi"),
     NavItem("/imports", "Impor", frozenset({"admin", "editor"})),
     NavItem("/exports", "Ekspor"),
-    NavItem("/admin/users", "Pengguna", frozenset({"admin"})),
-    NavItem("/audit", "Audit", frozenset({"admin"})),
+    NavItem("/admin/users", "Pengguna", frozenset({"admin"}), province_wide=True),
+    NavItem("/audit", "Audit", frozenset({"admin"}), province_wide=True),
     NavItem("/account/notifications", "Notifikasi", group="account"),
     NavItem("/account/tokens", "Token API", group="account"),
 )
 
 
-def nav_for(role: str | None, group: str = "main") -> list[NavItem]:
-    return [item for item in NAV_ITEMS if role in item.roles and item.group == group]
+def nav_for(principal, group: str = "main") -> list[NavItem]:
+    """The links of `group` the signed-in principal (or None) may open."""
+    if principal is None:
+        return []
+    return [item for item in NAV_ITEMS if principal.role in item.roles and item.group == group
+            and not (item.province_wide and principal.regencies is not None)]
 
 
 def nav_active(path: str) -> str | None:
