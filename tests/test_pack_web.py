@@ -137,6 +137,23 @@ def test_a_regency_users_report_holds_only_their_regency(pack, tmp_path):
     assert RECS[2][1] in html and RECS[0][1] not in html and "EZ9911001" not in html
 
 
+def test_a_report_follows_the_meetings_the_users_agency_sees(pack):
+    """Polda attended neither meeting and is responsible for nothing: its report has no meeting to
+    follow; Disnakertrans did not attend either but holds recommendations of both: it follows them."""
+    _, _, server = pack
+
+    def html(agency: str) -> str:
+        r = httpx.get(f"{server.base}/api/reports", params={"period": str(PERIOD), "format": "html"},
+                      headers=headers(pack, "viewer", agency=agency), timeout=300)
+        assert r.status_code == 200, r.text[:300]
+        return r.text
+
+    polda = html("polda")
+    assert "Belum ada rakor tercatat" in polda and RECS[2][1] not in polda and RECS[4][1] not in polda
+    dn = html("disnakertrans")
+    assert all(RECS[i][1] in dn for i in pack_seed.SHOWN)
+
+
 def test_hostile_text_is_shown_as_text(pack):
     """Last in the module: it adds a recommendation whose text and note are markup."""
     url, ids, server = pack

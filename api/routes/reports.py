@@ -25,6 +25,7 @@ from api.report_runner import ReportRunner
 from api.security import CurrentUser, Principal
 from geo.auth import audit
 from geo.filters import FilterError, MonitoringFilter, from_params
+from geo.meetings import store as meetings_store
 from geo.reports import jobs
 from geo.reports.build import FORMATS, ReportError, build_report
 from geo.reports.content import Options
@@ -65,7 +66,9 @@ def report_options(conn, principal: Principal, flt: MonitoringFilter, *, period:
             raise BadRequest(f"wilayah di luar cakupan akun Anda (regency: {code[:5]!r} is outside your regencies)")
     if agency_name(conn, agency) is None:  # checked here so that a job is refused at once, not failed later
         raise BadRequest(f"instansi tidak dikenal (agency: unknown agency {agency!r})")
-    return Options(quarter, flt, threshold=threshold if suppress else None, agency=agency, personal=personal)
+    # The meeting pack: the meetings this user's agency sees (Kesbangpol and admins: every one).
+    return Options(quarter, flt, threshold=threshold if suppress else None, agency=agency, personal=personal,
+                   meetings_of=None if meetings_store.sees_all(principal) else principal.agency)
 
 
 def _audit_export(conn, principal: Principal, opts: Options, fmt: str, digest: str, **extra) -> None:

@@ -26,6 +26,8 @@ class Options:
     personal: bool = False  # include named worker rows and unmasked free text (caller checked the role)
     issued: object = None  # date on the cover; default the day of `now`
     now: datetime | None = None  # the moment the figures are read ('data per'); default geo.clock.as_of()
+    # The meeting pack follows the meetings this agency sees (geo.meetings.store's rule); None = every one.
+    meetings_of: str | None = None
 
 
 def _protect_columns(rows: list[dict], key_of_group, threshold: int | None) -> None:
@@ -129,7 +131,7 @@ def assemble(conn: Connection, opts: Options) -> dict:
             opts.period.start, today, t, opts.personal, "district" if flt.regency_code else "regency"),
     }
     # The meeting pack's opening sections (issue 19): follow-up of the last meeting, changes since it.
-    content["pack"] = followup.assemble(conn, flt, today, t, opts.personal)
+    content["pack"] = followup.assemble(conn, flt, today, t, opts.personal, opts.meetings_of)
     if opts.personal:
         content["workers"] = gather.workers(conn, scope)
     comparison = gather.comparison(conn, scope)

@@ -56,11 +56,14 @@ def no_meeting(c: dict) -> str:
             "tidak ada rekomendasi untuk ditindaklanjuti dan tidak ada pembanding.")
 
 
-def last_meeting(conn: Connection, before: date) -> dict | None:
-    """The latest meeting held before `before` (the report's reference day): {id, held_on, place, period}."""
+def last_meeting(conn: Connection, before: date, agency: str | None = None) -> dict | None:
+    """The latest meeting held before `before` (the report's reference day): {id, held_on, place, period};
+    with `agency`, of the meetings that agency sees (geo.meetings.store)."""
     with transaction(conn) as cur:
-        cur.execute("""SELECT id, held_on, place, period FROM meetings WHERE held_on < %s
-                        ORDER BY held_on DESC, id DESC LIMIT 1""", (before,))
+        cur.execute(f"""SELECT m.id, m.held_on, m.place, m.period FROM meetings m
+                         WHERE m.held_on < %(before)s AND {MEETING_VISIBLE}
+                         ORDER BY m.held_on DESC, m.id DESC LIMIT 1""",  # noqa: S608 - a constant of the store
+                    {"before": before, "all": agency is None, "agency": agency})
         row = cur.fetchone()
     return dict(zip(("id", "held_on", "place", "period"), row, strict=True)) if row else None
 
@@ -122,18 +125,19 @@ def region_names(conn: Connection, codes: set[str]) -> dict[str, str]:
         return dict(cur.fetchall())
 
 
-def assemble(conn: Connection, flt: MonitoringFilter, day: date, threshold: int | None, personal: bool) -> dict:
+def assemble(conn: Connection, flt: MonitoringFilter, day: date, threshold: int | None, personal: bool,
+             meetings_of: str | None = None) -> dict:
     """The pack: `meeting` (None when no meeting was held before `day`), `recommendations`, `changes`
     (None without a meeting: the change table's rows are the report's regencies, or the districts of
-    its one regency), `reference_day`."""
-    meeting = last_meeting(conn, day)
+    its one regency), `reference_day`. `meetings_of`: the agency whose meetings it follows (None = all)."""
+    meeting = last_meeting(conn, day, meetings_of)
     out = {"meeting": meeting, "reference_day": day, "recommendations": [], "changes": None}
     if meeting is None:
         return out
     level, parent = ("district", flt.regency_code) if flt.regency_code else ("regency", clock.province())
     table = changes.change_table(conn, flt, meeting["held_on"], day, level=level, parent=parent,
                                  threshold=threshold, meeting_id=meeting["id"])
-    recs = recommendations(conn, flt, meeting, day)
+    recs = recommendations(conn, flt, meeting, day, sees_all=meetings_of is None, agency=meetings_of)
     if not personal:
         mask(conn, recs, sorted({r["code"][:5] for r in table["rows"]}))
     names = region_names(conn, {g for r in recs for g in r["regions"]})

@@ -44,17 +44,18 @@ class JobOptions:
     threshold: int | None
     agency: str
     personal: bool
+    meetings_of: str | None = None  # Options.meetings_of (absent in jobs made before it)
 
     @classmethod
     def of(cls, opts: Options, fmt: str) -> JobOptions:
         scope = opts.flt.scope
         return cls(str(opts.period), fmt, opts.flt.as_query(), list(scope) if scope is not None else None,
-                   opts.threshold, opts.agency, opts.personal)
+                   opts.threshold, opts.agency, opts.personal, opts.meetings_of)
 
     def options(self) -> Options:
         flt = from_params(**self.filter).scoped(tuple(self.scope) if self.scope is not None else None)
         return Options(Quarter.parse(self.period), flt, threshold=self.threshold, agency=self.agency,
-                       personal=self.personal)
+                       personal=self.personal, meetings_of=self.meetings_of)
 
     def as_json(self) -> str:
         return json.dumps(self.__dict__, sort_keys=True)
