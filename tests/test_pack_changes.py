@@ -15,6 +15,8 @@ from geo.meetings.changes import FIGURES, change_table, figures_on
 from geo.stats import foreign_region_stats, region_stats
 from tests.conftest import DEMO_TODAY
 
+pytestmark = pytest.mark.slow  # the shared demo dataset (generated once per session)
+
 THEN = DEMO_TODAY - timedelta(days=120)
 # The demo dates its workers, stays and inspections around DEMO_TODAY but its companies are recorded
 # (created_at) when it is loaded: "now" is the real today, after every record was made.
