@@ -55,6 +55,7 @@ from api.web import (
     login,
     mapdata,
     maps,
+    meeting_changes,
     notifications,
     static,
 )
@@ -62,7 +63,6 @@ from api.web import attention as attention_pages
 from api.web import imports as imports_pages
 from api.web import imports_history
 from api.web import meetings as meetings_pages
-from api.web import meeting_changes
 from geo import __version__, clock
 from geo.auth.passwords import Hashing
 from geo.db import Pool, resolve_url
