@@ -3,8 +3,8 @@ or a checked upload as CSV, and the per-agency view (/agency, every role): what 
 reported and on how many companies its figures differ from another agency's.
 
 Which batches: a user's own agency's (admins: any agency, chosen with ?agency=). The rejected rows of
-a batch: its importer, a province-wide user of the agency or an admin (a regency-scoped user's
-colleague may have imported rows of other regencies).
+a batch: its importer, a province-wide user of the agency or a province-wide admin (a regency-scoped
+user's colleague may have imported rows of other regencies).
 """
 
 from __future__ import annotations
@@ -48,8 +48,9 @@ async def history_page(request: Request, conn: Conn, principal: PageUser, agency
 
 
 def _may_download(principal: Principal, b: dict) -> bool:
-    return principal.is_admin or b["imported_by"] == principal.username or \
-        (b["agency"] == principal.agency and principal.regencies is None)
+    # A regency-scoped admin no more than a scoped editor: the rows may be of any regency.
+    return b["imported_by"] == principal.username or principal.regencies is None and (
+        principal.is_admin or b["agency"] == principal.agency)
 
 
 def _csv(body: bytes, name: str) -> Response:

@@ -1,0 +1,235 @@
+"""Attacker's review of the web workspace (#18) and the meeting cycle (#19) against a real server: an
+insider of Kotawaringin Timur (62.02) probes every new route for records of Palangka Raya (62.71),
+writes without the CSRF token, personal data in what a viewer receives, and the CSP header.
+
+The routes are listed from the app (api.main's routing tables), so a route added later is probed too.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import httpx
+import pytest
+
+from api.main import API_ROUTERS, PAGE_ROUTERS
+from tests.importutil import COMPANIES_CSV
+from tests.seed import seed
+
+pytestmark = pytest.mark.slow  # a dataset and a server of its own; an import in a child process
+
+ABSENT = 987654321
+# The pages and API routes of #18/#19 (module names in api.web / api.routes).
+NEW_PAGES = {"account_tokens", "admin_reset", "admin_users", "audit_page", "attention", "discrepancies_page",
+             "edits_pages", "exports_page", "imports", "imports_history", "inspections", "meetings",
+             "meeting_changes", "notifications"}
+NEW_API = {"api_tokens", "attention", "audit", "discrepancies", "edits", "exports", "imports", "meetings"}
+# No CSRF by design: the unguessable link is the proof (List-Unsubscribe=One-Click sends no cookie).
+NO_CSRF = {"/unsubscribe/{token}", "/reset/{token}"}
+WRITE_TABLES = ("meetings", "meeting_reports", "recommendations", "recommendation_notes", "recommendation_evidence",
+                "companies", "foreign_workers", "inspections", "inspection_photos", "users", "api_tokens",
+                "password_resets", "import_uploads", "import_batches", "discrepancy_resolutions", "audit_log")
+
+
+def routes(table, wanted: set[str], prefix: str = "") -> list[tuple[str, str]]:
+    out = []
+    for module in table:
+        if module.__name__.rsplit(".", 1)[1] in wanted:
+            for r in module.router.routes:
+                for method in sorted(getattr(r, "methods", None) or ()):
+                    if method != "HEAD":
+                        out.append((method, prefix + r.path))
+    return out
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture(scope="module")
+def world(server_url, template_db):
+    data = seed(server_url, template_db)
+    base = data.server.base
+    boss = data.headers("admin")  # province-wide Kesbangpol admin
+    palangka, kotim = data.ids_in("62.71")[0], data.ids_in("62.02")[0]
+    r = httpx.post(f"{base}/api/meetings", headers=boss, timeout=60, json={
+        "date": "2026-11-20", "place": "Aula Bappeda", "period": "2026-Q4", "agencies": ["kesbangpol"],
+        "minutes": "Notulen"})
+    assert r.status_code in (200, 201), r.text
+    meeting = r.json()["id"]
+    recs = {}
+    for regency, cid in (("62.71", palangka), ("62.02", kotim)):
+        r = httpx.post(f"{base}/api/meetings/{meeting}/recommendations", headers=boss, timeout=60, json={
+            "text": f"Tertibkan izin di {regency}", "agency": "kesbangpol", "due_date": "2026-12-31",
+            "regions": [regency], "company_ids": [cid]})
+        assert r.status_code in (200, 201), r.text
+        recs[regency] = r.json()["id"]
+    data.meeting, data.recs = meeting, recs
+    yield data
+    data.close()
+
+
+def browser(data, role: str, regencies=None, agency: str = "kesbangpol") -> httpx.Client:
+    username, password = data.make_user(role, regencies, agency)
+    client = httpx.Client(base_url=data.server.base, timeout=120)
+    r = client.post("/login", data={"username": username, "password": password,
+                                    "csrf_token": csrf_of(client.get("/login").text), "next": "/"})
+    assert r.status_code == 303, r.text
+    client.username = username
+    return client
+
+
+def counts(data) -> dict[str, tuple]:
+    return {t: data.query(f"SELECT count(*), coalesce(sum(hashtext(t::text)), 0) FROM {t} t")[0]  # noqa: S608
+            for t in WRITE_TABLES}
+
+
+def _same_absent(a: httpx.Response, b: httpx.Response, ids: tuple[str, str]) -> None:
+    """Out of scope answers exactly as absent: status, content type, body (its id aside)."""
+    assert a.status_code == b.status_code == 404, (a.status_code, b.status_code, a.url)
+    assert a.headers.get("content-type") == b.headers.get("content-type")
+    assert a.text == b.text.replace(ids[1], ids[0]), a.url
+
+
+@pytest.mark.parametrize("role", ["admin", "editor", "analyst", "viewer"])
+def test_a_kotim_user_finds_nothing_of_palangka_raya(world, role):
+    data = world
+    c71, w71, i71 = data.ids_in("62.71")[0], data.worker_ids[3], data.inspection_ids[2]
+    rec71 = data.recs["62.71"]
+    client = browser(data, role, ["62.02"])
+    probes = [("/companies/{}/edit", c71), ("/workers/{}/edit", w71), ("/inspections/{}/edit", i71),
+              ("/companies/{}/inspections/new", c71), ("/inspections/{}/photos/1", i71),
+              (f"/meetings/{data.meeting}/recommendations/{{}}", rec71)]
+    for template, real in probes:
+        there, absent = client.get(template.format(real)), client.get(template.format(ABSENT))
+        if role in ("analyst", "viewer") and ("/edit" in template or template.endswith("/new")):
+            # Writer pages refuse these roles before looking anything up: the same 403 for both ids.
+            assert there.status_code == absent.status_code == 403, template
+            continue
+        _same_absent(there, absent, (str(real), str(ABSENT)))
+    headers = data.headers(role, ["62.02"])
+    there = httpx.get(f"{data.server.base}/api/recommendations/{rec71}", headers=headers)
+    absent = httpx.get(f"{data.server.base}/api/recommendations/{ABSENT}", headers=headers)
+    assert there.status_code == absent.status_code == 404 and there.json().keys() == absent.json().keys()
+    # The meeting page lists the Kotim recommendation only.
+    page = client.get(f"/meetings/{data.meeting}").text
+    assert "Tertibkan izin di 62.02" in page and "Tertibkan izin di 62.71" not in page
+    assert "PT Jasa Palangka Raya" not in page
+    changes = client.get(f"/meetings/{data.meeting}/changes?regency=62.71")
+    assert changes.status_code == 404
+
+
+def test_a_kotim_writer_cannot_update_palangka_rayas_recommendation(world):
+    data = world
+    rec71 = data.recs["62.71"]
+    before = data.query("SELECT status, version FROM recommendations WHERE id = %s", (rec71,))
+    for role in ("editor", "admin"):
+        client = browser(data, role, ["62.02"])
+        token = client.cookies["pantau_csrf"]
+        form = {"csrf_token": token, "status": "selesai", "note": "ditutup dari Kotim", "version": "1"}
+        there = client.post(f"/meetings/{data.meeting}/recommendations/{rec71}", data=form)
+        absent = client.post(f"/meetings/{data.meeting}/recommendations/{ABSENT}", data=form)
+        _same_absent(there, absent, (str(rec71), str(ABSENT)))
+        api = httpx.patch(f"{data.server.base}/api/recommendations/{rec71}", headers=data.headers(role, ["62.02"]),
+                          json={"status": "selesai", "version": 1})
+        assert api.status_code == 404
+    assert data.query("SELECT status, version FROM recommendations WHERE id = %s", (rec71,)) == before
+
+
+def test_a_regency_admin_gets_no_rejected_rows_of_a_province_wide_import(world):
+    """The rejected rows of a batch hold the file's values (NIBs, names, passports of any regency):
+    a regency-scoped admin may not download a province-wide colleague's, as a scoped editor may not."""
+    data = world
+    importer = browser(data, "editor", None, "imigrasi")
+    r = importer.post("/imports/check", data={"kind": "companies"},
+                      files={"file": ("provinsi.csv", COMPANIES_CSV.read_bytes(), "text/csv")},
+                      headers={"Accept": "application/json", "X-CSRF-Token": importer.cookies["pantau_csrf"]})
+    assert r.status_code == 200, r.text
+    target = r.json()["next"]
+    done = importer.post(f"{target}/commit", data={"mode": "skip_invalid", "csrf_token": importer.cookies["pantau_csrf"]},
+                         headers={"Accept": "application/json"})
+    assert done.status_code == 200, done.text
+    batch = data.query("SELECT id FROM import_batches WHERE imported_by = %s", (importer.username,))[0][0]
+    assert importer.get(f"/imports/batches/{batch}/rejected.csv").status_code == 200
+    scoped_admin = browser(data, "admin", ["62.02"])
+    there = scoped_admin.get(f"/imports/batches/{batch}/rejected.csv")
+    absent = scoped_admin.get(f"/imports/batches/{ABSENT}/rejected.csv")
+    _same_absent(there, absent, (str(batch), str(ABSENT)))
+    assert f"/imports/batches/{batch}/rejected.csv" not in scoped_admin.get("/imports/history?agency=imigrasi").text
+    # Nor another user's checked upload, its preview or its commit.
+    for role, regencies in (("admin", None), ("editor", None)):
+        other = browser(data, role, regencies, "imigrasi")
+        assert other.get(target).status_code == 404
+        assert other.get(f"{target}/rejected.csv").status_code == 404
+        assert other.post(f"{target}/commit", data={"mode": "skip_invalid", "csrf_token": other.cookies["pantau_csrf"]},
+                          headers={"Accept": "application/json"}).status_code == 404
+    # The province-wide admin still may.
+    assert browser(data, "admin").get(f"/imports/batches/{batch}/rejected.csv").status_code == 200
+
+
+def _fill(path: str, data) -> str:
+    values = {"company_id": data.company_ids[0], "worker_id": data.worker_ids[0], "inspection_id": data.inspection_ids[0],
+              "meeting_id": data.meeting, "rec_id": data.recs["62.02"], "regency_code": "62.02", "kind": "companies",
+              "user_id": data.query("SELECT min(id) FROM users")[0][0], "token_id": 1, "photo_id": 1, "batch_id": 1,
+              "evidence_id": 1, "report_id": 1, "token": "x" * 40, "upload_id": uuid.uuid4().hex,
+              "progress_id": "p1", "fmt": "csv"}
+    return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: str(values.get(m.group(1), 1)), path)
+
+
+def test_every_write_without_the_csrf_token_is_refused_and_writes_nothing(world):
+    data = world
+    client = browser(data, "admin")  # province-wide: every write is its to make
+    client.get("/")
+    writes = [(m, p) for m, p in routes(PAGE_ROUTERS, NEW_PAGES) + routes(API_ROUTERS, NEW_API, "/api")
+              if m in ("POST", "PUT", "PATCH", "DELETE") and p not in NO_CSRF]
+    assert len(writes) > 25  # the discovery found the new routes
+    before = counts(data)
+    for method, template in writes:
+        path = _fill(template, data)
+        form = {"status": "selesai", "note": "tanpa token", "version": "1", "name": "Diubah", "place": "x",
+                "date": "2026-01-01", "period": "2026-Q1", "text": "x", "agency": "kesbangpol",
+                "due_date": "2026-12-31", "username": f"csrf-{uuid.uuid4().hex[:6]}", "role": "viewer",
+                "email": "a@example.org", "frequency": "daily", "mode": "skip_invalid", "kind": "companies"}
+        for token in (None, "salah-" + "0" * 30):
+            body = dict(form) if token is None else {**form, "csrf_token": token}
+            r = client.request(method, path, data=body, headers={} if token is None else {"X-CSRF-Token": token},
+                               files={"file": ("c.csv", b"nib\n1\n", "text/csv")} if "imports" in path else None)
+            assert r.status_code in (401, 403), (method, path, token, r.status_code, r.text[:200])
+    assert counts(data) == before
+
+
+def _gets(data) -> list[str]:
+    paths = [_fill(p, data) for m, p in routes(PAGE_ROUTERS, NEW_PAGES) if m == "GET"]
+    from geo.attention import KINDS
+    paths += [f"/attention/{k.code}" for k in KINDS]
+    paths += [f"/exports/download?kind={k}&format={f}&personal=1" for k in ("companies", "workers", "inspections")
+              for f in ("csv", "geojson", "kml")]
+    paths += ["/audit/export.csv", "/audit/export.xlsx", f"/meetings/{data.meeting}/changes"]
+    return paths
+
+
+@pytest.mark.parametrize("regencies", [None, ["62.02"]])
+def test_a_viewer_receives_no_personal_data_from_any_new_page(world, regencies):
+    data = world
+    client = browser(data, "viewer", regencies)
+    seen = 0
+    for path in _gets(data):
+        r = client.get(path)
+        if r.status_code == 200:
+            seen += 1
+        body = r.content.decode("utf-8", "replace")
+        for secret in data.secrets:
+            assert secret not in body, (path, secret)
+    assert seen >= 8
+
+
+def test_every_new_page_sends_the_content_security_policy(world):
+    data = world
+    client = browser(data, "admin")
+    for path in _gets(data):
+        r = client.get(path)
+        if r.headers.get("content-type", "").startswith("text/html"):
+            csp = r.headers.get("content-security-policy", "")
+            assert "script-src" in csp and "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";")[0], path
+            assert r.headers.get("x-content-type-options") == "nosniff", path
