@@ -51,6 +51,7 @@ from api.web import (
     foreign_mapdata,
     foreign_maps,
     home,
+    imports_history,
     inspections,
     login,
     mapdata,
@@ -61,7 +62,6 @@ from api.web import (
 )
 from api.web import attention as attention_pages
 from api.web import imports as imports_pages
-from api.web import imports_history
 from api.web import meetings as meetings_pages
 from geo import __version__, clock
 from geo.auth.passwords import Hashing
