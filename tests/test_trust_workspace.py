@@ -7,13 +7,18 @@ The routes are listed from the app (api.main's routing tables), so a route added
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
+import zipfile
 
 import httpx
 import pytest
 
 from api.main import API_ROUTERS, PAGE_ROUTERS
+from api.web.exports_page import FORMATS
+from api.web.exports_page import KINDS as EXPORT_KINDS
+from geo.attention import KINDS as ATTENTION_KINDS
 from tests.importutil import COMPANIES_CSV
 from tests.seed import seed
 
@@ -118,6 +123,14 @@ def test_a_kotim_user_finds_nothing_of_palangka_raya(world, role):
     assert "PT Jasa Palangka Raya" not in page
     changes = client.get(f"/meetings/{data.meeting}/changes?regency=62.71")
     assert changes.status_code == 404
+    # Exports and attention lists hold nothing of 62.71, even when asked for it.
+    palangka = [w for w in data.secrets if w in ("KIM JISOOPRIVATE", "MK6611004", "ITASQ6611004")]
+    for path in [f"/exports/download?kind={k}&format={f}&personal=true{q}" for k in ("companies", "workers")
+                 for f in ("csv", "xlsx") for q in ("", "&regency_code=62.71")] + \
+            [f"/attention/{k.code}" for k in ATTENTION_KINDS] + ["/attention", "/discrepancies", "/agency"]:
+        body = _text(client.get(path, follow_redirects=True).content)
+        assert "PT Jasa Palangka Raya" not in body and "6271000000001" not in body, path
+        assert not [s for s in palangka if s in body], path
 
 
 def test_a_kotim_writer_cannot_update_palangka_rayas_recommendation(world):
@@ -201,12 +214,20 @@ def test_every_write_without_the_csrf_token_is_refused_and_writes_nothing(world)
 
 def _gets(data) -> list[str]:
     paths = [_fill(p, data) for m, p in routes(PAGE_ROUTERS, NEW_PAGES) if m == "GET"]
-    from geo.attention import KINDS
-    paths += [f"/attention/{k.code}" for k in KINDS]
-    paths += [f"/exports/download?kind={k}&format={f}&personal=1" for k in ("companies", "workers", "inspections")
-              for f in ("csv", "geojson", "kml")]
+    paths += [f"/attention/{k.code}" for k in ATTENTION_KINDS]
+    paths += [f"/exports/download?kind={k}&format={f}{p}" for k in EXPORT_KINDS for f in FORMATS
+              for p in ("", "&personal=true")]
+    paths += [f"/api/exports/{k}?format={f}&personal=true" for k in EXPORT_KINDS for f in FORMATS]  # past the page
     paths += ["/audit/export.csv", "/audit/export.xlsx", f"/meetings/{data.meeting}/changes"]
     return paths
+
+
+def _text(content: bytes) -> str:
+    """A body as searchable text: an XLSX (zip) read member by member."""
+    if content[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    return content.decode("utf-8", "replace")
 
 
 @pytest.mark.parametrize("regencies", [None, ["62.02"]])
@@ -215,10 +236,10 @@ def test_a_viewer_receives_no_personal_data_from_any_new_page(world, regencies):
     client = browser(data, "viewer", regencies)
     seen = 0
     for path in _gets(data):
-        r = client.get(path)
+        r = client.get(path, follow_redirects=True)
         if r.status_code == 200:
             seen += 1
-        body = r.content.decode("utf-8", "replace")
+        body = _text(r.content)
         for secret in data.secrets:
             assert secret not in body, (path, secret)
     assert seen >= 8
