@@ -196,7 +196,7 @@ def test_truncate_and_a_statement_over_many_rows(db):
     url, conn = db
     execute(conn, "UPDATE foreign_workers SET permit_valid_until = permit_valid_until + 45 WHERE nationality IN ('CN', 'KR')")
     same_counts(url, conn)
-    execute(conn, "TRUNCATE inspections")
+    execute(conn, "TRUNCATE inspections CASCADE")  # with their photos (inspection_photos)
     same_counts(url, conn)
 
 
