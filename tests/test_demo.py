@@ -10,6 +10,7 @@ import psycopg2
 import pytest
 
 from geo.demo import DemoRefused, Size, load_demo
+from geo.demo import meetings as DM
 from geo.demo import profile as P
 from geo.demo.generate import District, generate
 from geo.settings import PROJECT_ROOT
@@ -74,6 +75,16 @@ SELECT md5(string_agg(t, E'\\n' ORDER BY t)) FROM (
                    a.agency, (SELECT string_agg(c.nib, ',' ORDER BY c.nib) FROM activity_company_targets t
                                 JOIN companies c ON c.id = t.company_id WHERE t.activity_id = a.id))
     FROM monitoring_activities a
+  UNION ALL
+  SELECT concat_ws('|', m.held_on, m.place, m.period, m.agencies::text, m.minutes, m.created_at, r.text, r.agency,
+                   r.due_date, r.status, r.regions::text, r.version, r.updated_at,
+                   (SELECT string_agg(c.nib, ',' ORDER BY c.nib) FROM recommendation_companies rc
+                      JOIN companies c ON c.id = rc.company_id WHERE rc.recommendation_id = r.id),
+                   (SELECT string_agg(concat_ws('/', g.regency_code, g.purpose, g.nationality, g.label), ',')
+                      FROM recommendation_groups g WHERE g.recommendation_id = r.id),
+                   (SELECT string_agg(concat_ws('/', n.at, n.agency, n.status_from, n.status_to, n.note, n.version),
+                                      ',' ORDER BY n.version) FROM recommendation_notes n WHERE n.recommendation_id = r.id))
+    FROM meetings m LEFT JOIN recommendations r ON r.meeting_id = m.id
 ) s
 """
 
@@ -276,6 +287,8 @@ def test_refuses_without_replace_and_replaces_in_one_go(fresh_db_url):
             cur.execute("SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM foreign_workers), "
                         "(SELECT count(*) FROM import_batches), (SELECT count(*) FROM inspections)")
             assert cur.fetchone() == (60, 200, 7, 50)
+            cur.execute("SELECT (SELECT count(*) FROM meetings), (SELECT count(*) FROM recommendations)")
+            assert cur.fetchone() == (2, len(DM.RECOMMENDATIONS))  # replaced, not added
     finally:
         conn.close()
 
@@ -314,5 +327,77 @@ def test_up_loads_demo_once(fresh_db_url, tmp_path):
         with conn.cursor() as cur:
             cur.execute("SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM import_batches)")
             assert cur.fetchone() == (150, 7)
+    finally:
+        conn.close()
+
+
+def test_meeting_history(q):
+    """Two past rakor, recommendations of every status across the agencies, some overdue on the day."""
+    meetings = q("SELECT held_on, period, place, agencies FROM meetings ORDER BY held_on")
+    assert [(TODAY - m[0]).days for m in meetings] == [165, 75]
+    assert all(m[0].weekday() <= 3 for m in meetings)  # Monday to Thursday
+    assert [m[1] for m in meetings] == ["2025-Q4", "2026-Q1"]
+    assert meetings[1][2] == "Aula Kesbangpol Provinsi Kalimantan Tengah, Palangka Raya"
+    assert meetings[1][3] == ["disnakertrans", "imigrasi", "kemendagri", "kesbangpol", "polda"]
+    assert dict(q("SELECT status, count(*) FROM recommendations GROUP BY 1")) == {
+        "baru": 3, "diproses": 3, "selesai": 4, "tidak_dapat_dilaksanakan": 1}
+    assert {a for (a,) in q("SELECT DISTINCT agency FROM recommendations")} == {
+        "imigrasi", "disnakertrans", "polda", "pemkab", "kesbangpol"}
+    overdue = q("SELECT agency FROM recommendations WHERE recommendation_overdue(due_date, status, %s) ORDER BY id",
+                (TODAY,))
+    assert [a for (a,) in overdue] == ["polda", "imigrasi", "polda"]
+    assert one(q, "SELECT count(*) FROM recommendations WHERE due_date >= %s AND status IN ('baru', 'diproses')",
+               (TODAY,)) == 3
+    assert one(q, "SELECT count(*) FROM recommendation_companies") == 4
+    assert q("SELECT regency_code, purpose, nationality FROM recommendation_groups ORDER BY id") == [
+        ("62.10", "keluarga", "CN"), ("62.01", "wisata", None)]
+    # A named company's regency is among the recommendation's regions (the store's scope rule).
+    assert one(q, "SELECT count(*) FROM recommendation_companies rc JOIN companies c ON c.id = rc.company_id "
+                  "JOIN recommendations r ON r.id = rc.recommendation_id "
+                  "WHERE NOT c.regency_code = ANY(r.regions)") == 0
+    # Each history begins with the creation and ends at the recommendation's status and version,
+    # between the meeting and the demo day; every write is audited.
+    bad = q("""SELECT r.id FROM recommendations r JOIN meetings m ON m.id = r.meeting_id
+                 JOIN LATERAL (SELECT array_agg(n.version ORDER BY n.at, n.id) AS versions,
+                                      (array_agg(n.status_to ORDER BY n.at DESC, n.id DESC))[1] AS last_status,
+                                      (array_agg(n.status_from ORDER BY n.at, n.id))[1] AS first_from,
+                                      min(n.at) AS first_at, max(n.at) AS last_at
+                                 FROM recommendation_notes n WHERE n.recommendation_id = r.id) n ON true
+                WHERE n.versions <> (SELECT array_agg(v) FROM generate_series(1, r.version) v)
+                   OR n.last_status <> r.status OR n.first_from IS NOT NULL
+                   OR (n.first_at AT TIME ZONE 'Asia/Jakarta')::date <= m.held_on
+                   OR (n.last_at AT TIME ZONE 'Asia/Jakarta')::date >= %s""", (TODAY,))
+    assert bad == []
+    assert one(q, "SELECT count(*) FROM recommendation_notes WHERE note <> ''") == 13
+    audited = dict(q("SELECT action, count(*) FROM audit_log WHERE action LIKE 'meeting.%%' "
+                     "OR action LIKE 'recommendation.%%' GROUP BY 1"))
+    assert audited == {"meeting.create": 2, "recommendation.create": 11, "recommendation.update": 13}
+
+
+def test_meetings_on_the_pages_sources(demo_url):
+    """What /meetings, the pack's follow-up and the attention item read on the demo."""
+    from api.security import Principal
+    from geo.attention import attention_items
+    from geo.db import connect
+    from geo.filters import MonitoringFilter
+    from geo.meetings import store
+    from geo.reports import followup
+
+    conn = connect(demo_url)
+    try:
+        kesbangpol = Principal("demo", "analyst", "kesbangpol", None)
+        items = {i.kind: i for i in attention_items(conn, kesbangpol, TODAY)}
+        assert items["overdue_recommendations"].count == 3
+        listed = store.list_meetings(conn, kesbangpol, TODAY)
+        assert [(m["recommendations"], m["open"], m["overdue"]) for m in listed] == [(7, 5, 2), (4, 1, 1)]
+        # Kotawaringin Timur's Pemkab sees the meetings it holds recommendations of, and there only
+        # those concerning the whole province or its regency.
+        pemkab = Principal("demo", "viewer", "pemkab", ("62.02",))
+        assert [m["recommendations"] for m in store.list_meetings(conn, pemkab, TODAY)] == [2, 1]
+        last = followup.last_meeting(conn, TODAY)
+        assert last["id"] == listed[0]["id"]
+        rows = followup.recommendations(conn, MonitoringFilter(), last, TODAY)
+        assert len(rows) == 8  # the last meeting's seven and the earlier one still open
+        assert sum(r["overdue"] for r in rows) == 3 and all(r["last_note"] or r["status"] == "baru" for r in rows)
     finally:
         conn.close()

@@ -68,7 +68,8 @@ def echo_report(report) -> None:
                f"{c['companies']} perusahaan, {c['workers']} TKA, {c['inspections']} pemeriksaan, "
                f"{c['foreign_nationals']} orang asing lain ({c['stays']} izin tinggal, termasuk sebagian TKA), "
                f"{c['lodgings']} penginapan dengan {c['lodging_stays']} tamu, {c['activities']} kegiatan pemantauan, "
-               f"{c['import_batches']} batch impor (Imigrasi, Disnakertrans, Kesbangpol)")
+               f"{c['import_batches']} batch impor (Imigrasi, Disnakertrans, Kesbangpol), "
+               f"{c['meetings']} rakor dengan {c['recommendations']} rekomendasi")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,6 +1,7 @@
 """`pantau demo`: a deterministic, realistic synthetic dataset of companies employing foreign
 workers in Kalimantan Tengah, and of the other foreign nationals, lodgings and monitoring activities
-(profile.py: the recipe; generate.py and foreign.py: the tables; write.py and write_foreign.py: PostGIS)."""
+(profile.py: the recipe; generate.py and foreign.py: the tables; write.py and write_foreign.py: PostGIS),
+and two past coordination meetings with their recommendations (meetings.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from geo.db import Connection, transaction
 from geo.demo import profile
 from geo.demo.foreign import Village, generate_foreign
 from geo.demo.generate import District, Size, generate
+from geo.demo.meetings import write_meetings
 from geo.demo.write import write
 from geo.demo.write_foreign import write_foreign
 
@@ -20,14 +22,15 @@ __all__ = ["DemoRefused", "DemoReport", "Size", "ensure_demo", "load_demo"]
 
 _LOCK_KEY = 0x64656D6F  # 'demo': two `pantau up` at once load the demo only once
 
-# Monitoring data the demo replaces, children first (foreign keys).
-_MONITORING_TABLES = ("activity_company_targets", "monitoring_activities", "lodging_stays", "lodgings",
+# Monitoring data the demo replaces, children first (foreign keys; a meeting's parts go with it).
+_MONITORING_TABLES = ("meetings", "activity_company_targets", "monitoring_activities", "lodging_stays", "lodgings",
                       "foreign_national_stays", "worker_reports", "company_reports", "inspections",
                       "foreign_workers", "foreign_nationals", "companies", "import_batches")
 # Records whose presence makes the demo refuse (without --replace): it never mixes with real data.
 _EXISTING = """
 SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM foreign_nationals),
-       (SELECT count(*) FROM lodgings), (SELECT count(*) FROM monitoring_activities)
+       (SELECT count(*) FROM lodgings), (SELECT count(*) FROM monitoring_activities),
+       (SELECT count(*) FROM meetings)
 """
 
 
@@ -94,7 +97,7 @@ def load_demo(conn: Connection, size: Size | None = None, seed: int = profile.DE
             return None
         if any(found) and not replace:
             raise DemoRefused(f"basis data sudah berisi {found[0]} perusahaan, {found[1]} orang asing, "
-                              f"{found[2]} penginapan dan {found[3]} kegiatan pemantauan; "
+                              f"{found[2]} penginapan, {found[3]} kegiatan pemantauan dan {found[4]} rakor; "
                               "gunakan --replace untuk menghapus semua data pemantauan lalu memuat demo")
         if replace:
             for table in _MONITORING_TABLES:  # fixed allow-list, not input
@@ -108,6 +111,7 @@ def load_demo(conn: Connection, size: Size | None = None, seed: int = profile.DE
         counts |= {k: v + counts.get(k, 0) for k, v in write_foreign(
             cur, foreign, data.companies["nib"].to_numpy(), data.workers["passport_number"].to_numpy(),
             seed, today).items()}
+        counts |= write_meetings(cur, today)
     return DemoReport(counts, seed, today, existing if replace else 0, time.monotonic() - started)
 
 
