@@ -254,3 +254,87 @@ def test_every_new_page_sends_the_content_security_policy(world):
             csp = r.headers.get("content-security-policy", "")
             assert "script-src" in csp and "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";")[0], path
             assert r.headers.get("x-content-type-options") == "nosniff", path
+
+
+# Pages any logged-in user writes for themselves (own tokens, own notification settings).
+SELF_SERVICE = {"/account/tokens", "/account/tokens/{token_id}/revoke", "/account/notifications"}
+
+
+@pytest.mark.parametrize(("role", "agency"), [("viewer", "kesbangpol"), ("analyst", "kesbangpol"),
+                                              ("editor", "imigrasi")])
+def test_roles_below_a_writer_route_write_nothing_even_with_the_csrf_token(world, role, agency):
+    """Viewers and analysts on every writer route, an editor of another agency on the admin and meeting
+    routes: refused (403, or 404 as absent) and nothing written, whatever the form holds."""
+    data = world
+    client = browser(data, role, None, agency)
+    token = client.cookies["pantau_csrf"]
+    writes = [(m, p) for m, p in routes(PAGE_ROUTERS, NEW_PAGES) if m == "POST" and p not in NO_CSRF | SELF_SERVICE]
+    if role == "editor":  # an editor may edit, import and inspect; not administer, nor run Kesbangpol's meetings
+        writes = [(m, p) for m, p in writes if p.startswith(("/admin", "/meetings"))]
+    api_headers = data.headers(role, None, agency)
+    last_audit = data.query("SELECT coalesce(max(id), 0) FROM audit_log")[0][0]
+    before = counts(data)
+    for _method, template in writes:
+        path = _fill(template, data)
+        form = {"csrf_token": token, "status": "selesai", "note": "dicoba", "version": "1", "name": "Diubah",
+                "place": "x", "date": "2026-01-01", "period": "2026-Q1", "text": "x", "agency": "kesbangpol",
+                "due_date": "2026-12-31", "username": f"role-{uuid.uuid4().hex[:6]}", "role": "admin",
+                "password": "kata-sandi-baru-12345", "mode": "skip_invalid", "kind": "companies",
+                "field": "jumlah_tka", "chosen_agency": "kesbangpol", "inspected_on": "2026-01-02",
+                "team": "kesbangpol", "finding": "none"}
+        files = {"file": ("c.csv", b"nib\n1\n", "text/csv")} if "imports" in path else None
+        r = client.post(path, data=form, files=files, headers={"Accept": "application/json"})
+        assert r.status_code in (403, 404), (role, path, r.status_code, r.text[:200])
+    # The recommendation of Kesbangpol: another agency's editor is refused on the API too.
+    r = httpx.patch(f"{data.server.base}/api/recommendations/{data.recs['62.02']}",
+                    headers=api_headers, json={"status": "selesai", "version": 1})
+    assert r.status_code in (403, 404)
+    after = counts(data)
+    # A refused recommendation update is audited (outcome refused); nothing else may change.
+    assert {t: v for t, v in after.items() if t != "audit_log"} == {t: v for t, v in before.items() if t != "audit_log"}
+    done = data.query("SELECT action FROM audit_log WHERE id > %s AND outcome = 'ok'", (last_audit,))
+    assert done == []
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_hostile_uploads_on_the_new_forms_are_refused_and_kept_nowhere(world):
+    from tests.upload_attacks import xlsx_bomb
+
+    data = world
+    boss = browser(data, "editor", None, "kesbangpol")  # Kesbangpol's editor: meetings, imports, inspections
+    token = boss.cookies["pantau_csrf"]
+    before = counts(data)
+    # An XLSX whose sheet inflates to gigabytes, and a CSV named with a path.
+    r = boss.post("/imports/check", data={"kind": "companies"}, files={"file": ("bom.xlsx", xlsx_bomb(), "application/octet-stream")},
+                  headers={"Accept": "application/json", "X-CSRF-Token": token})
+    assert r.status_code in (400, 413), r.text
+    # Minutes: HTML named .pdf (type by content), an empty file, a script named .docx.
+    for name, content in (("notulen.pdf", b"<html><script>alert(1)</script></html>"), ("kosong.pdf", b""),
+                          ("x.docx", b"#!/bin/sh\nrm -rf /\n")):
+        r = boss.post(f"/meetings/{data.meeting}/minutes-file", data={"csrf_token": token},
+                      files={"minutes_file": (name, content, "application/pdf")})
+        assert r.status_code == 400, (name, r.status_code)
+    assert data.query("SELECT minutes_file_name FROM meetings WHERE id = %s", (data.meeting,)) == [(None,)]
+    # Evidence: more than five files; a text file named .png.
+    rec = f"/meetings/{data.meeting}/recommendations/{data.recs['62.02']}"
+    many = [("evidence", (f"b{i}.pdf", PDF, "application/pdf")) for i in range(6)]
+    r = boss.post(rec, data={"csrf_token": token, "status": "diproses", "note": "bukti", "version": "1"}, files=many)
+    assert r.status_code == 400 and "too many files" in r.text
+    r = boss.post(rec, data={"csrf_token": token, "status": "diproses", "note": "bukti", "version": "1"},
+                  files={"evidence": ("bukti.png", b"bukan gambar", "image/png")})
+    assert r.status_code == 400 and "file type not accepted" in r.text
+    # Photos: a text file named .jpg.
+    r = boss.post(f"/companies/{data.company_ids[0]}/inspections/new", data={
+        "csrf_token": token, "inspected_on": "2026-01-03", "team": "kesbangpol", "finding": "none", "status": "open"},
+        files={"photos": ("foto.jpg", b"<script>alert(1)</script>", "image/jpeg")})
+    assert r.status_code == 400
+    after = counts(data)
+    assert {t: v for t, v in after.items() if t != "audit_log"} == {t: v for t, v in before.items() if t != "audit_log"}
+    # A real PDF named with a path keeps only its last part.
+    r = boss.post(f"/meetings/{data.meeting}/minutes-file", data={"csrf_token": token},
+                  files={"minutes_file": ("../../etc/<b>notulen</b>.pdf", PDF, "application/pdf")})
+    assert r.status_code == 303, r.text
+    stored = data.query("SELECT minutes_file_name FROM meetings WHERE id = %s", (data.meeting,))[0][0]
+    assert stored.endswith(".pdf") and not set(stored) & set("/\\<>"), stored
