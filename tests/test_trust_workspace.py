@@ -338,3 +338,38 @@ def test_hostile_uploads_on_the_new_forms_are_refused_and_kept_nowhere(world):
     assert r.status_code == 303, r.text
     stored = data.query("SELECT minutes_file_name FROM meetings WHERE id = %s", (data.meeting,))[0][0]
     assert stored.endswith(".pdf") and not set(stored) & set("/\\<>"), stored
+
+
+def test_another_users_api_token_cannot_be_revoked_nor_listed(world):
+    data = world
+    owner_name, owner_password = data.make_user("viewer", None, "imigrasi")
+    owner = httpx.Client(base_url=data.server.base, timeout=60)
+    owner.post("/login", data={"username": owner_name, "password": owner_password,
+                               "csrf_token": csrf_of(owner.get("/login").text)})
+    r = owner.post("/api/auth/api-tokens", json={"name": "skrip-imigrasi", "password": owner_password},
+                   headers={"X-CSRF-Token": owner.cookies["pantau_csrf"]})
+    assert r.status_code in (200, 201), r.text
+    token_id = data.query("SELECT t.id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE u.username = %s",
+                          (owner_name,))[0][0]
+    for role, regencies in (("editor", ["62.02"]), ("admin", ["62.02"]), ("viewer", None)):
+        other = browser(data, role, regencies)
+        token = other.cookies["pantau_csrf"]
+        there = other.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": token})
+        absent = other.post(f"/account/tokens/{ABSENT}/revoke", data={"csrf_token": token})
+        assert there.status_code == absent.status_code and there.status_code in (403, 404), role
+        api = other.delete(f"/api/auth/api-tokens/{token_id}", headers={"X-CSRF-Token": token})
+        assert api.status_code in (403, 404), (role, api.status_code)
+        assert "skrip-imigrasi" not in other.get("/account/tokens").text
+        assert "skrip-imigrasi" not in other.get("/api/auth/api-tokens", headers={"X-CSRF-Token": token}).text
+    assert data.query("SELECT revoked_at FROM api_tokens WHERE id = %s", (token_id,)) == [(None,)]
+
+
+def test_a_kotim_user_cannot_pick_palangka_raya_on_the_attention_lists(world):
+    data = world
+    client = browser(data, "editor", ["62.02"])
+    for k in ATTENTION_KINDS:
+        r = client.get(f"/attention/{k.code}?regency_code=62.71")
+        assert r.status_code in (200, 400, 404), k.code
+        assert "PT Jasa Palangka Raya" not in r.text and "KIM JISOOPRIVATE" not in r.text, k.code
+    api = httpx.get(f"{data.server.base}/api/attention", headers=data.headers("editor", ["62.02"]))
+    assert api.status_code == 200 and "Palangka" not in api.text and "62.71" not in api.text
