@@ -14,29 +14,21 @@ from __future__ import annotations
 from geo import discrepancy_resolutions as notes
 from geo.db import Connection
 
+# Read from the facts migration 0109 keeps current (worker_report_counts, company_report_differences):
+# aggregating every report per request took minutes at province scale (bench/RESULTS-attention.md).
 _COMPANIES = """
-WITH worker_counts AS (
-    SELECT company_nib AS nib, agency, count(*) AS n FROM worker_reports GROUP BY 1, 2
-), counts AS (
-    SELECT nib, jsonb_object_agg(agency, n ORDER BY agency) AS by_agency, min(n) <> max(n) AS differ
-      FROM worker_counts GROUP BY nib
-), field_values AS (
-    SELECT cr.company_id, kv.key, jsonb_object_agg(cr.agency, kv.value ORDER BY cr.agency) AS by_agency
-      FROM company_reports cr CROSS JOIN LATERAL jsonb_each(cr.reported_values) kv
-     GROUP BY cr.company_id, kv.key
-    HAVING count(DISTINCT kv.value) > 1
-), fields AS (
-    SELECT company_id, jsonb_object_agg(key, by_agency ORDER BY key) AS differences FROM field_values GROUP BY 1
-)
 SELECT c.id, c.nib, c.name, c.regency_code, c.district_code,
-       ARRAY(SELECT DISTINCT a FROM (SELECT agency FROM company_reports WHERE company_id = c.id
-                                     UNION SELECT agency FROM worker_counts WHERE nib = c.nib) s(a) ORDER BY a),
-       coalesce(counts.by_agency, '{}'::jsonb), coalesce(counts.differ, false),
-       coalesce(fields.differences, '{}'::jsonb)
+       coalesce((SELECT array_agg(DISTINCT a ORDER BY a)
+                   FROM (SELECT agency FROM company_reports WHERE company_id = c.id
+                         UNION ALL SELECT jsonb_object_keys(w.by_agency)) x(a)), '{}'),
+       coalesce(w.by_agency, '{}'::jsonb), coalesce(w.differ, false),
+       coalesce(f.differences, '{}'::jsonb)
   FROM companies c
-  LEFT JOIN counts ON counts.nib = c.nib
-  LEFT JOIN fields ON fields.company_id = c.id
- WHERE (counts.differ OR fields.differences IS NOT NULL)
+  LEFT JOIN worker_report_counts w ON w.company_nib = c.nib
+  LEFT JOIN company_report_differences f ON f.company_id = c.id
+ WHERE c.id = ANY(ARRAY(  -- the few companies with a difference, each found by its key
+           SELECT c2.id FROM worker_report_counts w2 JOIN companies c2 ON c2.nib = w2.company_nib WHERE w2.differ
+            UNION SELECT company_id FROM company_report_differences))
    AND (%(scope)s::text[] IS NULL OR c.regency_code = ANY(%(scope)s::text[]))
    AND (%(regency)s::text IS NULL OR c.regency_code = %(regency)s)
    AND (%(company)s::bigint IS NULL OR c.id = %(company)s)
@@ -44,8 +36,9 @@ SELECT c.id, c.nib, c.name, c.regency_code, c.district_code,
 """
 
 _REGION_COUNTS = """
-SELECT c.regency_code, wr.agency, count(*)
-  FROM worker_reports wr JOIN companies c ON c.nib = wr.company_nib
+SELECT c.regency_code, kv.key, sum(kv.value::bigint)::bigint
+  FROM worker_report_counts w JOIN companies c ON c.nib = w.company_nib
+ CROSS JOIN LATERAL jsonb_each_text(w.by_agency) kv
  WHERE (%(scope)s::text[] IS NULL OR c.regency_code = ANY(%(scope)s::text[]))
  GROUP BY 1, 2
 """

@@ -1,0 +1,180 @@
+"""The discrepancy facts (migration 0109) stay what aggregating every report gives, whatever writes the
+reports (multi-row inserts, updates moving a report to another employer or agency, deletes, truncate,
+two imports at once), and geo.discrepancies reads the same companies as the aggregate query it replaced."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import psycopg2
+import pytest
+
+from geo import discrepancies
+from tests.seed import fill
+
+# The query geo.discrepancies ran before the facts: every report aggregated per request.
+REFERENCE = """
+WITH worker_counts AS (
+    SELECT company_nib AS nib, agency, count(*) AS n FROM worker_reports GROUP BY 1, 2
+), counts AS (
+    SELECT nib, jsonb_object_agg(agency, n ORDER BY agency) AS by_agency, min(n) <> max(n) AS differ
+      FROM worker_counts GROUP BY nib
+), field_values AS (
+    SELECT cr.company_id, kv.key, jsonb_object_agg(cr.agency, kv.value ORDER BY cr.agency) AS by_agency
+      FROM company_reports cr CROSS JOIN LATERAL jsonb_each(cr.reported_values) kv
+     GROUP BY cr.company_id, kv.key
+    HAVING count(DISTINCT kv.value) > 1
+), fields AS (
+    SELECT company_id, jsonb_object_agg(key, by_agency ORDER BY key) AS differences FROM field_values GROUP BY 1
+)
+SELECT c.id, c.nib, c.name, c.regency_code, c.district_code,
+       ARRAY(SELECT DISTINCT a FROM (SELECT agency FROM company_reports WHERE company_id = c.id
+                                     UNION SELECT agency FROM worker_counts WHERE nib = c.nib) s(a) ORDER BY a),
+       coalesce(counts.by_agency, '{}'::jsonb), coalesce(counts.differ, false),
+       coalesce(fields.differences, '{}'::jsonb)
+  FROM companies c
+  LEFT JOIN counts ON counts.nib = c.nib
+  LEFT JOIN fields ON fields.company_id = c.id
+ WHERE (counts.differ OR fields.differences IS NOT NULL)
+   AND (%(scope)s::text[] IS NULL OR c.regency_code = ANY(%(scope)s::text[]))
+   AND (%(regency)s::text IS NULL OR c.regency_code = %(regency)s)
+   AND (%(company)s::bigint IS NULL OR c.id = %(company)s)
+ ORDER BY c.regency_code, c.nib
+"""
+
+
+@dataclass
+class Db:
+    url: str
+    companies: list[int]
+    workers: list[int]
+    nibs: list[str]
+    batch: int
+
+    def run(self, sql: str, params=None) -> None:
+        with psycopg2.connect(self.url) as conn, conn.cursor() as cur:
+            cur.execute(sql, params)
+        conn.close()
+
+    def assert_facts_current(self) -> None:
+        with psycopg2.connect(self.url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT company_nib, by_agency FROM worker_report_counts WHERE by_agency <> '{}'")
+            kept = dict(cur.fetchall())
+            cur.execute("SELECT company_nib, jsonb_object_agg(agency, n) FROM (SELECT company_nib, agency, count(*) n "
+                        "FROM worker_reports GROUP BY 1, 2) s GROUP BY 1")
+            assert kept == dict(cur.fetchall())
+            cur.execute("SELECT company_id, differences FROM company_report_differences")
+            kept = dict(cur.fetchall())
+            cur.execute("SELECT company_id, company_report_differences_of(company_id) FROM company_reports "
+                        "GROUP BY 1 HAVING company_report_differences_of(company_id) IS NOT NULL")
+            assert kept == dict(cur.fetchall())
+            for scope, regency, company in ((None, None, None), (["62.71"], None, None), (None, "62.02", None),
+                                            (None, None, self.companies[0])):
+                params = {"scope": scope, "regency": regency, "company": company}
+                cur.execute(REFERENCE, params)
+                expected = cur.fetchall()
+                cur.execute(discrepancies._COMPANIES, params)
+                assert cur.fetchall() == expected
+        conn.close()
+
+
+@pytest.fixture
+def db(fresh_db_url) -> Db:
+    companies, workers, _ = fill(fresh_db_url)
+    with psycopg2.connect(fresh_db_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT nib FROM companies WHERE id = ANY(%s) ORDER BY id", (companies,))
+        nibs = [r[0] for r in cur.fetchall()]
+        cur.execute("""INSERT INTO import_batches (kind, agency, file_name, sha256, imported_by, mode, started_at,
+                                                   rows_total, imported, updated, unchanged, rejected, report)
+                       VALUES ('workers', 'imigrasi', 'f.csv', repeat('a', 64), 'test', 'all_or_nothing', now(),
+                               0, 0, 0, 0, 0, '{}') RETURNING id""")
+        batch = cur.fetchone()[0]
+    conn.close()
+    assert len(workers) >= 4 and len(companies) >= 2
+    return Db(fresh_db_url, companies, workers, nibs, batch)
+
+
+def test_facts_follow_every_kind_of_write(db):
+    w, n, b = db.workers, db.nibs, db.batch
+    db.assert_facts_current()
+    # Two agencies report the workers of the first company, one of them fewer (one statement each).
+    db.run("INSERT INTO worker_reports (worker_id, agency, batch_id, company_nib, reported_values) "
+           "SELECT id, 'imigrasi', %s, %s, '{}' FROM unnest(%s::bigint[]) id", (b, n[0], w[:4]))
+    db.run("INSERT INTO worker_reports (worker_id, agency, batch_id, company_nib, reported_values) "
+           "SELECT id, 'disnakertrans', %s, %s, '{}' FROM unnest(%s::bigint[]) id", (b, n[0], w[:2]))
+    # Company reports: the same name from two agencies, another address from one.
+    db.run("INSERT INTO company_reports (company_id, agency, batch_id, reported_values) VALUES "
+           "(%s, 'imigrasi', %s, '{\"nama\": \"PT A\", \"alamat\": \"Jl. 1\"}'), "
+           "(%s, 'disnakertrans', %s, '{\"nama\": \"PT A\", \"alamat\": \"Jl. 2\"}'), "
+           "(%s, 'imigrasi', %s, '{\"nama\": \"PT B\"}')",
+           (db.companies[1], b, db.companies[1], b, db.companies[0], b))
+    db.assert_facts_current()
+    with psycopg2.connect(db.url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT by_agency, differ FROM worker_report_counts WHERE company_nib = %s", (n[0],))
+        assert cur.fetchone() == ({"imigrasi": 4, "disnakertrans": 2}, True)
+        cur.execute("SELECT differences FROM company_report_differences WHERE company_id = %s", (db.companies[1],))
+        assert cur.fetchone()[0] == {"alamat": {"imigrasi": "Jl. 1", "disnakertrans": "Jl. 2"}}
+    conn.close()
+    # Disnakertrans now names another employer for one worker, and Imigrasi's report moves agency.
+    db.run("UPDATE worker_reports SET company_nib = %s WHERE worker_id = %s AND agency = 'disnakertrans'", (n[1], w[0]))
+    db.run("UPDATE worker_reports SET agency = 'polda' WHERE worker_id = %s AND agency = 'imigrasi'", (w[3],))
+    # The addresses now agree; a third agency reports another name.
+    db.run("UPDATE company_reports SET reported_values = '{\"nama\": \"PT A\", \"alamat\": \"Jl. 1\"}' "
+           "WHERE company_id = %s AND agency = 'disnakertrans'", (db.companies[1],))
+    db.run("INSERT INTO company_reports (company_id, agency, batch_id, reported_values) "
+           "VALUES (%s, 'polda', %s, '{\"nama\": \"PT A Baru\"}')", (db.companies[1], b))
+    db.assert_facts_current()
+    # Deletes (one report, then a company with its reports by cascade), then truncate.
+    db.run("DELETE FROM worker_reports WHERE worker_id = %s AND agency = 'disnakertrans'", (w[1],))
+    db.run("DELETE FROM company_reports WHERE company_id = %s AND agency = 'polda'", (db.companies[1],))
+    db.assert_facts_current()
+    db.run("DELETE FROM worker_reports WHERE company_nib = %s", (n[0],))
+    db.assert_facts_current()
+    db.run("TRUNCATE worker_reports, company_reports")
+    db.assert_facts_current()
+    with psycopg2.connect(db.url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT (SELECT count(*) FROM worker_report_counts WHERE by_agency <> '{}'), "
+                    "(SELECT count(*) FROM company_report_differences)")
+        assert cur.fetchone() == (0, 0)
+    conn.close()
+
+
+def test_two_imports_at_once_add_up(db):
+    """Two agencies' imports of the same employer's workers, committed in either order while both
+    were open: the counts hold both (a recount from one statement's snapshot would lose one)."""
+    w, n, b = db.workers, db.nibs, db.batch
+    first, second = psycopg2.connect(db.url), psycopg2.connect(db.url)
+    try:
+        with first.cursor() as cur:
+            cur.execute("INSERT INTO worker_reports (worker_id, agency, batch_id, company_nib, reported_values) "
+                        "SELECT id, 'imigrasi', %s, %s, '{}' FROM unnest(%s::bigint[]) id", (b, n[0], w[:3]))
+            cur.execute("INSERT INTO company_reports (company_id, agency, batch_id, reported_values) "
+                        "VALUES (%s, 'imigrasi', %s, '{\"nama\": \"PT A\"}')", (db.companies[0], b))
+        done = threading.Event()
+
+        def other() -> None:
+            with second.cursor() as cur:
+                cur.execute("INSERT INTO worker_reports (worker_id, agency, batch_id, company_nib, reported_values) "
+                            "SELECT id, 'disnakertrans', %s, %s, '{}' FROM unnest(%s::bigint[]) id", (b, n[0], w[:1]))
+                cur.execute("INSERT INTO company_reports (company_id, agency, batch_id, reported_values) "
+                            "VALUES (%s, 'disnakertrans', %s, '{\"nama\": \"PT A Lain\"}')", (db.companies[0], b))
+            second.commit()
+            done.set()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        assert not done.wait(1), "the second import waits for the first one's counts row"
+        first.commit()
+        thread.join(10)
+        assert done.is_set()
+    finally:
+        first.close()
+        second.close()
+    db.assert_facts_current()
+    with psycopg2.connect(db.url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT by_agency FROM worker_report_counts WHERE company_nib = %s", (n[0],))
+        assert cur.fetchone()[0] == {"imigrasi": 3, "disnakertrans": 1}
+        cur.execute("SELECT differences FROM company_report_differences WHERE company_id = %s", (db.companies[0],))
+        assert cur.fetchone()[0] == {"nama": {"imigrasi": "PT A", "disnakertrans": "PT A Lain"}}
+    conn.close()
