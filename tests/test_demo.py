@@ -369,6 +369,11 @@ def test_meeting_history(q):
                    OR (n.last_at AT TIME ZONE 'Asia/Jakarta')::date >= %s""", (TODAY,))
     assert bad == []
     assert one(q, "SELECT count(*) FROM recommendation_notes WHERE note <> ''") == 13
+    # The change since a meeting counts companies by when they were recorded: all of them before
+    # both meetings and before their workers arrived, none on the day the demo was loaded.
+    assert one(q, "SELECT count(*) FROM companies WHERE created_at >= (SELECT min(held_on) FROM meetings)") == 0
+    assert one(q, "SELECT count(*) FROM foreign_workers w JOIN companies c ON c.id = w.company_id "
+                  "WHERE w.created_at < c.created_at") == 0
     audited = dict(q("SELECT action, count(*) FROM audit_log WHERE action LIKE 'meeting.%%' "
                      "OR action LIKE 'recommendation.%%' GROUP BY 1"))
     assert audited == {"meeting.create": 2, "recommendation.create": 11, "recommendation.update": 13}

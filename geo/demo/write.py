@@ -69,13 +69,17 @@ ANALYZE _demo_points;
 
 _COMPANIES = """
 INSERT INTO companies (nib, name, sector, kbli, address, geom, declared_regency, declared_district,
-                       rptka_valid_until, status)
+                       rptka_valid_until, status, created_at, updated_at)
 SELECT c.nib, c.name, c.sector, c.kbli, c.address, p.geom, c.declared_regency, c.declared_district,
-       %(today)s::date + c.rptka_days, c.status
+       %(today)s::date + c.rptka_days, c.status, a.at, a.at
   FROM (SELECT *, row_number() OVER (PARTITION BY district_code, town ORDER BY idx) AS ord
           FROM _demo_companies) c
   JOIN _demo_points p ON p.kind = 'hq' AND p.district_code = c.district_code AND p.town = c.town
                      AND p.ord = c.ord
+  -- Recorded before any of its workers arrived (below) or its inspections: the change since a past
+  -- meeting (geo/meetings/changes.py) counts companies by when they were recorded.
+  CROSS JOIN LATERAL (SELECT ((%(today)s::date - (900 + abs(hashtext(c.nib)::bigint) %% 360)::int)::timestamp
+                              + interval '9 hours') AT TIME ZONE 'Asia/Jakarta' AS at) a
  ORDER BY c.idx;
 """
 
