@@ -13,6 +13,7 @@ import uuid
 import zipfile
 
 import httpx
+import psycopg2
 import pytest
 
 from api.main import API_ROUTERS, PAGE_ROUTERS
@@ -70,6 +71,11 @@ def world(server_url, template_db):
             "regions": [regency], "company_ids": [cid]})
         assert r.status_code in (200, 201), r.text
         recs[regency] = r.json()["id"]
+    # Both overdue, so the attention lists and the follow-up tables hold them.
+    with psycopg2.connect(data.url) as conn, conn.cursor() as cur:
+        cur.execute("UPDATE recommendations SET due_date = current_date - 10 WHERE id = ANY(%s)", (list(recs.values()),))
+        assert cur.rowcount == 2
+    conn.close()
     data.meeting, data.recs = meeting, recs
     yield data
     data.close()
@@ -123,6 +129,11 @@ def test_a_kotim_user_finds_nothing_of_palangka_raya(world, role):
     assert "PT Jasa Palangka Raya" not in page
     changes = client.get(f"/meetings/{data.meeting}/changes?regency=62.71")
     assert changes.status_code == 404
+    for path in (f"/meetings/{data.meeting}/changes", "/attention/overdue_recommendations", "/meetings"):
+        page = client.get(path)
+        assert page.status_code == 200 and "Tertibkan izin di 62.71" not in page.text, path
+    for path in (f"/meetings/{data.meeting}/changes", "/attention/overdue_recommendations")[:1 if role == "viewer" else 2]:
+        assert "Tertibkan izin di 62.02" in client.get(path).text, path  # the probe sees what it may (viewers: counts)
     # Exports and attention lists hold nothing of 62.71, even when asked for it.
     palangka = [w for w in data.secrets if w in ("KIM JISOOPRIVATE", "MK6611004", "ITASQ6611004")]
     for path in [f"/exports/download?kind={k}&format={f}&personal=true{q}" for k in ("companies", "workers")
