@@ -384,3 +384,22 @@ def test_a_kotim_user_cannot_pick_palangka_raya_on_the_attention_lists(world):
         assert "PT Jasa Palangka Raya" not in r.text and "KIM JISOOPRIVATE" not in r.text, k.code
     api = httpx.get(f"{data.server.base}/api/attention", headers=data.headers("editor", ["62.02"]))
     assert api.status_code == 200 and "Palangka" not in api.text and "62.71" not in api.text
+
+
+def test_a_kotim_writer_posting_palangka_raya_forms_gets_absent_and_writes_nothing(world):
+    data = world
+    c71, w71, i71 = data.ids_in("62.71")[0], data.worker_ids[3], data.inspection_ids[2]
+    for role in ("editor", "admin"):
+        client = browser(data, role, ["62.02"])
+        token = client.cookies["pantau_csrf"]
+        form = {"csrf_token": token, "version": "1", "name": "PT Diambil Kotim", "full_name": "DIAMBIL",
+                "notes": "diambil", "inspected_on": "2026-01-05", "team": "kesbangpol", "finding": "none",
+                "status": "open", "lat": "-2.54", "lon": "112.95"}
+        before = counts(data)
+        for template, real in (("/companies/{}/edit", c71), ("/workers/{}/edit", w71), ("/inspections/{}/edit", i71),
+                               ("/companies/{}/inspections/new", c71)):
+            there = client.post(template.format(real), data=form)
+            absent = client.post(template.format(ABSENT), data=form)
+            _same_absent(there, absent, (str(real), str(ABSENT)))
+        after = counts(data)
+        assert {t: v for t, v in after.items() if t != "audit_log"} == {t: v for t, v in before.items() if t != "audit_log"}
