@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow  # reports built for real by `pantau report`
 PERIOD = "2026-Q4"
 DEMO_DAY = "2026-11-28"
 MADE_AT = "1796454420"  # SOURCE_DATE_EPOCH: 5 December 2026 14:07 WIB
-FRONT_PAGES = 11  # the meeting pack's two (no meeting in the demo), the workers' six, the three of foreign nationals
+FRONT_PAGES = 11  # the meeting pack's two (the demo's last rakor), the workers' six, the three of foreign nationals
 
 
 def pantau(url: str, *args, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -78,6 +78,9 @@ def test_pdf_province(demo_db, tmp_path):
     assert "Triwulan IV 2026" in pages[0]
     for (name,) in regencies:
         assert name in pages[1]
+    # The pack follows the demo's last rakor (geo/demo/meetings.py), its overdue ones marked.
+    assert "Rakor terakhir:" in pages[2] and "Aula Kesbangpol Provinsi Kalimantan Tengah" in pages[2]
+    assert "Terlambat" in pages[2]
     assert all(digest in p for p in pages)
     assert all("Lampiran" in p for p in pages[FRONT_PAGES + 14:]) and n > FRONT_PAGES + 14
 
