@@ -35,10 +35,12 @@ def demo(server_url, template_db):
         with conn.cursor() as cur:
             cur.execute("SELECT id FROM meetings ORDER BY held_on DESC")
             ids = [r[0] for r in cur.fetchall()]
+            cur.execute("SELECT meeting_id, id, version FROM recommendations ORDER BY version DESC, id LIMIT 1")
+            longest = cur.fetchone()  # the recommendation with the longest history
     finally:
         conn.close()
     live = LiveServer(url, {"PANTAU_LOGIN_ATTEMPTS_PER_MINUTE": "100"})
-    yield live, ids
+    yield live, ids, longest
     live.stop()
     drop_database(server_url, dbname_of(url))
 
@@ -54,7 +56,7 @@ def _fits(page, size: dict) -> None:
 
 @pytest.mark.parametrize("size_name", list(SIZES))
 def test_demo_meetings_as_a_user_sees_them(browser, demo, size_name, tmp_path):
-    server, (last, earlier) = demo
+    server, (last, _earlier), (rec_meeting, rec_id, entries) = demo
     size = SIZES[size_name]
     page = browser.new_page(viewport=size)
     rec = Recorder(page)
@@ -79,6 +81,12 @@ def test_demo_meetings_as_a_user_sees_them(browser, demo, size_name, tmp_path):
         assert page.locator("#changes tbody tr").count() >= 2
         _fits(page, size)
         shot(page, f"demo-meeting-changes-{size_name}", tmp_path)
+
+        page.goto(f"{server.base}/meetings/{rec_meeting}/recommendations/{rec_id}")
+        assert page.locator("#history > li").count() == entries  # its creation and every progress note
+        assert "Nota pemeriksaan I diterbitkan" in page.locator("#history").inner_text()
+        _fits(page, size)
+        shot(page, f"demo-recommendation-{size_name}", tmp_path)
         assert rec.errors == []
     finally:
         page.close()
