@@ -271,18 +271,24 @@ def test_every_new_page_sends_the_content_security_policy(world):
 SELF_SERVICE = {"/account/tokens", "/account/tokens/{token_id}/revoke", "/account/notifications"}
 
 
-@pytest.mark.parametrize(("role", "agency"), [("viewer", "kesbangpol"), ("analyst", "kesbangpol"),
-                                              ("editor", "imigrasi")])
-def test_roles_below_a_writer_route_write_nothing_even_with_the_csrf_token(world, role, agency):
+@pytest.mark.parametrize(("role", "agency", "regencies"), [
+    ("viewer", "kesbangpol", None), ("analyst", "kesbangpol", None), ("editor", "imigrasi", None),
+    ("admin", "imigrasi", ["62.02"])])
+def test_roles_below_a_writer_route_write_nothing_even_with_the_csrf_token(world, role, agency, regencies):
     """Viewers and analysts on every writer route, an editor of another agency on the admin and meeting
-    routes: refused (403, or 404 as absent) and nothing written, whatever the form holds."""
+    routes, a regency admin on the people-and-access routes: refused (403, or 404 as absent) and nothing
+    written, whatever the form holds."""
     data = world
-    client = browser(data, role, None, agency)
+    client = browser(data, role, regencies, agency)
     token = client.cookies["pantau_csrf"]
     writes = [(m, p) for m, p in routes(PAGE_ROUTERS, NEW_PAGES) if m == "POST" and p not in NO_CSRF | SELF_SERVICE]
     if role == "editor":  # an editor may edit, import and inspect; not administer, nor run Kesbangpol's meetings
         writes = [(m, p) for m, p in writes if p.startswith(("/admin", "/meetings"))]
-    api_headers = data.headers(role, None, agency)
+    if role == "admin":  # users, tokens of others and the audit trail are for province-wide admins
+        writes = [(m, p) for m, p in writes if p.startswith("/admin")]
+        for path in ("/admin/users", "/audit", "/audit/export.csv", "/audit/export.xlsx"):
+            assert client.get(path).status_code == 403, path
+    api_headers = data.headers(role, regencies, agency)
     last_audit = data.query("SELECT coalesce(max(id), 0) FROM audit_log")[0][0]
     before = counts(data)
     for _method, template in writes:
