@@ -13,6 +13,7 @@ import pytest
 from tests.browser.test_maps_browser import browser  # noqa: F401 - module-scoped fixture
 from tests.importutil import COMPANIES_CSV, sample_rows
 from tests.seed import seed
+from tests.test_web_discrepancies import add_reports, resolve_form
 
 pytestmark = pytest.mark.slow
 
@@ -61,6 +62,10 @@ def planted(server_url, template_db):
     r = client.post(f"{upload}/commit", data={"mode": "skip_invalid", "csrf_token": csrf},
                     headers={"Accept": "application/json"})
     assert r.status_code == 200, r.text
+    # A discrepancy resolved with a note written as markup.
+    add_reports(data.url, data.company_ids, data.worker_ids)
+    r = resolve_form(client, data.company_ids[0], "jumlah_tka", choice="agency:imigrasi", note=f"{IMG} {TEMPLATE}")
+    assert r.status_code == 303, r.text
     data.planted = {"meeting": mid, "rec": rid, "upload": upload, "username": username, "password": password}
     yield data
     data.close()
@@ -92,6 +97,7 @@ def test_no_payload_runs_on_any_new_page(planted, browser):  # noqa: F811
         "/imports/history": [f"{SVG}.csv"],
         "/agency": [],
         "/audit": [],
+        "/discrepancies?status=resolved": [f"{IMG} {TEMPLATE}"],
     }
     for path, texts in shown.items():
         response = page.goto(f"{base}{path}")
