@@ -409,3 +409,35 @@ def test_a_kotim_writer_posting_palangka_raya_forms_gets_absent_and_writes_nothi
             _same_absent(there, absent, (str(real), str(ABSENT)))
         after = counts(data)
         assert {t: v for t, v in after.items() if t != "audit_log"} == {t: v for t, v in before.items() if t != "audit_log"}
+
+
+def test_a_worker_named_in_meeting_texts_without_the_company_is_masked_for_viewers(world):
+    """Minutes, a recommendation and its note that name a worker (name, passport, ITAS) but no company:
+    a viewer reads them masked on every page and API answer, as inspection notes are."""
+    data = world
+    base, boss = data.server.base, data.headers("admin")
+    # Kotim's workers, and one on record in Palangka Raya only (the follow-up table masked only those of
+    # the recommendation's regions).
+    named = "Panggil ZHANG WEIXIANPRIVATE (paspor EZ9911001, ITAS ITASQ9911001), LI NAPRIVATE dan KIM JISOOPRIVATE"
+    meeting = httpx.post(f"{base}/api/meetings", headers=boss, timeout=60, json={
+        "date": "2026-11-21", "place": "Aula Kesbangpol", "period": "2026-Q4", "agencies": ["kesbangpol"],
+        "minutes": named}).json()["id"]
+    rec = httpx.post(f"{base}/api/meetings/{meeting}/recommendations", headers=boss, timeout=60, json={
+        "text": named, "agency": "kesbangpol", "due_date": "2026-12-31", "regions": ["62.02"]}).json()["id"]
+    r = httpx.patch(f"{base}/api/recommendations/{rec}", headers=data.headers("editor"), timeout=60,
+                    json={"note": named, "version": 1})
+    assert r.status_code == 200, r.text
+    secrets = ("ZHANG WEIXIANPRIVATE", "EZ9911001", "ITASQ9911001", "LI NAPRIVATE", "KIM JISOOPRIVATE")
+    for regencies in (None, ["62.02"]):
+        viewer = browser(data, "viewer", regencies)
+        headers = data.headers("viewer", regencies)
+        answers = [viewer.get(p) for p in ("/meetings", f"/meetings/{meeting}", f"/meetings/{meeting}/changes",
+                                           f"/meetings/{meeting}/recommendations/{rec}", "/attention")]
+        answers += [httpx.get(f"{base}{p}", headers=headers) for p in (
+            "/api/meetings", f"/api/meetings/{meeting}", f"/api/meetings/{meeting}/recommendations",
+            f"/api/recommendations/{rec}", "/api/attention")]
+        for a in answers:
+            assert a.status_code == 200, a.url
+            assert not [s for s in secrets if s in a.text], (a.url, [s for s in secrets if s in a.text])
+    # An analyst reads them as written.
+    assert "ZHANG WEIXIANPRIVATE" in browser(data, "analyst").get(f"/meetings/{meeting}/recommendations/{rec}").text

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import psycopg2.errors
 
-from geo import redaction
+from geo import activity_text, redaction
 from geo.auth import audit
 from geo.db import Connection, single_read, transaction
 from geo.meetings.files import Upload
@@ -120,10 +120,10 @@ _MEETING_COLUMNS = """m.id, m.held_on, m.place, m.period, m.agencies, m.minutes,
     octet_length(m.minutes_file) AS minutes_file_size"""
 
 
-def _meeting_out(row: dict[str, Any], p: Actor) -> dict[str, Any]:
+def _meeting_out(row: dict[str, Any], p: Actor, named: redaction.Known = redaction.NOBODY) -> dict[str, Any]:
     out = {
         "id": row["id"], "date": row["held_on"].isoformat(), "place": row["place"], "period": row["period"],
-        "agencies": list(row["agencies"]), "minutes": _text_for(p, row["minutes"]),
+        "agencies": list(row["agencies"]), "minutes": _text_for(p, row["minutes"], named=named),
         "created_by": row["created_by"], "created_at": row["created_at"].isoformat(), "version": row["version"],
         "minutes_file": None,
     }
@@ -148,7 +148,9 @@ def list_meetings(conn: Connection, p: Actor, today: date) -> list[dict[str, Any
              ORDER BY m.held_on DESC, m.id DESC"""  # noqa: S608 - fixed fragments
     with single_read(conn) as cur:
         cur.execute(sql, _params(p, today=today))
-        return [_meeting_out(r, p) for r in _rows(cur)]
+        rows = _rows(cur)
+    named = _named(conn, p, [r["minutes"] for r in rows])
+    return [_meeting_out(r, p, named) for r in rows]
 
 
 def get_meeting(conn: Connection, p: Actor, meeting_id: int) -> dict[str, Any] | None:
@@ -158,7 +160,7 @@ def get_meeting(conn: Connection, p: Actor, meeting_id: int) -> dict[str, Any] |
         rows = _rows(cur)
     if not rows:
         return None
-    meeting = _meeting_out(rows[0], p)
+    meeting = _meeting_out(rows[0], p, _named(conn, p, [rows[0]["minutes"]]))
     with single_read(conn) as cur:
         cur.execute("""SELECT id, kind, file_name, sha256, made_by, made_at FROM meeting_reports
                         WHERE meeting_id = %s ORDER BY made_at DESC, id DESC""", (meeting_id,))
@@ -255,11 +257,22 @@ _REC_COLUMNS = """r.id, r.meeting_id, r.text, r.agency, a.name AS agency_name, r
     r.version, r.created_by, r.created_at, r.updated_at"""
 
 
-def _text_for(p: Actor, text: str | None, known: redaction.Known = redaction.NOBODY) -> str | None:
-    """Free text as this user may read it: masked for roles without personal access."""
+def _text_for(p: Actor, text: str | None, known: redaction.Known = redaction.NOBODY,
+              named: redaction.Known = redaction.NOBODY) -> str | None:
+    """Free text as this user may read it: masked for roles without personal access (the named
+    companies' workers, then anyone on record the text names)."""
     if p.role in ("admin", "editor", "analyst"):
         return text
-    return redaction.mask(text, known)
+    masked = redaction.mask(text, known)
+    return masked if named is redaction.NOBODY else redaction.mask(masked, named)
+
+
+def _named(conn: Connection, p: Actor, texts: list[str | None]) -> redaction.Known:
+    """For a role without personal access: the workers and foreign nationals, wherever on record, that
+    `texts` may name (minutes and recommendations name people without naming their company)."""
+    if p.role in ("admin", "editor", "analyst") or not any(texts):
+        return redaction.NOBODY
+    return activity_text.named(conn, texts)
 
 
 def _companies(cur, p: Actor, rec_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -288,10 +301,11 @@ def _groups(cur, rec_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     return out
 
 
-def _note_out(p: Actor, row: dict[str, Any], known: redaction.Known) -> dict[str, Any]:
+def _note_out(p: Actor, row: dict[str, Any], known: redaction.Known,
+              named: redaction.Known = redaction.NOBODY) -> dict[str, Any]:
     return {"id": row["id"], "at": row["at"].isoformat(), "username": row["username"], "agency": row["agency"],
             "status_from": row["status_from"], "status_to": row["status_to"],
-            "note": _text_for(p, row["note"], known), "version": row["version"]}
+            "note": _text_for(p, row["note"], known, named), "version": row["version"]}
 
 
 def _last_notes(cur, rec_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -317,17 +331,18 @@ def _known_for(conn: Connection, p: Actor, companies: list[dict[str, Any]]) -> r
     return redaction.Known.of(rows)
 
 
-def _rec_out(conn: Connection, p: Actor, row: dict[str, Any], companies, groups, last, today: date) -> dict[str, Any]:
+def _rec_out(conn: Connection, p: Actor, row: dict[str, Any], companies, groups, last, today: date,
+            named: redaction.Known = redaction.NOBODY) -> dict[str, Any]:
     known = _known_for(conn, p, companies)
     return {
-        "id": row["id"], "meeting_id": row["meeting_id"], "text": _text_for(p, row["text"], known),
+        "id": row["id"], "meeting_id": row["meeting_id"], "text": _text_for(p, row["text"], known, named),
         "agency": row["agency"], "agency_name": row["agency_name"], "due_date": row["due_date"].isoformat(),
         "status": row["status"], "status_label": STATUS_LABELS[row["status"]],
         "overdue": is_overdue(row["due_date"], row["status"], today),
         "regions": list(row["regions"]), "companies": companies, "groups": groups,
         "version": row["version"], "created_by": row["created_by"], "created_at": row["created_at"].isoformat(),
         "updated_at": row["updated_at"].isoformat(),
-        "last_note": _note_out(p, last, known) if last else None,
+        "last_note": _note_out(p, last, known, named) if last else None,
         "can_update": can_update(p, row["agency"]),
     }
 
@@ -346,7 +361,8 @@ def list_recommendations(conn: Connection, p: Actor, meeting_id: int, today: dat
         rows = _rows(cur)
         ids = [r["id"] for r in rows]
         companies, groups, last = _companies(cur, p, ids), _groups(cur, ids), _last_notes(cur, ids)
-    return [_rec_out(conn, p, r, companies.get(r["id"], []), groups.get(r["id"], []), last.get(r["id"]), today)
+    named = _named(conn, p, [r["text"] for r in rows] + [n["note"] for n in last.values()])
+    return [_rec_out(conn, p, r, companies.get(r["id"], []), groups.get(r["id"], []), last.get(r["id"]), today, named)
             for r in rows]
 
 
@@ -373,11 +389,12 @@ def get_recommendation(conn: Connection, p: Actor, rec_id: int, today: date) -> 
                         WHERE recommendation_id = %s ORDER BY id""", (rec_id,))
         evidence = _rows(cur)
     last = next((n for n in notes if n["note"]), None)
-    out = _rec_out(conn, p, rows[0], companies.get(rec_id, []), groups.get(rec_id, []), last, today)
+    named = _named(conn, p, [rows[0]["text"]] + [n["note"] for n in notes])
+    out = _rec_out(conn, p, rows[0], companies.get(rec_id, []), groups.get(rec_id, []), last, today, named)
     known = _known_for(conn, p, out["companies"])
     history = []
     for n in notes:
-        entry = _note_out(p, n, known)
+        entry = _note_out(p, n, known, named)
         entry["evidence"] = [{"id": e["id"], "name": e["file_name"], "media_type": e["media_type"],
                               "size": e["size_bytes"], "sha256": e["sha256"]}
                              for e in evidence if e["note_id"] == n["id"]] if can_download(p) else []
