@@ -38,6 +38,7 @@ from api.routes import (
     tiles,
 )
 from api.web import (
+    account_password,
     account_tokens,
     admin_reset,
     admin_users,
@@ -72,7 +73,7 @@ from geo.settings import Settings
 # order, and each miss costs); tests/test_routing_order.py checks that no route shadows a later one.
 API_ROUTERS = (features, tiles, stats, api_tokens, attention, audit, auth, discrepancies, edits, exports, health, imports,
                meetings, queries, records, reports, search)
-PAGE_ROUTERS = (account_tokens, admin_reset, admin_users, apidocs, audit_page, attention_pages, basemap, companies, discrepancies_page, edits_pages, exports_page, foreign_mapdata, foreign_maps, home, imports_pages, imports_history, inspections, login, mapdata, maps, meetings_pages, meeting_changes, notifications, static)
+PAGE_ROUTERS = (account_password, account_tokens, admin_reset, admin_users, apidocs, audit_page, attention_pages, basemap, companies, discrepancies_page, edits_pages, exports_page, foreign_mapdata, foreign_maps, home, imports_pages, imports_history, inspections, login, mapdata, maps, meetings_pages, meeting_changes, notifications, static)
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -30,6 +30,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/audit", "Audit", frozenset({"admin"}), province_wide=True),
     NavItem("/account/notifications", "Notifikasi", group="account"),
     NavItem("/account/tokens", "Token API", group="account"),
+    NavItem("/account/password", "Ubah kata sandi", group="account"),
 )
 
 
