@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from geo import redaction
+from geo import activity_text, redaction
 from geo.auth import audit
 from geo.db import Connection
 
@@ -106,7 +106,9 @@ def status(figures: dict, notes: list[Resolution]) -> dict:
 def mask_notes(conn: Connection, entries: list[Resolution]) -> dict[int, str]:
     """Note texts for an audience without personal access: {resolution id: masked text}."""
     masked = redaction.mask_columns(conn, [r.company_id for r in entries], [[r.note for r in entries]])[0]
-    return {r.id: text for r, text in zip(entries, masked, strict=True)}
+    # A regency's note has no company, and a company's may name someone on record elsewhere.
+    named = activity_text.named(conn, masked) if any(masked) else redaction.NOBODY
+    return {r.id: redaction.mask(text, named) for r, text in zip(entries, masked, strict=True)}
 
 
 def note_warnings(conn: Connection, company_id: int | None, note: str) -> list[str]:

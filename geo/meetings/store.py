@@ -339,7 +339,8 @@ def _rec_out(conn: Connection, p: Actor, row: dict[str, Any], companies, groups,
         "agency": row["agency"], "agency_name": row["agency_name"], "due_date": row["due_date"].isoformat(),
         "status": row["status"], "status_label": STATUS_LABELS[row["status"]],
         "overdue": is_overdue(row["due_date"], row["status"], today),
-        "regions": list(row["regions"]), "companies": companies, "groups": groups,
+        "regions": list(row["regions"]), "companies": companies,
+        "groups": [{**g, "label": _text_for(p, g["label"], known, named)} for g in groups],
         "version": row["version"], "created_by": row["created_by"], "created_at": row["created_at"].isoformat(),
         "updated_at": row["updated_at"].isoformat(),
         "last_note": _note_out(p, last, known, named) if last else None,
@@ -361,7 +362,8 @@ def list_recommendations(conn: Connection, p: Actor, meeting_id: int, today: dat
         rows = _rows(cur)
         ids = [r["id"] for r in rows]
         companies, groups, last = _companies(cur, p, ids), _groups(cur, ids), _last_notes(cur, ids)
-    named = _named(conn, p, [r["text"] for r in rows] + [n["note"] for n in last.values()])
+    named = _named(conn, p, [r["text"] for r in rows] + [n["note"] for n in last.values()]
+                   + [g["label"] for gs in groups.values() for g in gs])
     return [_rec_out(conn, p, r, companies.get(r["id"], []), groups.get(r["id"], []), last.get(r["id"]), today, named)
             for r in rows]
 
@@ -389,7 +391,8 @@ def get_recommendation(conn: Connection, p: Actor, rec_id: int, today: date) -> 
                         WHERE recommendation_id = %s ORDER BY id""", (rec_id,))
         evidence = _rows(cur)
     last = next((n for n in notes if n["note"]), None)
-    named = _named(conn, p, [rows[0]["text"]] + [n["note"] for n in notes])
+    named = _named(conn, p, [rows[0]["text"]] + [n["note"] for n in notes]
+                   + [g["label"] for g in groups.get(rec_id, [])])
     out = _rec_out(conn, p, rows[0], companies.get(rec_id, []), groups.get(rec_id, []), last, today, named)
     known = _known_for(conn, p, out["companies"])
     history = []
