@@ -441,3 +441,49 @@ def test_a_worker_named_in_meeting_texts_without_the_company_is_masked_for_viewe
             assert not [s for s in secrets if s in a.text], (a.url, [s for s in secrets if s in a.text])
     # An analyst reads them as written.
     assert "ZHANG WEIXIANPRIVATE" in browser(data, "analyst").get(f"/meetings/{meeting}/recommendations/{rec}").text
+
+
+def test_a_worker_named_in_a_region_note_or_a_group_label_is_masked_for_viewers(world):
+    """A regency's discrepancy note and a recommendation's group label are free text too: a viewer
+    reads them without the names of the workers they mention."""
+    from tests.test_web_discrepancies import add_reports
+
+    data = world
+    base, boss = data.server.base, data.headers("admin")
+    named = "ZHANG WEIXIANPRIVATE dan KIM JISOOPRIVATE"
+    add_reports(data.url, data.company_ids, data.worker_ids)
+    r = httpx.post(f"{base}/api/discrepancies/regions/62.02/resolutions", headers=data.headers("editor"), json={
+        "field": "jumlah_tka", "chosen_agency": "imigrasi", "note": f"Dicek: {named} terdaftar"})
+    assert r.status_code in (200, 201), r.text
+    meeting = httpx.post(f"{base}/api/meetings", headers=boss, timeout=60, json={
+        "date": "2026-11-22", "place": "Aula", "period": "2026-Q4", "agencies": ["kesbangpol"]}).json()["id"]
+    rec = httpx.post(f"{base}/api/meetings/{meeting}/recommendations", headers=boss, timeout=60, json={
+        "text": "Data kelompok diperbarui", "agency": "kesbangpol", "due_date": "2026-12-31", "regions": ["62.02"],
+        "groups": [{"label": f"Kelompok {named}", "regency": "62.02"}]})
+    assert r.status_code in (200, 201), rec.text
+    rec = rec.json()["id"]
+    secrets = ("ZHANG WEIXIANPRIVATE", "KIM JISOOPRIVATE")
+    for regencies in (None, ["62.02"]):
+        viewer, headers = browser(data, "viewer", regencies), data.headers("viewer", regencies)
+        answers = [viewer.get(p) for p in ("/discrepancies?status=resolved", "/discrepancies", f"/meetings/{meeting}",
+                                           f"/meetings/{meeting}/recommendations/{rec}")]
+        answers += [httpx.get(f"{base}{p}", headers=headers) for p in (
+            "/api/discrepancies/regions", "/api/discrepancies/companies", f"/api/recommendations/{rec}",
+            f"/api/meetings/{meeting}/recommendations")]
+        for a in answers:
+            assert a.status_code == 200, a.url
+            assert not [s for s in secrets if s in a.text], (a.url, [s for s in secrets if s in a.text])
+    assert "ZHANG WEIXIANPRIVATE" in browser(data, "analyst").get("/discrepancies?status=resolved").text
+
+
+def test_no_personal_value_reached_the_audit_trail(world):
+    """After the probes above (notes, minutes, texts and imports naming workers): the audit trail's
+    targets and details hold none of their names or numbers."""
+    data = world
+    r = httpx.patch(f"{data.server.base}/api/recommendations/{data.recs['62.02']}", headers=data.headers("editor"),
+                    timeout=60, json={"note": "ZHANG WEIXIANPRIVATE EZ9911001 dipanggil", "version": 1})
+    assert r.status_code in (200, 409), r.text
+    rows = data.query("SELECT action, coalesce(target, ''), coalesce(detail::text, '') FROM audit_log")
+    assert len(rows) > 10
+    leaks = [(a, s) for a, target, detail in rows for s in data.secrets if s in target or s in detail]
+    assert leaks == []
