@@ -488,3 +488,26 @@ def test_no_personal_value_reached_the_audit_trail(world):
     assert len(rows) > 10
     leaks = [(a, s) for a, target, detail in rows for s in data.secrets if s in target or s in detail]
     assert leaks == []
+
+
+def test_a_meeting_known_only_through_another_regions_recommendation_is_absent(world):
+    """An agency not present at a meeting sees it through the recommendations it must carry out; a
+    user of a regency sees it only when one of those concerns its regencies."""
+    data = world
+    base, boss = data.server.base, data.headers("admin")
+    meeting = httpx.post(f"{base}/api/meetings", headers=boss, timeout=60, json={
+        "date": "2026-11-23", "place": "Rapat khusus Palangka Raya", "period": "2026-Q4",
+        "agencies": ["kesbangpol"], "minutes": "Hanya tentang Palangka Raya"}).json()["id"]
+    r = httpx.post(f"{base}/api/meetings/{meeting}/recommendations", headers=boss, timeout=60, json={
+        "text": "Periksa di Palangka Raya", "agency": "disnakertrans", "due_date": "2026-12-31", "regions": ["62.71"]})
+    assert r.status_code in (200, 201), r.text
+    kotim = browser(data, "editor", ["62.02"], "disnakertrans")
+    _same_absent(kotim.get(f"/meetings/{meeting}"), kotim.get(f"/meetings/{ABSENT}"), (str(meeting), str(ABSENT)))
+    assert kotim.get(f"/meetings/{meeting}/changes").status_code == 404
+    assert "Rapat khusus Palangka Raya" not in kotim.get("/meetings").text
+    headers = data.headers("editor", ["62.02"], "disnakertrans")
+    assert httpx.get(f"{base}/api/meetings/{meeting}", headers=headers).status_code == 404
+    assert "Rapat khusus Palangka Raya" not in httpx.get(f"{base}/api/meetings", headers=headers).text
+    palangka = browser(data, "editor", ["62.71"], "disnakertrans")
+    assert palangka.get(f"/meetings/{meeting}").status_code == 200
+    assert "Rapat khusus Palangka Raya" in palangka.get("/meetings").text

@@ -101,8 +101,11 @@ def _params(p: Actor, **more) -> dict[str, Any]:
 
 
 # Fixed SQL fragments; their parameters come from _params.
+# An agency absent from a meeting sees it through its recommendations, only those in the user's scope.
 MEETING_VISIBLE = """(%(all)s OR %(agency)s = ANY(m.agencies)
-    OR EXISTS (SELECT 1 FROM recommendations r0 WHERE r0.meeting_id = m.id AND r0.agency = %(agency)s))"""
+    OR EXISTS (SELECT 1 FROM recommendations r0 WHERE r0.meeting_id = m.id AND r0.agency = %(agency)s
+               AND (%(scope)s::text[] IS NULL OR r0.regions = '{}'
+                    OR EXISTS (SELECT 1 FROM unnest(r0.regions) x0 WHERE left(x0, 5) = ANY(%(scope)s::text[])))))"""
 REC_IN_SCOPE = """(%(scope)s::text[] IS NULL OR r.regions = '{}'
     OR EXISTS (SELECT 1 FROM unnest(r.regions) x WHERE left(x, 5) = ANY(%(scope)s::text[])))"""
 COMPANY_IN_SCOPE = "(%(scope)s::text[] IS NULL OR c.regency_code = ANY(%(scope)s::text[]))"

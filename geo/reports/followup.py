@@ -63,7 +63,7 @@ def last_meeting(conn: Connection, before: date, agency: str | None = None) -> d
         cur.execute(f"""SELECT m.id, m.held_on, m.place, m.period FROM meetings m
                          WHERE m.held_on < %(before)s AND {MEETING_VISIBLE}
                          ORDER BY m.held_on DESC, m.id DESC LIMIT 1""",  # noqa: S608 - a constant of the store
-                    {"before": before, "all": agency is None, "agency": agency})
+                    {"before": before, "all": agency is None, "agency": agency, "scope": None})
         row = cur.fetchone()
     return dict(zip(("id", "held_on", "place", "period"), row, strict=True)) if row else None
 
