@@ -17,8 +17,9 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import Conn
 from api.security import SESSION_COOKIE, Principal, client_ip
-from api.web.admin_forms import FormUser, no_store
+from api.web.admin_forms import no_store
 from api.web.common import PageUser, render
+from api.web.forms import FormUser
 from geo.auth import audit, ratelimit
 from geo.auth.password_policy import MAX_LENGTH, check_password
 from geo.auth.passwords import PasswordCheckBusy, WeakPassword, hash_password, verify_password

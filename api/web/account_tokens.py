@@ -10,9 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import Conn
 from api.security import forget_principals
-from api.web.admin_forms import FormUser, no_store
+from api.web.admin_forms import no_store
 from api.web.admin_users import confirm_password
 from api.web.common import PageUser, error_page, render
+from api.web.forms import FormUser
 from geo.auth import accounts, api_tokens
 
 router = APIRouter(include_in_schema=False)

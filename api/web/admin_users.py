@@ -10,8 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import Conn
 from api.security import forget_principals
-from api.web.admin_forms import FormUser, choices, no_store, refuse_non_manager
+from api.web.admin_forms import choices, no_store, refuse_non_manager
 from api.web.common import PageUser, error_page, render
+from api.web.forms import FormUser
 from geo.auth import accounts, api_tokens, audit
 from geo.auth.passwords import PasswordCheckBusy, verify_password
 from geo.auth.users import ROLES, get_user

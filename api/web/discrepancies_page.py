@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Form, Path, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.requests import Request as StarletteRequest
 
 from api.deps import Conn
-from api.security import CSRF_HEADER, Principal, check_csrf, current_user
-from api.web.common import PageUser, error_page, login_redirect, render
+from api.security import Principal
+from api.web.common import PageUser, error_page, render
+from api.web.forms import FormUser
 from geo import clock, labels
 from geo import discrepancy_resolutions as notes
 from geo.discrepancies import company_discrepancies, region_discrepancies, resolve
@@ -29,23 +29,6 @@ FIELD_LABELS = {
 STATUS_LABELS = {"": "Semua", "open": "Terbuka", "resolved": "Sudah diselesaikan"}
 
 
-def _form_user(request: Request, conn: Conn, csrf_token: Annotated[str, Form()] = "") -> Principal:
-    """The user of a form POST: the form's CSRF token must match the cookie's (403), then the session
-    is checked as for any request; current_user looks for the token in the header, so it reads a
-    copy of the request carrying the token just checked."""
-    check_csrf(request, csrf_token)
-    scope = dict(request.scope)
-    scope["headers"] = [*request.scope["headers"], (CSRF_HEADER.lower().encode(), csrf_token.encode())]
-    try:
-        return current_user(StarletteRequest(scope), conn)
-    except HTTPException as exc:
-        if exc.status_code == status.HTTP_401_UNAUTHORIZED:
-            raise HTTPException(status.HTTP_303_SEE_OTHER, "perlu masuk",
-                                headers={"Location": login_redirect(request)}) from exc
-        raise
-
-
-FormUser = Annotated[Principal, Depends(_form_user)]
 
 
 def _when(moment: str) -> str:

@@ -26,14 +26,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request as StarletteRequest
 
 from api.blocking import blocking
 from api.deps import Conn
 from api.routes.imports import CHUNK, _audit, _slot, _spool
-from api.security import CSRF_HEADER, Principal, check_csrf, current_user
-from api.web.common import TEMPLATES, error_page, login_redirect, render
+from api.security import Principal
+from api.web.common import TEMPLATES, error_page, render
 from api.web.common import page_user as _page_user
+from api.web.forms import FormUser
 from geo import clock
 from geo import db as dbmod
 from geo.imports import uploads
@@ -68,24 +68,6 @@ def _refused(request: Request) -> HTMLResponse:
     return error_page(request, 403, "Akses ditolak", "Impor data hanya untuk peran editor dan admin.")
 
 
-def form_user(request: Request, conn: Conn, csrf_token: Annotated[str, Form()] = "") -> Principal:
-    """The user of a form POST: the form's CSRF token (or the X-CSRF-Token header of the page's
-    script) must match the cookie's (else 403); then the session is checked as for any request."""
-    token = request.headers.get(CSRF_HEADER) or csrf_token
-    check_csrf(request, token)
-    request.scope.setdefault("state", {})  # shared with the copy: render() finds the principal there
-    scope = dict(request.scope)
-    scope["headers"] = [*request.scope["headers"], (CSRF_HEADER.lower().encode(), token.encode())]
-    try:
-        return current_user(StarletteRequest(scope), conn)
-    except HTTPException as exc:
-        if exc.status_code == status.HTTP_401_UNAUTHORIZED:
-            raise HTTPException(status.HTTP_303_SEE_OTHER, "perlu masuk",
-                                headers={"Location": login_redirect(request)}) from exc
-        raise
-
-
-FormUser = Annotated[Principal, Depends(form_user)]
 PageUser = Annotated[Principal, Depends(_page_user)]
 UploadId = Annotated[str, Path(pattern=_UPLOAD_ID)]
 

@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import Conn
 from api.security import Principal, client_ip
-from api.web.admin_forms import FormUser
 from api.web.common import PageUser, error_page, render
+from api.web.forms import FormUser
 from geo import clock
 from geo.auth.secrets import signing_keys
 from geo.digest.items import digest_lines
