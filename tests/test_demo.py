@@ -395,10 +395,12 @@ def test_meetings_on_the_pages_sources(demo_url):
         assert items["overdue_recommendations"].count == 3
         listed = store.list_meetings(conn, kesbangpol, TODAY)
         assert [(m["recommendations"], m["open"], m["overdue"]) for m in listed] == [(7, 5, 2), (4, 1, 1)]
-        # Kotawaringin Timur's Pemkab sees the meetings it holds recommendations of, and there only
-        # those concerning the whole province or its regency.
+        # Kotawaringin Timur's Pemkab sees the meeting it attended, and there only the recommendations
+        # concerning the whole province or its regency; not the last one, which it did not attend and
+        # where its agency's only recommendation concerns Palangka Raya (geo.meetings.store.MEETING_VISIBLE).
         pemkab = Principal("demo", "viewer", "pemkab", ("62.02",))
-        assert [m["recommendations"] for m in store.list_meetings(conn, pemkab, TODAY)] == [2, 1]
+        assert [m["recommendations"] for m in store.list_meetings(conn, pemkab, TODAY)] == [1]
+        assert [m["id"] for m in store.list_meetings(conn, pemkab, TODAY)] == [listed[1]["id"]]
         last = followup.last_meeting(conn, TODAY)
         assert last["id"] == listed[0]["id"]
         rows = followup.recommendations(conn, MonitoringFilter(), last, TODAY)
