@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
@@ -35,6 +35,10 @@ def audit_log(
         # The trail names every regency's users and records: as the /audit page, province-wide admins only.
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "jejak audit hanya untuk admin tingkat provinsi (province-wide admins only)")
+    # In UTC (a time without an offset is read as UTC): PostgreSQL refuses offsets beyond ±15:59 that
+    # Python accepts (+22:06 was a 500), and a naive and an aware time cannot be compared.
+    since, until = (None if t is None else t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+                    for t in (since, until))
     if since and until and since > until:
         raise BadRequest(f"since: {since.isoformat()} is after until {until.isoformat()}")
     login_audit.flush(conn, request.app.state.settings.auth.login_address_window_seconds)  # counted login noise of ended windows
