@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse
 
 from api.deps import Conn
-from api.security import SESSION_COOKIE, Principal, client_ip
+from api.security import SESSION_COOKIE, Principal, client_ip, forget_principals
 from api.web.admin_forms import no_store
 from api.web.common import PageUser, render
 from api.web.forms import FormUser
@@ -98,6 +98,7 @@ def change_password(
                     (password_hash, user.id))
         end_sessions_and_tokens(cur, user.username)
         audit.record(cur, "auth.password_change", **principal.audit_fields(), target=user.username)
+    forget_principals(request)  # remembered bearer principals would outlive the ended tokens for a while
     # This browser only: a new session, so the user is not thrown out by their own change.
     ttl = settings.auth.session_ttl_minutes
     session_id = create_session(conn, user.id, ttl)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import Conn
-from api.security import CSRF_COOKIE, client_ip
+from api.security import CSRF_COOKIE, client_ip, forget_principals
 from api.web.admin_forms import no_store
 from api.web.common import render
 from geo.auth.password_resets import LinkInvalid, open_link, use_link
@@ -59,4 +59,5 @@ def reset(token: Token, request: Request, conn: Conn,
         return _page(request, 503, link=link, error="Server sibuk, coba lagi sebentar lagi (server busy, try again).")
     except ValueError as exc:  # the password policy (WeakPassword): its message never repeats the password
         return _page(request, 400, link=link, error=str(exc))
+    forget_principals(request)  # the user's access tokens just ended: none honoured from memory
     return _page(request, done=True)
