@@ -108,27 +108,31 @@ def _apply(request: Request, conn, principal: Principal, kind: edits.Kind, recor
         raise BadRequest(exc.message) from exc
 
 
-def _respond(response: Response, record: dict[str, Any] | None) -> dict[str, Any]:
+def _respond(response: Response, record: dict[str, Any] | None, written: int) -> dict[str, Any]:
+    """The record as read after our commit, labelled with the version our edit wrote: another edit
+    committed in between must not lend us its newer version (an If-Match with it would then overwrite
+    a change we never saw); an older label can only cost a 412."""
     if record is None:  # only if someone deleted it between our commit and this read
         raise NotFound("record no longer exists")
-    response.headers["ETag"] = etag(record["version"])
-    return record
+    response.headers["ETag"] = etag(written)
+    return {**record, "version": written} if "version" in record else record
 
 
 def _company(request, response, conn, principal, company_id, body, partial):
-    _apply(request, conn, principal, edits.COMPANY, company_id, body, partial)
-    return _respond(response, records.company_detail(conn, company_id, principal.regencies))
+    written = _apply(request, conn, principal, edits.COMPANY, company_id, body, partial)
+    return _respond(response, records.company_detail(conn, company_id, principal.regencies), written)
 
 
 def _worker(request, response, conn, principal, worker_id, body, partial):
-    _apply(request, conn, principal, edits.WORKER, worker_id, body, partial)
-    return _respond(response, records.worker_detail(conn, worker_id, principal.regencies, principal.can_see_personal))
+    written = _apply(request, conn, principal, edits.WORKER, worker_id, body, partial)
+    return _respond(response, records.worker_detail(conn, worker_id, principal.regencies, principal.can_see_personal),
+                    written)
 
 
 def _inspection(request, response, conn, principal, inspection_id, body, partial):
-    _apply(request, conn, principal, edits.INSPECTION, inspection_id, body, partial)
+    written = _apply(request, conn, principal, edits.INSPECTION, inspection_id, body, partial)
     record = _respond(response, records.inspection_detail(conn, inspection_id, principal.regencies,
-                                                          principal.can_see_personal))
+                                                          principal.can_see_personal), written)
     # Saved as written; the writer learns that the text will be masked for others (geo.redaction).
     return {**record, "warnings": redaction.record_warnings(conn, record["company_id"], record)}
 
