@@ -198,15 +198,26 @@ def create_meeting(conn: Connection, p: Actor, *, held_on: date, place: str, per
         raise InvalidInput(f"invalid value: {exc.diag.message_primary}", exc.diag.constraint_name) from exc
 
 
+def _managed_meeting(cur, p: Actor, meeting_id: int, lock: str, refusal: str) -> bool:
+    """Whether meeting `meeting_id` is visible to `p` (its row locked `lock`: "", "FOR SHARE" or
+    "FOR UPDATE"); NotAllowed(`refusal`) when it is visible but `p` may not manage meetings. Visibility
+    first, so a meeting outside the user's regions answers as absent whatever the role."""
+    assert lock in ("", "FOR SHARE", "FOR UPDATE")
+    cur.execute(f"SELECT m.id FROM meetings m WHERE m.id = %(id)s AND {MEETING_VISIBLE} {lock}",  # noqa: S608
+                _params(p, id=meeting_id))
+    if cur.fetchone() is None:
+        return False
+    if not can_manage(p):
+        raise NotAllowed(refusal)
+    return True
+
+
 def set_minutes_file(conn: Connection, p: Actor, meeting_id: int, upload: Upload) -> bool:
     """Store (or replace) the meeting's minutes file. False when the meeting is not visible."""
     with transaction(conn) as cur:
-        cur.execute(f"SELECT m.id FROM meetings m WHERE m.id = %(id)s AND {MEETING_VISIBLE} FOR UPDATE",  # noqa: S608
-                    _params(p, id=meeting_id))
-        if cur.fetchone() is None:
+        if not _managed_meeting(cur, p, meeting_id, "FOR UPDATE",
+                                "hanya Kesbangpol yang mengunggah notulen (only Kesbangpol uploads minutes)"):
             return False
-        if not can_manage(p):
-            raise NotAllowed("hanya Kesbangpol yang mengunggah notulen (only Kesbangpol uploads minutes)")
         cur.execute("""UPDATE meetings SET minutes_file_name = %s, minutes_file_type = %s, minutes_file = %s,
                               minutes_file_sha256 = %s, updated_at = now(), version = version + 1 WHERE id = %s""",
                     (upload.name, upload.media_type, upload.content, upload.sha256, meeting_id))
@@ -238,12 +249,9 @@ def add_report(conn: Connection, p: Actor, meeting_id: int, kind: str, file_name
     """Keep the report made for a meeting (its pack) with its content hash. None when the meeting
     is not visible."""
     with transaction(conn) as cur:
-        cur.execute(f"SELECT m.id FROM meetings m WHERE m.id = %(id)s AND {MEETING_VISIBLE}",  # noqa: S608
-                    _params(p, id=meeting_id))
-        if cur.fetchone() is None:
+        if not _managed_meeting(cur, p, meeting_id, "",
+                                "hanya Kesbangpol yang menyimpan laporan rapat (only Kesbangpol keeps meeting reports)"):
             return None
-        if not can_manage(p):
-            raise NotAllowed("hanya Kesbangpol yang menyimpan laporan rapat (only Kesbangpol keeps meeting reports)")
         digest = hashlib.sha256(content).hexdigest()
         cur.execute("""INSERT INTO meeting_reports (meeting_id, kind, file_name, sha256, content, made_by)
                        VALUES (%s, %s, %s, %s, %s, %s) RETURNING id""",
@@ -446,12 +454,9 @@ def create_recommendation(conn: Connection, p: Actor, meeting_id: int, *, text: 
     company_ids = list(dict.fromkeys(company_ids))
     try:
         with transaction(conn) as cur:
-            cur.execute(f"SELECT m.id FROM meetings m WHERE m.id = %(id)s AND {MEETING_VISIBLE} FOR SHARE",  # noqa: S608
-                        _params(p, id=meeting_id))
-            if cur.fetchone() is None:
+            if not _managed_meeting(cur, p, meeting_id, "FOR SHARE",
+                                    "hanya Kesbangpol yang membuat rekomendasi (only Kesbangpol creates recommendations)"):
                 return None
-            if not can_manage(p):
-                raise NotAllowed("hanya Kesbangpol yang membuat rekomendasi (only Kesbangpol creates recommendations)")
             _known_agencies(cur, [agency], "agency")
             for g in groups or ():
                 regency = g.get("regency")
