@@ -15,12 +15,17 @@ page's number is the length of the list its link opens. The definitions are the 
 - "finding without follow-up": an inspection with a finding other than 'none', not closed, and no
   follow-up text.
 
+The three worker counts come from the statistics' kept per-company counts (geo.stats.aggregates:
+the same definitions, counted on the province's today) when they are current, so the home page does
+not read every active worker; otherwise, and for the lists, from the tables.
+
 Items carry no personal data for anyone (worker records name the position, nationality and company,
 never the person); viewers get counts only. The /attention/{kind} page adds names for roles allowed them.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -28,6 +33,7 @@ from typing import Any, Protocol
 from geo import discrepancies
 from geo.db import Connection, transaction
 from geo.meetings import store as meetings
+from geo.stats import aggregates
 
 RECORDS_MAX = 5  # an item lists its records when there are at most this many
 PAGE_MAX = 1000  # rows an /attention/{kind} page lists
@@ -184,11 +190,41 @@ def _discrepancies(conn: Connection, asker: Asker, regency: str | None) -> list[
     return out
 
 
+# The worker kinds as sums of stats_worker_counts (migration 0090: active workers per company's
+# regency; a permit ends on the earlier of its two dates; buckets on the counted day).
+_WORKER_SUMS = {
+    "permits_expired_active": "k.permits_expired",
+    "permits_expiring_30d": "k.permits_30d",
+    "permits_expiring_90d": "k.permits_30d + k.permits_31_90d",
+}
+
+
+def _worker_counts_kept(conn: Connection, asker: Asker, today: date, regency: str | None,
+                        group: list[Kind]) -> dict[str, int] | None:
+    """The worker kinds of `group` from the statistics' kept counts; None when these cannot answer
+    for `today` (geo.stats.aggregates.read: not current, or another day)."""
+    columns = ", ".join(f"'{k.code}', coalesce(sum({_WORKER_SUMS[k.code]}), 0)" for k in group)
+    statement = (f"SELECT json_build_object({columns})::text FROM stats_worker_counts k "  # noqa: S608 - constants
+                 "WHERE (%s::text[] IS NULL OR k.regency_code = ANY(%s::text[])) "
+                 "AND (%s::text IS NULL OR k.regency_code = %s)")
+    scope = list(asker.regencies) if asker.regencies is not None else None
+    text = aggregates.read(conn, statement, [scope, scope, regency, regency], today)
+    return None if text is None else {code: int(n) for code, n in json.loads(text).items()}
+
+
 def counts(conn: Connection, asker: Asker, today: date, regency: str | None = None,
-           kinds: tuple[Kind, ...] = KINDS) -> dict[str, int]:
+           kinds: tuple[Kind, ...] = KINDS, *, kept: bool = True) -> dict[str, int]:
     """The counts of `kinds` in one statement, one pass over each subject's rows (the three worker
-    kinds share one scan of the workers); the discrepancies from geo.discrepancies."""
+    kinds share one scan of the workers, or come from the kept counts unless `kept` is False); the
+    discrepancies from geo.discrepancies."""
     rec_source = _recommendations_source(conn)
+    out: dict[str, int] = {}
+    worker_kinds = [k for k in kinds if k.subject == "workers"]
+    if kept and worker_kinds:
+        from_kept = _worker_counts_kept(conn, asker, today, regency, worker_kinds)
+        if from_kept is not None:
+            out.update(from_kept)
+            kinds = tuple(k for k in kinds if k.subject != "workers")
     by_subject: dict[str, list[Kind]] = {}
     for kind in kinds:
         if kind.subject != "discrepancies" and (kind.subject != "recommendations" or rec_source):
@@ -198,13 +234,12 @@ def counts(conn: Connection, asker: Asker, today: date, regency: str | None = No
         source = rec_source if subject == "recommendations" else _SOURCES[subject].replace("{personal}", "")
         columns = ", ".join(f"count(*) FILTER (WHERE {k.condition or 'TRUE'}) AS {k.code}" for k in group)
         parts.append(f"(SELECT {columns} FROM ({source}) x) {subject}")  # noqa: S608 - constants
-    out: dict[str, int] = {}
     if parts:
         with transaction(conn) as cur:
             cur.execute("SET LOCAL jit = off; SELECT * FROM " + ", ".join(parts),  # noqa: S608 - constants
                         _params(asker, today, regency))
             row = cur.fetchone()
-            out = {d.name: int(n) for d, n in zip(cur.description, row, strict=True)}
+            out.update({d.name: int(n) for d, n in zip(cur.description, row, strict=True)})
     if any(k.subject == "discrepancies" for k in kinds):
         out["open_discrepancies"] = len(_discrepancies(conn, asker, regency))
     return out
