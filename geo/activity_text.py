@@ -43,6 +43,7 @@ _OF_ACTIVITIES = "WITH r AS (SELECT DISTINCT regency_code FROM monitoring_activi
 _OF_REGENCIES = "WITH r AS (SELECT unnest(%s::text[]) AS regency_code)"
 
 # Any foreign national or worker, wherever on record, with a word of their name among `words`.
+# The name expressions are those of migration 0113's indexes (keep them identical).
 _NAMED = """
 SELECT p.full_name, p.passport_number, s.permit_number
   FROM foreign_nationals p LEFT JOIN foreign_national_stays s ON s.foreign_national_id = p.id
