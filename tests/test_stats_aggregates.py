@@ -5,6 +5,7 @@ of day, concurrent writers, and through a server with its caches off."""
 from __future__ import annotations
 
 import csv
+import json
 import random
 import re
 import threading
@@ -56,6 +57,51 @@ def db(server_url, populated):
     drop_database(server_url, dbname_of(url))
 
 
+# RPTKA date ranges (closed, open at either end) alone and with other filters, at every level.
+RANGES = [
+    {"period_start": TODAY - timedelta(days=100), "period_end": TODAY + timedelta(days=200)},
+    {"period_start": TODAY},
+    {"period_end": TODAY + timedelta(days=30)},
+    {"period_start": TODAY - timedelta(days=300), "period_end": TODAY + timedelta(days=500),
+     "sector": ("jasa", "energi", "konstruksi"), "nationality": ("CN", "MY"), "permit_status": "expiring"},
+    {"period_start": TODAY - timedelta(days=50), "regency_code": "62.71", "nationality": ("KR",)},
+]
+# Filters of the village level (parents: districts and whole regencies).
+VILLAGE_FILTERS = [
+    {},
+    {"sector": ("perkebunan_sawit", "konstruksi")},
+    {"nationality": ("CN",)},
+    {"permit_status": "valid"},
+    {"district_code": "62.02.01", "permit_status": "expired"},
+    RANGES[0],
+    RANGES[3],
+]
+
+
+def same_counts_per_company(url: str, conn, day: date = TODAY, scope=None, ranges=RANGES,
+                            village_filters=VILLAGE_FILTERS) -> dict:
+    """Villages and date ranges: aggregates == tables == the Python count (villages: the company's
+    district's village covering its point, else the nearest one). The answers by (level, parent, filter)."""
+    aggregates.refresh(conn, day)
+    raw = read_raw(url)
+    districts = sorted({c["district"] for c in raw.companies if c["district"] in raw.villages})
+    cases = [(level, None, flt) for level in COUNTED for flt in ranges]
+    cases += [("district", "62.02", flt) for flt in ranges[:2]]
+    cases += [("village", parent, flt) for parent in (*districts[:4], "62.71", "62.02") for flt in village_filters]
+    answers = {}
+    for level, parent, flt in cases:
+        f = MonitoringFilter(**flt, scope=scope)
+        fast, _ = region_stats_json(conn, level, f, parent=parent, today=day, source="aggregates")
+        slow, _ = region_stats_json(conn, level, f, parent=parent, today=day, source="tables")
+        assert fast == slow, (level, parent, flt)
+        got = by_code(json.loads(fast))
+        assert got == expected_stats(raw, level, day, parent=parent, scope=scope, **flt), (level, parent, flt)
+        answers[(level, parent, repr(flt))] = got
+    assert any(r["companies"] for got in answers.values() for r in got.values())
+    conn.commit()
+    return answers
+
+
 def same_counts(url: str, conn, day: date = TODAY, filters=FILTERS, scope=None) -> None:
     """Aggregates == tables (the same JSON text) == the Python count, at every level they answer."""
     aggregates.refresh(conn, day)
@@ -105,12 +151,21 @@ def test_every_filter_and_scope(db):
                 == region_stats_json(conn, "district", f, parent=parent, today=TODAY, source="tables"))
 
 
+def test_villages_and_date_ranges(db):
+    """Villages of districts and regencies and RPTKA date ranges at every level are summed from the
+    per-company aggregates, for every filter and a user's regencies."""
+    url, conn = db
+    same_counts_per_company(url, conn)
+    same_counts_per_company(url, conn, scope=("62.71", "62.10"), ranges=RANGES[:2], village_filters=VILLAGE_FILTERS[:3])
+
+
 def test_summary(db):
     url, conn = db
     aggregates.refresh(conn, TODAY)
     execute(conn, "INSERT INTO inspections (company_id, inspected_on, team, finding) "
                   "SELECT id, %s, ARRAY['polda'], 'no_permit' FROM companies ORDER BY id LIMIT 3", (TODAY,))
-    for flt in [*FILTERS, {"nationality": ("CN",), "scope": ("62.71", "62.02")}]:
+    for flt in [*FILTERS, *RANGES, {**RANGES[0], "scope": ("62.02",)},
+                {"nationality": ("CN",), "scope": ("62.71", "62.02")}]:
         f = MonitoringFilter(**flt)
         got = summary(conn, f, today=TODAY, source="aggregates")
         assert got == summary(conn, f, today=TODAY, source="tables"), flt
@@ -136,9 +191,13 @@ def test_reads_no_worker_or_company_rows(db):
             region_stats(conn, level, MonitoringFilter(nationality=("CN",), permit_status="valid"), today=TODAY)
         summary(conn, MonitoringFilter(sector=("jasa",)), today=TODAY)
         assert sent and not [s for s in sent if re.search(r"\b(FROM|JOIN)\s+(foreign_workers|companies)\b", s)]
-        sent.clear()  # a date range is not kept in the aggregates: the tables answer
+        sent.clear()  # villages and date ranges: the per-company rows, joined to companies by id only
         region_stats(conn, "district", MonitoringFilter(period_start=TODAY), today=TODAY)
-        assert any(re.search(r"\bJOIN\s+foreign_workers\b", s) for s in sent)
+        region_stats(conn, "village", MonitoringFilter(nationality=("CN",)), parent="62.02", today=TODAY)
+        region_stats(conn, "village", MonitoringFilter(period_end=TODAY), parent="62.71.01", today=TODAY)
+        summary(conn, MonitoringFilter(period_start=TODAY, sector=("jasa",)), today=TODAY)
+        assert sent and not [s for s in sent if re.search(r"\b(FROM|JOIN)\s+foreign_workers\b", s)]
+        assert not [s for s in sent if re.search(r"\bFROM\s+companies\b", s)]
     finally:
         conn.close()
 
@@ -190,6 +249,66 @@ def test_edits_moves_and_deletes(db):
     execute(conn, "DELETE FROM companies WHERE id = %s", (company,))
     same_counts(url, conn)
     assert execute(conn, "SELECT count(*) FROM stats_company WHERE company_id = %s", (company,))[0][0] == 0
+
+
+def gap_point(conn, district: str) -> tuple[float, float]:
+    """A point of the district covered by none of its villages (lon, lat): inside the largest part of
+    what they leave uncovered."""
+    return execute(conn, """SELECT ST_X(ST_PointOnSurface(g)), ST_Y(ST_PointOnSurface(g)) FROM (
+                              SELECT (ST_Dump(ST_Difference(d.geom, ST_Union(v.geom)))).geom AS g
+                                FROM boundaries d JOIN boundaries v ON v.level = 'village' AND v.parent_code = d.code
+                               WHERE d.code = %s GROUP BY d.code, d.geom) s
+                            ORDER BY ST_Area(g) DESC LIMIT 1""", (district,))[0]
+
+
+def test_villages_and_date_ranges_after_writes(db):
+    """A company moved to another village of its district (queued: its rows keep the village), to
+    another regency, a company in a gap between villages, RPTKA dates changed, another day."""
+    url, conn = db
+    few = {"ranges": RANGES[:2], "village_filters": [{}, RANGES[0]]}
+    same_counts_per_company(url, conn, **few)
+    company, district, village = execute(conn, "SELECT id, district_code, village_code FROM companies "
+                                                "WHERE regency_code = '62.02' ORDER BY id LIMIT 1")[0]
+    other = execute(conn, """SELECT code, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM boundaries
+                              WHERE level = 'village' AND parent_code = %s AND code <> %s
+                                AND ST_Covers(geom, ST_PointOnSurface(geom)) ORDER BY code LIMIT 1""", (district, village))[0]
+    execute(conn, "UPDATE companies SET geom = ST_SetSRID(ST_MakePoint(%s, %s), 4326) WHERE id = %s",
+            (other[1], other[2], company))
+    assert execute(conn, "SELECT district_code, village_code FROM companies WHERE id = %s",
+                   (company,))[0] == (district, other[0])
+    assert execute(conn, "SELECT * FROM stats_dirty") == [(company,)]  # its rows keep the village (0111)
+    answers = same_counts_per_company(url, conn, **few)
+    assert answers[("village", "62.02", "{}")][other[0]]["companies"] >= 1
+
+    # Another regency, and a date range it leaves and one it enters.
+    lon, lat = point_in(conn, "62.10")
+    execute(conn, "UPDATE companies SET geom = ST_SetSRID(ST_MakePoint(%s, %s), 4326), rptka_valid_until = %s "
+                  "WHERE id = %s", (lon, lat, TODAY + timedelta(days=1), company))
+    execute(conn, "UPDATE companies SET rptka_valid_until = rptka_valid_until + 120 WHERE regency_code = '62.71'")
+    execute(conn, "UPDATE companies SET rptka_valid_until = NULL WHERE id IN "
+                  "(SELECT id FROM companies WHERE regency_code = '62.02' ORDER BY id DESC LIMIT 3)")
+    same_counts_per_company(url, conn, **few)
+
+    # A point in a gap between the villages of its district: counted in the nearest one.
+    gap_district = execute(conn, "SELECT code FROM boundaries WHERE level = 'district' AND parent_code = '62.02' "
+                                 "ORDER BY code LIMIT 1")[0][0]
+    before = same_counts_per_company(url, conn, ranges=[], village_filters=[{}])
+    lon, lat = gap_point(conn, gap_district)
+    gap = execute(conn, """INSERT INTO companies (nib, name, sector, geom, rptka_valid_until)
+                           VALUES ('9199999999998', 'PT Celah', 'jasa', ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s)
+                           RETURNING district_code, village_code,
+                                     (SELECT count(*) FROM boundaries v WHERE v.parent_code = %s
+                                         AND ST_Covers(v.geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326)))""",
+                  (lon, lat, TODAY + timedelta(days=10), gap_district, lon, lat))[0]
+    assert gap[0] == gap_district and gap[1] is not None and gap[2] == 0
+    after = same_counts_per_company(url, conn, ranges=[], village_filters=[{}])
+    for parent in (gap_district, "62.02"):
+        key = ("village", parent, "{}")
+        assert after[key][gap[1]]["companies"] == before[key][gap[1]]["companies"] + 1
+
+    # Other days: the ranges' RPTKA status and the per-company buckets move with the day.
+    for shift in (1, 45, -30):
+        same_counts_per_company(url, conn, TODAY + timedelta(days=shift), **few)
 
 
 def test_truncate_and_a_statement_over_many_rows(db):
@@ -359,7 +478,7 @@ def test_aggregates_hold_no_personal_data(db):
     assert columns and not columns & {"full_name", "passport_number", "itas_number", "name", "position"}
 
 
-def test_days_and_filters_the_aggregates_leave_to_the_tables(db):
+def test_days_the_aggregates_leave_to_the_tables(db):
     url, conn = db
     raw = read_raw(url)
     aggregates.refresh(conn, TODAY)
@@ -368,8 +487,6 @@ def test_days_and_filters_the_aggregates_leave_to_the_tables(db):
     assert got == expected_stats(raw, "regency", past)
     with pytest.raises(LookupError):
         region_stats(conn, "regency", MonitoringFilter(), today=past, source="aggregates")
-    with pytest.raises(LookupError):
-        region_stats(conn, "village", MonitoringFilter(), parent="62.02", today=TODAY, source="aggregates")
     assert execute(conn, "SELECT day FROM stats_day")[0][0] == TODAY  # the past day moved nothing
 
 

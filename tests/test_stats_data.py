@@ -134,12 +134,15 @@ def region_of(raw: Raw, c: dict, level: str) -> str | None:
         return c["regency"]
     if level == "district":
         return c["district"]
+    # The village of its district covering the point (first code), else that district's nearest one.
     point = shapely.Point(c["lon"], c["lat"])
-    return next((code for code, poly in raw.villages.get(c["district"], []) if poly.covers(point)), None)
+    villages = raw.villages.get(c["district"], [])
+    return min(((not poly.covers(point), poly.distance(point), code) for code, poly in villages),
+               default=(None, None, None))[2]
 
 
 def filtered(raw: Raw, today: date, sector=(), nationality=(), permit_status=None,
-             regency_code=None, scope=None) -> list[dict]:
+             regency_code=None, district_code=None, period_start=None, period_end=None, scope=None) -> list[dict]:
     out = []
     for c in raw.companies:
         if scope is not None and c["regency"] not in scope:
@@ -147,6 +150,12 @@ def filtered(raw: Raw, today: date, sector=(), nationality=(), permit_status=Non
         if sector and c["sector"] not in sector:
             continue
         if regency_code and c["regency"] != regency_code:
+            continue
+        if district_code and c["district"] != district_code:
+            continue
+        if (period_start or period_end) and c["rptka"] is None:
+            continue
+        if (period_start and c["rptka"] < period_start) or (period_end and c["rptka"] > period_end):
             continue
         if permit_status and _rptka_status(c["rptka"], today) != permit_status:
             continue

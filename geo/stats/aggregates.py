@@ -1,13 +1,18 @@
-"""Statistics per region summed from the aggregates of migration 0090 (stats_company_counts,
-stats_worker_counts): a few thousand rows keyed by district, sector, RPTKA status and nationality,
-instead of every active worker grouped on each request.
+"""Statistics per region summed from the aggregates of migrations 0090 and 0111 instead of every
+active worker grouped on each request.
 
-They answer the province, regency and district levels with every filter but a date range (the
-RPTKA end date is kept only as its status on the counted day); villages and date ranges are counted
-from the tables (geo.stats.regions). A read uses them only when, in its own snapshot, they are
-current and counted on its day (`stats_ready`); otherwise it first brings them up to date
-(`stats_refresh`: the companies written since, and a move to the province's today), or answers
-from the tables. Same numbers either way: tests/test_stats_aggregates.py compares the two.
+- Province, regency and district level, every filter but an RPTKA date range: the sums keyed by
+  district, sector, RPTKA status and nationality (stats_company_counts, stats_worker_counts), a few
+  thousand rows.
+- Villages and RPTKA date ranges (`datetime=`, at every level): the per-company rows, one per
+  company (stats_company) and one per company and nationality (stats_company_workers), which also
+  keep the company's place (its stored village included), sector, RPTKA status and end date
+  (0111): the same filters on the same columns, no join to the companies.
+
+A read uses them only when, in its own snapshot, they are current and counted on its day
+(`stats_ready`); otherwise it first brings them up to date (`stats_refresh`: the companies written
+since, and a move to the province's today), or answers from the tables (days other than that: a
+report of a past quarter). Same numbers either way: tests/test_stats_aggregates.py compares the two.
 """
 
 from __future__ import annotations
@@ -23,20 +28,31 @@ from geo.filters import MonitoringFilter
 
 log = logging.getLogger(__name__)
 
-# Region of a counted row (alias k) at each level answered here. Constants, never request values.
-REGION = {"province": "left(k.regency_code, 2)", "regency": "k.regency_code", "district": "k.district_code"}
+# Region of a counted row (alias k) at each level; villages only in the per-company rows. Constants,
+# never request values.
+REGION = {"province": "left(k.regency_code, 2)", "regency": "k.regency_code", "district": "k.district_code",
+          "village": "k.village_code"}
 # The values foreign_workers' CHECK constraints allow (0003), counted in fixed columns (0090).
 POSITION_LEVELS = ("direktur", "komisaris", "manajer", "profesional", "konsultan")
 SEXES = {"L": "sex_l", "P": "sex_p", "unknown": "sex_unknown"}
+COUNTED = [*SEXES.values(), *(f"level_{p}" for p in POSITION_LEVELS)]
+PERMITS = ["permits_expired", "permits_30d", "permits_31_90d"]
 
 
 def covers(level: str, flt: MonitoringFilter) -> bool:
-    return level in REGION and flt.period_start is None and flt.period_end is None
+    """Every level and filter (on the counted day or the province's today: see `read`)."""
+    return level in REGION
+
+
+def per_company(level: str, flt: MonitoringFilter) -> bool:
+    """Whether the per-company rows answer (villages, an RPTKA date range) rather than the sums."""
+    return level == "village" or flt.period_start is not None or flt.period_end is not None
 
 
 def _where(flt: MonitoringFilter, parent: str | None, nationality: str) -> tuple[str, list]:
     """Conditions on a counted row (alias k) for the filter: the same companies as
-    MonitoringFilter.company_where selects (permit_status on the counted day)."""
+    MonitoringFilter.company_where selects (permit_status on the counted day). The RPTKA date range
+    only on the per-company rows, which keep the date."""
     conds: list[str] = []
     params: list = []
     if flt.scope is not None:
@@ -54,47 +70,79 @@ def _where(flt: MonitoringFilter, parent: str | None, nationality: str) -> tuple
     if flt.permit_status:
         conds.append("k.rptka_status = %s")
         params.append(flt.permit_status)
+    if flt.period_start is not None:
+        conds.append("k.rptka_valid_until >= %s")
+        params.append(flt.period_start)
+    if flt.period_end is not None:
+        conds.append("k.rptka_valid_until <= %s")
+        params.append(flt.period_end)
     if flt.nationality:
         conds.append(nationality)
         params.append(list(flt.nationality))
     if parent is not None:
-        conds.append("(k.district_code = %s OR k.district_code LIKE %s)")
-        params += [parent, parent + ".%"]
+        # The indexed code of the parent's level, which its length says (codes nest: 62.02.01 is in 62.02).
+        column = {2: "left(k.regency_code, 2)", 5: "k.regency_code", 8: "k.district_code"}.get(len(parent))
+        if column is None:
+            conds.append("(k.district_code = %s OR k.district_code LIKE %s)")
+            params += [parent, parent + ".%"]
+        else:
+            conds.append(f"{column} = %s")
+            params.append(parent)
     return " AND ".join(conds) or "TRUE", params
+
+
+def _sums(a: str, columns: list[str]) -> str:
+    return ", ".join(f"sum({a}.{c})::int8 AS {c}" for c in columns)
+
+
+def _sources(level: str, flt: MonitoringFilter, parent: str | None) -> tuple[str, list]:
+    """CTEs `cs` (companies per region and sector) and `wn` (workers per region and nationality) for
+    the filter, from the sums or from the per-company rows."""
+    region = REGION[level]
+    c_where, c_params = _where(flt, parent, "k.nationalities && %s::text[]")
+    w_where, w_params = _where(flt, parent, "k.nationality = ANY(%s)")
+    if per_company(level, flt):
+        companies = """count(*)::int8 AS companies,
+              count(*) FILTER (WHERE k.rptka_status = 'expired')::int8 AS rptka_expired,
+              count(*) FILTER (WHERE k.rptka_status = 'expiring')::int8 AS rptka_expiring_90d,
+              count(*) FILTER (WHERE k.inspections_12m > 0)::int8 AS inspected, sum(k.inspections_12m)::int8 AS inspections_12m
+         FROM stats_company k"""
+        workers = "stats_company_workers k"
+    else:
+        companies = """sum(k.companies)::int8 AS companies,
+              sum(k.companies) FILTER (WHERE k.rptka_status = 'expired')::int8 AS rptka_expired,
+              sum(k.companies) FILTER (WHERE k.rptka_status = 'expiring')::int8 AS rptka_expiring_90d,
+              sum(k.inspected_12m)::int8 AS inspected, sum(k.inspections_12m)::int8 AS inspections_12m
+         FROM stats_company_counts k"""
+        workers = "stats_worker_counts k"
+    # Fragments are constants or built above from allow-listed names; values are bound parameters.
+    sql = f"""cs AS (SELECT {region} AS region, k.sector, {companies} WHERE {c_where} GROUP BY 1, 2),
+wn AS (SELECT {region} AS region, k.nationality, {_sums("k", ["workers", *PERMITS, *COUNTED])}
+         FROM {workers} WHERE {w_where} GROUP BY 1, 2)"""  # noqa: S608
+    return sql, [*c_params, *w_params]
 
 
 def rows_sql(level: str, regions_where: str, regions_params: list, flt: MonitoringFilter,
              parent: str | None) -> tuple[str, list]:
     """The rows of geo.stats.regions' statement (same columns, same order) from the aggregates:
     each table read once, grouped by region and sector (companies) or nationality (workers)."""
-    region = REGION[level]
-    c_where, c_params = _where(flt, parent, "k.nationalities && %s::text[]")
-    w_where, w_params = _where(flt, parent, "k.nationality = ANY(%s)")
-    counted = [*SEXES.values(), *(f"level_{p}" for p in POSITION_LEVELS)]
+    sources, s_params = _sources(level, flt, parent)
     # {key: workers} of the non-zero sex and position-level columns of a region, largest first.
     pairs = {"sx": ", ".join(f"('{k}', wk.{c})" for k, c in SEXES.items()),
              "pos": ", ".join(f"('{p}', wk.level_{p})" for p in POSITION_LEVELS)}
     # Fragments are constants or built above from allow-listed names; values are bound parameters.
     sql = f"""
 WITH regions AS (SELECT b.code, b.name, b.parent_code FROM boundaries b WHERE {regions_where}),
-cs AS (SELECT {region} AS region, k.sector, sum(k.companies)::int8 AS companies,
-              sum(k.companies) FILTER (WHERE k.rptka_status = 'expired')::int8 AS rptka_expired,
-              sum(k.companies) FILTER (WHERE k.rptka_status = 'expiring')::int8 AS rptka_expiring_90d,
-              sum(k.inspected_12m)::int8 AS inspected, sum(k.inspections_12m)::int8 AS inspections_12m
-         FROM stats_company_counts k WHERE {c_where} GROUP BY 1, 2),
+{sources},
 co AS (SELECT region, sum(companies)::int8 AS companies, sum(rptka_expired)::int8 AS rptka_expired,
               sum(rptka_expiring_90d)::int8 AS rptka_expiring_90d, sum(inspected)::int8 AS inspected,
               sum(inspections_12m)::int8 AS inspections_12m,
               json_object_agg(sector, companies ORDER BY companies DESC, sector) AS by_sector
          FROM cs GROUP BY region),
-wn AS (SELECT {region} AS region, k.nationality, sum(k.workers)::int8 AS workers,
-              sum(k.permits_expired)::int8 AS permits_expired, sum(k.permits_30d)::int8 AS permits_30d,
-              sum(k.permits_31_90d)::int8 AS permits_31_90d, {", ".join(f"sum(k.{c})::int8 AS {c}" for c in counted)}
-         FROM stats_worker_counts k WHERE {w_where} GROUP BY 1, 2),
 wk AS (SELECT region, sum(workers)::int8 AS foreign_workers, sum(permits_expired)::int8 AS permits_expired,
               sum(permits_30d)::int8 AS permits_expiring_30d,
               sum(permits_30d + permits_31_90d)::int8 AS permits_expiring_90d,
-              {", ".join(f"sum({c})::int8 AS {c}" for c in counted)},
+              {", ".join(f"sum({c})::int8 AS {c}" for c in COUNTED)},
               json_object_agg(nationality, workers ORDER BY workers DESC, nationality) AS by_nationality
          FROM wn GROUP BY region),
 kv AS (SELECT wk.region, x.dim, json_object_agg(x.k, x.n ORDER BY x.n DESC, x.k) AS j
@@ -122,38 +170,39 @@ SELECT r.code, r.name, r.parent_code,
   LEFT JOIN kv pos ON pos.region = r.code AND pos.dim = 'pos'
   LEFT JOIN kv sx ON sx.region = r.code AND sx.dim = 'sx'
 """  # noqa: S608
-    return sql, [*regions_params, *c_params, *w_params]
+    return sql, [*regions_params, *s_params]
 
 
 def summary_sql(flt: MonitoringFilter, day: date) -> tuple[str, list]:
     """geo.stats.summary's JSON (text) from the aggregates, and the inspections of the quarter up to
     `day` of the counted companies the filter selects (stats_company: the same keys)."""
+    sources, s_params = _sources("province", flt, None)
     c_where, c_params = _where(flt, None, "k.nationalities && %s::text[]")
-    w_where, w_params = _where(flt, None, "k.nationality = ANY(%s)")
     # Every inspection is of a company: without a condition on them, the inspections alone.
     counted = "inspections i" if c_where == "TRUE" else "stats_company k JOIN inspections i ON i.company_id = k.company_id"
     # Fragments are constants or built above from allow-listed names; values are bound parameters.
     sql = f"""
 WITH p AS (SELECT %s::date AS today, date_trunc('quarter', %s::date)::date AS q0),
-co AS (SELECT coalesce(sum(k.companies), 0)::int8 AS companies,
-              coalesce(sum(k.companies) FILTER (WHERE k.rptka_status = 'expired'), 0)::int8 AS rptka_expired,
-              coalesce(sum(k.companies) FILTER (WHERE k.rptka_status = 'expiring'), 0)::int8 AS rptka_expiring_90d,
-              coalesce(sum(k.companies) - sum(k.inspected_12m), 0)::int8 AS not_inspected_12m
-         FROM stats_company_counts k WHERE {c_where}),
-wn AS (SELECT k.nationality, sum(k.workers)::int8 AS n, sum(k.permits_expired)::int8 AS expired,
-              sum(k.permits_30d)::int8 AS d30, sum(k.permits_31_90d)::int8 AS d90
-         FROM stats_worker_counts k WHERE {w_where} GROUP BY 1),
+{sources},
+co AS (SELECT coalesce(sum(companies), 0)::int8 AS companies,
+              coalesce(sum(rptka_expired), 0)::int8 AS rptka_expired,
+              coalesce(sum(rptka_expiring_90d), 0)::int8 AS rptka_expiring_90d,
+              coalesce(sum(companies) - sum(inspected), 0)::int8 AS not_inspected_12m
+         FROM cs),
+wt AS (SELECT nationality, sum(workers)::int8 AS n, sum(permits_expired)::int8 AS expired,
+              sum(permits_30d)::int8 AS d30, sum(permits_31_90d)::int8 AS d90
+         FROM wn GROUP BY 1),
 iq AS (SELECT i.finding, count(*)::int8 AS n FROM {counted}, p
         WHERE {c_where} AND i.inspected_on >= p.q0 AND i.inspected_on <= p.today GROUP BY 1)
 SELECT json_build_object(
     'quarter', to_char(p.q0, 'YYYY-"Q"Q'),
     'companies', co.companies,
-    'foreign_workers', (SELECT coalesce(sum(n), 0)::int8 FROM wn),
+    'foreign_workers', (SELECT coalesce(sum(n), 0)::int8 FROM wt),
     'by_nationality', (SELECT coalesce(json_object_agg(nationality, n ORDER BY n DESC, nationality), '{{}}')
-                         FROM wn WHERE n > 0),
-    'permits_expired', (SELECT coalesce(sum(expired), 0)::int8 FROM wn),
-    'permits_expiring_30d', (SELECT coalesce(sum(d30), 0)::int8 FROM wn),
-    'permits_expiring_90d', (SELECT coalesce(sum(d30 + d90), 0)::int8 FROM wn),
+                         FROM wt WHERE n > 0),
+    'permits_expired', (SELECT coalesce(sum(expired), 0)::int8 FROM wt),
+    'permits_expiring_30d', (SELECT coalesce(sum(d30), 0)::int8 FROM wt),
+    'permits_expiring_90d', (SELECT coalesce(sum(d30 + d90), 0)::int8 FROM wt),
     'rptka_expired', co.rptka_expired,
     'rptka_expiring_90d', co.rptka_expiring_90d,
     'not_inspected_12m', co.not_inspected_12m,
@@ -161,7 +210,7 @@ SELECT json_build_object(
     'findings_quarter', (SELECT coalesce(json_object_agg(finding, n), '{{}}') FROM iq)
 )::text FROM p, co
 """  # noqa: S608
-    return sql, [day, day, *c_params, *w_params, *c_params]
+    return sql, [day, day, *s_params, *c_params]
 
 
 # Queued companies one read may count before it answers (a few seconds of work on a busy machine);

@@ -19,11 +19,14 @@ LEVELS = ("province", "regency", "district", "village")
 TUNING = "SET LOCAL jit = off; SET LOCAL work_mem = '128MB'; "
 
 # How a company (alias c) is placed in a region of each level. Constants, never request values.
-# Villages: see companies_sql.
+# A company's village is the one kept in its row (migration 0100, village_of): the village of its
+# district that covers the point, else that district's nearest village; the foreign nationals'
+# statistics place the workers' sites the same way.
 REGION_OF_COMPANY = {
     "province": "left(c.regency_code, 2)",
     "regency": "c.regency_code",
     "district": "c.district_code",
+    "village": "c.village_code",
 }
 
 
@@ -63,12 +66,8 @@ def regions_sql(level: str, flt: MonitoringFilter, parent: str | None) -> tuple[
 
 
 def companies_sql(level: str, flt: MonitoringFilter, parent: str | None) -> tuple[str, list]:
-    """SELECT of the filtered companies with their region code at `level` (column `region`).
-
-    A company's village: the village polygon of the company's own district that covers the point
-    (first code on a shared edge); a point in a gap between village polygons belongs to no
-    village. Found in one spatial join, each village's polygon against the points in its box
-    (one polygon at a time, so PostGIS prepares it once), under `parent` when given."""
+    """SELECT of the filtered companies with their region code at `level` (column `region`), under
+    `parent` when given. A company's village: its stored `village_code` (REGION_OF_COMPANY)."""
     where, params = flt.company_where("c", "w")
     if parent is not None:
         # Pre-filter on the stored (indexed) code of the parent's level, which its length says.
@@ -79,24 +78,11 @@ def companies_sql(level: str, flt: MonitoringFilter, parent: str | None) -> tupl
         else:
             where += f" AND {column} = %s"
             params.append(parent)
-    if level != "village":
-        sql = (
-            f"SELECT c.id, {REGION_OF_COMPANY[level]} AS region, c.sector, c.rptka_valid_until "  # noqa: S608
-            f"FROM companies c WHERE {where}"
-        )
-        return sql, params
-    villages, v_params = "TRUE", []
-    if parent is not None:
-        villages, v_params = "(v.parent_code = %s OR v.parent_code LIKE %s)", [parent, parent + ".%"]
-    sql = f"""SELECT c.id, pv.code AS region, c.sector, c.rptka_valid_until
-  FROM companies c
-  LEFT JOIN (SELECT DISTINCT ON (pc.id) pc.id, v.code
-               FROM boundaries v
-               JOIN companies pc ON pc.district_code = v.parent_code AND ST_Covers(v.geom, pc.geom)
-              WHERE v.level = 'village' AND {villages}
-              ORDER BY pc.id, v.code) pv ON pv.id = c.id
- WHERE {where}"""  # noqa: S608
-    return sql, [*v_params, *params]
+    sql = (
+        f"SELECT c.id, {REGION_OF_COMPANY[level]} AS region, c.sector, c.rptka_valid_until "  # noqa: S608
+        f"FROM companies c WHERE {where}"
+    )
+    return sql, params
 
 
 def workers_sql(flt: MonitoringFilter) -> tuple[str, list]:

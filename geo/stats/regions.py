@@ -175,8 +175,11 @@ def region_stats(
     - The user-chosen `regency_code` / `district_code` filters restrict the companies counted, not
       the rows (other regions show zeros); use `parent` to restrict the rows.
     - Companies are those `flt.company_where()` selects (the shared filter, whatever their status).
-      They are placed by their computed regency/district codes; for villages by ST_Covers of the
-      village polygons of their district (a point in a gap between villages counts in no village).
+      They are placed by their computed regency/district/village codes. A company's village is the
+      one kept in its row (`companies.village_code`, migration 0100): the village of its district
+      covering the point, else that district's nearest village, so a point in a gap between village
+      polygons counts in the nearest village (as the foreign nationals it employs do); before,
+      such a company counted in no village.
     - Workers: the active workers of those companies (of the filtered nationalities).
     - A worker's permit ends on the earlier of `permit_valid_until` and `itas_valid_until` (the
       known one when only one is; workers with neither count in no permit column):
