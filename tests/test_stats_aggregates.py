@@ -522,6 +522,32 @@ def test_server_without_cache_answers_the_last_write(db):
         assert workers_in(scoped, nationality="NP") == before + 1
         r = httpx.get(f"{server.base}/api/stats/regency", headers=scoped, timeout=60)
         assert [row["code"] for row in r.json()["regions"]] == ["62.02"]
+
+        # Villages and an RPTKA date range, from the per-company aggregates: a move to another
+        # village of the district and a new RPTKA date show in the next answers.
+        def companies_in(headers, level: str, code: str, **params) -> int:
+            r = httpx.get(f"{server.base}/api/stats/{level}", params=params, headers=headers, timeout=60)
+            assert r.status_code == 200, r.text
+            return next((row["companies"] for row in r.json()["regions"] if row["code"] == code), None)
+
+        village = execute(conn, "SELECT village_code FROM companies WHERE id = %s", (company,))[0][0]
+        other, lon, lat = execute(conn, """SELECT code, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
+                                             FROM boundaries WHERE level = 'village' AND parent_code = %s AND code <> %s
+                                              AND ST_Covers(geom, ST_PointOnSurface(geom)) ORDER BY code LIMIT 1""",
+                                  (district, village))[0]
+        far = (today() + timedelta(days=3000)).isoformat()
+        span = {"datetime": f"{far}/{far}"}
+        counts = {(code, scope): companies_in(h, "village", code, parent=district)
+                  for code in (village, other) for scope, h in (("all", viewer), ("62.02", scoped))}
+        assert companies_in(viewer, "district", district, **span) == 0
+        execute(conn, "UPDATE companies SET geom = ST_SetSRID(ST_MakePoint(%s, %s), 4326), rptka_valid_until = %s "
+                      "WHERE id = %s", (lon, lat, far, company))
+        for scope, h in (("all", viewer), ("62.02", scoped)):
+            assert companies_in(h, "village", village, parent=district) == counts[(village, scope)] - 1
+            assert companies_in(h, "village", other, parent=district) == counts[(other, scope)] + 1
+            assert companies_in(h, "district", district, **span) == 1
+            assert companies_in(h, "village", other, parent="62.02", **span) == 1
+        assert companies_in(scoped, "village", "62.71.01.1001", parent="62.71") is None  # outside the scope: absent
         assert execute(conn, "SELECT day FROM stats_day")[0][0] == today()
     finally:
         server.stop()
