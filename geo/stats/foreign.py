@@ -18,9 +18,13 @@ and `purpose=tidak_diketahui` / `permit_type=tidak_diketahui` select them.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date
 
+import psycopg2.errors
+
+from geo import clock
 from geo.db import Connection, transaction
 from geo.filters import FilterError, MonitoringFilter, parse_csv_param
 from geo.stats.common import LEVELS, TUNING, check_level, effective, region_level, regions_sql
@@ -32,6 +36,14 @@ PURPOSES = ("bekerja", "keluarga", "studi", "penelitian", "keagamaan", "sosial",
 PERMIT_TYPES = ("itas", "itap", "visa_kunjungan", "voa", "bebas_visa", "diplomatik")
 UNKNOWN = "tidak_diketahui"  # lodging-only guests: no stay, so no purpose and no permit type
 GUEST_WINDOW_DAYS = 30  # lodging_guests_30d: stays overlapping the 30 days up to the day
+
+log = logging.getLogger(__name__)
+
+# Queued persons one read may count before it answers (a stays import of this many takes about a
+# second: bench/RESULTS-stats-tiles.md); when more remain it answers from the tables and the next
+# reads count on. And how long it waits for another read's count.
+REFRESH_BATCH = 20_000
+REFRESH_LOCK_WAIT = "2s"
 
 # The columns a region row gains, in this order.
 FIELDS = ("foreign_nationals", "foreign_nationals_by_purpose", "foreign_nationals_by_permit",
@@ -96,7 +108,7 @@ def where(conds: list[str]) -> str:
 
 def _json_by(key: str) -> str:
     return (f"SELECT region, json_object_agg({key}, n ORDER BY n DESC, {key}) AS j "  # noqa: S608
-            f"FROM (SELECT region, {key}, count(*) AS n FROM fp GROUP BY 1, 2) s GROUP BY region")
+            f"FROM (SELECT region, {key}, sum(n)::int8 AS n FROM fp GROUP BY 1, 2) s GROUP BY region")
 
 
 def _conditions(level: str, flt: MonitoringFilter, foreign: ForeignFilter,
@@ -122,12 +134,55 @@ def _conditions(level: str, flt: MonitoringFilter, foreign: ForeignFilter,
     return p_conds, p_params, l_conds, l_params, a_conds, a_params
 
 
+def _kept_conditions(flt: MonitoringFilter, foreign: ForeignFilter, parent: str | None) -> tuple[list[str], list]:
+    """The conditions of _conditions' present persons on a row of fn_present_counts (alias k)."""
+    conds, params = _placed("k", flt, parent)
+    if flt.nationality:
+        conds.append("k.nationality = ANY(%s)")
+        params.append(list(flt.nationality))
+    for column, values in (("purpose", foreign.purpose), ("permit_type", foreign.permit_type)):
+        if values:
+            conds.append(f"k.{column} = ANY(%s)")
+            params.append(list(values))
+    return conds, params
+
+
+def present_sql(level: str, flt: MonitoringFilter, foreign: ForeignFilter, parent: str | None, day: date,
+                kept: bool = True) -> tuple[str, list]:
+    """SELECT of the present persons counted per (region, nationality, purpose, permit_type): column
+    `n`. `kept`: from fn_present_counts (migration 0110) when they are counted on `day` and nothing
+    is queued in this statement's snapshot, else by the rule from the tables; the two branches are
+    guarded by fn_present_ready(day), a one-time filter, so only one of them runs. Not `kept`: by
+    the rule only."""
+    p_conds, p_params, *_ = _conditions(level, flt, foreign, parent)
+    # Fragments are constants or built above from allow-listed names; values are bound parameters.
+    tables = f"""
+    SELECT {_REGION[level].format(a="p")} AS region, n.nationality,
+           coalesce(p.purpose, '{UNKNOWN}') AS purpose, coalesce(p.permit_type, '{UNKNOWN}') AS permit_type,
+           count(*)::int8 AS n
+      FROM foreign_nationals_present(%s) p
+      JOIN foreign_nationals n ON n.id = p.foreign_national_id
+     WHERE {"NOT fn_present_ready(%s) AND " if kept else ""}{where(p_conds)}
+     GROUP BY 1, 2, 3, 4"""  # noqa: S608
+    if not kept:
+        return tables, [day, *p_params]
+    k_conds, k_params = _kept_conditions(flt, foreign, parent)
+    counted = f"""
+    SELECT {_REGION[level].format(a="k")} AS region, k.nationality, k.purpose, k.permit_type, sum(k.n)::int8 AS n
+      FROM fn_present_counts k
+     WHERE fn_present_ready(%s) AND {where(k_conds)}
+     GROUP BY 1, 2, 3, 4"""  # noqa: S608
+    return f"{tables}\n    UNION ALL{counted}", [day, day, *p_params, day, *k_params]
+
+
 def counts_sql(level: str, flt: MonitoringFilter, foreign: ForeignFilter, parent: str | None,
-               day: date) -> tuple[str, list]:
+               day: date, kept: bool = True) -> tuple[str, list]:
     """SELECT of the counts per region code (column `region`, then FIELDS) of the regions with any;
-    regions without are absent (callers LEFT JOIN their regions: with_counts)."""
+    regions without are absent (callers LEFT JOIN their regions: with_counts). `kept`: see
+    present_sql."""
     check_level(level)
-    p_conds, p_params, l_conds, l_params, a_conds, a_params = _conditions(level, flt, foreign, parent)
+    _, _, l_conds, l_params, a_conds, a_params = _conditions(level, flt, foreign, parent)
+    present, present_params = present_sql(level, flt, foreign, parent, day, kept)
     activities = "coalesce(ac.n, 0)::int8"
     if level == "village":
         activities = "NULL::int8"
@@ -135,14 +190,8 @@ def counts_sql(level: str, flt: MonitoringFilter, foreign: ForeignFilter, parent
     # Fragments are constants or built above from allow-listed names; values are bound parameters.
     sql = f"""
 WITH fd AS (SELECT %s::date AS day),
-fp AS MATERIALIZED (
-    SELECT {_REGION[level].format(a="p")} AS region, n.nationality,
-           coalesce(p.purpose, '{UNKNOWN}') AS purpose, coalesce(p.permit_type, '{UNKNOWN}') AS permit_type
-      FROM fd CROSS JOIN LATERAL foreign_nationals_present(fd.day) p
-      JOIN foreign_nationals n ON n.id = p.foreign_national_id
-     WHERE {where(p_conds)}
-),
-fn AS (SELECT region, count(*)::int8 AS n FROM fp GROUP BY region),
+fp AS MATERIALIZED ({present}),
+fn AS (SELECT region, sum(n)::int8 AS n FROM fp GROUP BY region),
 fpu AS ({_json_by("purpose")}),
 fpe AS ({_json_by("permit_type")}),
 fna AS ({_json_by("nationality")}),
@@ -178,7 +227,33 @@ SELECT r.region,
   LEFT JOIN ac ON ac.region = r.region
  WHERE r.region IS NOT NULL
 """  # noqa: S608
-    return sql, [day, *p_params, *l_params, *a_params]
+    return sql, [day, *present_params, *l_params, *a_params]
+
+
+def refresh(conn: Connection, day: date, batch: int | None = None, lock_wait: str | None = None) -> int:
+    """Count the persons queued since the last refresh (at most `batch`; None: all) on `day`, after
+    moving the counts to it; how many persons were counted (migration 0110, fn_present_refresh)."""
+    with transaction(conn) as cur:
+        if lock_wait:
+            cur.execute("SET LOCAL lock_timeout = %s", (lock_wait,))
+        cur.execute("SELECT fn_present_refresh(%s, %s)", (day, batch))
+        return cur.fetchone()[0]
+
+
+def prepare(conn: Connection, day: date) -> None:
+    """Bring the kept counts up to date before a read on `day` when they are not (best effort: a
+    read that still finds them behind counts from the tables, same numbers). Only for the
+    province's today or the day they are counted on: a past day is always read from the tables."""
+    with transaction(conn) as cur:
+        cur.execute("SELECT fn_present_ready(%s), (SELECT day FROM fn_present_day)", (day,))
+        ready, counted_on = cur.fetchone()
+    if ready or day not in (counted_on, clock.today()):
+        return
+    try:
+        refresh(conn, day, REFRESH_BATCH, REFRESH_LOCK_WAIT)
+    except (psycopg2.errors.QueryCanceled, psycopg2.errors.LockNotAvailable,
+            psycopg2.errors.ReadOnlySqlTransaction) as exc:
+        log.warning("foreign-national counts not refreshed: %s", type(exc).__name__)
 
 
 def joined_columns(f: str = "f", level: str = "district") -> str:
@@ -193,9 +268,9 @@ def joined_columns(f: str = "f", level: str = "district") -> str:
 
 
 def with_counts(rows_sql: str, level: str, flt: MonitoringFilter, foreign: ForeignFilter, parent: str | None,
-                day: date) -> tuple[str, list]:
+                day: date, kept: bool = True) -> tuple[str, list]:
     """`rows_sql` (rows with a `code` column) with FIELDS added; its parameters come first."""
-    sql, params = counts_sql(level, flt, foreign, parent, day)
+    sql, params = counts_sql(level, flt, foreign, parent, day, kept)
     wrapped = (f"SELECT s.*, {joined_columns('f', level)} FROM ({rows_sql}) s "  # noqa: S608
                f"LEFT JOIN ({sql}) f ON f.region = s.code")
     return wrapped, params
@@ -227,6 +302,7 @@ def foreign_region_stats(conn: Connection, level: str, flt: MonitoringFilter,
     elif level == "village":
         raise FilterError("parent: required for level 'village' (a district or regency code)")
     flt, day = effective(flt, today)
+    prepare(conn, day)
     reg_where, reg_params = regions_sql(level, flt, parent)
     rows = f"SELECT b.code, b.name, b.parent_code FROM boundaries b WHERE {reg_where}"  # noqa: S608
     sql, params = with_counts(rows, level, flt, foreign, parent, day)

@@ -9,6 +9,7 @@ from datetime import date
 from geo.db import Connection, transaction
 from geo.filters import FilterError, MonitoringFilter
 from geo.stats import aggregates
+from geo.stats import foreign as foreign_counts
 from geo.stats.common import (
     LEVELS,
     TUNING,
@@ -126,7 +127,8 @@ def _rows_text(conn: Connection, level: str, flt: MonitoringFilter, parent: str 
     """`wrap(rows statement)` run with `head` + the rows' parameters, and the day counted on.
     source 'auto': from the aggregates when they can answer (geo.stats.aggregates), else from the
     tables; 'aggregates': only from them (LookupError when they cannot); 'tables': only from the tables.
-    The foreign-national columns (geo.stats.foreign) are added unless `foreign` is None."""
+    The foreign-national columns (geo.stats.foreign) are added unless `foreign` is None: from their
+    kept counts when current (migration 0110), by the presence rule otherwise and with 'tables'."""
     if source not in SOURCES:
         raise ValueError(f"source: {source!r}")
     flt, day = _checked(conn, level, flt, parent, today)
@@ -135,8 +137,11 @@ def _rows_text(conn: Connection, level: str, flt: MonitoringFilter, parent: str 
     def rows(sql: str, params: list) -> tuple[str, list]:
         if foreign is None:
             return sql, params
-        sql, f_params = with_counts(sql, level, flt, foreign, parent, day)
+        sql, f_params = with_counts(sql, level, flt, foreign, parent, day, kept=source != "tables")
         return sql, [*params, *f_params]
+
+    if foreign is not None and source != "tables":
+        foreign_counts.prepare(conn, day)
 
     if source != "tables" and aggregates.covers(level, flt):
         sql, params = rows(*aggregates.rows_sql(level, reg_where, reg_params, flt, parent))
