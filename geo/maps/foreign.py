@@ -150,7 +150,8 @@ SELECT a.district_code, b.name, round(ST_X(b.label_point)::numeric, 5), round(ST
     with transaction(conn) as cur:
         cur.execute(sql, [day, day, *params])
         rows = cur.fetchall()
-    known = None if personal else activity_text.known_in(conn, {r[0][:5] for r in rows})
+    known = None if personal else activity_text.known_in(conn, {r[0][:5] for r in rows},
+                                                       [t for r in rows for t in r[9:12]])
     points: dict[str, dict] = {}
     for district, name, x, y, aid, held, kind, kind_label, agencies, targets, findings, follow_up in rows:
         p = points.setdefault(district, {"district": district, "name": name, "lon": float(x), "lat": float(y),

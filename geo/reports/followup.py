@@ -113,9 +113,9 @@ def mask(conn: Connection, rows: list[dict], report_regencies: list[str]) -> Non
     regencies = {g[:5] for r in rows for g in r["regions"]}
     if any(not r["regions"] for r in rows):
         regencies |= set(report_regencies)
-    who = activity_text.known_in(conn, regencies) if rows else redaction.NOBODY
-    # Also anyone on record elsewhere whom a text names (a 62.02 recommendation naming a 62.71 worker).
     texts = [t for r in rows for t in (r["text"], r["last_note"]) if t]
+    who = activity_text.known_in(conn, regencies, texts) if rows else redaction.NOBODY
+    # Also anyone on record elsewhere whom a text names (a 62.02 recommendation naming a 62.71 worker).
     named = activity_text.named(conn, texts) if texts else redaction.NOBODY
     for r in rows:
         r["text"] = redaction.mask(redaction.mask(r["text"], who), named)
