@@ -2,7 +2,8 @@
 uncached statistics over distinct requests: every level, with and without filters.
 
     .venv/bin/python bench/stats_tiles_bench.py [--companies 100000 --workers 500000] [--duration 10]
-    .venv/bin/python bench/stats_tiles_bench.py --distinct [--rounds 3] [--label after] [--record]
+    .venv/bin/python bench/stats_tiles_bench.py --distinct [--rounds 3] [--label after] [--record] [--db NAME]
+    .venv/bin/python bench/stats_tiles_bench.py --compare-tree DIR [--rounds 3] [--db NAME]
 
 Builds (once) a database `pantau_bench_stats_tiles` on the embedded cluster with the Kalimantan
 Tengah boundaries and the demo dataset at the given size, then runs wrk (-t2 -c16) against one
@@ -10,11 +11,19 @@ uvicorn worker and pgbench (-c16 -j2) on the same SQL, and prints a Markdown tab
 Uncached = a server with PANTAU_TILES_CACHE_MB=0 and PANTAU_STATS_CACHE_MB=0 (every request runs
 the SQL); cached = a default server (the first request of the run fills the cache).
 
---distinct: one client, caches off, each of ~80 distinct statistics requests (province, regency and
+--distinct: one client, caches off, each of ~90 distinct statistics requests (province, regency and
 district level; no filter, sector, nationality, RPTKA status, combinations, a regency, a parent, a
-scoped user, and a date range and villages, which the aggregates do not answer) once per round; the
-p50 per level and kind of filter. `--record` appends the table to bench/RESULTS-stats-tiles.md;
-`make bench` runs it on its 100,000-company dataset (bench/harness.py).
+scoped user, RPTKA date ranges; villages of a district and of a regency) once per round; the p50 per
+level and kind of filter. Every kind is summed from the aggregates (geo/stats/aggregates.py: the
+sums, or for villages and date ranges the per-company rows of migration 0111). `--record` appends
+the table to bench/RESULTS-stats-tiles.md; `make bench` runs it on its 100,000-company dataset
+(bench/harness.py). The route also adds the foreign-national columns (geo/stats/foreign.py).
+
+--compare-tree DIR: the same requests' statements without HTTP and without the foreign-national
+columns, in subprocesses alternating round by round between another checkout's code (DIR, e.g. an
+older commit extracted with `git archive`) and this one's, on the same database: before and after
+in the same run. `--db NAME`: another database of the embedded cluster (a copy made with
+`createdb -T pantau_bench_stats_tiles NAME`, so as not to disturb others' runs).
 """
 
 from __future__ import annotations
@@ -55,7 +64,7 @@ from geo.tiles.layers import tile_query  # noqa: E402
 from tests.conftest import LiveServer  # noqa: E402
 from tests.dbutil import with_dbname  # noqa: E402
 
-DB = "pantau_bench_stats_tiles"
+DB = "pantau_bench_stats_tiles"  # --db: another
 RESULTS = ROOT / "bench" / "RESULTS-stats-tiles.md"
 NO_CACHE = {"PANTAU_TILES_CACHE_MB": "0", "PANTAU_STATS_CACHE_MB": "0", "PANTAU_FEATURES_CACHE_MB": "0"}
 TARGET_MS = 100  # #16 item 7: uncached statistics, p50
@@ -67,14 +76,14 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
     return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
 
 
-def prepare(server_url: str, companies: int, workers: int) -> str:
-    url = with_dbname(server_url, DB)
+def prepare(server_url: str, companies: int, workers: int, db: str = DB) -> str:
+    url = with_dbname(server_url, db)
     admin = psycopg2.connect(with_dbname(server_url, "postgres"))
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB,))
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,))
         if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{DB}"')
+            cur.execute(f'CREATE DATABASE "{db}"')
     admin.close()
     conn = psycopg2.connect(url)
     migrate(conn)
@@ -149,7 +158,6 @@ def literal(url: str, sql: str, params: list) -> str:
 
 # --- #16 item 7: uncached statistics over distinct requests --------------------------------------
 STATS_LEVELS = ("province", "regency", "district")
-BASE_KINDS = ("date range (base tables)", "parent district (base tables)")  # not answered by the aggregates
 
 
 def stats_requests(url: str) -> list[tuple[str, str, str, bool]]:
@@ -174,12 +182,13 @@ def stats_requests(url: str) -> list[tuple[str, str, str, bool]]:
     filters += [("sector + nationality", {"sector": sectors[i], "nationality": nations[i]}) for i in (0, 1)]
     filters += [("sector + RPTKA status", {"sector": sectors[i], "permit_status": p}) for i, p in ((0, "expiring"), (1, "valid"))]
     filters += [("regency_code", {"regency_code": r}) for r in regencies[:3]]
-    filters += [("date range (base tables)", {"datetime": f"{today}/{today + timedelta(days=d)}"}) for d in (90, 365)]
+    filters += [("date range", {"datetime": f"{today}/{today + timedelta(days=d)}"}) for d in (90, 365)]
     out = [(level, kind, f"/api/stats/{level}" + (f"?{urlencode(params)}" if params else ""), False)
            for level in STATS_LEVELS for kind, params in filters]
     out += [("district", "parent", f"/api/stats/district?parent={r}", False) for r in regencies[:3]]
     out += [(level, "scoped user (2 regencies)", f"/api/stats/{level}", True) for level in STATS_LEVELS]
-    out += [("village", "parent district (base tables)", f"/api/stats/village?parent={d}", False) for d in districts]
+    out += [("village", "parent district", f"/api/stats/village?parent={d}", False) for d in districts]
+    out += [("village", "parent regency", f"/api/stats/village?parent={r}", False) for r in regencies[:2]]
     return out
 
 
@@ -210,9 +219,9 @@ def distinct_table(times: dict) -> list[str]:
         lines.append(f"| {level} | {kind} | {len(values)} | {_pct(values, 0.5):.0f} ms | {_pct(values, 0.9):.0f} ms "
                      f"| {max(values):.0f} ms |")
     for level in (*STATS_LEVELS, "village"):
-        covered = [v for (lv, kind), vs in times.items() if lv == level and kind not in BASE_KINDS for v in vs]
+        covered = [v for (lv, kind), vs in times.items() if lv == level for v in vs]
         if covered:
-            lines.append(f"| **{level}** | **all but base-table kinds** | {len(covered)} | **{_pct(covered, 0.5):.0f} ms** "
+            lines.append(f"| **{level}** | **all kinds** | {len(covered)} | **{_pct(covered, 0.5):.0f} ms** "
                          f"| {_pct(covered, 0.9):.0f} ms | {max(covered):.0f} ms |")
     return lines
 
@@ -239,7 +248,7 @@ def distinct_stats(url: str, base: str, rounds: int = 3, peer_tables: bool = Tru
 def peer_sql(url: str, requests: list) -> dict:
     """The same requests' statements in this process, once each (no HTTP): counted from the tables
     (the statement the endpoint ran before the aggregates) and from the aggregates. Milliseconds per
-    level, requests the aggregates answer only."""
+    level (the scoped user's requests left out)."""
     from urllib.parse import parse_qsl, urlsplit
 
     from geo import clock
@@ -250,8 +259,8 @@ def peer_sql(url: str, requests: list) -> dict:
     times: dict[str, dict[str, list[float]]] = defaultdict(lambda: {"tables": [], "aggregates": []})
     conn = psycopg2.connect(url)
     try:
-        for level, kind, path, scoped in requests:
-            if scoped or kind in BASE_KINDS:
+        for level, _kind, path, scoped in requests:
+            if scoped:
                 continue
             params = dict(parse_qsl(urlsplit(path).query))
             parent = params.pop("parent", None)
@@ -270,6 +279,73 @@ def peer_table(times: dict) -> list[str]:
     for level, t in times.items():
         slow, fast = _pct(t["tables"], 0.5), _pct(t["aggregates"], 0.5)
         lines.append(f"| {level} | {len(t['tables'])} | {slow:.0f} ms | {fast:.0f} ms | {slow / fast:.0f}x |")
+    return lines
+
+
+# One round of statements in the checkout that is the working directory (its own geo.stats), without
+# HTTP: stdin {"url", "scope", "requests"}; stdout {"level|kind": [ms, ...]}. A code string, so that an
+# older checkout without this file's options runs it too.
+ROUND = """
+import json, sys, time
+from urllib.parse import parse_qsl, urlsplit
+sys.path.insert(0, ".")
+import psycopg2
+from geo import clock
+from geo.filters import from_params
+from geo.stats import region_stats_json
+job = json.load(sys.stdin)
+conn = psycopg2.connect(job["url"])
+day, out = clock.today(), {}
+for level, kind, path, scoped in job["requests"]:
+    params = dict(parse_qsl(urlsplit(path).query))
+    parent = params.pop("parent", None)
+    flt = from_params(**params)
+    flt = flt.scoped(tuple(job["scope"])) if scoped else flt
+    started = time.perf_counter()
+    region_stats_json(conn, level, flt, parent, day)
+    out.setdefault(level + "|" + kind, []).append((time.perf_counter() - started) * 1000)
+conn.close()
+print(json.dumps(out))
+"""
+
+
+def compare_trees(url: str, other: Path, rounds: int) -> list[str]:
+    """Before (`other`) and after (this checkout) in the same run: the distinct requests' statements,
+    rounds alternating between the two (first one untimed each), on the same database."""
+    import json
+
+    requests = stats_requests(url)
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT regency_code FROM companies GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 2")
+        scope = [r[0] for r in cur.fetchall()]
+    conn.close()
+    job = json.dumps({"url": url, "scope": scope, "requests": requests})
+    trees = {"before": other.resolve(), "after": ROOT}
+    times: dict[str, dict[str, list[float]]] = {"before": defaultdict(list), "after": defaultdict(list)}
+    load_before = Path("/proc/loadavg").read_text().split()[0]
+    for r in range(rounds + 1):
+        for name in ("before", "after") if r % 2 else ("after", "before"):
+            out = subprocess.run([sys.executable, "-c", ROUND], input=job, cwd=trees[name], capture_output=True,
+                                 text=True, check=True).stdout
+            if r:
+                for key, values in json.loads(out).items():
+                    times[name][key] += values
+    load_after = Path("/proc/loadavg").read_text().split()[0]
+    lines = [f"Same run, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load_before} before, "
+             f"{load_after} after; {len(requests)} statements x {rounds} rounds each, alternating; before = "
+             f"{trees['before']}, after = this checkout. No HTTP, no foreign-national columns.", "",
+             "| level | filter | requests | before p50 | after p50 | after p90 | after max |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for key, after in times["after"].items():
+        level, kind = key.split("|")
+        before = times["before"][key]
+        lines.append(f"| {level} | {kind} | {len(after)} | {_pct(before, 0.5):.0f} ms | {_pct(after, 0.5):.0f} ms "
+                     f"| {_pct(after, 0.9):.0f} ms | {max(after):.0f} ms |")
+    for level in (*STATS_LEVELS, "village"):
+        before = [v for k, vs in times["before"].items() if k.startswith(level + "|") for v in vs]
+        after = [v for k, vs in times["after"].items() if k.startswith(level + "|") for v in vs]
+        lines.append(f"| **{level}** | **all kinds** | {len(after)} | **{_pct(before, 0.5):.0f} ms** "
+                     f"| **{_pct(after, 0.5):.0f} ms** | {_pct(after, 0.9):.0f} ms | {max(after):.0f} ms |")
     return lines
 
 
@@ -321,9 +397,14 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--label", default="this code")
     ap.add_argument("--record", action="store_true", help=f"append the distinct table to {RESULTS.name}")
+    ap.add_argument("--db", default=DB, help="the database to use (made and filled when missing)")
+    ap.add_argument("--compare-tree", type=Path, help="before/after statements: another checkout's code vs this one")
     args = ap.parse_args()
-    url = prepare(ensure_server(Settings().database), args.companies, args.workers)
+    url = prepare(ensure_server(Settings().database), args.companies, args.workers, args.db)
     if args.prepare_only:
+        return
+    if args.compare_tree:
+        print("\n".join(compare_trees(url, args.compare_tree, args.rounds)))
         return
     if args.distinct:
         server = LiveServer(url, NO_CACHE)
