@@ -12,7 +12,7 @@
 --
 -- fn_present_refresh(day, batch), called by the statistics before they read, takes queued persons and
 -- counts them again by the rule in one statement: it subtracts each one's row of fn_present (where
--- and how they were counted) from fn_present_counts and adds the new one. One refresh at a time (it
+-- and how they were counted) from fn_present_counts and fn_present_village_counts and adds the new one. One refresh at a time (it
 -- locks the fn_present_day row). A read uses the counts only when, in its own snapshot, the queue is
 -- empty and they are counted on the read's day (fn_present_ready); otherwise it reads the rule. A
 -- committed write and its queue entry become visible together.
@@ -40,9 +40,20 @@ CREATE TABLE fn_present (
     permit_type         text NOT NULL
 );
 
--- The sums the statistics read (rows with nothing are deleted). A worker's place may be unknown
--- (a company outside every village): NULLs are keys like any value.
+-- The sums the statistics read (rows with nothing are deleted): per district for the province,
+-- regency and district levels, per village for the villages (several times the rows: each level reads
+-- the smaller table that answers it). A worker's place may be unknown (a company outside every
+-- village): NULLs are keys like any value.
 CREATE TABLE fn_present_counts (
+    district_code text,
+    regency_code  text,
+    nationality   text NOT NULL,
+    purpose       text NOT NULL,
+    permit_type   text NOT NULL,
+    n             integer NOT NULL,
+    UNIQUE NULLS NOT DISTINCT (district_code, regency_code, nationality, purpose, permit_type)
+);
+CREATE TABLE fn_present_village_counts (
     village_code  text,
     district_code text,
     regency_code  text,
@@ -52,6 +63,8 @@ CREATE TABLE fn_present_counts (
     n             integer NOT NULL,
     UNIQUE NULLS NOT DISTINCT (village_code, district_code, regency_code, nationality, purpose, permit_type)
 );
+CREATE INDEX fn_present_village_counts_district_idx ON fn_present_village_counts (district_code);
+CREATE INDEX fn_present_village_counts_regency_idx ON fn_present_village_counts (regency_code);
 
 -- The one presence rule (0100's text), for the persons `ids` only when given (NULL: everyone).
 CREATE FUNCTION foreign_nationals_present(d date, ids bigint[])
@@ -141,14 +154,18 @@ BEGIN
         DELETE FROM fn_present_dirty;
         DELETE FROM fn_present;
         DELETE FROM fn_present_counts;
+        DELETE FROM fn_present_village_counts;
         INSERT INTO fn_present
         SELECT p.foreign_national_id, p.village_code, p.district_code, p.regency_code, n.nationality,
                coalesce(p.purpose, 'tidak_diketahui'), coalesce(p.permit_type, 'tidak_diketahui')
           FROM foreign_nationals_present(d) p JOIN foreign_nationals n ON n.id = p.foreign_national_id;
         GET DIAGNOSTICS counted = ROW_COUNT;
-        INSERT INTO fn_present_counts
+        INSERT INTO fn_present_village_counts
         SELECT village_code, district_code, regency_code, nationality, purpose, permit_type, count(*)
           FROM fn_present GROUP BY 1, 2, 3, 4, 5, 6;
+        INSERT INTO fn_present_counts
+        SELECT district_code, regency_code, nationality, purpose, permit_type, sum(n)
+          FROM fn_present_village_counts GROUP BY 1, 2, 3, 4, 5;
         UPDATE fn_present_day SET day = d;
         RETURN counted;
     END IF;
@@ -171,7 +188,7 @@ BEGIN
           FROM foreign_nationals_present(d, ids) p JOIN foreign_nationals n ON n.id = p.foreign_national_id
     ),
     old_p AS MATERIALIZED (SELECT f.* FROM fn_present f WHERE f.foreign_national_id = ANY(ids)),
-    delta AS (
+    delta AS MATERIALIZED (
         SELECT village_code, district_code, regency_code, nationality, purpose, permit_type, sum(n)::int AS n
           FROM (SELECT village_code, district_code, regency_code, nationality, purpose, permit_type, 1 AS n FROM now_p
                 UNION ALL
@@ -179,9 +196,16 @@ BEGIN
          GROUP BY 1, 2, 3, 4, 5, 6
         HAVING sum(n) <> 0
     ),
-    add AS (
-        INSERT INTO fn_present_counts AS t SELECT * FROM delta
+    add_v AS (
+        INSERT INTO fn_present_village_counts AS t SELECT * FROM delta
         ON CONFLICT (village_code, district_code, regency_code, nationality, purpose, permit_type)
+        DO UPDATE SET n = t.n + EXCLUDED.n
+    ),
+    add AS (
+        INSERT INTO fn_present_counts AS t
+        SELECT district_code, regency_code, nationality, purpose, permit_type, sum(n)::int FROM delta
+         GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0
+        ON CONFLICT (district_code, regency_code, nationality, purpose, permit_type)
         DO UPDATE SET n = t.n + EXCLUDED.n
     ),
     put AS (
@@ -199,6 +223,7 @@ BEGIN
     )
     SELECT count(*) INTO counted FROM now_p;
     DELETE FROM fn_present_counts WHERE n = 0;
+    DELETE FROM fn_present_village_counts WHERE n = 0;
     RETURN cardinality(ids);
 END $$;
 

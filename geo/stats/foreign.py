@@ -106,9 +106,9 @@ def where(conds: list[str]) -> str:
     return " AND ".join(conds) or "TRUE"
 
 
-def _json_by(key: str) -> str:
-    return (f"SELECT region, json_object_agg({key}, n ORDER BY n DESC, {key}) AS j "  # noqa: S608
-            f"FROM (SELECT region, {key}, sum(n)::int8 AS n FROM fp GROUP BY 1, 2) s GROUP BY region")
+def _json_by(dim: str) -> str:
+    return (f"SELECT region, json_object_agg(key, n ORDER BY n DESC, key) AS j "  # noqa: S608
+            f"FROM fp WHERE dim = '{dim}' GROUP BY region")
 
 
 def _conditions(level: str, flt: MonitoringFilter, foreign: ForeignFilter,
@@ -135,7 +135,7 @@ def _conditions(level: str, flt: MonitoringFilter, foreign: ForeignFilter,
 
 
 def _kept_conditions(flt: MonitoringFilter, foreign: ForeignFilter, parent: str | None) -> tuple[list[str], list]:
-    """The conditions of _conditions' present persons on a row of fn_present_counts (alias k)."""
+    """The conditions of _conditions' present persons on a row of the kept counts (alias k)."""
     conds, params = _placed("k", flt, parent)
     if flt.nationality:
         conds.append("k.nationality = ANY(%s)")
@@ -147,31 +147,43 @@ def _kept_conditions(flt: MonitoringFilter, foreign: ForeignFilter, parent: str 
     return conds, params
 
 
+def _marginals(rows: str) -> str:
+    """Per region of `rows` (region, nationality, purpose, permit_type, n) in one pass: the total
+    (dim 'total') and the persons by nationality, purpose and permit type (dim, key)."""
+    return f"""
+    SELECT region,
+           CASE GROUPING(nationality, purpose, permit_type) WHEN 7 THEN 'total' WHEN 3 THEN 'nationality'
+                WHEN 5 THEN 'purpose' ELSE 'permit_type' END AS dim,
+           coalesce(nationality, purpose, permit_type) AS key, sum(n)::int8 AS n
+      FROM ({rows}) x
+     GROUP BY GROUPING SETS ((region), (region, nationality), (region, purpose), (region, permit_type))"""  # noqa: S608
+
+
 def present_sql(level: str, flt: MonitoringFilter, foreign: ForeignFilter, parent: str | None, day: date,
                 kept: bool = True) -> tuple[str, list]:
-    """SELECT of the present persons counted per (region, nationality, purpose, permit_type): column
-    `n`. `kept`: from fn_present_counts (migration 0110) when they are counted on `day` and nothing
-    is queued in this statement's snapshot, else by the rule from the tables; the two branches are
-    guarded by fn_present_ready(day), a one-time filter, so only one of them runs. Not `kept`: by
-    the rule only."""
+    """SELECT of the present persons per region: columns region, dim ('total', 'nationality',
+    'purpose', 'permit_type'), key (NULL for the total), n. `kept`: summed from fn_present_counts
+    (fn_present_village_counts for villages; migration 0110) when they are counted on `day` and
+    nothing is queued in this statement's snapshot, else counted by the rule from the tables; the
+    two branches are guarded by fn_present_ready(day), a one-time filter, so only one of them
+    runs. Not `kept`: by the rule."""
     p_conds, p_params, *_ = _conditions(level, flt, foreign, parent)
     # Fragments are constants or built above from allow-listed names; values are bound parameters.
-    tables = f"""
-    SELECT {_REGION[level].format(a="p")} AS region, n.nationality,
-           coalesce(p.purpose, '{UNKNOWN}') AS purpose, coalesce(p.permit_type, '{UNKNOWN}') AS permit_type,
-           count(*)::int8 AS n
-      FROM foreign_nationals_present(%s) p
-      JOIN foreign_nationals n ON n.id = p.foreign_national_id
-     WHERE {"NOT fn_present_ready(%s) AND " if kept else ""}{where(p_conds)}
-     GROUP BY 1, 2, 3, 4"""  # noqa: S608
+    tables = _marginals(f"""
+        SELECT {_REGION[level].format(a="p")} AS region, n.nationality,
+               coalesce(p.purpose, '{UNKNOWN}') AS purpose, coalesce(p.permit_type, '{UNKNOWN}') AS permit_type,
+               1 AS n
+          FROM foreign_nationals_present(%s) p
+          JOIN foreign_nationals n ON n.id = p.foreign_national_id
+         WHERE {"NOT fn_present_ready(%s) AND " if kept else ""}{where(p_conds)}""")  # noqa: S608
     if not kept:
         return tables, [day, *p_params]
     k_conds, k_params = _kept_conditions(flt, foreign, parent)
-    counted = f"""
-    SELECT {_REGION[level].format(a="k")} AS region, k.nationality, k.purpose, k.permit_type, sum(k.n)::int8 AS n
-      FROM fn_present_counts k
-     WHERE fn_present_ready(%s) AND {where(k_conds)}
-     GROUP BY 1, 2, 3, 4"""  # noqa: S608
+    table = "fn_present_village_counts" if level == "village" else "fn_present_counts"
+    counted = _marginals(f"""
+        SELECT {_REGION[level].format(a="k")} AS region, k.nationality, k.purpose, k.permit_type, k.n
+          FROM {table} k
+         WHERE fn_present_ready(%s) AND {where(k_conds)}""")  # noqa: S608
     return f"{tables}\n    UNION ALL{counted}", [day, day, *p_params, day, *k_params]
 
 
@@ -183,6 +195,8 @@ def counts_sql(level: str, flt: MonitoringFilter, foreign: ForeignFilter, parent
     check_level(level)
     _, _, l_conds, l_params, a_conds, a_params = _conditions(level, flt, foreign, parent)
     present, present_params = present_sql(level, flt, foreign, parent, day, kept)
+    # A guest's person is read for the nationality filter only (the foreign key says it exists).
+    guests_nationality = "\n      JOIN foreign_nationals n ON n.id = ls.foreign_national_id" if flt.nationality else ""
     activities = "coalesce(ac.n, 0)::int8"
     if level == "village":
         activities = "NULL::int8"
@@ -191,15 +205,14 @@ def counts_sql(level: str, flt: MonitoringFilter, foreign: ForeignFilter, parent
     sql = f"""
 WITH fd AS (SELECT %s::date AS day),
 fp AS MATERIALIZED ({present}),
-fn AS (SELECT region, sum(n)::int8 AS n FROM fp GROUP BY region),
+fn AS (SELECT region, n FROM fp WHERE dim = 'total'),
 fpu AS ({_json_by("purpose")}),
 fpe AS ({_json_by("permit_type")}),
 fna AS ({_json_by("nationality")}),
 lg AS (
     SELECT {_REGION[level].format(a="l")} AS region, count(DISTINCT ls.foreign_national_id)::int8 AS n
       FROM fd, lodging_stays ls
-      JOIN lodgings l ON l.id = ls.lodging_id
-      JOIN foreign_nationals n ON n.id = ls.foreign_national_id
+      JOIN lodgings l ON l.id = ls.lodging_id{guests_nationality}
      WHERE ls.check_in <= fd.day AND ls.counted_until > fd.day - {GUEST_WINDOW_DAYS}
        AND {where(l_conds)}
      GROUP BY 1
