@@ -57,6 +57,7 @@ def db(server_url, populated):
     drop_database(server_url, dbname_of(url))
 
 
+MONTH = (TODAY.replace(day=28) + timedelta(days=4)).replace(day=1)  # the first day of next month
 # RPTKA date ranges (closed, open at either end) alone and with other filters, at every level.
 RANGES = [
     {"period_start": TODAY - timedelta(days=100), "period_end": TODAY + timedelta(days=200)},
@@ -65,6 +66,11 @@ RANGES = [
     {"period_start": TODAY - timedelta(days=300), "period_end": TODAY + timedelta(days=500),
      "sector": ("jasa", "energi", "konstruksi"), "nationality": ("CN", "MY"), "permit_status": "expiring"},
     {"period_start": TODAY - timedelta(days=50), "regency_code": "62.71", "nationality": ("KR",)},
+    # Whole months (summed per month of the end date), a range within one month, an open start on a
+    # month's last day.
+    {"period_start": MONTH, "period_end": MONTH.replace(year=MONTH.year + 1) - timedelta(days=1)},
+    {"period_start": MONTH + timedelta(days=3), "period_end": MONTH + timedelta(days=20), "sector": ("jasa", "energi")},
+    {"period_end": MONTH - timedelta(days=1), "permit_status": "expired"},
 ]
 # Filters of the village level (parents: districts and whole regencies).
 VILLAGE_FILTERS = [
@@ -98,6 +104,23 @@ def same_counts_per_company(url: str, conn, day: date = TODAY, scope=None, range
         assert got == expected_stats(raw, level, day, parent=parent, scope=scope, **flt), (level, parent, flt)
         answers[(level, parent, repr(flt))] = got
     assert any(r["companies"] for got in answers.values() for r in got.values())
+    # The month sums are those of the per-company rows they are kept from.
+    differ = execute(conn, """
+        WITH kept AS (SELECT regency_code, district_code, sector, rptka_status, nationalities, month, companies,
+                             inspected_12m, inspections_12m FROM stats_company_months),
+        now AS (SELECT regency_code, district_code, sector, rptka_status, nationalities,
+                       date_trunc('month', rptka_valid_until)::date, count(*)::int, count(*) FILTER (WHERE inspections_12m > 0)::int,
+                       sum(inspections_12m)::int FROM stats_company WHERE rptka_valid_until IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6)
+        SELECT count(*) FROM ((TABLE kept EXCEPT TABLE now) UNION ALL (TABLE now EXCEPT TABLE kept)) d""")[0][0]
+    differ += execute(conn, """
+        WITH kept AS (SELECT regency_code, district_code, sector, rptka_status, nationality, month, workers,
+                             permits_expired, permits_30d, sex_p, level_konsultan FROM stats_worker_months),
+        now AS (SELECT regency_code, district_code, sector, rptka_status, nationality,
+                       date_trunc('month', rptka_valid_until)::date, sum(workers)::int, sum(permits_expired)::int,
+                       sum(permits_30d)::int, sum(sex_p)::int, sum(level_konsultan)::int
+                  FROM stats_company_workers WHERE rptka_valid_until IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6)
+        SELECT count(*) FROM ((TABLE kept EXCEPT TABLE now) UNION ALL (TABLE now EXCEPT TABLE kept)) d""")[0][0]
+    assert differ == 0
     conn.commit()
     return answers
 
@@ -116,7 +139,9 @@ def same_counts(url: str, conn, day: date = TODAY, filters=FILTERS, scope=None) 
             assert got == expected_stats(raw, level, day, scope=scope, **flt), (level, flt)
     with conn.cursor() as cur:  # nothing left counted as zero
         cur.execute("SELECT (SELECT count(*) FROM stats_worker_counts WHERE workers <= 0) "
-                    "+ (SELECT count(*) FROM stats_company_counts WHERE companies <= 0)")
+                    "+ (SELECT count(*) FROM stats_company_counts WHERE companies <= 0) "
+                    "+ (SELECT count(*) FROM stats_worker_months WHERE workers <= 0) "
+                    "+ (SELECT count(*) FROM stats_company_months WHERE companies <= 0)")
         assert cur.fetchone()[0] == 0
     conn.commit()
 

@@ -1,12 +1,15 @@
--- Villages and RPTKA date ranges from the statistics' per-company rows (#16 item 7): what the
--- sums of 0090 do not key, the company's village (companies.village_code, 0100) and its RPTKA end
--- date, kept in its rows of stats_company and stats_company_workers, with the company's place,
--- sector and RPTKA status also in its workers' rows. Villages and a date range are then summed
--- from these two tables alone, filtered like the sums (geo/stats/aggregates.py), instead of joined
--- to the companies or counted from the tables.
+-- Villages and RPTKA date ranges from the statistics' aggregates (#16 item 7), instead of counted
+-- from the tables (geo/stats/aggregates.py):
+-- - what the sums of 0090 do not key, the company's village (companies.village_code, 0100) and its
+--   RPTKA end date, kept in its rows of stats_company and stats_company_workers, with the company's
+--   place, sector and RPTKA status also in its workers' rows: villages are summed from these two
+--   tables alone, filtered like the sums;
+-- - the sums of 0090 also per month of the RPTKA end date (stats_company_months,
+--   stats_worker_months; companies with a known date only): a date range sums the months it covers
+--   whole, and the per-company rows of the days at its two ends.
 --
 -- A move within a district changes only the village: it now queues the company too. stats_refresh
--- as in 0096, writing the new columns from the same snapshot as the counts.
+-- as in 0096, also writing the new columns and month sums from the same snapshot as the counts.
 
 ALTER TABLE stats_company ADD COLUMN village_code text, ADD COLUMN rptka_valid_until date;
 ALTER TABLE stats_company_workers ADD COLUMN regency_code text, ADD COLUMN district_code text,
@@ -31,6 +34,54 @@ CREATE INDEX stats_company_district_idx ON stats_company (district_code);
 CREATE INDEX stats_company_rptka_idx ON stats_company (rptka_valid_until);
 CREATE INDEX stats_company_workers_district_idx ON stats_company_workers (district_code);
 CREATE INDEX stats_company_workers_rptka_idx ON stats_company_workers (rptka_valid_until);
+
+CREATE TABLE stats_company_months (
+    regency_code    text NOT NULL,
+    district_code   text NOT NULL,
+    sector          text NOT NULL,
+    rptka_status    text NOT NULL,
+    nationalities   text[] NOT NULL,
+    month           date NOT NULL,  -- first day of the RPTKA end date's month
+    companies       integer NOT NULL,
+    inspected_12m   integer NOT NULL,
+    inspections_12m integer NOT NULL,
+    UNIQUE (regency_code, district_code, sector, rptka_status, nationalities, month)
+);
+CREATE TABLE stats_worker_months (
+    regency_code       text NOT NULL,
+    district_code      text NOT NULL,
+    sector             text NOT NULL,
+    rptka_status       text NOT NULL,
+    nationality        text NOT NULL,
+    month              date NOT NULL,
+    workers            integer NOT NULL,
+    permits_expired    integer NOT NULL,
+    permits_30d        integer NOT NULL,
+    permits_31_90d     integer NOT NULL,
+    sex_l              integer NOT NULL,
+    sex_p              integer NOT NULL,
+    sex_unknown        integer NOT NULL,
+    level_direktur     integer NOT NULL,
+    level_komisaris    integer NOT NULL,
+    level_manajer      integer NOT NULL,
+    level_profesional  integer NOT NULL,
+    level_konsultan    integer NOT NULL,
+    UNIQUE (regency_code, district_code, sector, rptka_status, nationality, month)
+);
+CREATE INDEX stats_company_months_month_idx ON stats_company_months (month);
+CREATE INDEX stats_worker_months_month_idx ON stats_worker_months (month);
+CREATE INDEX stats_company_months_empty_idx ON stats_company_months (companies) WHERE companies = 0;
+CREATE INDEX stats_worker_months_empty_idx ON stats_worker_months (workers) WHERE workers = 0;
+INSERT INTO stats_company_months
+SELECT regency_code, district_code, sector, rptka_status, nationalities, date_trunc('month', rptka_valid_until)::date,
+       count(*), count(*) FILTER (WHERE inspections_12m > 0), sum(inspections_12m)
+  FROM stats_company WHERE rptka_valid_until IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6;
+INSERT INTO stats_worker_months
+SELECT regency_code, district_code, sector, rptka_status, nationality, date_trunc('month', rptka_valid_until)::date,
+       sum(workers), sum(permits_expired), sum(permits_30d), sum(permits_31_90d), sum(sex_l), sum(sex_p),
+       sum(sex_unknown), sum(level_direktur), sum(level_komisaris), sum(level_manajer), sum(level_profesional),
+       sum(level_konsultan)
+  FROM stats_company_workers WHERE rptka_valid_until IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6;
 
 DROP TRIGGER companies_stats_upd ON companies;
 CREATE TRIGGER companies_stats_upd AFTER UPDATE ON companies
@@ -148,6 +199,67 @@ BEGIN
             level_profesional = t.level_profesional + EXCLUDED.level_profesional,
             level_konsultan = t.level_konsultan + EXCLUDED.level_konsultan
     ),
+    cm_delta AS (
+        SELECT regency_code, district_code, sector, rptka_status, nationalities, month,
+               sum(companies)::int AS companies, sum(inspected)::int AS inspected_12m,
+               sum(inspections)::int AS inspections_12m
+          FROM (SELECT regency_code, district_code, sector, rptka_status, nationalities,
+                       date_trunc('month', rptka_valid_until)::date AS month, 1 AS companies,
+                       (inspections_12m > 0)::int AS inspected, inspections_12m AS inspections
+                  FROM cn WHERE rptka_valid_until IS NOT NULL
+                UNION ALL
+                SELECT regency_code, district_code, sector, rptka_status, nationalities,
+                       date_trunc('month', rptka_valid_until)::date, -1, -(inspections_12m > 0)::int, -inspections_12m
+                  FROM old_c WHERE rptka_valid_until IS NOT NULL) d
+         GROUP BY 1, 2, 3, 4, 5, 6
+        HAVING (sum(companies), sum(inspected), sum(inspections)) <> (0, 0, 0)
+    ),
+    wm_delta AS (
+        SELECT regency_code, district_code, sector, rptka_status, nationality, month,
+               sum(workers)::int AS workers, sum(permits_expired)::int AS permits_expired,
+               sum(permits_30d)::int AS permits_30d, sum(permits_31_90d)::int AS permits_31_90d,
+               sum(sex_l)::int AS sex_l, sum(sex_p)::int AS sex_p, sum(sex_unknown)::int AS sex_unknown,
+               sum(level_direktur)::int AS level_direktur, sum(level_komisaris)::int AS level_komisaris,
+               sum(level_manajer)::int AS level_manajer, sum(level_profesional)::int AS level_profesional,
+               sum(level_konsultan)::int AS level_konsultan
+          FROM (SELECT c.regency_code, c.district_code, c.sector, c.rptka_status, w.nationality,
+                       date_trunc('month', c.rptka_valid_until)::date AS month,
+                       w.workers, w.permits_expired, w.permits_30d, w.permits_31_90d, w.sex_l, w.sex_p,
+                       w.sex_unknown, w.level_direktur, w.level_komisaris, w.level_manajer,
+                       w.level_profesional, w.level_konsultan
+                  FROM wn w JOIN cn c ON c.id = w.company_id WHERE c.rptka_valid_until IS NOT NULL
+                UNION ALL
+                SELECT o.regency_code, o.district_code, o.sector, o.rptka_status, w.nationality,
+                       date_trunc('month', o.rptka_valid_until)::date,
+                       -w.workers, -w.permits_expired, -w.permits_30d, -w.permits_31_90d, -w.sex_l, -w.sex_p,
+                       -w.sex_unknown, -w.level_direktur, -w.level_komisaris, -w.level_manajer,
+                       -w.level_profesional, -w.level_konsultan
+                  FROM old_w w JOIN old_c o ON o.company_id = w.company_id WHERE o.rptka_valid_until IS NOT NULL) d
+         GROUP BY 1, 2, 3, 4, 5, 6
+        HAVING (sum(workers), sum(permits_expired), sum(permits_30d), sum(permits_31_90d), sum(sex_l), sum(sex_p),
+                sum(sex_unknown), sum(level_direktur), sum(level_komisaris), sum(level_manajer),
+                sum(level_profesional), sum(level_konsultan)) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    ),
+    add_wm AS (
+        INSERT INTO stats_worker_months AS t SELECT * FROM wm_delta
+        ON CONFLICT (regency_code, district_code, sector, rptka_status, nationality, month) DO UPDATE SET
+            workers = t.workers + EXCLUDED.workers, permits_expired = t.permits_expired + EXCLUDED.permits_expired,
+            permits_30d = t.permits_30d + EXCLUDED.permits_30d,
+            permits_31_90d = t.permits_31_90d + EXCLUDED.permits_31_90d,
+            sex_l = t.sex_l + EXCLUDED.sex_l, sex_p = t.sex_p + EXCLUDED.sex_p,
+            sex_unknown = t.sex_unknown + EXCLUDED.sex_unknown,
+            level_direktur = t.level_direktur + EXCLUDED.level_direktur,
+            level_komisaris = t.level_komisaris + EXCLUDED.level_komisaris,
+            level_manajer = t.level_manajer + EXCLUDED.level_manajer,
+            level_profesional = t.level_profesional + EXCLUDED.level_profesional,
+            level_konsultan = t.level_konsultan + EXCLUDED.level_konsultan
+    ),
+    add_cm AS (
+        INSERT INTO stats_company_months AS t SELECT * FROM cm_delta
+        ON CONFLICT (regency_code, district_code, sector, rptka_status, nationalities, month) DO UPDATE SET
+            companies = t.companies + EXCLUDED.companies, inspected_12m = t.inspected_12m + EXCLUDED.inspected_12m,
+            inspections_12m = t.inspections_12m + EXCLUDED.inspections_12m
+    ),
     add_c AS (
         INSERT INTO stats_company_counts AS t SELECT * FROM c_delta
         ON CONFLICT (regency_code, district_code, sector, rptka_status, nationalities) DO UPDATE SET
@@ -193,9 +305,13 @@ BEGIN
     -- A sum with no company or worker left is no row (what changed was added above).
     DELETE FROM stats_worker_counts WHERE workers = 0;
     DELETE FROM stats_company_counts WHERE companies = 0;
+    DELETE FROM stats_worker_months WHERE workers = 0;
+    DELETE FROM stats_company_months WHERE companies = 0;
     RETURN cardinality(ids);
 END $$;
 
 
 ANALYZE stats_company;
 ANALYZE stats_company_workers;
+ANALYZE stats_company_months;
+ANALYZE stats_worker_months;

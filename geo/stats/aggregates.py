@@ -4,10 +4,13 @@ active worker grouped on each request.
 - Province, regency and district level, every filter but an RPTKA date range: the sums keyed by
   district, sector, RPTKA status and nationality (stats_company_counts, stats_worker_counts), a few
   thousand rows.
-- Villages and RPTKA date ranges (`datetime=`, at every level): the per-company rows, one per
-  company (stats_company) and one per company and nationality (stats_company_workers), which also
-  keep the company's place (its stored village included), sector, RPTKA status and end date
-  (0111): the same filters on the same columns, no join to the companies.
+- Villages: the per-company rows, one per company (stats_company) and one per company and
+  nationality (stats_company_workers), which also keep the company's place (its stored village
+  included), sector, RPTKA status and end date (0111): the same filters on the same columns, no join
+  to the companies.
+- RPTKA date ranges (`datetime=`): the same sums per month of the end date (stats_company_months,
+  stats_worker_months, 0111) for the months the range covers whole, and the per-company rows for
+  the days at its ends (all of it for a range within a month, and for villages).
 
 A read uses them only when, in its own snapshot, they are current and counted on its day
 (`stats_ready`); otherwise it first brings them up to date (`stats_refresh`: the companies written
@@ -18,7 +21,7 @@ report of a past quarter). Same numbers either way: tests/test_stats_aggregates.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 import psycopg2.errors
 
@@ -49,10 +52,42 @@ def per_company(level: str, flt: MonitoringFilter) -> bool:
     return level == "village" or flt.period_start is not None or flt.period_end is not None
 
 
-def _where(flt: MonitoringFilter, parent: str | None, nationality: str) -> tuple[str, list]:
+def _split(flt: MonitoringFilter) -> tuple[str, list, str, list]:
+    """An RPTKA date range as (the months it covers whole: a condition on `k.month`) and (the days
+    outside them: a condition on the per-company rows' `k.rptka_valid_until`), with parameters."""
+    start, end = flt.period_start, flt.period_end
+    first = None if start is None else start if start.day == 1 else _next_month(start)  # first whole month
+    stop = None if end is None else _month_of(end + timedelta(days=1))  # first month after the whole ones
+    if first is not None and stop is not None and first >= stop:  # within a month or two: no whole month
+        return "FALSE", [], "k.rptka_valid_until >= %s AND k.rptka_valid_until <= %s", [start, end]
+    months, m_params, days, d_params = [], [], [], []
+    if first is not None:
+        months.append("k.month >= %s")
+        m_params.append(first)
+        if start < first:
+            days.append("(k.rptka_valid_until >= %s AND k.rptka_valid_until < %s)")
+            d_params += [start, first]
+    if stop is not None:
+        months.append("k.month < %s")
+        m_params.append(stop)
+        if end >= stop:
+            days.append("(k.rptka_valid_until >= %s AND k.rptka_valid_until <= %s)")
+            d_params += [stop, end]
+    return " AND ".join(months), m_params, " OR ".join(days) or "FALSE", d_params
+
+
+def _month_of(d: date) -> date:
+    return d.replace(day=1)
+
+
+def _next_month(d: date) -> date:
+    return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _where(flt: MonitoringFilter, parent: str | None, nationality: str, period: bool = True) -> tuple[str, list]:
     """Conditions on a counted row (alias k) for the filter: the same companies as
     MonitoringFilter.company_where selects (permit_status on the counted day). The RPTKA date range
-    only on the per-company rows, which keep the date."""
+    only on the per-company rows, which keep the date (`period`)."""
     conds: list[str] = []
     params: list = []
     if flt.scope is not None:
@@ -70,10 +105,10 @@ def _where(flt: MonitoringFilter, parent: str | None, nationality: str) -> tuple
     if flt.permit_status:
         conds.append("k.rptka_status = %s")
         params.append(flt.permit_status)
-    if flt.period_start is not None:
+    if period and flt.period_start is not None:
         conds.append("k.rptka_valid_until >= %s")
         params.append(flt.period_start)
-    if flt.period_end is not None:
+    if period and flt.period_end is not None:
         conds.append("k.rptka_valid_until <= %s")
         params.append(flt.period_end)
     if flt.nationality:
@@ -95,31 +130,48 @@ def _sums(a: str, columns: list[str]) -> str:
     return ", ".join(f"sum({a}.{c})::int8 AS {c}" for c in columns)
 
 
+def _select(region: str, columns: str, table: str, where: str) -> str:
+    # Fragments are constants or built from allow-listed names; values are bound parameters.
+    return f"SELECT {region} AS region, {columns} FROM {table} k WHERE {where}"  # noqa: S608
+
+
 def _sources(level: str, flt: MonitoringFilter, parent: str | None) -> tuple[str, list]:
     """CTEs `cs` (companies per region and sector) and `wn` (workers per region and nationality) for
-    the filter, from the sums or from the per-company rows."""
+    the filter: from the sums, the per-company rows (villages), or for a date range the month sums
+    and the per-company rows of the days at its ends."""
     region = REGION[level]
-    c_where, c_params = _where(flt, parent, "k.nationalities && %s::text[]")
-    w_where, w_params = _where(flt, parent, "k.nationality = ANY(%s)")
-    if per_company(level, flt):
-        companies = """count(*)::int8 AS companies,
-              count(*) FILTER (WHERE k.rptka_status = 'expired')::int8 AS rptka_expired,
-              count(*) FILTER (WHERE k.rptka_status = 'expiring')::int8 AS rptka_expiring_90d,
-              count(*) FILTER (WHERE k.inspections_12m > 0)::int8 AS inspected, sum(k.inspections_12m)::int8 AS inspections_12m
-         FROM stats_company k"""
-        workers = "stats_company_workers k"
+    workers = ["workers", *PERMITS, *COUNTED]
+    ranged = level != "village" and per_company(level, flt)
+    c_where, c_params = _where(flt, parent, "k.nationalities && %s::text[]", period=not ranged)
+    w_where, w_params = _where(flt, parent, "k.nationality = ANY(%s)", period=not ranged)
+    # One row per company (per company and nationality): counted as one company.
+    one = "1 AS companies, (k.inspections_12m > 0)::int AS inspected_12m, k.inspections_12m"
+    kept = "k.companies, k.inspected_12m, k.inspections_12m"
+    w_cols = ", ".join(f"k.{c}" for c in ["nationality", *workers])
+    if level == "village":
+        c_rows = _select(region, f"k.sector, k.rptka_status, {one}", "stats_company", c_where)
+        w_rows = _select(region, w_cols, "stats_company_workers", w_where)
+        params = [*c_params, *w_params]
+    elif ranged:
+        months, m_params, days, d_params = _split(flt)
+        c_rows = (_select(region, f"k.sector, k.rptka_status, {kept}", "stats_company_months", f"{c_where} AND {months}")
+                  + " UNION ALL "
+                  + _select(region, f"k.sector, k.rptka_status, {one}", "stats_company", f"{c_where} AND ({days})"))
+        w_rows = (_select(region, w_cols, "stats_worker_months", f"{w_where} AND {months}") + " UNION ALL "
+                  + _select(region, w_cols, "stats_company_workers", f"{w_where} AND ({days})"))
+        params = [*c_params, *m_params, *c_params, *d_params, *w_params, *m_params, *w_params, *d_params]
     else:
-        companies = """sum(k.companies)::int8 AS companies,
+        c_rows = _select(region, f"k.sector, k.rptka_status, {kept}", "stats_company_counts", c_where)
+        w_rows = _select(region, w_cols, "stats_worker_counts", w_where)
+        params = [*c_params, *w_params]
+    # Fragments are constants or built above from allow-listed names; values are bound parameters.
+    sql = f"""cs AS (SELECT k.region, k.sector, sum(k.companies)::int8 AS companies,
               sum(k.companies) FILTER (WHERE k.rptka_status = 'expired')::int8 AS rptka_expired,
               sum(k.companies) FILTER (WHERE k.rptka_status = 'expiring')::int8 AS rptka_expiring_90d,
               sum(k.inspected_12m)::int8 AS inspected, sum(k.inspections_12m)::int8 AS inspections_12m
-         FROM stats_company_counts k"""
-        workers = "stats_worker_counts k"
-    # Fragments are constants or built above from allow-listed names; values are bound parameters.
-    sql = f"""cs AS (SELECT {region} AS region, k.sector, {companies} WHERE {c_where} GROUP BY 1, 2),
-wn AS (SELECT {region} AS region, k.nationality, {_sums("k", ["workers", *PERMITS, *COUNTED])}
-         FROM {workers} WHERE {w_where} GROUP BY 1, 2)"""  # noqa: S608
-    return sql, [*c_params, *w_params]
+         FROM ({c_rows}) k GROUP BY 1, 2),
+wn AS (SELECT k.region, k.nationality, {_sums("k", workers)} FROM ({w_rows}) k GROUP BY 1, 2)"""  # noqa: S608
+    return sql, params
 
 
 def rows_sql(level: str, regions_where: str, regions_params: list, flt: MonitoringFilter,
