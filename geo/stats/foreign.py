@@ -13,6 +13,14 @@ ForeignFilter adds `purpose` and `permit_type`, which filter the present foreign
 (not lodging guests or activities). Lodging-only guests have neither purpose nor permit type: they
 count under UNKNOWN ("tidak_diketahui") in both breakdowns, so each breakdown sums to the total,
 and `purpose=tidak_diketahui` / `permit_type=tidak_diketahui` select them.
+
+The present persons are summed from counts kept current as data changes (migration 0110:
+fn_present_counts per district, fn_present_village_counts per village, one row per place,
+nationality, purpose and permit type): writers queue the persons they touch, `prepare` counts the
+queued ones again by the rule before a read, and the read takes the kept counts only when in its own
+snapshot nothing is queued and they are counted on its day, else the rule from the tables (one
+statement, two branches guarded by a one-time filter). Lodging guests, activities and other days
+(the quarterly series) are counted from the tables on each request. docs/foreign-nationals-api.md.
 """
 
 from __future__ import annotations
