@@ -29,9 +29,11 @@ DELETE FROM stats_company_workers WHERE regency_code IS NULL;
 ALTER TABLE stats_company_workers ALTER COLUMN regency_code SET NOT NULL, ALTER COLUMN district_code SET NOT NULL,
     ALTER COLUMN sector SET NOT NULL, ALTER COLUMN rptka_status SET NOT NULL;
 
--- Villages of a district and date ranges read these (villages of a regency: its few thousand rows).
+-- Villages of a regency or a district, and the days at a date range's ends, read these.
+CREATE INDEX stats_company_regency_idx ON stats_company (regency_code);
 CREATE INDEX stats_company_district_idx ON stats_company (district_code);
 CREATE INDEX stats_company_rptka_idx ON stats_company (rptka_valid_until);
+CREATE INDEX stats_company_workers_regency_idx ON stats_company_workers (regency_code);
 CREATE INDEX stats_company_workers_district_idx ON stats_company_workers (district_code);
 CREATE INDEX stats_company_workers_rptka_idx ON stats_company_workers (rptka_valid_until);
 
