@@ -5,10 +5,14 @@ pgbench replaying the statements Pantau sent for those very paths (bench/capture
 Two workloads over the companies table: `bbox` (2,000 city-sized boxes, 0.2 degrees square, each centred
 on a company, limit=100) and `ids` (2,000 random company ids, one feature each).
 
-    PYTHONPATH=. .venv/bin/python -m bench.distinct [--duration 10] [--rounds 1]
+    PYTHONPATH=. .venv/bin/python -m bench.distinct [--duration 10] [--rounds 1] [--workloads bbox,ids]
+        [--database NAME] [--baseline DIR]
 
-on the database of bench/features_prepare.py (100,000 companies), appending to
-bench/RESULTS-features.md; bench/harness.py calls `measure` for `make bench`. tipg runs from its own
+on the database of bench/features_prepare.py (100,000 companies; --database NAME: a copy of it made on
+first use, so that one engineer's runs leave the shared one alone), appending to
+bench/RESULTS-features.md; bench/harness.py calls `measure` for `make bench`. --baseline DIR: a second
+Pantau served from DIR (e.g. a `git archive` of the code before a change), measured in each round just
+before this tree's, for before/after ratios at the same load. tipg runs from its own
 virtualenv (never a Pantau dependency), created on first use in PANTAU_HOME/bench/tipg-1.6.1 or taken
 from BENCH_TIPG_PYTHON.
 """
@@ -220,14 +224,17 @@ def _check(base: str, auth: str | None, path_list: list[str]) -> str | None:
     return None
 
 
-def measure(db_url: str, pantau_base: str, auth: str, duration: int, rounds: int = 1) -> dict:
-    """Both workloads, Pantau and tipg interleaved per round, then the SQL floor of Pantau's statements.
-    `pantau_base`: a running Pantau (one worker, caches off)."""
+def measure(db_url: str, pantau_base: str, auth: str, duration: int, rounds: int = 1,
+            workloads: tuple[str, ...] = tuple(WORKLOADS), baseline: str | None = None) -> dict:
+    """The workloads, Pantau and tipg interleaved per round, then the SQL floor of Pantau's statements.
+    `pantau_base`: a running Pantau (one worker, caches off); `baseline`: another one (the code
+    before a change), measured in each round before it."""
     work = sample(db_url)
     ours, theirs = paths(work, ITEMS), paths(work, TIPG_ITEMS)
     out: dict = {"started": time.strftime("%Y-%m-%d %H:%M %Z"), "load_before": machine.loadavg()[0],
                  "paths": {k: len(v) for k, v in ours.items()}, "rounds": [], "floor": {},
-                 "examples": {k: v[0] for k, v in ours.items()}}
+                 "examples": {k: v[0] for k, v in ours.items()}, "workloads": list(workloads),
+                 "baseline": bool(baseline)}
     python = tipg_python()
     tipg = None
     if python:
@@ -240,15 +247,19 @@ def measure(db_url: str, pantau_base: str, auth: str, duration: int, rounds: int
     else:
         out["tipg_error"] = "tipg virtualenv not available"
     try:
-        for name in WORKLOADS:
+        for name in workloads:
             for side, base, auth_, plist in (("pantau", pantau_base, auth, ours[name]),
+                                             ("before", baseline, auth, ours[name]),
                                              ("tipg", tipg and tipg.base, None, theirs[name])):
                 why = base and _check(base, auth_, plist)
                 if why:
                     out.setdefault("errors", {})[f"{side} {name}"] = why
         for _ in range(rounds):
             r: dict = {}
-            for name in WORKLOADS:
+            for name in workloads:
+                if baseline:
+                    r[f"before {name}"] = wrk_paths(baseline, auth, ours[name], duration)
+                    log(f"before {name}: {r[f'before {name}']}")
                 r[f"pantau {name}"] = wrk_paths(pantau_base, auth, ours[name], duration)
                 log(f"pantau {name}: {r[f'pantau {name}']}")
                 if tipg:
@@ -258,7 +269,7 @@ def measure(db_url: str, pantau_base: str, auth: str, duration: int, rounds: int
     finally:
         if tipg:
             tipg.stop()
-    for name in WORKLOADS:
+    for name in workloads:
         captured = capture(db_url, auth, ours[name])
         bad = [p for p, c in captured.items() if c["status"] != 200 or not c["sql"]]
         if bad:
@@ -274,7 +285,7 @@ def measure(db_url: str, pantau_base: str, auth: str, duration: int, rounds: int
     return out
 
 
-def summary_rows(res: dict) -> list[dict]:
+def summary_rows(res: dict, side: str = "pantau") -> list[dict]:
     """Per workload: the median over rounds of each side and of the per-round ratio (the two servers
     of a round ran back to back, at nearly the same load), the floor, and the verdict."""
     def median(values: list[float]) -> float | None:
@@ -282,8 +293,8 @@ def summary_rows(res: dict) -> list[dict]:
         return values[len(values) // 2] if values else None
 
     rows = []
-    for name in WORKLOADS:
-        pairs = [(r[f"pantau {name}"].get("rps"), r.get(f"tipg {name}", {}).get("rps")) for r in res["rounds"]]
+    for name in res.get("workloads", WORKLOADS):
+        pairs = [(r.get(f"{side} {name}", {}).get("rps"), r.get(f"tipg {name}", {}).get("rps")) for r in res["rounds"]]
         p = median([a for a, _ in pairs if a])
         t = median([b for _, b in pairs if b])
         x = median([a / b for a, b in pairs if a and b])
@@ -298,6 +309,7 @@ def markdown(res: dict, title: str) -> list[str]:
     def f(v, fmt="{:.0f}"):
         return "–" if v is None else fmt.format(v)
 
+    names = res.get("workloads", list(WORKLOADS))
     lines = [title, "",
              f"wrk -t2 -c16 -d{res['duration']}s walking the paths (bench/wrk_paths.lua), {len(res['rounds'])} "
              f"round(s), Pantau and tipg {res.get('tipg') or '(not run: ' + res.get('tipg_error', '?') + ')'} "
@@ -307,22 +319,28 @@ def markdown(res: dict, title: str) -> list[str]:
              "each run (the machine is shared).", "",
              "| workload | round | Pantau req/s | p50 / p99 ms | load | tipg req/s | p50 / p99 ms | load | × tipg |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    sides = (("before", " (before)"), ("pantau", "")) if res.get("baseline") else (("pantau", ""),)
     for i, r in enumerate(res["rounds"], 1):
-        for name in WORKLOADS:
-            p, t = r.get(f"pantau {name}", {}), r.get(f"tipg {name}", {})
+        for name, (side, label) in ((n, s) for n in names for s in sides):
+            p, t = r.get(f"{side} {name}", {}), r.get(f"tipg {name}", {})
             lines.append(
-                f"| {name} | {i} | {f(p.get('rps'))} | {f(p.get('p50_ms'))} / {f(p.get('p99_ms'))} | "
+                f"| {name}{label} | {i} | {f(p.get('rps'))} | {f(p.get('p50_ms'))} / {f(p.get('p99_ms'))} | "
                 f"{f(p.get('load'), '{:.1f}')} | {f(t.get('rps'))} | {f(t.get('p50_ms'))} / {f(t.get('p99_ms'))} | "
                 f"{f(t.get('load'), '{:.1f}')} | {f(p['rps'] / t['rps'] if p.get('rps') and t.get('rps') else None, '{:.1f}')} |")
     lines += ["", "Medians over the rounds (× tipg: of the per-round ratios).", "",
               "| workload | Pantau req/s | tipg req/s | × tipg | target | | SQL floor tps (load) | floor × tipg "
               "| API / floor |", "|---|---:|---:|---:|---:|---|---:|---:|---:|"]
+    before = {row["workload"]: row for row in summary_rows(res, "before")} if res.get("baseline") else {}
     for row in summary_rows(res):
         fl = res["floor"].get(row["workload"], {})
         verdict = "–" if row["met"] is None else ("met" if row["met"] else "**not met**")
         lines.append(f"| {row['label']} | {f(row['pantau'])} | {f(row['tipg'])} | {f(row['x_tipg'], '{:.1f}')} | "
                      f"≥ {row['target']:.0f}× | {verdict} | {f(row['floor'])} ({f(fl.get('load'), '{:.1f}')}) | "
                      f"{f(row['floor_x_tipg'], '{:.1f}')} | {f(row['api_floor'], '{:.2f}')} |")
+        if row["workload"] in before:
+            b = before[row["workload"]]
+            lines.insert(-1, f"| {row['label']} (before) | {f(b['pantau'])} | {f(b['tipg'])} | "
+                             f"{f(b['x_tipg'], '{:.1f}')} | ≥ {b['target']:.0f}× | | | | {f(b['api_floor'], '{:.2f}')} |")
     errors = {**res.get("errors", {}), **{f"floor {k}": v["error"] for k, v in res["floor"].items() if "error" in v}}
     if errors:
         lines += ["", "Errors: " + "; ".join(f"{k}: {v}" for k, v in errors.items())]
@@ -348,6 +366,21 @@ def append_results(res: dict, db_url: str, source: str) -> str:
 
 
 # --- standalone: the features benchmark database -------------------------------------------------
+def copy_of(url: str, name: str) -> str:
+    """`name`: a copy of the database at `url` on the same cluster, made when missing."""
+    from tests.dbutil import dbname_of, with_dbname
+
+    admin = psycopg2.connect(with_dbname(url, "postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if cur.fetchone() is None:
+            source = dbname_of(url)
+            cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')  # noqa: S608 - names from the command line
+    admin.close()
+    return with_dbname(url, name)
+
+
 def main() -> None:
     from bench.features_bench import token
     from bench.features_prepare import prepare
@@ -356,14 +389,25 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated: bbox,ids")
+    ap.add_argument("--database", help="a copy of the features benchmark database, made on first use")
+    ap.add_argument("--baseline", type=Path, help="a source tree (the code before) served beside this one")
     args = ap.parse_args()
-    db_url = prepare()
+    workloads = tuple(w for w in args.workloads.split(",") if w)
+    if set(workloads) - set(WORKLOADS):
+        ap.error(f"--workloads: one of {', '.join(WORKLOADS)}")
+    db_url = copy_of(prepare(), args.database) if args.database else prepare()
     auth = f"Bearer {token(db_url)}"
-    server = Serve(db_url, 1, Path(tempfile.gettempdir()) / "pantau-bench-distinct.log", NO_CACHE)
+    log_file = Path(tempfile.gettempdir()) / "pantau-bench-distinct.log"
+    server = Serve(db_url, 1, log_file, NO_CACHE)
+    before = None
     try:
-        res = measure(db_url, server.base, auth, args.duration, args.rounds)
+        before = args.baseline and Serve(db_url, 1, log_file, NO_CACHE, root=args.baseline.resolve())
+        res = measure(db_url, server.base, auth, args.duration, args.rounds, workloads, before and before.base)
     finally:
         server.stop()
+        if before:
+            before.stop()
     res["duration"] = args.duration
     print(append_results(res, db_url, "bench/distinct.py on bench/features_prepare.py's database"))
 

@@ -25,13 +25,15 @@ def free_port() -> int:
 
 
 class Serve:
-    def __init__(self, url: str, workers: int, log: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, url: str, workers: int, log: Path, extra_env: dict[str, str] | None = None,
+                 root: Path = ROOT) -> None:
+        """root: the source tree to serve (another checkout's, for before/after runs)."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DATABASE_URL": url, "PORT": str(self.port), "HOST": "127.0.0.1", **(extra_env or {})}
         self._log = log.open("ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "geo.cli", "serve", "--workers", str(workers)],
-                                     cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+                                     cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         self.peaks = PeakTracker(self.proc.pid)
         self._stop = threading.Event()
         self._sampler = threading.Thread(target=self._sample, daemon=True)
