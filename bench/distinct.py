@@ -366,6 +366,20 @@ def append_results(res: dict, db_url: str, source: str) -> str:
 
 
 # --- standalone: the features benchmark database -------------------------------------------------
+def existing(name: str) -> str | None:
+    """The URL of database `name` on the embedded cluster when it exists (left as it is: not migrated)."""
+    from geo.db import ensure_server
+    from geo.settings import Settings
+    from tests.dbutil import with_dbname
+
+    url = with_dbname(ensure_server(Settings().database), "postgres")
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        found = cur.fetchone() is not None
+    conn.close()
+    return with_dbname(url, name) if found else None
+
+
 def copy_of(url: str, name: str) -> str:
     """`name`: a copy of the database at `url` on the same cluster, made when missing."""
     from tests.dbutil import dbname_of, with_dbname
@@ -392,17 +406,19 @@ def main() -> None:
     ap.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated: bbox,ids")
     ap.add_argument("--database", help="a copy of the features benchmark database, made on first use")
     ap.add_argument("--baseline", type=Path, help="a source tree (the code before) served beside this one")
+    ap.add_argument("--baseline-database", help="the baseline's own copy (e.g. without a new migration)")
     args = ap.parse_args()
     workloads = tuple(w for w in args.workloads.split(",") if w)
     if set(workloads) - set(WORKLOADS):
         ap.error(f"--workloads: one of {', '.join(WORKLOADS)}")
-    db_url = copy_of(prepare(), args.database) if args.database else prepare()
+    db_url = (existing(args.database) or copy_of(prepare(), args.database)) if args.database else prepare()
     auth = f"Bearer {token(db_url)}"
     log_file = Path(tempfile.gettempdir()) / "pantau-bench-distinct.log"
     server = Serve(db_url, 1, log_file, NO_CACHE)
     before = None
     try:
-        before = args.baseline and Serve(db_url, 1, log_file, NO_CACHE, root=args.baseline.resolve())
+        before_url = copy_of(db_url, args.baseline_database) if args.baseline_database else db_url
+        before = args.baseline and Serve(before_url, 1, log_file, NO_CACHE, root=args.baseline.resolve())
         res = measure(db_url, server.base, auth, args.duration, args.rounds, workloads, before and before.base)
     finally:
         server.stop()
