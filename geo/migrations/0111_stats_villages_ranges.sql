@@ -85,6 +85,10 @@ SELECT regency_code, district_code, sector, rptka_status, nationality, date_trun
        sum(level_konsultan)
   FROM stats_company_workers WHERE rptka_valid_until IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6;
 
+-- The summary's inspections of the quarter by finding (geo/stats/aggregates.py summary_sql) from the
+-- index alone, without visiting the inspection rows.
+CREATE INDEX inspections_date_finding_idx ON inspections (inspected_on) INCLUDE (company_id, finding);
+
 DROP TRIGGER companies_stats_upd ON companies;
 CREATE TRIGGER companies_stats_upd AFTER UPDATE ON companies
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
