@@ -340,7 +340,7 @@ def markdown(res: dict, title: str) -> list[str]:
         if row["workload"] in before:
             b = before[row["workload"]]
             lines.insert(-1, f"| {row['label']} (before) | {f(b['pantau'])} | {f(b['tipg'])} | "
-                             f"{f(b['x_tipg'], '{:.1f}')} | ≥ {b['target']:.0f}× | | | | {f(b['api_floor'], '{:.2f}')} |")
+                             f"{f(b['x_tipg'], '{:.1f}')} | ≥ {b['target']:.0f}× | | | | – |")  # the floor is this tree's SQL
     errors = {**res.get("errors", {}), **{f"floor {k}": v["error"] for k, v in res["floor"].items() if "error" in v}}
     if errors:
         lines += ["", "Errors: " + "; ".join(f"{k}: {v}" for k, v in errors.items())]
