@@ -336,3 +336,30 @@ def test_api_caches_off(db):
             assert q(conn, "SELECT fn_present_ready(%s)", (TODAY,))[0][0]
     finally:
         server.stop()
+
+
+def test_counted_in_the_province_zone_whatever_the_session(db):
+    """The rule casts a worker record's start time to a date: a refresh from a session whose zone is
+    ahead of the province's (its date already tomorrow) still counts in the province's zone, so a
+    record begun late today (province time) is present today, as the app's own reads count it."""
+    from datetime import datetime, time
+
+    url, conn = db
+    stats_equal(url)
+    q(conn, WRITES["worker linked"])
+    late = datetime.combine(TODAY, time(23, 30), tzinfo=clock.zone())
+    q(conn, "UPDATE foreign_workers SET created_at = %s WHERE passport_number = 'NEW000777'", (late,))
+    ahead = psycopg2.connect(url, options="-c TimeZone=Pacific/Kiritimati")
+    try:
+        foreign.refresh(ahead, TODAY)
+    finally:
+        ahead.close()
+    province = psycopg2.connect(url, options=clock.session_options())
+    province.autocommit = True
+    try:
+        kept_equal_rule(province, TODAY)
+        assert q(province, """SELECT count(*) FROM fn_present p JOIN foreign_workers w
+                               ON w.foreign_national_id = p.foreign_national_id
+                              WHERE w.passport_number = 'NEW000777'""")[0][0] == 1
+    finally:
+        province.close()

@@ -257,6 +257,9 @@ def refresh(conn: Connection, day: date, batch: int | None = None, lock_wait: st
     with transaction(conn) as cur:
         if lock_wait:
             cur.execute("SET LOCAL lock_timeout = %s", (lock_wait,))
+        # The rule casts times to dates (a worker record's start): in the province's zone, whatever
+        # session refreshes (the app's already is; a script's or a test's may be the server's UTC).
+        cur.execute("SELECT set_config('TimeZone', %s, true)", (clock.zone().key,))
         cur.execute("SELECT fn_present_refresh(%s, %s)", (day, batch))
         return cur.fetchone()[0]
 
