@@ -178,3 +178,18 @@ def test_two_imports_at_once_add_up(db):
         cur.execute("SELECT differences FROM company_report_differences WHERE company_id = %s", (db.companies[0],))
         assert cur.fetchone()[0] == {"nama": {"imigrasi": "PT A", "disnakertrans": "PT A Lain"}}
     conn.close()
+
+
+def test_a_load_of_many_companies_fits_the_lock_table(db):
+    """One statement recomputing more companies than PostgreSQL's shared lock table holds
+    (max_locks_per_transaction x max_connections; a demo or import of 100,000 companies) succeeds:
+    the companies are locked by bucket (migration 0115), not one lock each."""
+    with psycopg2.connect(db.url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT current_setting('max_locks_per_transaction')::int * current_setting('max_connections')::int")
+        capacity = cur.fetchone()[0]
+        cur.execute("SELECT company_report_differences_refresh(ARRAY(SELECT generate_series(1, %s)::bigint))",
+                    (capacity + 1000,))
+        cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+        assert cur.fetchone()[0] <= 128
+    conn.close()
+    db.assert_facts_current()
