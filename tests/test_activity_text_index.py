@@ -77,3 +77,17 @@ def test_number_pieces():
     assert activity_text._numbers(["EZ 991-1001", "no 12"]) == sorted(
         {"ez991", "ez9911001", "991", "9911001", "1001", "no12"})
     assert activity_text._numbers(["tanpa angka"]) == []
+
+
+def test_the_database_splits_names_into_the_words_python_finds(conn):
+    """Names are looked up by the words the database splits them into and texts by the words Python
+    finds: both must agree for non-ASCII names too (the cluster's ctype is C.UTF-8), or a José named
+    in a text would not be found, so not masked."""
+    from geo.activity_text import _NAME_WORDS, _WORD
+
+    for name in ("José Álvarez", "MÜLLER-Lüdenscheidt", "王伟", "Łukasz O'Brien", "Nguyễn Văn An", "ЛЕВ ТОЛСТОЙ"):
+        with conn.cursor() as cur:
+            cur.execute("SELECT " + _NAME_WORDS.format(c="%s"), (name,))
+            words = set(cur.fetchone()[0]) - {""}
+        assert words == set(_WORD.findall(name.lower())), name
+    conn.rollback()
