@@ -6,8 +6,9 @@ nationals on record in the activities' regencies (their stays, lodging stays and
 former ones too) are masked as geo.redaction masks inspection notes, and so is every
 passport/permit-shaped number. A person named in a text but on record only elsewhere keeps their
 name unless it has a number's shape: the lists of who is where are the only source of names.
-Only the persons the texts may quote are read (a word of their name, or a number, in the texts),
-through the indexes of migrations 0113 and 0114, not everyone on record in the regencies.
+For texts with few words (LOOKUP_MAX), only the persons they may quote are read (a word of their
+name, or a number), through the indexes of migrations 0113 and 0114; longer ones (a report's, a map's
+year of activities) read everyone on record in the regencies once.
 
 The one place that masks these texts: the OGC collections, exports and reports (`mask_rows`,
 `mask_features`), the maps (`known_in` with geo.redaction.mask) and the import's warnings to writers (`named`).
@@ -57,6 +58,23 @@ SELECT w.full_name, w.passport_number, w.itas_number
   FROM foreign_workers w JOIN companies c ON c.id = w.company_id
  WHERE c.regency_code IN (SELECT regency_code FROM r) AND {_match("w.full_name", "w.passport_number", "w.itas_number")}
 """  # noqa: S608 - constants
+# Everyone on record in the regencies (their stays, lodging stays and worker records, former ones
+# too): for texts with more words and numbers than LOOKUP_MAX, where comparing each indexed person's
+# name words with a long list costs more than reading everyone once.
+_ALL_IN_REGENCIES = """
+SELECT p.full_name, p.passport_number, s.permit_number
+  FROM foreign_national_stays s JOIN foreign_nationals p ON p.id = s.foreign_national_id
+ WHERE s.regency_code IN (SELECT regency_code FROM r)
+UNION
+SELECT p.full_name, p.passport_number, NULL
+  FROM lodging_stays ls JOIN lodgings l ON l.id = ls.lodging_id JOIN foreign_nationals p ON p.id = ls.foreign_national_id
+ WHERE l.regency_code IN (SELECT regency_code FROM r)
+UNION
+SELECT w.full_name, w.passport_number, w.itas_number
+  FROM foreign_workers w JOIN companies c ON c.id = w.company_id
+ WHERE c.regency_code IN (SELECT regency_code FROM r)
+"""
+LOOKUP_MAX = 100  # words and numbers of the texts looked up through the indexes; more: everyone read
 _OF_ACTIVITIES = "WITH r AS (SELECT DISTINCT regency_code FROM monitoring_activities WHERE id = ANY(%(ids)s))"
 _OF_REGENCIES = "WITH r AS (SELECT unnest(%(regencies)s::text[]) AS regency_code)"
 
@@ -108,13 +126,18 @@ def _quoted(texts: Iterable[str | None]) -> dict | None:
     return {"words": words, "numbers": numbers} if words or numbers else None
 
 
+def _persons(quoted: dict) -> str:
+    """The persons' statement for what the texts quote: looked up, or everyone (LOOKUP_MAX)."""
+    return _IN_REGENCIES if len(quoted["words"]) + len(quoted["numbers"]) <= LOOKUP_MAX else _ALL_IN_REGENCIES
+
+
 def known(conn: Connection, activity_ids: Iterable[int], texts: Iterable[str | None]) -> redaction.Known:
     """The persons on record in the regencies of these activities whom `texts` may quote."""
     ids = sorted({int(i) for i in activity_ids})
     quoted = _quoted(texts)
     if not ids or quoted is None:
         return redaction.NOBODY
-    return _read(conn, f"{_OF_ACTIVITIES}{_IN_REGENCIES}", {"ids": ids, **quoted})
+    return _read(conn, f"{_OF_ACTIVITIES}{_persons(quoted)}", {"ids": ids, **quoted})
 
 
 def known_in(conn: Connection, regencies: Iterable[str], texts: Iterable[str | None]) -> redaction.Known:
@@ -123,7 +146,7 @@ def known_in(conn: Connection, regencies: Iterable[str], texts: Iterable[str | N
     quoted = _quoted(texts)
     if not codes or quoted is None:
         return redaction.NOBODY
-    return _read(conn, f"{_OF_REGENCIES}{_IN_REGENCIES}", {"regencies": codes, **quoted})
+    return _read(conn, f"{_OF_REGENCIES}{_persons(quoted)}", {"regencies": codes, **quoted})
 
 
 def named(conn: Connection, texts: Iterable[str | None]) -> redaction.Known:

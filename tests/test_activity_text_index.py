@@ -91,3 +91,12 @@ def test_the_database_splits_names_into_the_words_python_finds(conn):
             words = set(cur.fetchone()[0]) - {""}
         assert words == set(_WORD.findall(name.lower())), name
     conn.rollback()
+
+
+def test_a_long_text_reads_everyone_and_masks_the_same(db):
+    """Texts with more words than LOOKUP_MAX (a report's, a map's year of activities) read everyone on
+    record in the regencies once rather than looking each word up: the same persons are masked."""
+    filler = " ".join(f"kata{i}x" for i in range(activity_text.LOOKUP_MAX + 10))
+    text = f"{filler} Bertemu Zhang Weixianprivate, paspor EZ 991 1001; Kim Jisooprivate tidak hadir."
+    masked = redaction.mask(text, known_in(db, ["62.02"], [text]))
+    assert "Weixianprivate" not in masked and "1001" not in masked and "Jisooprivate" in masked
