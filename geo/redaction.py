@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 
 from geo.db import Connection, single_read
@@ -33,6 +34,7 @@ _WORD = re.compile(r"\w+")
 _BREAKS = " \t\n./-"  # one of these may break up a number in a note: "EZ 9911 001", "EZ-991-1001"
 _RUNS = re.compile(re.escape(MASK) + r"(?:\s+" + re.escape(MASK) + r")+")
 MEMO_TEXTS = 20_000  # distinct texts remembered per read
+FEW_NUMBERS = 64  # up to this many known numbers, each is looked for in a text directly
 MIN_NAME_PART = 4  # shorter parts ("LI", "NA", "BIN") are masked only within the full name
 
 
@@ -62,16 +64,33 @@ class Known:
                    frozenset(parts | {max(n, key=len) for n in names}))
 
     def spans(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-        """Where the workers' names and numbers are in `text`: (name spans, number spans). Cheap
-        substring tests rule most notes out before any word is looked at."""
+        """Where the workers' names and numbers are in `text`: (name spans, number spans). Set
+        lookups of the text's words and pieces rule most notes out before any name is matched, in
+        time that does not grow with how many persons are known (a province's, for a report)."""
         low = text.lower()
-        names = self._name_spans(text) if self.cues and any(c in low for c in self.cues) else []
+        names = []
+        # Every name has a word among the cues, so a text without one holds no name.
+        if self.cues and not self.cues.isdisjoint(m.group().lower() for m in _WORD.finditer(text)):
+            names = self._name_spans(text)
         numbers = []
-        if self.numbers and _DIGIT.search(low):
-            compact = _NOT_ALNUM.sub("", low)
-            if any(n in compact for n in self.numbers):
-                numbers = self._number_spans(text)
+        if self.numbers and _DIGIT.search(low) and self._numbers_in(_NOT_ALNUM.sub("", low)):
+            numbers = self._number_spans(text)
         return names, numbers
+
+    @cached_property
+    def _number_set(self) -> frozenset[str]:
+        return frozenset(self.numbers)
+
+    @cached_property
+    def _number_lengths(self) -> tuple[int, ...]:
+        return tuple(sorted({len(n) for n in self.numbers}))
+
+    def _numbers_in(self, compact: str) -> list[str]:
+        """The known numbers `compact` holds: with many known, by looking its pieces of their lengths up."""
+        if len(self.numbers) <= FEW_NUMBERS:
+            return [n for n in self.numbers if n in compact]
+        pieces = {compact[i:i + k] for k in self._number_lengths for i in range(len(compact) - k + 1)}
+        return sorted(pieces & self._number_set)
 
     def _name_spans(self, text: str) -> list[tuple[int, int]]:
         words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
@@ -88,7 +107,7 @@ class Known:
         at = [i for i, ch in enumerate(text) if ch.isascii() and ch.isalnum()]
         compact = "".join(text[i] for i in at).lower()
         out = []
-        for number in self.numbers:
+        for number in self._numbers_in(compact):
             pos = compact.find(number)
             while pos >= 0:
                 idx = at[pos:pos + len(number)]
