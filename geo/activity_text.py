@@ -41,39 +41,34 @@ def _match(name: str, *numbers: str) -> str:
     return "(" + " OR ".join(conds) + ")"
 
 
-# Of the persons on record in a set of regencies (the CTE `r`): their stays, lodging stays and worker
-# records, former ones too; only those the texts may quote (_match), found through the indexes.
-_IN_REGENCIES = f"""
+def _in_regencies(lookup: bool) -> str:
+    """The persons on record in a set of regencies (the CTE `r`): their stays, lodging stays and
+    worker records, former ones too. `lookup`: only those the texts may quote (_match), found through
+    the indexes; else everyone, for texts with more words and numbers than LOOKUP_MAX, where comparing
+    each indexed person's name words with a long list costs more than reading everyone once."""
+    def only(cond: str) -> str:
+        return f" AND {cond}" if lookup else ""
+
+    person = _match("q.full_name", "q.passport_number")
+    permit = _COMPACT.format(c="s.permit_number")
+    quoted_stay = f"(p.id IN (SELECT q.id FROM foreign_nationals q WHERE {person}) OR {permit} = ANY(%(numbers)s::text[]))"  # noqa: S608, E501
+    # Constants only: the conditions above and the statement's text.
+    return f"""
 SELECT p.full_name, p.passport_number, s.permit_number
   FROM foreign_national_stays s JOIN foreign_nationals p ON p.id = s.foreign_national_id
- WHERE s.regency_code IN (SELECT regency_code FROM r)
-   AND (p.id IN (SELECT q.id FROM foreign_nationals q WHERE {_match("q.full_name", "q.passport_number")})
-        OR {_COMPACT.format(c="s.permit_number")} = ANY(%(numbers)s::text[]))
+ WHERE s.regency_code IN (SELECT regency_code FROM r){only(quoted_stay)}
 UNION
 SELECT p.full_name, p.passport_number, NULL
   FROM lodging_stays ls JOIN lodgings l ON l.id = ls.lodging_id JOIN foreign_nationals p ON p.id = ls.foreign_national_id
- WHERE l.regency_code IN (SELECT regency_code FROM r) AND {_match("p.full_name", "p.passport_number")}
+ WHERE l.regency_code IN (SELECT regency_code FROM r){only(_match("p.full_name", "p.passport_number"))}
 UNION
 SELECT w.full_name, w.passport_number, w.itas_number
   FROM foreign_workers w JOIN companies c ON c.id = w.company_id
- WHERE c.regency_code IN (SELECT regency_code FROM r) AND {_match("w.full_name", "w.passport_number", "w.itas_number")}
-"""  # noqa: S608 - constants
-# Everyone on record in the regencies (their stays, lodging stays and worker records, former ones
-# too): for texts with more words and numbers than LOOKUP_MAX, where comparing each indexed person's
-# name words with a long list costs more than reading everyone once.
-_ALL_IN_REGENCIES = """
-SELECT p.full_name, p.passport_number, s.permit_number
-  FROM foreign_national_stays s JOIN foreign_nationals p ON p.id = s.foreign_national_id
- WHERE s.regency_code IN (SELECT regency_code FROM r)
-UNION
-SELECT p.full_name, p.passport_number, NULL
-  FROM lodging_stays ls JOIN lodgings l ON l.id = ls.lodging_id JOIN foreign_nationals p ON p.id = ls.foreign_national_id
- WHERE l.regency_code IN (SELECT regency_code FROM r)
-UNION
-SELECT w.full_name, w.passport_number, w.itas_number
-  FROM foreign_workers w JOIN companies c ON c.id = w.company_id
- WHERE c.regency_code IN (SELECT regency_code FROM r)
-"""
+ WHERE c.regency_code IN (SELECT regency_code FROM r){only(_match("w.full_name", "w.passport_number", "w.itas_number"))}
+"""  # noqa: S608
+
+
+_IN_REGENCIES, _ALL_IN_REGENCIES = _in_regencies(True), _in_regencies(False)
 LOOKUP_MAX = 100  # words and numbers of the texts looked up through the indexes; more: everyone read
 _OF_ACTIVITIES = "WITH r AS (SELECT DISTINCT regency_code FROM monitoring_activities WHERE id = ANY(%(ids)s))"
 _OF_REGENCIES = "WITH r AS (SELECT unnest(%(regencies)s::text[]) AS regency_code)"

@@ -20,16 +20,12 @@ report of a past quarter). Same numbers either way: tests/test_stats_aggregates.
 
 from __future__ import annotations
 
-import logging
 from datetime import date, timedelta
-
-import psycopg2.errors
 
 from geo import clock
 from geo.db import Connection, transaction
 from geo.filters import MonitoringFilter
-
-log = logging.getLogger(__name__)
+from geo.stats import kept
 
 # Region of a counted row (alias k) at each level; villages only in the per-company rows. Constants,
 # never request values.
@@ -275,11 +271,7 @@ REFRESH_LOCK_WAIT = "5s"
 def refresh(conn: Connection, day: date, batch: int | None = None, lock_wait: str | None = None) -> int:
     """Count what was written since the last refresh (at most `batch` companies; None: all) on
     `day`; how many companies were counted."""
-    with transaction(conn) as cur:
-        if lock_wait:
-            cur.execute("SET LOCAL lock_timeout = %s", (lock_wait,))
-        cur.execute("SELECT stats_refresh(%s, %s)", (day, batch))
-        return cur.fetchone()[0]
+    return kept.refresh(conn, "stats_refresh", day, batch, lock_wait)
 
 
 def read(conn: Connection, statement: str, params: list, day: date, tuning: str = "") -> str | None:
@@ -295,13 +287,9 @@ def read(conn: Connection, statement: str, params: list, day: date, tuning: str 
             text, counted_on = cur.fetchone()
         if text is not None or day not in (counted_on, clock.today()):
             return text
-        try:
-            if refresh(conn, day, REFRESH_BATCH, REFRESH_LOCK_WAIT) >= REFRESH_BATCH:
-                return None  # more may remain: the next reads count on
-        except (psycopg2.errors.QueryCanceled, psycopg2.errors.LockNotAvailable,
-                psycopg2.errors.ReadOnlySqlTransaction) as exc:
-            log.warning("statistics aggregates not refreshed: %s", type(exc).__name__)
-            return None
+        counted = kept.try_refresh(conn, "stats_refresh", day, REFRESH_BATCH, REFRESH_LOCK_WAIT)
+        if counted is None or counted >= REFRESH_BATCH:
+            return None  # not run, or more may remain: the next reads count on
     with transaction(conn) as cur:
         cur.execute(tuning + guarded, [day, *params])
         return cur.fetchone()[0]

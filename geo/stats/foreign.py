@@ -26,15 +26,13 @@ statement, two branches guarded by a one-time filter). Lodging guests, activitie
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from datetime import date
-
-import psycopg2.errors
 
 from geo import clock
 from geo.db import Connection, transaction
 from geo.filters import FilterError, MonitoringFilter, parse_csv_param
+from geo.stats import kept
 from geo.stats.common import LEVELS, TUNING, check_level, effective, region_level, regions_sql
 
 # The controlled lists of migration 0100 (stay_purposes, permit_types); tests/test_stats_foreign.py
@@ -45,7 +43,6 @@ PERMIT_TYPES = ("itas", "itap", "visa_kunjungan", "voa", "bebas_visa", "diplomat
 UNKNOWN = "tidak_diketahui"  # lodging-only guests: no stay, so no purpose and no permit type
 GUEST_WINDOW_DAYS = 30  # lodging_guests_30d: stays overlapping the 30 days up to the day
 
-log = logging.getLogger(__name__)
 
 # Queued persons one read may count before it answers (a stays import of this many takes about a
 # second: bench/RESULTS-stats-tiles.md); when more remain it answers from the tables and the next
@@ -254,14 +251,7 @@ SELECT r.region,
 def refresh(conn: Connection, day: date, batch: int | None = None, lock_wait: str | None = None) -> int:
     """Count the persons queued since the last refresh (at most `batch`; None: all) on `day`, after
     moving the counts to it; how many persons were counted (migration 0110, fn_present_refresh)."""
-    with transaction(conn) as cur:
-        if lock_wait:
-            cur.execute("SET LOCAL lock_timeout = %s", (lock_wait,))
-        # The rule casts times to dates (a worker record's start): in the province's zone, whatever
-        # session refreshes (the app's already is; a script's or a test's may be the server's UTC).
-        cur.execute("SELECT set_config('TimeZone', %s, true)", (clock.zone().key,))
-        cur.execute("SELECT fn_present_refresh(%s, %s)", (day, batch))
-        return cur.fetchone()[0]
+    return kept.refresh(conn, "fn_present_refresh", day, batch, lock_wait)
 
 
 def prepare(conn: Connection, day: date) -> None:
@@ -271,13 +261,8 @@ def prepare(conn: Connection, day: date) -> None:
     with transaction(conn) as cur:
         cur.execute("SELECT fn_present_ready(%s), (SELECT day FROM fn_present_day)", (day,))
         ready, counted_on = cur.fetchone()
-    if ready or day not in (counted_on, clock.today()):
-        return
-    try:
-        refresh(conn, day, REFRESH_BATCH, REFRESH_LOCK_WAIT)
-    except (psycopg2.errors.QueryCanceled, psycopg2.errors.LockNotAvailable,
-            psycopg2.errors.ReadOnlySqlTransaction) as exc:
-        log.warning("foreign-national counts not refreshed: %s", type(exc).__name__)
+    if not ready and day in (counted_on, clock.today()):
+        kept.try_refresh(conn, "fn_present_refresh", day, REFRESH_BATCH, REFRESH_LOCK_WAIT)
 
 
 def joined_columns(f: str = "f", level: str = "district") -> str:
