@@ -42,7 +42,8 @@ MIN_NAME_PART = 4  # shorter parts ("LI", "NA", "BIN") are masked only within th
 class Known:
     """The personal values of one company's workers that a note may quote."""
 
-    names: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)  # first word → full names
+    names: dict[str, tuple[int, ...]] = field(default_factory=dict)  # first word → word counts of the names
+    full_names: frozenset[tuple[str, ...]] = frozenset()  # each name's words
     parts: frozenset[str] = frozenset()  # name words of 4+ letters, masked on their own
     numbers: tuple[str, ...] = ()  # passport and ITAS numbers, letters and digits only, lower case
     cues: frozenset[str] = frozenset()  # a word of every name: no cue in a text, no name in it
@@ -56,12 +57,12 @@ class Known:
             if full_name and (words := tuple(_WORD.findall(full_name.lower()))):
                 names.add(words)
             numbers |= {n for v in ids if len(n := _NOT_ALNUM.sub("", (v or "").lower())) >= 3 and _DIGIT.search(n)}
-        by_first: dict[str, list] = {}
-        for name in sorted(names):
-            by_first.setdefault(name[0], []).append(name)
+        by_first: dict[str, set[int]] = {}
+        for name in names:
+            by_first.setdefault(name[0], set()).add(len(name))
         parts = {w for n in names for w in n if len(w) >= MIN_NAME_PART and w.isalpha()}
-        return cls({k: tuple(v) for k, v in by_first.items()}, frozenset(parts), tuple(sorted(numbers)),
-                   frozenset(parts | {max(n, key=len) for n in names}))
+        return cls({k: tuple(sorted(v)) for k, v in by_first.items()}, frozenset(names), frozenset(parts),
+                   tuple(sorted(numbers)), frozenset(parts | {max(n, key=len) for n in names}))
 
     def spans(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """Where the workers' names and numbers are in `text`: (name spans, number spans). Set
@@ -98,9 +99,11 @@ class Known:
         for i, (start, end, word) in enumerate(words):
             if word in self.parts:
                 out.append((start, end))
-            for name in self.names.get(word, ()):
-                if tuple(w[2] for w in words[i:i + len(name)]) == name:
-                    out.append((start, words[i + len(name) - 1][1]))
+            # The text's words from here, as long as each name that starts with this word: looked up,
+            # so a first word that thousands of names share costs no more than a rare one.
+            for length in self.names.get(word, ()):
+                if i + length <= len(words) and tuple(w[2] for w in words[i:i + length]) in self.full_names:
+                    out.append((start, words[i + length - 1][1]))
         return out
 
     def _number_spans(self, text: str) -> list[tuple[int, int]]:
