@@ -98,3 +98,18 @@ def test_html_and_xlsx_carry_the_same_tables(db):
     assert any(PASSPORT in str(cell) for row in resolved for cell in row)  # personal report: unmasked
     opened = [row for row in book["selisih_terbuka"].iter_rows(values_only=True)]
     assert any(COMPANIES[0][1] in str(cell) for row in opened for cell in row)
+
+
+def test_a_long_table_is_cut_on_paper_and_whole_in_the_xlsx(db, tmp_path, monkeypatch):
+    """Thousands of discrepancies would make an annex of hundreds of pages: the PDF lists the first
+    DISCREPANCIES_LISTED rows of each table and says how many more the XLSX sheet holds."""
+    from geo.reports import pdf
+
+    monkeypatch.setattr(pdf, "DISCREPANCIES_LISTED", 1)
+    open_part, resolved_part = pdf_annex(build(db.url, "pdf"), tmp_path).split("Diselesaikan dalam periode")
+    assert "Belum diselesaikan (3)" in open_part  # the count is of every row
+    assert "… dan 2 baris lainnya: lihat lampiran XLSX (lembar selisih_terbuka)." in open_part
+    assert "… dan 1 baris lainnya: lihat lampiran XLSX (lembar selisih_diselesaikan)." in resolved_part
+    assert open_part.count("Disnakertrans:") == 1  # one row listed of three
+    book = openpyxl.load_workbook(io.BytesIO(build(db.url, "xlsx")), read_only=True)
+    assert len(list(book["selisih_terbuka"].iter_rows(values_only=True))) >= 3 + 1  # header and all three

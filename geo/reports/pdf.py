@@ -364,6 +364,9 @@ def inspections_page(c: dict) -> list:
 
 
 # --- Orang asing (issue 17): three fixed pages ------------------------------------------------------
+# Rows of each discrepancy table in Lampiran C (about five pages); the HTML lists more, the XLSX all.
+# Thousands of rows made a report of hundreds of pages that took minutes to lay out.
+DISCREPANCIES_LISTED = 150
 ACTIVITIES_LISTED = 8  # the latest activities, on a page at full size; the HTML and XLSX have all
 ACTIVITY_TEXT = 110  # characters of an activity's targets, findings and follow-up on the page; the XLSX has all
 
@@ -553,13 +556,17 @@ def discrepancy_annex(c: dict) -> list:
     out = [PageBreak(), Section("Lampiran C"), Paragraph(f"Lampiran C. {discrepancy_table.TITLE}", H1)]
     for t in discrepancy_table.tables(c):
         out.append(Paragraph(f"{_esc(t.title.split(': ', 1)[1].capitalize())} ({len(t.rows)})", H2))
-        if not t.rows:
+        rows = t.rows[:DISCREPANCIES_LISTED]
+        if not rows:
             out.append(Paragraph("Tidak ada.", BODY))
         elif t.key == "selisih_terbuka":
-            out.append(grid(t.headers, t.rows, widths=[38 * mm, 52 * mm, 28 * mm, 62 * mm], wrap_cols=(0, 1, 2, 3)))
+            out.append(grid(t.headers, rows, widths=[38 * mm, 52 * mm, 28 * mm, 62 * mm], wrap_cols=(0, 1, 2, 3)))
         else:
-            out.append(grid(t.headers, t.rows, widths=[18 * mm, 26 * mm, 32 * mm, 20 * mm, 24 * mm, 24 * mm, 36 * mm],
+            out.append(grid(t.headers, rows, widths=[18 * mm, 26 * mm, 32 * mm, 20 * mm, 24 * mm, 24 * mm, 36 * mm],
                             wrap_cols=(1, 2, 3, 4, 5, 6)))
+        if len(t.rows) > len(rows):
+            out.append(Paragraph(f"… dan {_esc(formatting.number(len(t.rows) - len(rows)))} baris lainnya: lihat "
+                                 f"lampiran XLSX (lembar {t.key}).", SMALL))
     return out
 
 
