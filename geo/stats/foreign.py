@@ -131,7 +131,7 @@ def _conditions(level: str, flt: MonitoringFilter, foreign: ForeignFilter,
             p_params.append(list(values))
     l_conds, l_params = _placed("l", flt, parent)
     if flt.nationality:
-        l_conds.append("n.nationality = ANY(%s)")
+        l_conds.append("ls.nationality = ANY(%s)")  # the person's, kept on the stay (migration 0117)
         l_params.append(list(flt.nationality))
     a_conds, a_params = _placed("a", flt, parent if level != "village" else None)
     if level == "village":
@@ -200,8 +200,6 @@ def counts_sql(level: str, flt: MonitoringFilter, foreign: ForeignFilter, parent
     check_level(level)
     _, _, l_conds, l_params, a_conds, a_params = _conditions(level, flt, foreign, parent)
     present, present_params = present_sql(level, flt, foreign, parent, day, kept)
-    # A guest's person is read for the nationality filter only (the foreign key says it exists).
-    guests_nationality = "\n      JOIN foreign_nationals n ON n.id = ls.foreign_national_id" if flt.nationality else ""
     activities = "coalesce(ac.n, 0)::int8"
     if level == "village":
         activities = "NULL::int8"
@@ -217,7 +215,7 @@ fna AS ({_json_by("nationality")}),
 lg AS (
     SELECT {_REGION[level].format(a="l")} AS region, count(DISTINCT ls.foreign_national_id)::int8 AS n
       FROM fd, lodging_stays ls
-      JOIN lodgings l ON l.id = ls.lodging_id{guests_nationality}
+      JOIN lodgings l ON l.id = ls.lodging_id
      WHERE ls.check_in <= fd.day AND ls.counted_until > fd.day - {GUEST_WINDOW_DAYS}
        AND {where(l_conds)}
      GROUP BY 1
@@ -359,7 +357,6 @@ gq AS (
       FROM q CROSS JOIN fqd
       JOIN lodging_stays ls ON ls.check_in <= LEAST(q.q1, fqd.day) AND ls.counted_until >= q.q0
       JOIN lodgings l ON l.id = ls.lodging_id
-      JOIN foreign_nationals n ON n.id = ls.foreign_national_id
      WHERE {where(l_conds)}
      GROUP BY 1, 2
 ),
