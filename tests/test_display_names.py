@@ -136,12 +136,21 @@ def test_company_page_reads_as_words(seeded):
         assert not re.search(rf"(^|\s){code}(\s|$)", text), code
     assert "Tiongkok" in text and "Malaysia" in text and "Manajer" in text and "Profesional" in text
     assert "Aktif" in text
-    permit_day = formatting.long_date(date.today() + timedelta(days=200))
-    assert permit_day in text and (date.today() + timedelta(days=200)).isoformat() not in text
+    # The seed dates rows from `current_date` in the database's zone (the province's, where the day may
+    # already be tomorrow's UTC date): read it rather than the machine's date.
+    conn = psycopg2.connect(seeded.url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT current_date")
+            seed_day = cur.fetchone()[0]
+    finally:
+        conn.close()
+    permit_end = seed_day + timedelta(days=200)
+    assert formatting.long_date(permit_end) in text and permit_end.isoformat() not in text
     inspections = _cells(html, "inspections")
     assert inspections[0][1] == "Imigrasi, Kesbangpol"
     assert inspections[0][2] == "Tidak ada temuan" and inspections[0][4] == "Terbuka"
-    assert inspections[0][0] == formatting.long_date(date.today() - timedelta(days=30))
+    assert inspections[0][0] == formatting.long_date(seed_day - timedelta(days=30))
     facts = re.search(r'<dd[^>]*id="worker-count".*?</dd>', html, re.S).group(0)
     assert "Tiongkok" in facts and ">CN" not in facts
 
