@@ -51,7 +51,8 @@ def _in_regencies(lookup: bool) -> str:
 
     person = _match("q.full_name", "q.passport_number")
     permit = _COMPACT.format(c="s.permit_number")
-    quoted_stay = f"(p.id IN (SELECT q.id FROM foreign_nationals q WHERE {person}) OR {permit} = ANY(%(numbers)s::text[]))"  # noqa: S608, E501
+    quoted_stay = (f"(p.id IN (SELECT q.id FROM foreign_nationals q WHERE {person})"  # noqa: S608
+                   f" OR {permit} = ANY(%(numbers)s::text[]))")
     # Constants only: the conditions above and the statement's text.
     return f"""
 SELECT p.full_name, p.passport_number, s.permit_number

@@ -42,7 +42,7 @@ MIN_NAME_PART = 4  # shorter parts ("LI", "NA", "BIN") are masked only within th
 class Known:
     """The personal values of one company's workers that a note may quote."""
 
-    names: dict[str, tuple[int, ...]] = field(default_factory=dict)  # first word → word counts of the names
+    name_lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)  # first word → word counts of the names
     full_names: frozenset[tuple[str, ...]] = frozenset()  # each name's words
     parts: frozenset[str] = frozenset()  # name words of 4+ letters, masked on their own
     numbers: tuple[str, ...] = ()  # passport and ITAS numbers, letters and digits only, lower case
@@ -101,7 +101,7 @@ class Known:
                 out.append((start, end))
             # The text's words from here, as long as each name that starts with this word: looked up,
             # so a first word that thousands of names share costs no more than a rare one.
-            for length in self.names.get(word, ()):
+            for length in self.name_lengths.get(word, ()):
                 if i + length <= len(words) and tuple(w[2] for w in words[i:i + length]) in self.full_names:
                     out.append((start, words[i + length - 1][1]))
         return out
