@@ -92,24 +92,27 @@ def reads(conn, rounds: int) -> None:
 
 
 def parts(conn) -> None:
-    """The lodging guests' and activities' CTEs alone (district level, no filter)."""
+    """The lodging guests' and activities' statements alone (district level, no filter): counted from
+    the tables, and read from their kept counts (migration 0119, counted first)."""
     day = clock.today()
-    sql, params = foreign.counts_sql("district", MonitoringFilter(), ForeignFilter(), None, day)
-    lg = sql[sql.index("lg AS ("):sql.index("ac AS (")].strip().rstrip(",")
-    ac = sql[sql.index("ac AS ("):sql.index("regions AS (")].strip().rstrip(",")
+    flt, ff = MonitoringFilter(), ForeignFilter()
+    foreign.refresh(conn, day)
     with conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM lodging_stays WHERE check_in > %s::date - 365", (day,))
         stays_year = cur.fetchone()[0]
         cur.execute("SELECT count(*) FROM monitoring_activities WHERE held_on > %s::date - 365", (day,))
         acts_year = cur.fetchone()[0]
-        for name, cte in (("lodging guests (30 days)", lg), ("activities (12 months)", ac)):
-            alias = cte.split()[0]
-            q = f"WITH fd AS (SELECT %s::date AS day), {cte} SELECT count(*) FROM {alias}"  # noqa: S608
-            ts = []
-            for _ in range(7):
-                ts.append(timed(lambda q=q: cur.execute(q, [day])))
-                cur.fetchone()
-            print(f"| {name} | {statistics.median(ts):.1f} ms |")
+        for name, build in (("lodging guests (30 days)", partial(foreign.guests_sql, "district", flt, ff, None, day)),
+                            ("activities (12 months)", partial(foreign.activities_count_sql, "district", flt, None,
+                                                               day))):
+            for how, kept in (("tables", False), ("kept", True)):
+                sql, params = build(kept=kept)
+                q = f"SELECT count(*) FROM ({sql}) x"  # noqa: S608
+                ts = []
+                for _ in range(7):
+                    ts.append(timed(lambda q=q, params=params: cur.execute(q, params)))
+                    cur.fetchone()
+                print(f"| {name}, {how} | {statistics.median(ts):.1f} ms |")
     conn.rollback()
     print(f"\n(lodging stays checked in over the last year: {stays_year:,}; activities: {acts_year:,})")
 

@@ -1,8 +1,9 @@
-"""The foreign nationals' kept counts (migration 0110, geo/stats/foreign.py): after every kind of write
-the counts summed from fn_present_counts equal foreign_nationals_present grouped (computed here in
-SQL), and the statistics' foreign columns read from them equal those counted by the rule from the
-tables, at every level, with every filter and a scoped user; a new day; concurrent writers; a read
-that cannot refresh never uses counts that miss a write it can see; the API with its caches off."""
+"""The foreign nationals' kept counts (migrations 0110 and 0119, geo/stats/foreign.py): after every
+kind of write the counts summed from fn_present_counts equal foreign_nationals_present grouped
+(computed here in SQL), and the statistics' foreign columns read from them (with the guests' and
+activities' windows) equal those counted by the rule from the tables, at every level, with every
+filter and a scoped user; a new day; concurrent writers; a read that cannot refresh never uses
+counts that miss a write it can see; the API with its caches off."""
 
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ FILTERS = [
     (MonitoringFilter(district_code="62.02.06"), ForeignFilter(permit_type=("itas", "visa_kunjungan"))),
     (MonitoringFilter(scope=("62.02",)), ForeignFilter()),
     (MonitoringFilter(scope=("62.71",), nationality=("CN", "KR")), ForeignFilter(purpose=("bekerja",))),
+    # Guests of two regencies do not add up at the province: read from the tables there.
+    (MonitoringFilter(scope=("62.02", "62.71")), ForeignFilter()),
+    (MonitoringFilter(scope=("62.02", "62.71"), district_code="62.71.01"), ForeignFilter()),
 ]
 # (level, parent)
 LEVELS = [("province", None), ("regency", None), ("district", None), ("district", "62.02"),
@@ -97,8 +101,8 @@ def stats_equal(url: str, day: date = TODAY) -> None:
             for level, parent in LEVELS:
                 kept = region_stats(conn, level, flt, parent, day, foreign=ff)
                 with conn.cursor() as cur:
-                    cur.execute("SELECT fn_present_ready(%s)", (day,))
-                    assert cur.fetchone()[0], "the read did not bring the counts up to date"
+                    cur.execute("SELECT fn_present_ready(%s), fn_window_ready(%s)", (day, day))
+                    assert cur.fetchone() == (True, True), "the read did not bring the counts up to date"
                 conn.commit()
                 tables = region_stats(conn, level, flt, parent, day, source="tables", foreign=ff)
                 assert foreign_part(kept) == foreign_part(tables), (level, parent, flt, ff)
@@ -170,6 +174,18 @@ WRITES = {
          WHERE id IN (SELECT w.company_id FROM foreign_workers w JOIN companies c ON c.id = w.company_id
                        WHERE c.regency_code = '62.02' AND w.status = 'active' AND w.work_site IS NULL)"""),
     "nationality corrected": "UPDATE foreign_nationals SET nationality = 'GB' WHERE passport_number = 'FN5500101'",
+    "guest's nationality corrected": """
+        UPDATE foreign_nationals SET nationality = 'GB'
+         WHERE id = (SELECT min(foreign_national_id) FROM lodging_stays WHERE counted_until >= current_date)""",
+    "activity held": """
+        INSERT INTO monitoring_activities (held_on, kind, district_code, regency_code, agencies, agency)
+        VALUES (current_date - 40, 'rapat', '62.02.06', '62.02', '{polda}', 'polda'),
+               (current_date - 300, 'pengawasan_lapangan', '62.71.01', '62.71', '{imigrasi,polda}', 'polda')""",
+    "activity moved": ("""
+        INSERT INTO monitoring_activities (held_on, kind, district_code, regency_code, agencies, agency)
+        VALUES (current_date - 2, 'rapat', '62.02.06', '62.02', '{polda}', 'polda')""", """
+        UPDATE monitoring_activities SET district_code = '62.71.01', regency_code = '62.71'
+         WHERE held_on = current_date - 2 AND district_code = '62.02.06'"""),
     "person deleted": "DELETE FROM foreign_nationals WHERE passport_number = 'FN5500106'",
 }
 
@@ -183,7 +199,8 @@ def test_each_write(db, kind):
     stats_equal(url)
     before = read(url)
     q(conn, write)
-    assert q(conn, "SELECT count(*) FROM fn_present_dirty")[0][0] > 0, "the write queued nobody"
+    queued = q(conn, "SELECT (SELECT count(*) FROM fn_present_dirty), (SELECT count(*) FROM fn_window_dirty)")[0]
+    assert sum(queued) > 0, "the write queued nothing"
     after = read(url)
     assert after != before, "the write changed no count"
     stats_equal(url)
@@ -257,6 +274,51 @@ def test_one_time_filter(db):
     plan = "\n".join(r[0] for r in q(conn, "EXPLAIN (ANALYZE, COSTS OFF) " + sql, params))
     assert "never executed" in plan
     assert "fn_present_counts" in plan
+
+
+def plan_lines(conn, sql: str, params) -> dict[str, str]:
+    """EXPLAIN ANALYZE of `sql`: the line of each table read, by table name."""
+    lines = [r[0] for r in q(conn, "EXPLAIN (ANALYZE, COSTS OFF) " + sql, params)]
+    return {t: next(line for line in lines if f" on {t} " in line)
+            for t in ("lodging_stays", "fn_guest_counts", "monitoring_activities", "fn_activity_counts")}
+
+
+def test_windows_read_one_branch_and_miss_no_write(db):
+    """The guests' and activities' windows (migration 0119): when counted, only the kept counts are
+    read (the tables' branch is never executed); after a write only the tables are; and while another
+    refresh holds the counts, a read's answer has the committed write all the same."""
+    url, conn = db
+    stats_equal(url)
+    sql, params = foreign.counts_sql("province", MonitoringFilter(district_code="62.02.06"), ForeignFilter(), None,
+                                     TODAY)
+    lines = plan_lines(conn, sql, params)
+    assert "never executed" in lines["lodging_stays"] and "never executed" in lines["monitoring_activities"]
+    assert "never executed" not in lines["fn_guest_counts"] + lines["fn_activity_counts"]
+    before = read(url)
+    q(conn, WRITES["lodging stay"])
+    lines = plan_lines(conn, sql, params)
+    assert "never executed" in lines["fn_guest_counts"] and "never executed" in lines["fn_activity_counts"]
+    stats_equal(url)
+    q(conn, WRITES["activity held"])
+    holder = psycopg2.connect(url)
+    try:
+        with holder.cursor() as cur:
+            cur.execute("SELECT * FROM fn_window_day FOR UPDATE")  # as a long refresh would
+            after = read(url)
+            assert not q(conn, "SELECT fn_window_ready(%s)", (TODAY,))[0][0]
+        holder.rollback()
+    finally:
+        holder.close()
+    conn_t = psycopg2.connect(url)
+    try:
+        tables = foreign_part(region_stats(conn_t, "district", MonitoringFilter(), None, TODAY, source="tables",
+                                           foreign=ForeignFilter()))
+    finally:
+        conn_t.close()
+    assert after == tables
+    assert {k: (v["lodging_guests_30d"], v["activities_12m"]) for k, v in after.items()} != {
+        k: (v["lodging_guests_30d"], v["activities_12m"]) for k, v in before.items()}
+    stats_equal(url)
 
 
 def test_concurrent_writers(db):

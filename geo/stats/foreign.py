@@ -19,8 +19,11 @@ fn_present_counts per district, fn_present_village_counts per village, one row p
 nationality, purpose and permit type): writers queue the persons they touch, `prepare` counts the
 queued ones again by the rule before a read, and the read takes the kept counts only when in its own
 snapshot nothing is queued and they are counted on its day, else the rule from the tables (one
-statement, two branches guarded by a one-time filter). Lodging guests, activities and other days
-(the quarterly series) are counted from the tables on each request. docs/foreign-nationals-api.md.
+statement, two branches guarded by a one-time filter). The lodging guests of the last 30 days and
+the activities of the last 12 months are kept the same way for one day, counted again whole when
+something changed (migration 0119: fn_guest_counts per level, fn_activity_counts per district).
+Other days (the quarterly series) are counted from the tables on each request.
+docs/foreign-nationals-api.md.
 """
 
 from __future__ import annotations
@@ -198,34 +201,22 @@ def counts_sql(level: str, flt: MonitoringFilter, foreign: ForeignFilter, parent
     regions without are absent (callers LEFT JOIN their regions: with_counts). `kept`: see
     present_sql."""
     check_level(level)
-    _, _, l_conds, l_params, a_conds, a_params = _conditions(level, flt, foreign, parent)
     present, present_params = present_sql(level, flt, foreign, parent, day, kept)
+    guests, g_params = guests_sql(level, flt, foreign, parent, day, kept)
+    activities_sql, a_params = activities_count_sql(level, flt, parent, day, kept)
     activities = "coalesce(ac.n, 0)::int8"
     if level == "village":
         activities = "NULL::int8"
 
     # Fragments are constants or built above from allow-listed names; values are bound parameters.
     sql = f"""
-WITH fd AS (SELECT %s::date AS day),
-fp AS MATERIALIZED ({present}),
+WITH fp AS MATERIALIZED ({present}),
 fn AS (SELECT region, n FROM fp WHERE dim = 'total'),
 fpu AS ({_json_by("purpose")}),
 fpe AS ({_json_by("permit_type")}),
 fna AS ({_json_by("nationality")}),
-lg AS (
-    SELECT {_REGION[level].format(a="l")} AS region, count(DISTINCT ls.foreign_national_id)::int8 AS n
-      FROM fd, lodging_stays ls
-      JOIN lodgings l ON l.id = ls.lodging_id
-     WHERE ls.check_in <= fd.day AND ls.counted_until > fd.day - {GUEST_WINDOW_DAYS}
-       AND {where(l_conds)}
-     GROUP BY 1
-),
-ac AS (
-    SELECT {_REGION["district" if level == "village" else level].format(a="a")} AS region, count(*)::int8 AS n
-      FROM fd, monitoring_activities a
-     WHERE a.held_on > (fd.day - interval '12 months')::date AND a.held_on <= fd.day AND {where(a_conds)}
-     GROUP BY 1
-),
+lg AS ({guests}),
+ac AS ({activities_sql}),
 regions AS (SELECT region FROM fn UNION SELECT region FROM lg UNION SELECT region FROM ac)
 SELECT r.region,
        coalesce(fn.n, 0)::int8 AS foreign_nationals,
@@ -243,24 +234,103 @@ SELECT r.region,
   LEFT JOIN ac ON ac.region = r.region
  WHERE r.region IS NOT NULL
 """  # noqa: S608
-    return sql, [day, *present_params, *l_params, *a_params]
+    return sql, [*present_params, *g_params, *a_params]
+
+
+def guest_count_level(level: str, flt: MonitoringFilter, parent: str | None) -> str | None:
+    """The level of fn_guest_counts (migration 0119) whose rows answer the distinct guests per region
+    of `level` under these place filters, or None when only the tables can. Its rows carry their own
+    and their parents' codes, so a filter finer than `level` (a district, at the province) reads the
+    finer level; that is exact only when the filter names one region there (distinct guests of two
+    regencies do not add up), so a scope of several regencies above the regency level reads the tables."""
+    scope = flt.scope
+    regency = flt.regency_code or (parent if parent and len(parent) == 5 else None) or (
+        scope[0] if scope is not None and len(scope) == 1 else None)
+    district = flt.district_code or (parent if parent and len(parent) > 5 else None)
+    need = "district" if district else "regency" if regency or scope is not None else "province"
+    at = max(level, need, key=LEVELS.index)
+    if at != level and not (district or regency):
+        return None
+    return at
+
+
+def guests_sql(level: str, flt: MonitoringFilter, foreign: ForeignFilter, parent: str | None, day: date,
+               kept: bool = True) -> tuple[str, list]:
+    """SELECT (region, n) of the distinct lodging guests of the GUEST_WINDOW_DAYS up to `day`.
+    `kept`: from fn_guest_counts when they are counted on `day` and nothing is queued in this
+    snapshot (fn_window_ready, a one-time filter as in present_sql), else from the tables."""
+    _, _, l_conds, l_params, _, _ = _conditions(level, flt, foreign, parent)
+    # Fragments are constants or built from allow-listed names; values are bound parameters.
+    at = guest_count_level(level, flt, parent) if kept else None
+    tables = f"""
+    SELECT {_REGION[level].format(a="l")} AS region, count(DISTINCT ls.foreign_national_id)::int8 AS n
+      FROM lodging_stays ls
+      JOIN lodgings l ON l.id = ls.lodging_id
+     WHERE {"NOT fn_window_ready(%s) AND " if at else ""}ls.check_in <= %s
+       AND ls.counted_until > %s::date - {GUEST_WINDOW_DAYS} AND {where(l_conds)}
+     GROUP BY 1"""  # noqa: S608
+    if not at:
+        return tables, [day, day, *l_params]
+    k_conds, k_params = _placed("k", flt, parent)
+    if flt.nationality:
+        k_conds.append("k.nationality = ANY(%s)")
+        k_params.append(list(flt.nationality))
+    region = "k.region" if at == level else _REGION[level].format(a="k")
+    counted = f"""
+    SELECT {region} AS region, sum(k.n)::int8 AS n
+      FROM fn_guest_counts k
+     WHERE fn_window_ready(%s) AND k.level = '{at}' AND {where(k_conds)}
+     GROUP BY 1"""  # noqa: S608
+    return f"{tables}\n    UNION ALL{counted}", [day, day, day, *l_params, day, *k_params]
+
+
+def activities_count_sql(level: str, flt: MonitoringFilter, parent: str | None, day: date,
+                         kept: bool = True) -> tuple[str, list]:
+    """SELECT (region, n) of the monitoring activities of the 12 months up to `day`, in their
+    district (none at the village level). `kept`: from fn_activity_counts (per district, migration
+    0119) when current, as guests_sql."""
+    if level == "village":
+        return "SELECT NULL::text AS region, NULL::int8 AS n WHERE FALSE", []
+    a_conds, a_params = _placed("a", flt, parent)
+    tables = f"""
+    SELECT {_REGION[level].format(a="a")} AS region, count(*)::int8 AS n
+      FROM monitoring_activities a
+     WHERE {"NOT fn_window_ready(%s) AND " if kept else ""}a.held_on > (%s::date - interval '12 months')::date
+       AND a.held_on <= %s AND {where(a_conds)}
+     GROUP BY 1"""  # noqa: S608
+    if not kept:
+        return tables, [day, day, *a_params]
+    k_conds, k_params = _placed("k", flt, parent)
+    counted = f"""
+    SELECT {_REGION[level].format(a="k")} AS region, sum(k.n)::int8 AS n
+      FROM fn_activity_counts k
+     WHERE fn_window_ready(%s) AND {where(k_conds)}
+     GROUP BY 1"""  # noqa: S608
+    return f"{tables}\n    UNION ALL{counted}", [day, day, day, *a_params, day, *k_params]
 
 
 def refresh(conn: Connection, day: date, batch: int | None = None, lock_wait: str | None = None) -> int:
     """Count the persons queued since the last refresh (at most `batch`; None: all) on `day`, after
-    moving the counts to it; how many persons were counted (migration 0110, fn_present_refresh)."""
-    return kept.refresh(conn, "fn_present_refresh", day, batch, lock_wait)
+    moving the counts to it; how many persons were counted (migration 0110, fn_present_refresh). The
+    guests' and activities' windows are counted on `day` too (migration 0119, fn_window_refresh)."""
+    counted = kept.refresh(conn, "fn_present_refresh", day, batch, lock_wait)
+    kept.refresh(conn, "fn_window_refresh", day, batch, lock_wait)
+    return counted
 
 
 def prepare(conn: Connection, day: date) -> None:
-    """Bring the kept counts up to date before a read on `day` when they are not (best effort: a
-    read that still finds them behind counts from the tables, same numbers). Only for the
-    province's today or the day they are counted on: a past day is always read from the tables."""
+    """Bring the kept counts (presence: migration 0110; the guests' and activities' windows: 0119) up
+    to date before a read on `day` when they are not (best effort: a read that still finds them
+    behind counts from the tables, same numbers). Only for the province's today or the day they are
+    counted on: a past day is always read from the tables."""
     with transaction(conn) as cur:
-        cur.execute("SELECT fn_present_ready(%s), (SELECT day FROM fn_present_day)", (day,))
-        ready, counted_on = cur.fetchone()
-    if not ready and day in (counted_on, clock.today()):
+        cur.execute("SELECT fn_present_ready(%s), (SELECT day FROM fn_present_day), "
+                    "fn_window_ready(%s), (SELECT day FROM fn_window_day)", (day, day))
+        present_ready, present_on, window_ready, window_on = cur.fetchone()
+    if not present_ready and day in (present_on, clock.today()):
         kept.try_refresh(conn, "fn_present_refresh", day, REFRESH_BATCH, REFRESH_LOCK_WAIT)
+    if not window_ready and day in (window_on, clock.today()):
+        kept.try_refresh(conn, "fn_window_refresh", day, REFRESH_BATCH, REFRESH_LOCK_WAIT)
 
 
 def joined_columns(f: str = "f", level: str = "district") -> str:

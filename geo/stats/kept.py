@@ -1,6 +1,6 @@
-"""Kept counts brought up to date before a read, for both sets of them: the statistics' aggregates
-(geo.stats.aggregates: stats_refresh) and the foreign nationals' presence counts (geo.stats.foreign:
-fn_present_refresh). Each refresh function takes (day, batch) and returns how many rows it counted."""
+"""Kept counts brought up to date before a read, for every set of them: the statistics' aggregates
+(geo.stats.aggregates: stats_refresh), the foreign nationals' presence counts and the guests' and
+activities' windows (geo.stats.foreign: fn_present_refresh, fn_window_refresh). Each refresh function takes (day, batch) and returns how many rows it counted."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from geo.db import Connection, transaction
 
 log = logging.getLogger(__name__)
 
-REFRESH_FUNCTIONS = ("stats_refresh", "fn_present_refresh")
+REFRESH_FUNCTIONS = ("stats_refresh", "fn_present_refresh", "fn_window_refresh")
 # What stops a refresh that a read tries on its way (the counts then come from the tables): another
 # refresh holding the lock longer than the wait, the statement timeout, a read-only replica.
 NOT_RUN = (psycopg2.errors.QueryCanceled, psycopg2.errors.LockNotAvailable, psycopg2.errors.ReadOnlySqlTransaction)
