@@ -38,6 +38,11 @@ FEW_NUMBERS = 64  # up to this many known numbers, each is looked for in a text 
 MIN_NAME_PART = 4  # shorter parts ("LI", "NA", "BIN") are masked only within the full name
 
 
+def is_part(word: str) -> bool:
+    """Whether a word of a name is masked on its own, wherever it stands (lower case)."""
+    return len(word) >= MIN_NAME_PART and word.isalpha()
+
+
 @dataclass(frozen=True)
 class Known:
     """The personal values of one company's workers that a note may quote."""
@@ -49,9 +54,10 @@ class Known:
     cues: frozenset[str] = frozenset()  # a word of every name: no cue in a text, no name in it
 
     @classmethod
-    def of(cls, workers: Iterable[tuple[str | None, str | None, str | None]]) -> Known:
+    def of(cls, workers: Iterable[tuple[str | None, str | None, str | None]], parts: Iterable[str] = ()) -> Known:
         """From (full_name, passport_number, itas_number) rows. Numbers are kept as lower-case
-        letters and digits, 3 or more with at least one digit (without, they are words)."""
+        letters and digits, 3 or more with at least one digit (without, they are words). `parts`:
+        more words masked on their own (lower case, is_part), of names not among the rows."""
         names, numbers = set(), set()
         for full_name, *ids in workers:
             if full_name and (words := tuple(_WORD.findall(full_name.lower()))):
@@ -60,7 +66,7 @@ class Known:
         by_first: dict[str, set[int]] = {}
         for name in names:
             by_first.setdefault(name[0], set()).add(len(name))
-        parts = {w for n in names for w in n if len(w) >= MIN_NAME_PART and w.isalpha()}
+        parts = {w for n in names for w in n if is_part(w)} | set(parts)
         return cls({k: tuple(sorted(v)) for k, v in by_first.items()}, frozenset(names), frozenset(parts),
                    tuple(sorted(numbers)), frozenset(parts | {max(n, key=len) for n in names}))
 
