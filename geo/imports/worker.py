@@ -35,6 +35,7 @@ from geo.settings import PROJECT_ROOT
 
 APPLICATION_NAME = "pantau-import"  # pg_stat_activity.application_name of the import sessions
 CHECK_CLIENT_MS = 1000  # PostgreSQL 14+: a running statement notices a killed client this often
+TEMP_BUFFERS = "256MB"  # the import session's temporary tables held in memory (see _connect)
 _COMMAND = (sys.executable, "-m", "geo.imports.worker")
 
 
@@ -189,6 +190,10 @@ def _connect(url: str, limits: ImportLimits):
             cur.execute("SELECT set_config('statement_timeout', %s, false)", (str(int(limits.timeout_s * 1000)),))
         if conn.server_version >= 140000:
             cur.execute("SELECT set_config('client_connection_check_interval', %s, false)", (str(CHECK_CLIENT_MS),))
+        # The staging tables of a large file (temporary, so in the session's own buffers, 8 MB by
+        # default): kept in memory instead of being read back from disk by each statement. Only
+        # settable before the session's first temporary table, hence here.
+        cur.execute("SELECT set_config('temp_buffers', %s, false)", (TEMP_BUFFERS,))
     conn.commit()
     return conn
 
