@@ -120,8 +120,8 @@ SELECT w.full_name, w.passport_number, w.itas_number
   FROM foreign_workers w JOIN companies c ON c.id = w.company_id
  WHERE c.regency_code IN (SELECT regency_code FROM r)
 """
-# Prefixed to the lookups (same round trip): each is many small index reads, which JIT compiling
-# the whole plan of (seconds for a few dozen words) never pays back.
+# Prefixed to the lookups (same round trip): they are many small index reads, and compiling their
+# plan (one subquery per word) takes longer than running it (bench/RESULTS-reports.md).
 NO_JIT = "SET LOCAL jit = off; "
 LOOKUP_MAX = 2_000  # words and numbers of the texts looked up through the indexes; more: everyone read
 _OF_REGENCIES = "WITH r AS (SELECT unnest(%(regencies)s::text[]) AS regency_code)"

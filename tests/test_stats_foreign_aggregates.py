@@ -234,6 +234,25 @@ def test_day_change(db):
     stats_equal(url, TODAY)
 
 
+def read_while_held(url: str, day_table: str) -> tuple[dict, dict]:
+    """A read while another session holds `day_table`'s row, as a long refresh would (so the read
+    cannot bring those counts up to date), and the same read counted from the tables."""
+    holder = psycopg2.connect(url)
+    try:
+        with holder.cursor() as cur:
+            cur.execute(f"SELECT * FROM {day_table} FOR UPDATE")  # noqa: S608 - a test constant
+            after = read(url)
+        holder.rollback()
+    finally:
+        holder.close()
+    conn = psycopg2.connect(url)
+    try:
+        return after, foreign_part(region_stats(conn, "district", MonitoringFilter(), None, TODAY, source="tables",
+                                                foreign=ForeignFilter()))
+    finally:
+        conn.close()
+
+
 def test_read_never_uses_counts_missing_a_write(db):
     """While another refresh holds the counts (so this read cannot bring them up to date), a
     committed write is in the read's answer all the same: counted from the tables."""
@@ -241,20 +260,7 @@ def test_read_never_uses_counts_missing_a_write(db):
     stats_equal(url)
     before = read(url)
     q(conn, WRITES["stay added"])
-    holder = psycopg2.connect(url)
-    try:
-        with holder.cursor() as cur:
-            cur.execute("SELECT * FROM fn_present_day FOR UPDATE")  # as a long refresh would
-            after = read(url)
-            conn_t = psycopg2.connect(url)
-            try:
-                tables = foreign_part(region_stats(conn_t, "district", MonitoringFilter(), None, TODAY,
-                                                   source="tables", foreign=ForeignFilter()))
-            finally:
-                conn_t.close()
-        holder.rollback()
-    finally:
-        holder.close()
+    after, tables = read_while_held(url, "fn_present_day")
     assert after == tables
     assert after != before
     assert not q(conn, "SELECT fn_present_ready(%s)", (TODAY,))[0][0]
@@ -300,21 +306,8 @@ def test_windows_read_one_branch_and_miss_no_write(db):
     assert "never executed" in lines["fn_guest_counts"] and "never executed" in lines["fn_activity_counts"]
     stats_equal(url)
     q(conn, WRITES["activity held"])
-    holder = psycopg2.connect(url)
-    try:
-        with holder.cursor() as cur:
-            cur.execute("SELECT * FROM fn_window_day FOR UPDATE")  # as a long refresh would
-            after = read(url)
-            assert not q(conn, "SELECT fn_window_ready(%s)", (TODAY,))[0][0]
-        holder.rollback()
-    finally:
-        holder.close()
-    conn_t = psycopg2.connect(url)
-    try:
-        tables = foreign_part(region_stats(conn_t, "district", MonitoringFilter(), None, TODAY, source="tables",
-                                           foreign=ForeignFilter()))
-    finally:
-        conn_t.close()
+    after, tables = read_while_held(url, "fn_window_day")
+    assert not q(conn, "SELECT fn_window_ready(%s)", (TODAY,))[0][0]
     assert after == tables
     assert {k: (v["lodging_guests_30d"], v["activities_12m"]) for k, v in after.items()} != {
         k: (v["lodging_guests_30d"], v["activities_12m"]) for k, v in before.items()}
