@@ -234,20 +234,24 @@ def _read_everyone(conn: Connection, sql: str, quoted: dict, params: dict) -> re
 def known(conn: Connection, activity_ids: Iterable[int], texts: Iterable[str | None]) -> redaction.Known:
     """The persons on record in the regencies of these activities whom `texts` may quote."""
     ids = sorted({int(i) for i in activity_ids})
-    texts = list(texts)
-    if not ids or _quoted(texts) is None:
+    quoted = _quoted(texts)
+    if not ids or quoted is None:
         return redaction.NOBODY
     with single_read(conn) as cur:
         cur.execute("SELECT DISTINCT regency_code FROM monitoring_activities WHERE id = ANY(%s)", (ids,))
         regencies = [r[0] for r in cur.fetchall()]
-    return known_in(conn, regencies, texts)
+    return _known_in(conn, regencies, quoted)
 
 
 def known_in(conn: Connection, regencies: Iterable[str], texts: Iterable[str | None]) -> redaction.Known:
     """The persons on record in these regencies (codes 62.xx) whom `texts` may quote."""
-    codes = sorted(set(regencies))
     quoted = _quoted(texts)
-    if not codes or quoted is None:
+    return redaction.NOBODY if quoted is None else _known_in(conn, regencies, quoted)
+
+
+def _known_in(conn: Connection, regencies: Iterable[str], quoted: dict) -> redaction.Known:
+    codes = sorted(set(regencies))
+    if not codes:
         return redaction.NOBODY
     params = {"regencies": codes, **quoted}
     if len(quoted["words"]) + len(quoted["numbers"]) > LOOKUP_MAX:
