@@ -37,6 +37,10 @@ FREE_TEXT = ("targets", "findings", "follow_up")
 # name again: tests/test_activity_text_index.py).
 _NAME_WORDS = "regexp_split_to_array(lower({c}), '[^[:alnum:]_]+')"
 _COMPACT = "regexp_replace(lower({c}), '[^a-z0-9]', '', 'g')"
+# A passport number is capital letters and digits only (both person tables CHECK it), so its letters
+# and digits in lower case are its own lower case: looked up in upper case (%(passports)s, the texts'
+# numbers) through the index of the (passport_number, nationality) key, which every write keeps anyway.
+_PASSPORT = "{c} = ANY(%(passports)s::text[])"
 
 
 def _whole_name(c: str) -> str:
@@ -51,9 +55,9 @@ def _whole_name(c: str) -> str:
             f"WHERE x <> '' AND x <> ALL(%(words)s::text[])))")
 
 
-def _match(name: str, *numbers: str) -> str:
+def _match(name: str, passport: str, *numbers: str) -> str:
     """A person row whose whole name the texts may hold, or one of whose numbers they quote."""
-    conds = [_whole_name(name)]
+    conds = [_whole_name(name), _PASSPORT.format(c=passport)]
     conds += [f"{_COMPACT.format(c=n)} = ANY(%(numbers)s::text[])" for n in numbers]
     return "(" + " OR ".join(conds) + ")"
 
@@ -133,7 +137,7 @@ _NAMED = f"""
 SELECT p.full_name, p.passport_number, s.permit_number
   FROM foreign_nationals p LEFT JOIN foreign_national_stays s ON s.foreign_national_id = p.id
  WHERE {_whole_name("p.full_name")}
-    OR ({_COMPACT.format(c="p.passport_number")} = ANY(%(numbers)s::text[])
+    OR ({_PASSPORT.format(c="p.passport_number")}
         AND {_NAME_WORDS.format(c="p.full_name")} && %(words)s::text[])
 UNION ALL
 SELECT p.full_name, p.passport_number, s.permit_number
@@ -142,7 +146,7 @@ SELECT p.full_name, p.passport_number, s.permit_number
 UNION ALL
 SELECT w.full_name, w.passport_number, w.itas_number FROM foreign_workers w
  WHERE {_whole_name("w.full_name")}
-    OR (({_COMPACT.format(c="w.passport_number")} = ANY(%(numbers)s::text[])
+    OR (({_PASSPORT.format(c="w.passport_number")}
          OR {_COMPACT.format(c="w.itas_number")} = ANY(%(numbers)s::text[]))
         AND {_NAME_WORDS.format(c="w.full_name")} && %(words)s::text[])
 """  # noqa: S608 - constants
@@ -197,14 +201,15 @@ def _read(conn: Connection, of: str, persons: str, part: str, params: dict) -> r
 def _quoted(texts: Iterable[str | None]) -> dict | None:
     """What `texts` may quote a person by, None when nothing: their words (`words`), split into the
     words a name's part may be (`parts`: redaction.MIN_NAME_PART letters or more) and the others
-    (`short`), and their numbers."""
+    (`short`), and their numbers (`numbers`; in upper case `passports`, see _PASSPORT)."""
     texts = list(texts)
     words, numbers = _words(texts), _numbers(texts)
     if not (words or numbers):
         return None
     parts = [w for w in words if redaction.is_part(w)]
     short = [w for w in words if not redaction.is_part(w)]
-    return {"words": words, "parts": parts, "short": short, "numbers": numbers}
+    return {"words": words, "parts": parts, "short": short, "numbers": numbers,
+            "passports": [n.upper() for n in numbers]}
 
 
 def _read_everyone(conn: Connection, sql: str, quoted: dict, params: dict) -> redaction.Known:

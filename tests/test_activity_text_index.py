@@ -18,18 +18,19 @@ from geo.activity_text import _COMPACT, _IN_REGENCIES, _NAMED, _match, known_in
 # each person table's condition of known()/known_in() (on the tests' few rows the planner reaches
 # them through their company or stay instead; at province scale through these indexes).
 QUERIES = {
-    "named": (_NAMED, {"words": ["al", "budi", "santoso"], "short": ["al"], "numbers": ["ab123"]},
+    "named": (_NAMED, {"words": ["al", "budi", "santoso"], "short": ["al"], "numbers": ["ab123"],
+                       "passports": ["AB123"]},
               ("foreign_nationals_name_words_idx", "foreign_workers_name_words_idx")),
     "foreign_nationals": (f"SELECT 1 FROM foreign_nationals q WHERE {_match('q.full_name', 'q.passport_number')}",
-                          {"words": ["al", "budi"], "short": ["al"], "numbers": ["ab123"]},
-                          ("foreign_nationals_name_words_idx", "foreign_nationals_passport_compact_idx")),
+                          {"words": ["al", "budi"], "short": ["al"], "numbers": ["ab123"], "passports": ["AB123"]},
+                          ("foreign_nationals_name_words_idx", "foreign_nationals_passport_number_nationality_key")),
     "stays": ("SELECT 1 FROM foreign_national_stays s WHERE "
               f"{_COMPACT.format(c='s.permit_number')} = ANY(%(numbers)s::text[])",
               {"numbers": ["ab123"]}, ("foreign_national_stays_permit_compact_idx",)),
     "foreign_workers": (f"SELECT 1 FROM foreign_workers w WHERE "
                         f"{_match('w.full_name', 'w.passport_number', 'w.itas_number')}",
-                        {"words": ["al", "budi"], "short": ["al"], "numbers": ["ab123"]},
-                        ("foreign_workers_name_words_idx", "foreign_workers_passport_compact_idx",
+                        {"words": ["al", "budi"], "short": ["al"], "numbers": ["ab123"], "passports": ["AB123"]},
+                        ("foreign_workers_name_words_idx", "foreign_workers_passport_number_nationality_key",
                          "foreign_workers_itas_compact_idx")),
 }
 # The query known_in() runs holds exactly these conditions.
@@ -178,3 +179,14 @@ def test_what_is_read_masks_as_knowing_everyone(db, monkeypatch, lookup_max):
         assert visible(redaction.mask(TEXTS[2], read_there)) == ["dan", "diperiksa"]
     finally:
         db.rollback()
+
+
+@pytest.mark.parametrize("table", ["foreign_nationals", "foreign_workers"])
+def test_passports_are_capitals_and_digits_only(conn, table):
+    """_PASSPORT looks a quoted passport up in upper case, not by its letters and digits: the same
+    only while both tables hold capitals and digits alone."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = %s",
+                    (f"{table}_passport_number_check",))
+        assert cur.fetchone()[0] == "CHECK ((passport_number ~ '^[A-Z0-9]{5,20}$'::text))"
+    conn.rollback()

@@ -50,7 +50,7 @@ class Db:
     companies: list[int]
     workers: list[int]
     nibs: list[str]
-    batch: int
+    batch: dict[str, int]  # each agency's batch: a report names its own agency's (migration 0120)
 
     def run(self, sql: str, params=None) -> None:
         with psycopg2.connect(self.url) as conn, conn.cursor() as cur:
@@ -85,11 +85,13 @@ def db(fresh_db_url) -> Db:
     with psycopg2.connect(fresh_db_url) as conn, conn.cursor() as cur:
         cur.execute("SELECT nib FROM companies WHERE id = ANY(%s) ORDER BY id", (companies,))
         nibs = [r[0] for r in cur.fetchall()]
-        cur.execute("""INSERT INTO import_batches (kind, agency, file_name, sha256, imported_by, mode, started_at,
-                                                   rows_total, imported, updated, unchanged, rejected, report)
-                       VALUES ('workers', 'imigrasi', 'f.csv', repeat('a', 64), 'test', 'all_or_nothing', now(),
-                               0, 0, 0, 0, 0, '{}') RETURNING id""")
-        batch = cur.fetchone()[0]
+        batch = {}
+        for agency in ("imigrasi", "disnakertrans", "polda"):
+            cur.execute("""INSERT INTO import_batches (kind, agency, file_name, sha256, imported_by, mode, started_at,
+                                                       rows_total, imported, updated, unchanged, rejected, report)
+                           VALUES ('workers', %s, 'f.csv', repeat('a', 64), 'test', 'all_or_nothing', now(),
+                                   0, 0, 0, 0, 0, '{}') RETURNING id""", (agency,))
+            batch[agency] = cur.fetchone()[0]
     conn.close()
     assert len(workers) >= 4 and len(companies) >= 2
     return Db(fresh_db_url, companies, workers, nibs, batch)
@@ -100,15 +102,15 @@ def test_facts_follow_every_kind_of_write(db):
     db.assert_facts_current()
     # Two agencies report the workers of the first company, one of them fewer (one statement each).
     db.run("INSERT INTO worker_reports (worker_id, agency, batch_id, company_nib, reported_values) "
-           "SELECT id, 'imigrasi', %s, %s, '{}' FROM unnest(%s::bigint[]) id", (b, n[0], w[:4]))
+           "SELECT id, 'imigrasi', %s, %s, '{}' FROM unnest(%s::bigint[]) id", (b["imigrasi"], n[0], w[:4]))
     db.run("INSERT INTO worker_reports (worker_id, agency, batch_id, company_nib, reported_values) "
-           "SELECT id, 'disnakertrans', %s, %s, '{}' FROM unnest(%s::bigint[]) id", (b, n[0], w[:2]))
+           "SELECT id, 'disnakertrans', %s, %s, '{}' FROM unnest(%s::bigint[]) id", (b["disnakertrans"], n[0], w[:2]))
     # Company reports: the same name from two agencies, another address from one.
     db.run("INSERT INTO company_reports (company_id, agency, batch_id, reported_values) VALUES "
            "(%s, 'imigrasi', %s, '{\"nama\": \"PT A\", \"alamat\": \"Jl. 1\"}'), "
            "(%s, 'disnakertrans', %s, '{\"nama\": \"PT A\", \"alamat\": \"Jl. 2\"}'), "
            "(%s, 'imigrasi', %s, '{\"nama\": \"PT B\"}')",
-           (db.companies[1], b, db.companies[1], b, db.companies[0], b))
+           (db.companies[1], b["imigrasi"], db.companies[1], b["disnakertrans"], db.companies[0], b["imigrasi"]))
     db.assert_facts_current()
     with psycopg2.connect(db.url) as conn, conn.cursor() as cur:
         cur.execute("SELECT by_agency, differ FROM worker_report_counts WHERE company_nib = %s", (n[0],))
@@ -118,12 +120,13 @@ def test_facts_follow_every_kind_of_write(db):
     conn.close()
     # Disnakertrans now names another employer for one worker, and Imigrasi's report moves agency.
     db.run("UPDATE worker_reports SET company_nib = %s WHERE worker_id = %s AND agency = 'disnakertrans'", (n[1], w[0]))
-    db.run("UPDATE worker_reports SET agency = 'polda' WHERE worker_id = %s AND agency = 'imigrasi'", (w[3],))
+    db.run("UPDATE worker_reports SET agency = 'polda', batch_id = %s WHERE worker_id = %s AND agency = 'imigrasi'",
+           (b["polda"], w[3]))
     # The addresses now agree; a third agency reports another name.
     db.run("UPDATE company_reports SET reported_values = '{\"nama\": \"PT A\", \"alamat\": \"Jl. 1\"}' "
            "WHERE company_id = %s AND agency = 'disnakertrans'", (db.companies[1],))
     db.run("INSERT INTO company_reports (company_id, agency, batch_id, reported_values) "
-           "VALUES (%s, 'polda', %s, '{\"nama\": \"PT A Baru\"}')", (db.companies[1], b))
+           "VALUES (%s, 'polda', %s, '{\"nama\": \"PT A Baru\"}')", (db.companies[1], b["polda"]))
     db.assert_facts_current()
     # Deletes (one report, then a company with its reports by cascade), then truncate.
     db.run("DELETE FROM worker_reports WHERE worker_id = %s AND agency = 'disnakertrans'", (w[1],))
@@ -148,17 +151,19 @@ def test_two_imports_at_once_add_up(db):
     try:
         with first.cursor() as cur:
             cur.execute("INSERT INTO worker_reports (worker_id, agency, batch_id, company_nib, reported_values) "
-                        "SELECT id, 'imigrasi', %s, %s, '{}' FROM unnest(%s::bigint[]) id", (b, n[0], w[:3]))
+                        "SELECT id, 'imigrasi', %s, %s, '{}' FROM unnest(%s::bigint[]) id", (b["imigrasi"], n[0], w[:3]))
             cur.execute("INSERT INTO company_reports (company_id, agency, batch_id, reported_values) "
-                        "VALUES (%s, 'imigrasi', %s, '{\"nama\": \"PT A\"}')", (db.companies[0], b))
+                        "VALUES (%s, 'imigrasi', %s, '{\"nama\": \"PT A\"}')", (db.companies[0], b["imigrasi"]))
         done = threading.Event()
 
         def other() -> None:
             with second.cursor() as cur:
                 cur.execute("INSERT INTO worker_reports (worker_id, agency, batch_id, company_nib, reported_values) "
-                            "SELECT id, 'disnakertrans', %s, %s, '{}' FROM unnest(%s::bigint[]) id", (b, n[0], w[:1]))
+                            "SELECT id, 'disnakertrans', %s, %s, '{}' FROM unnest(%s::bigint[]) id",
+                            (b["disnakertrans"], n[0], w[:1]))
                 cur.execute("INSERT INTO company_reports (company_id, agency, batch_id, reported_values) "
-                            "VALUES (%s, 'disnakertrans', %s, '{\"nama\": \"PT A Lain\"}')", (db.companies[0], b))
+                            "VALUES (%s, 'disnakertrans', %s, '{\"nama\": \"PT A Lain\"}')",
+                            (db.companies[0], b["disnakertrans"]))
             second.commit()
             done.set()
 
@@ -193,3 +198,19 @@ def test_a_load_of_many_companies_fits_the_lock_table(db):
         assert cur.fetchone()[0] <= 128
     conn.close()
     db.assert_facts_current()
+
+
+@pytest.mark.parametrize("table", ["worker_reports", "company_reports"])
+def test_a_report_names_a_batch_of_its_own_agency(db, table):
+    """One reference to (batch, agency) checks both (migration 0120): a known agency, and a batch
+    that agency sent."""
+    target = db.workers[0] if table == "worker_reports" else db.companies[0]
+    columns = ("worker_id, agency, batch_id, company_nib, reported_values" if table == "worker_reports"
+               else "company_id, agency, batch_id, reported_values")
+    values = "%s, %s, %s, 'x', '{}'" if table == "worker_reports" else "%s, %s, %s, '{}'"
+    for agency, batch in (("disnakertrans", db.batch["imigrasi"]), ("badan_lain", db.batch["imigrasi"])):
+        with pytest.raises(psycopg2.errors.ForeignKeyViolation):
+            db.run(f"INSERT INTO {table} ({columns}) VALUES ({values})", (target, agency, batch))  # noqa: S608
+    db.run(f"INSERT INTO {table} ({columns}) VALUES ({values})", (target, "imigrasi", db.batch["imigrasi"]))  # noqa: S608
+    with pytest.raises(psycopg2.errors.ForeignKeyViolation):
+        db.run("UPDATE import_batches SET agency = 'polda' WHERE id = %s", (db.batch["imigrasi"],))

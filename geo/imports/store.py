@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass
 
 import pandas as pd
+from psycopg2 import errors
 
 from geo.db import Connection
 from geo.imports.scope import params as scope_params
@@ -196,20 +197,51 @@ def upsert(conn: Connection, kind: str, agency: str, batch_id: int,
     with conn.cursor() as cur:
         # The points were located above by the trigger's own rule; tell it (see migration 0010).
         cur.execute("SET LOCAL pantau.located_by_import = 'on'")
-        # Existing rows first, by a join that touches only real changes; then the new rows (the
-        # ON CONFLICT there only covers a concurrent import inserting the same key meanwhile).
-        cur.execute(UPDATE[kind], scope)
-        changed = cur.rowcount
-        if kind == "workers":
-            # The new rows' persons, made here in one statement; the trigger keeps the ones supplied
-            # (migration 0118) instead of looking each row up.
-            cur.execute(WORKER_PERSONS, scope)
-            cur.execute("SET LOCAL pantau.linked_by_import = 'on'")
-        cur.execute(UPSERT[kind], scope)
-        inserted, updated = cur.fetchone()
-        for sql in REPORTS.get(kind, ()):
-            cur.execute(sql, {"agency": agency, "batch": batch_id, **scope})
-    return inserted or 0, (updated or 0) + changed
+
+        def records(arbitrated: bool) -> tuple[int, int]:
+            # Existing rows first, by a join that touches only real changes; then the new rows.
+            cur.execute(UPDATE[kind], scope)
+            changed = cur.rowcount
+            if kind == "workers":
+                # The new rows' persons, made here in one statement; the trigger keeps the ones
+                # supplied (migration 0118) instead of looking each row up.
+                cur.execute(_arbiter(WORKER_PERSONS, WORKER_PERSONS_CONFLICT, arbitrated), scope)
+                cur.execute("SET LOCAL pantau.linked_by_import = 'on'")
+            cur.execute(_arbiter(UPSERT[kind], UPSERT_CONFLICT[kind], arbitrated), scope)
+            inserted, updated = cur.fetchone()
+            return inserted or 0, (updated or 0) + changed
+
+        def reported(arbitrated: bool) -> None:
+            cur.execute(reports.update, params)
+            cur.execute(_arbiter(reports.insert, reports.conflict, arbitrated), params)
+
+        result = _settled(cur, records)
+        reports = REPORTS.get(kind)
+        if reports:
+            params = {"agency": agency, "batch": batch_id, **scope}
+            cur.execute(reports.collect, params)
+            _settled(cur, reported)
+    return result
+
+
+def _settled(cur, write):
+    """`write(False)`: its statements insert the rows they found missing without an arbiter index,
+    one index probe less per row. Only a key another session committed after the statement began
+    could collide (unlikely: writers of these tables already wait for each other on their data
+    versions); the writes are then rolled back to the savepoint and made again as `write(True)`,
+    whose statements see that row and settle any later one by their ON CONFLICT clause."""
+    cur.execute("SAVEPOINT import_write")
+    try:
+        result = write(False)
+    except errors.UniqueViolation:
+        cur.execute("ROLLBACK TO SAVEPOINT import_write")
+        result = write(True)
+    cur.execute("RELEASE SAVEPOINT import_write")
+    return result
+
+
+def _arbiter(sql: str, on_conflict: str, arbitrated: bool) -> str:
+    return sql.replace("{on_conflict}", on_conflict if arbitrated else "")
 
 
 # Every write statement also checks the scope (%(scope)s: the user's regencies; NULL = the whole
@@ -269,15 +301,7 @@ WITH up AS (
       FROM import_rows r LEFT JOIN import_villages v ON v.line = r.line
      WHERE NOT EXISTS (SELECT 1 FROM companies x WHERE x.nib = r.nib)
        AND (%(scope)s::text[] IS NULL OR r.regency_code = ANY(%(scope)s::text[]))
-    ON CONFLICT (nib) DO UPDATE SET
-        name = EXCLUDED.name, sector = EXCLUDED.sector, kbli = EXCLUDED.kbli, address = EXCLUDED.address,
-        geom = EXCLUDED.geom, declared_regency = EXCLUDED.declared_regency,
-        declared_district = EXCLUDED.declared_district, rptka_valid_until = EXCLUDED.rptka_valid_until
-    WHERE (c.name, c.sector, c.kbli, c.address, c.geom, c.declared_regency, c.declared_district, c.rptka_valid_until)
-          IS DISTINCT FROM
-          (EXCLUDED.name, EXCLUDED.sector, EXCLUDED.kbli, EXCLUDED.address, EXCLUDED.geom,
-           EXCLUDED.declared_regency, EXCLUDED.declared_district, EXCLUDED.rptka_valid_until)
-      AND (%(scope)s::text[] IS NULL OR c.regency_code = ANY(%(scope)s::text[]))
+    {on_conflict}
     RETURNING (xmax = 0) AS inserted
 ) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
 """,
@@ -296,6 +320,37 @@ WITH up AS (
                         WHERE x.passport_number = r.passport_number AND x.nationality = r.nationality)
        AND (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = r.company_id
                                                  AND e.regency_code = ANY(%(scope)s::text[])))
+    {on_conflict}
+    RETURNING (xmax = 0) AS inserted
+) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
+""",
+    "inspections": """
+WITH up AS (
+    INSERT INTO inspections AS i (company_id, inspected_on, team, finding, notes, follow_up)
+    SELECT company_id, inspected_on, team, finding, notes, follow_up
+      FROM import_rows r WHERE NOT EXISTS (SELECT 1 FROM inspections x WHERE x.company_id = r.company_id
+                                              AND x.inspected_on = r.inspected_on AND x.team = r.team)
+       AND (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = r.company_id
+                                                 AND e.regency_code = ANY(%(scope)s::text[])))
+    {on_conflict}
+    RETURNING (xmax = 0) AS inserted
+) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
+""",
+}
+# What each statement above does with a key inserted meanwhile (see _settled).
+UPSERT_CONFLICT = {
+    "companies": """
+    ON CONFLICT (nib) DO UPDATE SET
+        name = EXCLUDED.name, sector = EXCLUDED.sector, kbli = EXCLUDED.kbli, address = EXCLUDED.address,
+        geom = EXCLUDED.geom, declared_regency = EXCLUDED.declared_regency,
+        declared_district = EXCLUDED.declared_district, rptka_valid_until = EXCLUDED.rptka_valid_until
+    WHERE (c.name, c.sector, c.kbli, c.address, c.geom, c.declared_regency, c.declared_district, c.rptka_valid_until)
+          IS DISTINCT FROM
+          (EXCLUDED.name, EXCLUDED.sector, EXCLUDED.kbli, EXCLUDED.address, EXCLUDED.geom,
+           EXCLUDED.declared_regency, EXCLUDED.declared_district, EXCLUDED.rptka_valid_until)
+      AND (%(scope)s::text[] IS NULL OR c.regency_code = ANY(%(scope)s::text[]))
+""",
+    "workers": """
     ON CONFLICT (passport_number, nationality) DO UPDATE SET
         company_id = EXCLUDED.company_id, full_name = EXCLUDED.full_name, sex = EXCLUDED.sex,
         position = EXCLUDED.position, position_level = EXCLUDED.position_level,
@@ -310,28 +365,17 @@ WITH up AS (
            EXCLUDED.work_site)
       AND (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = w.company_id
                                                 AND e.regency_code = ANY(%(scope)s::text[])))
-    RETURNING (xmax = 0) AS inserted
-) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
 """,
     "inspections": """
-WITH up AS (
-    INSERT INTO inspections AS i (company_id, inspected_on, team, finding, notes, follow_up)
-    SELECT company_id, inspected_on, team, finding, notes, follow_up
-      FROM import_rows r WHERE NOT EXISTS (SELECT 1 FROM inspections x WHERE x.company_id = r.company_id
-                                              AND x.inspected_on = r.inspected_on AND x.team = r.team)
-       AND (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = r.company_id
-                                                 AND e.regency_code = ANY(%(scope)s::text[])))
     ON CONFLICT (company_id, inspected_on, team) DO UPDATE SET
         finding = EXCLUDED.finding, notes = EXCLUDED.notes, follow_up = EXCLUDED.follow_up
     WHERE (i.finding, i.notes, i.follow_up) IS DISTINCT FROM (EXCLUDED.finding, EXCLUDED.notes, EXCLUDED.follow_up)
-    RETURNING (xmax = 0) AS inserted
-) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
 """,
 }
 
 # workers_link_person's rule for the rows UPSERT inserts, in one statement: the person of the passport
 # and nationality, made from the first such row's name and sex when missing (a person already on record
-# is left as it is; the ON CONFLICT covers one inserted meanwhile, as the trigger's does).
+# is left as it is; the ON CONFLICT settles one inserted meanwhile as the trigger's does, see _settled).
 WORKER_PERSONS = """
 INSERT INTO foreign_nationals AS p (passport_number, nationality, full_name, sex)
 SELECT r.passport_number, r.nationality, r.full_name, r.sex
@@ -343,13 +387,22 @@ SELECT r.passport_number, r.nationality, r.full_name, r.sex
    AND (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = r.company_id
                                              AND e.regency_code = ANY(%(scope)s::text[])))
  ORDER BY r.line
-ON CONFLICT (passport_number, nationality) DO UPDATE SET sex = coalesce(p.sex, EXCLUDED.sex)
+{on_conflict}
 """
+WORKER_PERSONS_CONFLICT = "ON CONFLICT (passport_number, nationality) DO UPDATE SET sex = coalesce(p.sex, EXCLUDED.sex)"
 
 # What each agency reported, in the template's own field names (so differences read naturally).
 # A report whose values did not change keeps the batch and time it was first made.
+@dataclass(frozen=True)
+class Reports:
+    collect: str  # the file's reports into import_reports
+    update: str  # reports on record whose values changed
+    insert: str  # reports new to the agency, {on_conflict} put in by _settled
+    conflict: str
+
+
 REPORTS = {
-    "companies": (
+    "companies": Reports(
         """CREATE TEMP TABLE import_reports ON COMMIT DROP AS
            SELECT c.id AS target_id, r.nib, jsonb_build_object(
                       'nama_perusahaan', r.name, 'sektor', r.sector, 'kbli', r.kbli, 'alamat', r.address,
@@ -363,10 +416,11 @@ REPORTS = {
         """INSERT INTO company_reports (company_id, agency, batch_id, reported_values)
            SELECT v.target_id, %(agency)s, %(batch)s, v.vals FROM import_reports v
             WHERE NOT EXISTS (SELECT 1 FROM company_reports x WHERE x.company_id = v.target_id AND x.agency = %(agency)s)
-           ON CONFLICT (company_id, agency) DO UPDATE SET
+           {on_conflict}""",
+        """ON CONFLICT (company_id, agency) DO UPDATE SET
                batch_id = EXCLUDED.batch_id, reported_values = EXCLUDED.reported_values, reported_at = now()""",
     ),
-    "workers": (
+    "workers": Reports(
         """CREATE TEMP TABLE import_reports ON COMMIT DROP AS
            SELECT w.id AS target_id, r.nib, jsonb_build_object(
                       'nama_lengkap', r.full_name, 'nomor_paspor', r.passport_number,
@@ -386,7 +440,8 @@ REPORTS = {
         """INSERT INTO worker_reports (worker_id, agency, batch_id, company_nib, reported_values)
            SELECT v.target_id, %(agency)s, %(batch)s, v.nib, v.vals FROM import_reports v
             WHERE NOT EXISTS (SELECT 1 FROM worker_reports x WHERE x.worker_id = v.target_id AND x.agency = %(agency)s)
-           ON CONFLICT (worker_id, agency) DO UPDATE SET batch_id = EXCLUDED.batch_id,
+           {on_conflict}""",
+        """ON CONFLICT (worker_id, agency) DO UPDATE SET batch_id = EXCLUDED.batch_id,
                company_nib = EXCLUDED.company_nib, reported_values = EXCLUDED.reported_values, reported_at = now()""",
     ),
 }
