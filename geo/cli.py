@@ -227,21 +227,47 @@ def serve(
     )
 
 
-def _register_commands() -> None:
-    """Command families in geo/commands/ add themselves (import, export, demo, users, report ...)."""
-    import importlib
+# The top-level commands each family of geo/commands/ adds. A command line naming one loads that
+# family alone: each imports what its commands need (pandas, geopandas, argon2), and loading them all
+# took longer than starting Python. A command of this module loads none; anything else (--help, a
+# typo, geo.cli imported by other code) loads them all. tests/test_cli_families.py keeps this table true.
+COMMAND_FAMILIES = {"backup": "backup", "restore": "backup", "demo": "demo", "digest": "digest",
+                    "import": "imports", "export": "imports", "report": "report", "users": "users",
+                    "tokens": "users"}
+
+
+def families_for(argv: list[str]) -> list[str]:
+    """The modules of geo/commands/ to load for this command line."""
     import pkgutil
 
     import geo.commands
 
-    for info in sorted(pkgutil.iter_modules(geo.commands.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"geo.commands.{info.name}")
-        register = getattr(module, "register", None)
+    named = next((a for a in argv[1:] if not a.startswith("-")), None)
+    own = {c.name or c.callback.__name__ for c in app.registered_commands} | {g.name for g in app.registered_groups}
+    if named in COMMAND_FAMILIES:
+        return [COMMAND_FAMILIES[named]]
+    if named in own:
+        return []
+    return sorted(i.name for i in pkgutil.iter_modules(geo.commands.__path__))
+
+
+def register_families(target: typer.Typer, families: list[str]) -> None:
+    import importlib
+
+    for name in families:
+        register = getattr(importlib.import_module(f"geo.commands.{name}"), "register", None)
         if register:
-            register(app)
+            register(target)
 
 
-_register_commands()
+def _as_pantau(argv: list[str]) -> bool:
+    """Run as the `pantau` program (its script, or `python -m geo.cli`), not imported by other code."""
+    from pathlib import Path
+
+    return bool(argv) and (Path(argv[0]).name == "pantau" or Path(argv[0]).resolve() == Path(__file__).resolve())
+
+
+register_families(app, families_for(sys.argv if _as_pantau(sys.argv) else ["pantau"]))
 
 if __name__ == "__main__":  # pragma: no cover
     app()

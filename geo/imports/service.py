@@ -34,7 +34,7 @@ from geo.imports.validate import UNKNOWN_EMPLOYER, Context, validate
 MODES = ("check", "all_or_nothing", "skip_invalid")
 # Temporary tables of one file's import (ON COMMIT DROP): dropped before the next file of the same transaction.
 _TEMP_TABLES = ("import_stage, import_points, import_cover, import_rows, import_districts, import_villages, "
-                "import_reports, import_lodgings")
+                "import_new, import_reports, import_lodgings")
 
 
 class ImportFileError(ValueError):

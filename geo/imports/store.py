@@ -202,6 +202,8 @@ def upsert(conn: Connection, kind: str, agency: str, batch_id: int,
             # Existing rows first, by a join that touches only real changes; then the new rows.
             cur.execute(UPDATE[kind], scope)
             changed = cur.rowcount
+            cur.execute(NEW[kind], scope)  # dropped with the savepoint if written again
+            cur.execute("ANALYZE import_new")
             if kind == "workers":
                 # The new rows' persons, made here in one statement; the trigger keeps the ones
                 # supplied (migration 0118) instead of looking each row up.
@@ -290,6 +292,37 @@ UPDATE inspections i SET finding = r.finding, notes = r.notes, follow_up = r.fol
 }
 
 
+# The staged rows whose record is missing (and in scope), found before anything is inserted. Looked
+# for by the inserting statement itself (NOT EXISTS on the table it grows), with statistics taken
+# while that table was empty the planner reads the table again for every row: quadratic, minutes
+# for a large file. The workers' also say whether the person is missing (same reason).
+NEW = {
+    "companies": """
+CREATE TEMP TABLE import_new ON COMMIT DROP AS
+SELECT r.line FROM import_rows r
+ WHERE NOT EXISTS (SELECT 1 FROM companies x WHERE x.nib = r.nib)
+   AND (%(scope)s::text[] IS NULL OR r.regency_code = ANY(%(scope)s::text[]))
+""",
+    "workers": """
+CREATE TEMP TABLE import_new ON COMMIT DROP AS
+SELECT r.line, NOT EXISTS (SELECT 1 FROM foreign_nationals x WHERE x.passport_number = r.passport_number
+                                                             AND x.nationality = r.nationality) AS person_missing
+  FROM import_rows r
+ WHERE NOT EXISTS (SELECT 1 FROM foreign_workers x
+                    WHERE x.passport_number = r.passport_number AND x.nationality = r.nationality)
+   AND (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = r.company_id
+                                             AND e.regency_code = ANY(%(scope)s::text[])))
+""",
+    "inspections": """
+CREATE TEMP TABLE import_new ON COMMIT DROP AS
+SELECT r.line FROM import_rows r
+ WHERE NOT EXISTS (SELECT 1 FROM inspections x WHERE x.company_id = r.company_id
+                      AND x.inspected_on = r.inspected_on AND x.team = r.team)
+   AND (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = r.company_id
+                                             AND e.regency_code = ANY(%(scope)s::text[])))
+""",
+}
+
 UPSERT = {
     "companies": """
 WITH up AS (
@@ -298,9 +331,7 @@ WITH up AS (
                                 village_code)
     SELECT nib, name, sector, kbli, address, geom, declared_regency, declared_district, rptka_valid_until,
            district_code, regency_code, location_method, location_distance_m, v.village_code
-      FROM import_rows r LEFT JOIN import_villages v ON v.line = r.line
-     WHERE NOT EXISTS (SELECT 1 FROM companies x WHERE x.nib = r.nib)
-       AND (%(scope)s::text[] IS NULL OR r.regency_code = ANY(%(scope)s::text[]))
+      FROM import_rows r JOIN import_new n ON n.line = r.line LEFT JOIN import_villages v ON v.line = r.line
     {on_conflict}
     RETURNING (xmax = 0) AS inserted
 ) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
@@ -314,12 +345,9 @@ WITH up AS (
            r.rptka_number, r.permit_valid_until, r.itas_number, r.itas_valid_until, r.geom, r.district_code,
            v.village_code, p.id
       FROM import_rows r
+      JOIN import_new n ON n.line = r.line
       LEFT JOIN import_villages v ON v.line = r.line
       LEFT JOIN foreign_nationals p ON p.passport_number = r.passport_number AND p.nationality = r.nationality
-     WHERE NOT EXISTS (SELECT 1 FROM foreign_workers x
-                        WHERE x.passport_number = r.passport_number AND x.nationality = r.nationality)
-       AND (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = r.company_id
-                                                 AND e.regency_code = ANY(%(scope)s::text[])))
     {on_conflict}
     RETURNING (xmax = 0) AS inserted
 ) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
@@ -328,10 +356,7 @@ WITH up AS (
 WITH up AS (
     INSERT INTO inspections AS i (company_id, inspected_on, team, finding, notes, follow_up)
     SELECT company_id, inspected_on, team, finding, notes, follow_up
-      FROM import_rows r WHERE NOT EXISTS (SELECT 1 FROM inspections x WHERE x.company_id = r.company_id
-                                              AND x.inspected_on = r.inspected_on AND x.team = r.team)
-       AND (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = r.company_id
-                                                 AND e.regency_code = ANY(%(scope)s::text[])))
+      FROM import_rows r JOIN import_new n ON n.line = r.line
     {on_conflict}
     RETURNING (xmax = 0) AS inserted
 ) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
@@ -379,23 +404,19 @@ UPSERT_CONFLICT = {
 WORKER_PERSONS = """
 INSERT INTO foreign_nationals AS p (passport_number, nationality, full_name, sex)
 SELECT r.passport_number, r.nationality, r.full_name, r.sex
-  FROM import_rows r
- WHERE NOT EXISTS (SELECT 1 FROM foreign_workers x
-                    WHERE x.passport_number = r.passport_number AND x.nationality = r.nationality)
-   AND NOT EXISTS (SELECT 1 FROM foreign_nationals x
-                    WHERE x.passport_number = r.passport_number AND x.nationality = r.nationality)
-   AND (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = r.company_id
-                                             AND e.regency_code = ANY(%(scope)s::text[])))
+  FROM import_rows r JOIN import_new n ON n.line = r.line
+ WHERE n.person_missing
  ORDER BY r.line
 {on_conflict}
 """
 WORKER_PERSONS_CONFLICT = "ON CONFLICT (passport_number, nationality) DO UPDATE SET sex = coalesce(p.sex, EXCLUDED.sex)"
 
 # What each agency reported, in the template's own field names (so differences read naturally).
-# A report whose values did not change keeps the batch and time it was first made.
+# A report whose values did not change keeps the batch and time it was first made. Whether the agency
+# reported the record before is decided as they are collected, before the insert (see NEW).
 @dataclass(frozen=True)
 class Reports:
-    collect: str  # the file's reports into import_reports
+    collect: str  # the file's reports into import_reports, is_new: none of the agency's on record yet
     update: str  # reports on record whose values changed
     insert: str  # reports new to the agency, {on_conflict} put in by _settled
     conflict: str
@@ -407,15 +428,16 @@ REPORTS = {
            SELECT c.id AS target_id, r.nib, jsonb_build_object(
                       'nama_perusahaan', r.name, 'sektor', r.sector, 'kbli', r.kbli, 'alamat', r.address,
                       'kabupaten_kota', r.declared_regency, 'kecamatan', r.declared_district,
-                      'latitude', r.lat, 'longitude', r.lon, 'rptka_berlaku_hingga', r.rptka_valid_until) AS vals
+                      'latitude', r.lat, 'longitude', r.lon, 'rptka_berlaku_hingga', r.rptka_valid_until) AS vals,
+                  NOT EXISTS (SELECT 1 FROM company_reports x WHERE x.company_id = c.id AND x.agency = %(agency)s) AS is_new
              FROM import_rows r JOIN companies c ON c.nib = r.nib
             WHERE (%(scope)s::text[] IS NULL OR c.regency_code = ANY(%(scope)s::text[]))""",
         """UPDATE company_reports cr SET batch_id = %(batch)s, reported_values = v.vals, reported_at = now()
              FROM import_reports v
-            WHERE cr.company_id = v.target_id AND cr.agency = %(agency)s AND cr.reported_values IS DISTINCT FROM v.vals""",
+            WHERE cr.company_id = v.target_id AND cr.agency = %(agency)s AND NOT v.is_new
+              AND cr.reported_values IS DISTINCT FROM v.vals""",
         """INSERT INTO company_reports (company_id, agency, batch_id, reported_values)
-           SELECT v.target_id, %(agency)s, %(batch)s, v.vals FROM import_reports v
-            WHERE NOT EXISTS (SELECT 1 FROM company_reports x WHERE x.company_id = v.target_id AND x.agency = %(agency)s)
+           SELECT v.target_id, %(agency)s, %(batch)s, v.vals FROM import_reports v WHERE v.is_new
            {on_conflict}""",
         """ON CONFLICT (company_id, agency) DO UPDATE SET
                batch_id = EXCLUDED.batch_id, reported_values = EXCLUDED.reported_values, reported_at = now()""",
@@ -427,7 +449,8 @@ REPORTS = {
                       'kewarganegaraan', r.nationality, 'jenis_kelamin', r.sex, 'jabatan', r.position,
                       'nomor_rptka', r.rptka_number, 'izin_berlaku_hingga', r.permit_valid_until,
                       'nomor_itas', r.itas_number, 'itas_berlaku_hingga', r.itas_valid_until,
-                      'lokasi_kerja_lat', r.lat, 'lokasi_kerja_lon', r.lon) AS vals
+                      'lokasi_kerja_lat', r.lat, 'lokasi_kerja_lon', r.lon) AS vals,
+                  NOT EXISTS (SELECT 1 FROM worker_reports x WHERE x.worker_id = w.id AND x.agency = %(agency)s) AS is_new
              FROM import_rows r
              JOIN foreign_workers w ON w.passport_number = r.passport_number AND w.nationality = r.nationality
             WHERE (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = w.company_id
@@ -435,11 +458,10 @@ REPORTS = {
         """UPDATE worker_reports wr SET batch_id = %(batch)s, company_nib = v.nib, reported_values = v.vals,
                   reported_at = now()
              FROM import_reports v
-            WHERE wr.worker_id = v.target_id AND wr.agency = %(agency)s
+            WHERE wr.worker_id = v.target_id AND wr.agency = %(agency)s AND NOT v.is_new
               AND (wr.company_nib, wr.reported_values) IS DISTINCT FROM (v.nib, v.vals)""",
         """INSERT INTO worker_reports (worker_id, agency, batch_id, company_nib, reported_values)
-           SELECT v.target_id, %(agency)s, %(batch)s, v.nib, v.vals FROM import_reports v
-            WHERE NOT EXISTS (SELECT 1 FROM worker_reports x WHERE x.worker_id = v.target_id AND x.agency = %(agency)s)
+           SELECT v.target_id, %(agency)s, %(batch)s, v.nib, v.vals FROM import_reports v WHERE v.is_new
            {on_conflict}""",
         """ON CONFLICT (worker_id, agency) DO UPDATE SET batch_id = EXCLUDED.batch_id,
                company_nib = EXCLUDED.company_nib, reported_values = EXCLUDED.reported_values, reported_at = now()""",
