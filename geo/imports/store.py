@@ -213,15 +213,16 @@ def upsert(conn: Connection, kind: str, agency: str, batch_id: int,
             inserted, updated = cur.fetchone()
             return inserted or 0, (updated or 0) + changed
 
-        def reported(arbitrated: bool) -> None:
-            cur.execute(reports.update, params)
-            cur.execute(_arbiter(reports.insert, reports.conflict, arbitrated), params)
-
         result = _settled(cur, records)
         reports = REPORTS.get(kind)
         if reports:
             params = {"agency": agency, "batch": batch_id, **scope}
             cur.execute(reports.collect, params)
+
+            def reported(arbitrated: bool) -> None:
+                cur.execute(reports.update, params)
+                cur.execute(_arbiter(reports.insert, reports.conflict, arbitrated), params)
+
             _settled(cur, reported)
     return result
 
