@@ -6,13 +6,13 @@ Upserts only touch rows whose values really differ, so a re-import leaves `versi
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import pandas as pd
 from psycopg2 import errors
 
 from geo.db import Connection
+from geo.imports.copying import copy_frame
 from geo.imports.scope import params as scope_params
 
 OUTSIDE = ("lokasi di luar Kalimantan Tengah: tidak berada di kecamatan mana pun, bahkan dalam 2 km "
@@ -123,16 +123,13 @@ COVER_SQL = {
 def stage(conn: Connection, kind: str, frame: pd.DataFrame) -> None:
     """COPY the rows into `import_stage`, then `import_rows` with each point's district."""
     spec = SPECS[kind]
-    buf = io.StringIO()
-    frame.loc[:, list(spec.columns)].to_csv(buf, index=False, header=False)
-    buf.seek(0)
     with conn.cursor() as cur:
         # Set-based statements over many rows: JIT compiling them costs more (seconds) than it saves.
         cur.execute("SET LOCAL jit = off")
         # Hash joins of a whole file against a table: in memory rather than spilled to disk.
         cur.execute("SET LOCAL work_mem = '256MB'")
         cur.execute(f"CREATE TEMP TABLE import_stage ({spec.staging}) ON COMMIT DROP")
-        cur.copy_expert(f"COPY import_stage ({', '.join(spec.columns)}) FROM STDIN WITH (FORMAT csv)", buf)
+        copy_frame(cur, "import_stage", frame, spec.columns)
         cur.execute(_DISTRICT_PIECES)
         cur.execute(COVER_SQL[kind])
         cur.execute(ROWS_SQL[kind])
@@ -222,6 +219,7 @@ def upsert(conn: Connection, kind: str, agency: str, batch_id: int,
             def reported(arbitrated: bool) -> None:
                 cur.execute(reports.update, params)
                 cur.execute(_arbiter(reports.insert, reports.conflict, arbitrated), params)
+                cur.execute(_arbiter(reports.insert_new, reports.conflict, arbitrated), params)
 
             _settled(cur, reported)
     return result
@@ -414,25 +412,39 @@ WORKER_PERSONS_CONFLICT = "ON CONFLICT (passport_number, nationality) DO UPDATE 
 
 # What each agency reported, in the template's own field names (so differences read naturally).
 # A report whose values did not change keeps the batch and time it was first made. Whether the agency
-# reported the record before is decided as they are collected, before the insert (see NEW).
+# reported the record before is decided as they are collected, before the insert (see NEW). The
+# reports of the records this import inserted (import_new) are new by definition: written straight
+# from the file's rows, without being collected first (half a million rows for a large file).
 @dataclass(frozen=True)
 class Reports:
-    collect: str  # the file's reports into import_reports, is_new: none of the agency's on record yet
+    collect: str  # reports of records on record before this import, is_new: none of the agency's yet
     update: str  # reports on record whose values changed
     insert: str  # reports new to the agency, {on_conflict} put in by _settled
+    insert_new: str  # reports of the records this import inserted, {on_conflict} as above
     conflict: str
 
 
+_COMPANY_VALUES = """jsonb_build_object(
+    'nama_perusahaan', r.name, 'sektor', r.sector, 'kbli', r.kbli, 'alamat', r.address,
+    'kabupaten_kota', r.declared_regency, 'kecamatan', r.declared_district,
+    'latitude', r.lat, 'longitude', r.lon, 'rptka_berlaku_hingga', r.rptka_valid_until)"""
+_WORKER_VALUES = """jsonb_build_object(
+    'nama_lengkap', r.full_name, 'nomor_paspor', r.passport_number,
+    'kewarganegaraan', r.nationality, 'jenis_kelamin', r.sex, 'jabatan', r.position,
+    'nomor_rptka', r.rptka_number, 'izin_berlaku_hingga', r.permit_valid_until,
+    'nomor_itas', r.itas_number, 'itas_berlaku_hingga', r.itas_valid_until,
+    'lokasi_kerja_lat', r.lat, 'lokasi_kerja_lon', r.lon)"""
+_NOT_NEW = "NOT EXISTS (SELECT 1 FROM import_new n WHERE n.line = r.line)"
+_COMPANY_IN_SCOPE = "(%(scope)s::text[] IS NULL OR c.regency_code = ANY(%(scope)s::text[]))"
+_EMPLOYER_IN_SCOPE = """(%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = w.company_id
+                                                        AND e.regency_code = ANY(%(scope)s::text[])))"""
 REPORTS = {
     "companies": Reports(
-        """CREATE TEMP TABLE import_reports ON COMMIT DROP AS
-           SELECT c.id AS target_id, r.nib, jsonb_build_object(
-                      'nama_perusahaan', r.name, 'sektor', r.sector, 'kbli', r.kbli, 'alamat', r.address,
-                      'kabupaten_kota', r.declared_regency, 'kecamatan', r.declared_district,
-                      'latitude', r.lat, 'longitude', r.lon, 'rptka_berlaku_hingga', r.rptka_valid_until) AS vals,
+        f"""CREATE TEMP TABLE import_reports ON COMMIT DROP AS
+           SELECT c.id AS target_id, r.nib, {_COMPANY_VALUES} AS vals,
                   NOT EXISTS (SELECT 1 FROM company_reports x WHERE x.company_id = c.id AND x.agency = %(agency)s) AS is_new
              FROM import_rows r JOIN companies c ON c.nib = r.nib
-            WHERE (%(scope)s::text[] IS NULL OR c.regency_code = ANY(%(scope)s::text[]))""",
+            WHERE {_NOT_NEW} AND {_COMPANY_IN_SCOPE}""",  # noqa: S608 - constants
         """UPDATE company_reports cr SET batch_id = %(batch)s, reported_values = v.vals, reported_at = now()
              FROM import_reports v
             WHERE cr.company_id = v.target_id AND cr.agency = %(agency)s AND NOT v.is_new
@@ -440,22 +452,21 @@ REPORTS = {
         """INSERT INTO company_reports (company_id, agency, batch_id, reported_values)
            SELECT v.target_id, %(agency)s, %(batch)s, v.vals FROM import_reports v WHERE v.is_new
            {on_conflict}""",
+        f"""INSERT INTO company_reports (company_id, agency, batch_id, reported_values)
+           SELECT c.id, %(agency)s, %(batch)s, {_COMPANY_VALUES}
+             FROM import_rows r JOIN import_new n ON n.line = r.line JOIN companies c ON c.nib = r.nib
+            WHERE {_COMPANY_IN_SCOPE}
+           {{on_conflict}}""",  # noqa: S608 - constants
         """ON CONFLICT (company_id, agency) DO UPDATE SET
                batch_id = EXCLUDED.batch_id, reported_values = EXCLUDED.reported_values, reported_at = now()""",
     ),
     "workers": Reports(
-        """CREATE TEMP TABLE import_reports ON COMMIT DROP AS
-           SELECT w.id AS target_id, r.nib, jsonb_build_object(
-                      'nama_lengkap', r.full_name, 'nomor_paspor', r.passport_number,
-                      'kewarganegaraan', r.nationality, 'jenis_kelamin', r.sex, 'jabatan', r.position,
-                      'nomor_rptka', r.rptka_number, 'izin_berlaku_hingga', r.permit_valid_until,
-                      'nomor_itas', r.itas_number, 'itas_berlaku_hingga', r.itas_valid_until,
-                      'lokasi_kerja_lat', r.lat, 'lokasi_kerja_lon', r.lon) AS vals,
+        f"""CREATE TEMP TABLE import_reports ON COMMIT DROP AS
+           SELECT w.id AS target_id, r.nib, {_WORKER_VALUES} AS vals,
                   NOT EXISTS (SELECT 1 FROM worker_reports x WHERE x.worker_id = w.id AND x.agency = %(agency)s) AS is_new
              FROM import_rows r
              JOIN foreign_workers w ON w.passport_number = r.passport_number AND w.nationality = r.nationality
-            WHERE (%(scope)s::text[] IS NULL OR EXISTS (SELECT 1 FROM companies e WHERE e.id = w.company_id
-                                                        AND e.regency_code = ANY(%(scope)s::text[])))""",
+            WHERE {_NOT_NEW} AND {_EMPLOYER_IN_SCOPE}""",  # noqa: S608 - constants
         """UPDATE worker_reports wr SET batch_id = %(batch)s, company_nib = v.nib, reported_values = v.vals,
                   reported_at = now()
              FROM import_reports v
@@ -464,6 +475,12 @@ REPORTS = {
         """INSERT INTO worker_reports (worker_id, agency, batch_id, company_nib, reported_values)
            SELECT v.target_id, %(agency)s, %(batch)s, v.nib, v.vals FROM import_reports v WHERE v.is_new
            {on_conflict}""",
+        f"""INSERT INTO worker_reports (worker_id, agency, batch_id, company_nib, reported_values)
+           SELECT w.id, %(agency)s, %(batch)s, r.nib, {_WORKER_VALUES}
+             FROM import_rows r JOIN import_new n ON n.line = r.line
+             JOIN foreign_workers w ON w.passport_number = r.passport_number AND w.nationality = r.nationality
+            WHERE {_EMPLOYER_IN_SCOPE}
+           {{on_conflict}}""",  # noqa: S608 - constants
         """ON CONFLICT (worker_id, agency) DO UPDATE SET batch_id = EXCLUDED.batch_id,
                company_nib = EXCLUDED.company_nib, reported_values = EXCLUDED.reported_values, reported_at = now()""",
     ),
