@@ -14,12 +14,12 @@ those of the report that first said it.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import pandas as pd
 
 from geo.db import Connection
+from geo.imports.copying import copy_frame
 from geo.imports.scope import params as scope_params
 
 STAY_UNUSABLE = ("izin tinggal dengan paspor, jenis izin dan tanggal mulai ini tidak dapat digunakan dalam wilayah "
@@ -67,13 +67,10 @@ _SCOPE = "(%(scope)s::text[] IS NULL OR {} = ANY(%(scope)s::text[]))"
 
 def stage(conn: Connection, kind: str, frame: pd.DataFrame) -> None:
     spec = SPECS[kind]
-    buf = io.StringIO()
-    frame.loc[:, list(spec.columns)].to_csv(buf, index=False, header=False)
-    buf.seek(0)
     with conn.cursor() as cur:
         cur.execute("SET LOCAL jit = off")
         cur.execute(f"CREATE TEMP TABLE import_stage ({spec.staging}) ON COMMIT DROP")
-        cur.copy_expert(f"COPY import_stage ({', '.join(spec.columns)}) FROM STDIN WITH (FORMAT csv)", buf)
+        copy_frame(cur, "import_stage", frame, spec.columns)
         point = _POINT if "lat" in spec.columns else "NULL::geometry"
         cur.execute(f"CREATE TEMP TABLE import_rows ON COMMIT DROP AS SELECT s.*, {point} AS geom FROM import_stage s")
         if kind == "activities":  # the order monitoring_activities_agencies stores them in
