@@ -14,33 +14,20 @@ CREATE INDEX foreign_workers_company_idx ON foreign_workers (company_id)
 -- FILTER. The index was written by every insert and read by nothing.
 DROP INDEX foreign_workers_permit_idx;
 
--- Inserted worker reports counted from the statement's transition table directly: 0109 built a JSON
--- array of the deltas and parsed it back (a second of a 500,000-worker import). Same deltas, same
--- lock order (by NIB); an insert only adds, so it leaves no NIB whose counts all went to zero.
--- Updates and deletes keep 0109's way.
-CREATE OR REPLACE FUNCTION worker_report_counts_keep() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    deltas jsonb;
+-- Inserted worker reports counted from the statement's transition table directly: 0109's function
+-- builds a JSON array of the deltas and parses it back, which a large import paid for every NIB.
+-- Same deltas, same lock order (by NIB); an insert only adds, so it leaves no NIB whose counts all
+-- went to zero. Updates and deletes keep 0109's function; the trigger keeps its name (and so its
+-- place in the firing order).
+CREATE FUNCTION worker_report_counts_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO worker_report_counts AS w (company_nib, by_agency)
-        SELECT nib, jsonb_object_agg(agency, n)
-          FROM (SELECT company_nib AS nib, agency, count(*) AS n FROM new_rows GROUP BY 1, 2) d
-         GROUP BY nib ORDER BY nib
-            ON CONFLICT (company_nib) DO UPDATE SET by_agency = counts_add(w.by_agency, excluded.by_agency);
-        RETURN NULL;
-    ELSIF TG_OP = 'DELETE' THEN
-        SELECT jsonb_agg(jsonb_build_object('nib', nib, 'agency', agency, 'n', -n)) INTO deltas
-          FROM (SELECT company_nib AS nib, agency, count(*) AS n FROM old_rows GROUP BY 1, 2) s;
-    ELSE
-        SELECT jsonb_agg(jsonb_build_object('nib', nib, 'agency', agency, 'n', n)) INTO deltas
-          FROM (SELECT nib, agency, sum(n) AS n
-                  FROM (SELECT company_nib AS nib, agency, 1 AS n FROM new_rows
-                        UNION ALL SELECT company_nib, agency, -1 FROM old_rows) u
-                 GROUP BY 1, 2 HAVING sum(n) <> 0) s;
-    END IF;
-    IF deltas IS NOT NULL THEN
-        PERFORM worker_report_counts_apply(deltas);
-    END IF;
+    INSERT INTO worker_report_counts AS w (company_nib, by_agency)
+    SELECT nib, jsonb_object_agg(agency, n)
+      FROM (SELECT company_nib AS nib, agency, count(*) AS n FROM new_rows GROUP BY 1, 2) d
+     GROUP BY nib ORDER BY nib
+        ON CONFLICT (company_nib) DO UPDATE SET by_agency = counts_add(w.by_agency, excluded.by_agency);
     RETURN NULL;
 END $$;
+DROP TRIGGER worker_report_counts_ins ON worker_reports;
+CREATE TRIGGER worker_report_counts_ins AFTER INSERT ON worker_reports
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION worker_report_counts_insert();
