@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -83,3 +84,26 @@ def kept_template(server_url: str, name: str, build, keep_unused_hours: float = 
 def no_query(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode([]), ""))
+
+
+def waits_for(first, second, statement: str, args=()) -> BaseException | None:
+    """Run `statement` on connection `second` while `first` has a transaction open; assert that it
+    waits for `first`, commit `first`, and return what the statement raised (None if it succeeded)."""
+    outcome: dict[str, BaseException | None] = {}
+
+    def run() -> None:
+        try:
+            with second.cursor() as cur:
+                cur.execute(statement, args)
+            outcome["error"] = None
+        except psycopg2.Error as exc:
+            outcome["error"] = exc
+
+    waiter = threading.Thread(target=run)
+    waiter.start()
+    waiter.join(1.0)
+    assert waiter.is_alive(), "the second statement should wait for the first transaction"
+    first.commit()
+    waiter.join(15)
+    assert not waiter.is_alive() and "error" in outcome
+    return outcome["error"]

@@ -11,6 +11,7 @@ import psycopg2
 import pytest
 
 from geo import discrepancies
+from tests.dbutil import waits_for
 from tests.seed import fill
 
 # The query geo.discrepancies ran before the facts: every report aggregated per request.
@@ -214,3 +215,63 @@ def test_a_report_names_a_batch_of_its_own_agency(db, table):
     db.run(f"INSERT INTO {table} ({columns}) VALUES ({values})", (target, "imigrasi", db.batch["imigrasi"]))  # noqa: S608
     with pytest.raises(psycopg2.errors.ForeignKeyViolation):
         db.run("UPDATE import_batches SET agency = 'polda' WHERE id = %s", (db.batch["imigrasi"],))
+
+
+@pytest.mark.parametrize("table", ["worker_reports", "company_reports"])
+def test_a_reports_batch_is_checked_per_statement_as_a_constraint_would(db, table):
+    """Migration 0122 checks the (batch, agency) of a statement's reports once, not per row: a multi-row
+    write with one wrong pair among right ones fails whole, an update may not move a report to another
+    agency's batch, a batch reports name cannot be deleted, and one they do not name can."""
+    key = "worker_id" if table == "worker_reports" else "company_id"
+    targets = db.workers[:3] if table == "worker_reports" else db.companies[:2]
+    nib = ", company_nib" if table == "worker_reports" else ""
+    rows = ", ".join(f"(%s, %s, %s{', $$x$$' if nib else ''}, '{{}}')" for _ in targets)
+    pairs = [("imigrasi", db.batch["imigrasi"])] * (len(targets) - 1) + [("imigrasi", db.batch["polda"])]
+    params = [v for t, (agency, batch) in zip(targets, pairs, strict=True) for v in (t, agency, batch)]
+    sql = f"INSERT INTO {table} ({key}, agency, batch_id{nib}, reported_values) VALUES {rows}"  # noqa: S608
+    with pytest.raises(psycopg2.errors.ForeignKeyViolation, match="import_batches"):
+        db.run(sql, params)
+    pairs[-1] = ("imigrasi", db.batch["imigrasi"])
+    params = [v for t, (agency, batch) in zip(targets, pairs, strict=True) for v in (t, agency, batch)]
+    db.run(sql, params)
+    with psycopg2.connect(db.url) as conn, conn.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM {table} WHERE batch_id = %s", (db.batch["imigrasi"],))  # noqa: S608
+        assert cur.fetchone()[0] == len(targets)
+    conn.close()
+    with pytest.raises(psycopg2.errors.ForeignKeyViolation):
+        db.run(f"UPDATE {table} SET batch_id = %s WHERE {key} = %s", (db.batch["polda"], targets[0]))  # noqa: S608
+    db.run(f"UPDATE {table} SET reported_values = '{{\"a\": 1}}' WHERE {key} = %s", (targets[0],))  # noqa: S608
+    with pytest.raises(psycopg2.errors.ForeignKeyViolation, match="still referenced"):
+        db.run("DELETE FROM import_batches WHERE id = %s", (db.batch["imigrasi"],))
+    db.run("UPDATE import_batches SET rows_total = 3 WHERE id = %s", (db.batch["imigrasi"],))
+    db.run("DELETE FROM import_batches WHERE id = %s", (db.batch["polda"],))
+    db.assert_facts_current()
+
+
+def test_a_batch_deleted_while_its_reports_are_written_is_not_lost_to_either(db):
+    """The statement-level check locks the batches it finds (KEY SHARE, as a foreign key does): a delete
+    of the batch waits for the report writer and then fails; a writer that comes after an uncommitted
+    delete waits for it and then finds the batch gone."""
+    batch = db.batch["imigrasi"]
+    insert = ("INSERT INTO worker_reports (worker_id, agency, batch_id, company_nib, reported_values) "
+              "VALUES (%s, 'imigrasi', %s, 'x', '{}')")
+    for writer_first in (True, False):
+        first, second = psycopg2.connect(db.url), psycopg2.connect(db.url)
+        try:
+            with first.cursor() as cur:
+                if writer_first:
+                    cur.execute(insert, (db.workers[0], batch))
+                else:
+                    cur.execute("DELETE FROM import_batches WHERE id = %s", (batch,))
+            statement, args = (("DELETE FROM import_batches WHERE id = %s", (batch,)) if writer_first
+                               else (insert, (db.workers[1], batch)))
+            assert isinstance(waits_for(first, second, statement, args), psycopg2.errors.ForeignKeyViolation)
+        finally:
+            first.close()
+            second.close()
+        if writer_first:
+            with psycopg2.connect(db.url) as conn, conn.cursor() as cur:
+                cur.execute("SELECT count(*) FROM import_batches WHERE id = %s", (batch,))
+                assert cur.fetchone()[0] == 1
+                cur.execute("DELETE FROM worker_reports WHERE batch_id = %s", (batch,))
+            conn.close()
