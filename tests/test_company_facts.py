@@ -189,3 +189,50 @@ def test_concurrent_writers_on_the_same_companies_keep_the_facts_current(compani
         cur.execute("SELECT count(*) FROM foreign_workers")
         assert cur.fetchone()[0] > 20  # the writers really wrote
         _assert_facts_current(cur)
+
+
+@pytest.mark.slow  # writers racing to give companies their first workers
+def test_writers_racing_to_create_a_companys_facts_row_keep_it_current(companies):
+    """Migration 0123: the statement that creates a company's facts row fills it at once; a writer of the
+    same company in flight waits for that row and recomputes. Each round gives fresh companies (no facts
+    row yet) their first active workers from four writers at once, each holding its transaction open a
+    little so that the inserts and the first commits interleave."""
+    url, _ = companies
+    errors: list = []
+    barrier = threading.Barrier(4)
+
+    def writer(seed: int, fresh: list[int]) -> None:
+        rnd = random.Random(seed)
+        conn = psycopg2.connect(url)
+        try:
+            barrier.wait(timeout=30)
+            with conn, conn.cursor() as cur:
+                for company in rnd.sample(fresh, len(fresh)):
+                    _add_worker(cur, company, f"R{seed:03d}{company:06d}", rnd.choice(NATIONS))
+                cur.execute("SELECT pg_sleep(%s)", (rnd.random() / 20,))
+        except Exception as exc:  # noqa: BLE001 - reported by the test
+            errors.append(repr(exc))
+        finally:
+            conn.close()
+
+    for round_ in range(5):
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute("""INSERT INTO companies (nib, name, sector, geom)
+                           SELECT lpad((9400000000000 + %s * 100 + g)::text, 13, '0'), 'PT Baru ' || g, 'jasa',
+                                  ST_PointOnSurface(b.geom)
+                             FROM generate_series(1, 4) g JOIN boundaries b ON b.code = '62.71.01' RETURNING id""",
+                        (round_,))
+            fresh = [r[0] for r in cur.fetchall()]
+        conn.close()
+        threads = [threading.Thread(target=writer, args=(round_ * 10 + k, fresh)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert not any(t.is_alive() for t in threads), "a writer hung"
+        assert not errors, errors
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM foreign_workers")
+        assert cur.fetchone()[0] == 5 * 4 * 4
+        _assert_facts_current(cur)
+    conn.close()

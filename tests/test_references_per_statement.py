@@ -49,7 +49,7 @@ def test_no_foreign_key_is_left_for_the_references_kept_by_triggers(db):
              "worker_reports_worker_id_fkey", "foreign_workers_company_id_fkey",
              "foreign_workers_foreign_national_id_fkey", "companies_regency_code_fkey", "companies_district_code_fkey",
              "companies_village_code_fkey", "companies_sector_fkey", "foreign_workers_work_site_district_code_fkey",
-             "foreign_workers_work_site_village_code_fkey")
+             "foreign_workers_work_site_village_code_fkey", "company_worker_facts_company_id_fkey")
     assert _one(conn, "SELECT count(*) FROM pg_constraint WHERE conname = ANY(%s)", (list(names),)) == 0
     assert _one(conn, "SELECT count(*) FROM pg_trigger WHERE tgname = ANY(%s)",
                 ([f"{n}_{e}" for n in names for e in ("ins", "upd", "del", "rekey", "trunc")],)) == len(names) * 5

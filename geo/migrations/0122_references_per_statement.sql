@@ -101,7 +101,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- Replaces `name` (a foreign key of `referencing`) by the triggers above.
+-- Replaces `name` (a foreign key of `referencing`) by the triggers above; later migrations use it too.
 CREATE FUNCTION reference_per_statement(name text, referencing text, columns text, referenced text,
                                         key text, action text, keys text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -141,4 +141,3 @@ SELECT reference_per_statement('companies_sector_fkey', 'companies', 'sector', '
 SELECT reference_per_statement(format('foreign_workers_%s_fkey', c), 'foreign_workers', c, 'boundaries', 'code',
                                'restrict', 'repeated')
   FROM unnest(ARRAY['work_site_district_code', 'work_site_village_code']) c;
-DROP FUNCTION reference_per_statement(text, text, text, text, text, text, text);
