@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from geo.imports.copying import copy_frame
+from geo.imports.copying import ROWS_PER_READ, copy_frame
 
 COLUMNS = ("line", "company_id", "name", "note", "day", "lat", "team")
 
@@ -52,7 +52,7 @@ def test_same_text_as_pandas():
 
     class Recording:
         def copy_expert(self, sql, buf):
-            sent.append(buf.read())
+            sent.append("".join(iter(lambda: buf.read(8192), "")))
 
     copy_frame(Recording(), "copied", frame, COLUMNS)
     assert sent == [expected.getvalue()]
@@ -65,4 +65,18 @@ def test_no_rows(conn):
         copy_frame(cur, "copied", _frame().iloc[0:0], COLUMNS)
         cur.execute("SELECT count(*) FROM copied")
         assert cur.fetchone() == (0,)
+    conn.rollback()
+
+
+def test_a_frame_longer_than_one_read_arrives_whole_and_in_order(conn):
+    """The COPY stream formats ROWS_PER_READ rows per read: rows on both sides of each boundary arrive."""
+    n = 2 * ROWS_PER_READ + 7
+    frame = pd.DataFrame({"line": range(2, n + 2), "name": [f"baris {i}" if i % 7 else None for i in range(n)]})
+    with conn.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE copied (line int, name text)")
+        copy_frame(cur, "copied", frame, ("line", "name"))
+        cur.execute("SELECT count(*), min(line), max(line), count(name), "
+                    "bool_and(name IS NOT DISTINCT FROM CASE WHEN (line - 2) % 7 <> 0 THEN 'baris ' || (line - 2) END) "
+                    "FROM copied")
+        assert cur.fetchone() == (n, 2, n + 1, n - len(range(0, n, 7)), True)
     conn.rollback()
