@@ -1,14 +1,15 @@
 -- The import's heaviest references checked once per statement instead of once per row.
 --
--- PostgreSQL checks a foreign key row by row: a workers import of half a million rows made two and a
--- half million lookups for the five references below, about a fifth of its time, most of them the
--- same key again (every report of a file names the same batch; a company's workers all name it)
--- (bench/RESULTS-imports.md). The same guarantees are kept here by statement-level triggers:
+-- PostgreSQL checks a foreign key row by row: a workers import of half a million rows made more than
+-- two million lookups for the references below, about a fifth of its time, most of them the same key
+-- again (every report of a file names the same batch; a company's workers all name it)
+-- (bench/RESULTS-imports.md). The same guarantees are kept here by triggers:
 --
---   referencing side (AFTER INSERT, AFTER UPDATE): every key the statement's rows name, NULL-free
---     (MATCH SIMPLE), is present in the referenced table: one anti-join over the distinct keys;
---   referenced side (AFTER DELETE, AFTER UPDATE, AFTER TRUNCATE): a key that disappears is named by
---     no row (restrict / no action), or the rows naming it are deleted with it (cascade).
+--   referencing side (AFTER INSERT, AFTER UPDATE, per statement): every key the statement's rows
+--     name, NULL-free (MATCH SIMPLE), is present in the referenced table: one anti-join;
+--   referenced side: a key a DELETE or TRUNCATE removes (per statement) or an UPDATE changes (per
+--     row, fired only when the key changes) is named by no row (restrict / no action), or the rows
+--     naming a deleted key are deleted with it (cascade).
 --
 -- Both raise SQLSTATE 23503 (foreign_key_violation), as the constraints did.
 --
@@ -49,8 +50,9 @@ DECLARE
     referenced text := TG_ARGV[0];
     theirs text := reference_columns('p', TG_ARGV[1]);
     ours text := reference_columns('n', TG_ARGV[2]);
-    keys text := CASE TG_ARGV[3] WHEN 'repeated' THEN format('(SELECT DISTINCT %s FROM new_rows)', TG_ARGV[2])
-                                 ELSE 'new_rows' END;
+    keys text := CASE TG_ARGV[3] WHEN 'repeated'
+                      THEN format('(SELECT DISTINCT %s FROM new_rows)', reference_columns('new_rows', TG_ARGV[2]))
+                      ELSE 'new_rows' END;
     missing text;
 BEGIN
     PERFORM reference_read_committed();
