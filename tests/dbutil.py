@@ -107,3 +107,12 @@ def waits_for(first, second, statement: str, args=()) -> BaseException | None:
     waiter.join(15)
     assert not waiter.is_alive() and "error" in outcome
     return outcome["error"]
+
+
+def run_all(threads: list[threading.Thread], timeout: float) -> list[threading.Thread]:
+    """Start `threads`, wait up to `timeout` seconds for each; → those still running (hung)."""
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    return [t for t in threads if t.is_alive()]

@@ -12,6 +12,8 @@ from collections import Counter
 import psycopg2
 import pytest
 
+from tests.dbutil import run_all
+
 COMPANIES = 8
 NATIONS = ("CN", "IN", "KR", "JP")
 
@@ -178,11 +180,7 @@ def test_concurrent_writers_on_the_same_companies_keep_the_facts_current(compani
     outcome: Counter = Counter()
     # Three companies only, so the writers keep colliding on the same facts rows.
     threads = [threading.Thread(target=_writer, args=(url, seed, ids[:3], outcome, errors)) for seed in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    assert not any(t.is_alive() for t in threads), "a writer hung"
+    assert not run_all(threads, 300), "a writer hung"
     assert not errors, errors
     assert outcome["committed"] > 100, outcome
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
@@ -225,11 +223,7 @@ def test_writers_racing_to_create_a_companys_facts_row_keep_it_current(companies
             fresh = [r[0] for r in cur.fetchall()]
         conn.close()
         threads = [threading.Thread(target=writer, args=(round_ * 10 + k, fresh)) for k in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        assert not any(t.is_alive() for t in threads), "a writer hung"
+        assert not run_all(threads, 60), "a writer hung"
         assert not errors, errors
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM foreign_workers")

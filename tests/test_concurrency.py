@@ -30,6 +30,7 @@ import pytest
 
 from geo.auth.users import create_user
 from tests.conftest import LiveServer
+from tests.dbutil import run_all
 
 pytestmark = pytest.mark.slow  # concurrent imports and edits on a server of its own
 
@@ -194,11 +195,7 @@ def test_concurrent_imports_and_edits_lose_nothing(world):
         # Half the editors race on the two shared companies, the others each edit only their own.
         targets = shared_targets if k % 2 == 0 else [own_targets[k // 2]]
         threads.append(threading.Thread(target=_editor, args=(base, headers, k, targets, edit_results, errors)))
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=600)
-    assert not any(t.is_alive() for t in threads), "a client hung"
+    assert not run_all(threads, 600), "a client hung"
     assert not errors, errors
 
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
