@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from api.cache import ResponseCache
 from api.disconnect import CancelOnDisconnect
@@ -75,6 +76,13 @@ API_ROUTERS = (features, tiles, stats, api_tokens, attention, audit, auth, discr
                meetings, queries, records, reports, search)
 PAGE_ROUTERS = (account_password, account_tokens, admin_reset, admin_users, apidocs, audit_page, attention_pages, basemap, companies, discrepancies_page, edits_pages, exports_page, foreign_mapdata, foreign_maps, home, imports_pages, imports_history, inspections, login, mapdata, maps, meetings_pages, meeting_changes, notifications, static)
 
+# Endpoints also served as plain Starlette routes, ahead of every router: they skip FastAPI's work per
+# request (dependency solving, exit stacks, matching through included routers), which cost more Python
+# than the handler itself on the path a map calls on every click (bench/RESULTS-features.md). Each
+# keeps its FastAPI route, which documents it (OpenAPI) and which it shadows, and nothing else
+# (tests/test_routing_order.py). Only endpoints that solve no dependency belong here.
+PLAIN_API_ROUTES = ((features, features.item),)
+
 
 def create_app(settings: Settings) -> FastAPI:
     """The app for `settings`. The province (geo.clock) is one per process: the app sets it."""
@@ -116,11 +124,20 @@ def create_app(settings: Settings) -> FastAPI:
     install_handlers(app)
     app.add_middleware(CancelOnDisconnect)  # innermost: the access log still sees the request
     install_middleware(app, settings)  # refuses to start in production without PANTAU_SECRET_KEY
+    for module, endpoint in PLAIN_API_ROUTES:
+        documented = documented_route(module, endpoint)
+        app.router.add_route("/api" + documented.path, endpoint, methods=sorted(documented.methods),
+                             include_in_schema=False)
     for module in API_ROUTERS:
         app.include_router(module.router, prefix="/api")  # directly: one router level less to match per request
     for module in PAGE_ROUTERS:
         app.include_router(module.router)
     return app
+
+
+def documented_route(module, endpoint) -> APIRoute:
+    """The FastAPI route of `endpoint` in `module`'s router."""
+    return next(route for route in module.router.routes if getattr(route, "endpoint", None) is endpoint)
 
 
 def app_from_env() -> FastAPI:

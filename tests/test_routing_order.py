@@ -11,10 +11,12 @@ from types import ModuleType
 
 import pytest
 from fastapi import APIRouter
+from fastapi.routing import APIRoute
 
 import api.routes
 import api.web
-from api.main import API_ROUTERS, PAGE_ROUTERS
+from api.main import API_ROUTERS, PAGE_ROUTERS, PLAIN_API_ROUTES, create_app
+from geo.settings import Settings
 
 
 def _example(path: str) -> str:
@@ -67,3 +69,17 @@ def test_the_check_sees_a_shadowed_route():
     hot.get("/{level}")(lambda level: level)
     other.get("/summary")(lambda: None)
     assert shadowed(hot.routes, other.routes) == [("/stats/{level}", "/stats/summary")]
+
+
+def test_plain_routes_come_before_the_routers_and_shadow_only_their_documented_route():
+    routes = create_app(Settings()).router.routes
+    first_router = next(i for i, r in enumerate(routes) if not hasattr(r, "path_regex"))
+    plain = [r for r in routes[:first_router] if getattr(r, "endpoint", None) in {e for _, e in PLAIN_API_ROUTES}]
+    assert [r.endpoint for r in plain] == [endpoint for _, endpoint in PLAIN_API_ROUTES]
+    every_api_route = [r for module in API_ROUTERS for r in _routes(module)]
+    for route in plain:
+        assert not isinstance(route, APIRoute) and not route.include_in_schema
+        answered = [r for r in every_api_route
+                    if _methods(route) & _methods(r) and route.path_regex.match("/api" + _example(r.path))]
+        assert [r.endpoint for r in answered] == [route.endpoint], route.path
+        assert {"GET"} <= route.methods and set(answered[0].methods) <= route.methods

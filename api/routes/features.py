@@ -114,10 +114,11 @@ def _text_param(name: str, where: str, required: bool, description: str | None =
     return {"name": name, "in": where, "required": required, "schema": {**schema, **described}, **described}
 
 
-# Declared first, so matched first (each route tried before it costs). Its parameters, connection
-# and principal are read here rather than as FastAPI arguments and dependencies (Conn, CurrentUser):
-# for one feature, FastAPI's solving of them cost more Python than the query (bench/RESULTS-features.md).
-# The parameters are documented as FastAPI would (none of them can fail validation).
+# Served as a plain Starlette route ahead of every router (api/main.py PLAIN_API_ROUTES); this FastAPI
+# route documents it. Its parameters, connection and principal are read here rather than as FastAPI
+# arguments and dependencies (Conn, CurrentUser): for one feature, FastAPI's solving of them cost more
+# Python than the query (bench/RESULTS-features.md). The parameters are documented as FastAPI would
+# (none of them can fail validation).
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature", response_class=Response,
             responses={200: {"content": {GEOJSON: {}}}},
             openapi_extra={"parameters": [_text_param("collection_id", "path", True),
