@@ -107,6 +107,16 @@ def test_properties_choose_columns_and_feature_by_id(api, frame):
     assert one["geometry"]["type"] == "Point"
 
 
+def test_a_feature_links_to_itself_and_to_its_collection(api, site, frame):  # noqa: F811
+    cid = int(frame.id.iloc[3])
+    one = api.get(f"/collections/companies/items/{cid}", params={"f": "json"})
+    links = {link["rel"]: link for link in one.json()["links"]}
+    assert links["self"] == {"rel": "self", "type": "application/geo+json", "href": str(one.url)}
+    assert links["collection"] == {"rel": "collection", "type": "application/json",
+                                   "href": f"{site.base}/api/collections/companies"}
+    assert api.get(links["collection"]["href"]).json()["id"] == "companies"
+
+
 def test_worker_counts(api, site):  # noqa: F811
     import psycopg2
 

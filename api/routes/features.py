@@ -144,11 +144,12 @@ async def item(request: Request) -> Response:
             feature = (await blocking(activity_text.mask_features, conn, f"[{feature}]", coll.free_text))[1:-1]
         if coll.personal:
             await blocking(_audit_read, conn, principal, coll, {"persons": 1})
-    links = json.dumps([
-        {"rel": "self", "type": GEOJSON, "href": str(request.url)},
-        {"rel": "collection", "type": "application/json", "href": api_url(request, f"/collections/{coll.id}")},
-    ])
-    links = ', "links": ' + links
+    # The collection's URL is this one's up to "/items/" (the same scheme, host and root path as
+    # api_url writes): one URL built per request rather than two.
+    self_url = str(request.url)
+    collection_url = self_url.partition("?")[0].rpartition("/items/")[0]
+    links = (f', "links": [{{"rel": "self", "type": "{GEOJSON}", "href": {json.dumps(self_url)}}}, '
+             f'{{"rel": "collection", "type": "application/json", "href": {json.dumps(collection_url)}}}]')
     return Response(feature[:-1] + links + "}", media_type=GEOJSON,
                     headers={"Cache-Control": "no-store"} if coll.personal else None)
 

@@ -240,12 +240,25 @@ def fetch_page(
         return page_result(cur.fetchone(), count)
 
 
+# One feature's statement up to its WHERE, per Collection object: catalog text only, the same for
+# every request, built once (a map asks for one feature on every click). By identity, not by id: a
+# collection id names different variants by role (catalog.visible), and hashing the dataclass would
+# cost more than building the text. The entry holds its collection, so its id() cannot be reused.
+_ONE_FEATURE_SELECT: dict[int, tuple[Collection, str]] = {}
+
+
 def one_feature_sql(collection: Collection, where: Where, key) -> tuple[str, list]:
     """One feature as GeoJSON text (no row when absent or outside `where`): a single statement."""
-    feature = _feature_sql(collection, collection.columns, (), False)
-    sql = (f"SELECT {feature} FROM {collection.from_sql} "  # noqa: S608 - catalog text only
-           f"WHERE {collection.key_sql} = %s AND {where.sql}")
-    return sql, [*where.head, key, *where.params]
+    entry = _ONE_FEATURE_SELECT.get(id(collection))
+    if entry is None or entry[0] is not collection:
+        if len(_ONE_FEATURE_SELECT) > 64:  # the catalog's variants are a dozen; a caller's own copies stay few
+            _ONE_FEATURE_SELECT.clear()
+        feature = _feature_sql(collection, collection.columns, (), False)
+        entry = _ONE_FEATURE_SELECT[id(collection)] = (collection, (
+            f"SELECT {feature} FROM {collection.from_sql} "  # noqa: S608 - catalog text only
+            f"WHERE {collection.key_sql} = %s AND "))
+    select = entry[1]
+    return select + where.sql, [*where.head, key, *where.params]
 
 
 def extents(conn: Connection, regencies=None) -> dict:
