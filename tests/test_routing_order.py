@@ -83,3 +83,6 @@ def test_plain_routes_come_before_the_routers_and_shadow_only_their_documented_r
                     if _methods(route) & _methods(r) and route.path_regex.match("/api" + _example(r.path))]
         assert [r.endpoint for r in answered] == [route.endpoint], route.path
         assert {"GET"} <= route.methods and set(answered[0].methods) <= route.methods
+        # A plain route solves nothing: an endpoint with dependencies (its own or its router's) would
+        # run without them.
+        assert answered[0].dependant.dependencies == [] and answered[0].dependencies == []
