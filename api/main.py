@@ -76,12 +76,12 @@ API_ROUTERS = (features, tiles, stats, api_tokens, attention, audit, auth, discr
                meetings, queries, records, reports, search)
 PAGE_ROUTERS = (account_password, account_tokens, admin_reset, admin_users, apidocs, audit_page, attention_pages, basemap, companies, discrepancies_page, edits_pages, exports_page, foreign_mapdata, foreign_maps, home, imports_pages, imports_history, inspections, login, mapdata, maps, meetings_pages, meeting_changes, notifications, static)
 
-# Endpoints also served as plain Starlette routes, ahead of every router: they skip FastAPI's work per
-# request (dependency solving, exit stacks, matching through included routers), which cost more Python
-# than the handler itself on the path a map calls on every click (bench/RESULTS-features.md). Each
-# keeps its FastAPI route, which documents it (OpenAPI) and which it shadows, and nothing else
-# (tests/test_routing_order.py). Only endpoints that solve no dependency belong here.
-PLAIN_API_ROUTES = ((features, features.item),)
+# Endpoints also served as plain Starlette routes, ahead of every router: on the paths a map calls on
+# every click and pan, FastAPI's own work per request (matching through included routers, exit stacks,
+# its request wrapper) cost as much Python as the handler (bench/RESULTS-features.md). Each keeps its
+# FastAPI route, which documents it (OpenAPI) and which it alone shadows (tests/test_routing_order.py).
+# Only endpoints that solve no dependency belong here: a plain route would run them without.
+PLAIN_API_ROUTES = ((features, features.item), (features, features.items))
 
 
 def create_app(settings: Settings) -> FastAPI:

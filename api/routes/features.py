@@ -369,9 +369,10 @@ def _typed_params(query) -> dict:
     return values
 
 
-# Its connection, principal and parameters are read here, not solved by FastAPI from the signature
-# above: that solving cost a fifth of a page's Python (bench/RESULTS-features.md). Same order as
-# FastAPI's: connection, principal (401), monitoring filters (400), typed parameters (400).
+# Served as a plain Starlette route ahead of every router (api/main.py PLAIN_API_ROUTES); this FastAPI
+# route documents it. Its connection, principal and parameters are read here, not solved by FastAPI
+# from the signature above: that solving cost a fifth of a page's Python (bench/RESULTS-features.md).
+# Same order as FastAPI's: connection, principal (401), monitoring filters (400), typed parameters (400).
 @router.get(ITEMS_PATH, summary="Features of a collection (GeoJSON, CSV, HTML)",
             description="Besides the parameters below, every scalar queryable property of the collection "
             "filters by equality as `name=value` (e.g. `status=active`, `workers=3`): declared per collection "
