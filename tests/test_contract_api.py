@@ -126,6 +126,19 @@ def test_a_feature_outside_the_scope_is_absent(api, client):
     assert theirs.status_code == 404 and same_as_absent(theirs, absent) and leaks(theirs.text) == []
 
 
+def test_head_on_the_feature_routes_answers_as_get_without_a_body(api, client):
+    # The feature routes are plain Starlette routes (api/main.py), which answer HEAD too: the same
+    # status and headers as GET, the same scope, no body.
+    (outside,) = api.ids_in("62.71")
+    for path in (f"/api/collections/companies/items/{api.ids_in('62.02')[0]}", "/api/collections/companies/items"):
+        got, head = client.get(path, headers=local(api)), client.head(path, headers=local(api))
+        assert head.status_code == got.status_code == 200 and head.content == b""
+        assert head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers["content-security-policy"] == got.headers["content-security-policy"]
+    assert client.head(f"/api/collections/companies/items/{outside}", headers=local(api)).status_code == 404
+    assert client.head(f"/api/collections/companies/items/{ABSENT_ID}").status_code == 401
+
+
 # --- statistics ------------------------------------------------------------------------------------
 def test_summary_counts_only_the_scope(api, client):
     r = client.get("/api/stats/summary", headers=local(api))
