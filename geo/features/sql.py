@@ -13,7 +13,7 @@ from datetime import date
 
 from geo import clock
 from geo.db import Connection, Cursor, single_read, transaction
-from geo.features.catalog import Collection, Column
+from geo.features.catalog import Collection, Column, visible
 from geo.features.params import Page
 from geo.filters import MonitoringFilter
 
@@ -240,24 +240,23 @@ def fetch_page(
         return page_result(cur.fetchone(), count)
 
 
-# One feature's statement up to its WHERE, per Collection object: catalog text only, the same for
-# every request, built once (a map asks for one feature on every click). By identity, not by id: a
-# collection id names different variants by role (catalog.visible), and hashing the dataclass would
-# cost more than building the text. The entry holds its collection, so its id() cannot be reused.
-_ONE_FEATURE_SELECT: dict[int, tuple[Collection, str]] = {}
+def _one_feature_select(collection: Collection) -> str:
+    """One feature's statement up to its WHERE (catalog text only)."""
+    feature = _feature_sql(collection, collection.columns, (), False)
+    return (f"SELECT {feature} FROM {collection.from_sql} "  # noqa: S608 - catalog text only
+            f"WHERE {collection.key_sql} = %s AND ")
+
+
+# Built once for each collection of the catalog, every variant a role gets (catalog.visible: one id
+# names a different collection per role), keyed by the object: a map asks for one feature on every
+# click, and hashing the dataclass would cost more than building the text. The catalog's collections
+# live as long as the process, so their id() stays theirs; any other collection is built per call.
+_ONE_FEATURE_SELECT = {id(c): _one_feature_select(c) for personal in (True, False) for c in visible(personal).values()}
 
 
 def one_feature_sql(collection: Collection, where: Where, key) -> tuple[str, list]:
     """One feature as GeoJSON text (no row when absent or outside `where`): a single statement."""
-    entry = _ONE_FEATURE_SELECT.get(id(collection))
-    if entry is None or entry[0] is not collection:
-        if len(_ONE_FEATURE_SELECT) > 64:  # the catalog's variants are a dozen; a caller's own copies stay few
-            _ONE_FEATURE_SELECT.clear()
-        feature = _feature_sql(collection, collection.columns, (), False)
-        entry = _ONE_FEATURE_SELECT[id(collection)] = (collection, (
-            f"SELECT {feature} FROM {collection.from_sql} "  # noqa: S608 - catalog text only
-            f"WHERE {collection.key_sql} = %s AND "))
-    select = entry[1]
+    select = _ONE_FEATURE_SELECT.get(id(collection)) or _one_feature_select(collection)
     return select + where.sql, [*where.head, key, *where.params]
 
 
